@@ -1,0 +1,41 @@
+package sdjwt
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/diplomat-edu/diplomat/internal/reftest"
+)
+
+// FuzzParse feeds arbitrary strings to Parse and, when they parse, to
+// Process and String: nothing may panic, and String must give back the
+// input. Seeds: testdata/fuzz/FuzzParse and, when present, the reference
+// examples.
+func FuzzParse(f *testing.F) {
+	f.Add("")
+	f.Add("~")
+	f.Add(dummyJWT + "~")
+	f.Add(dummyJWT + "~" + b64.EncodeToString([]byte(`["s","a",1]`)) + "~")
+	f.Add(dummyJWT + "~WyJ!~a.b.c")
+	if dir, ok := reftest.Available(); ok {
+		files, _ := filepath.Glob(filepath.Join(dir, "vectors", "sd-jwt", "*", "0*.txt"))
+		for _, p := range files {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(string(b))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sd, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if got := sd.String(); got != strings.TrimSpace(s) {
+			t.Fatalf("String() = %q, want %q", got, s)
+		}
+		_, _ = sd.Process()
+		_, _ = sd.HolderKey()
+	})
+}

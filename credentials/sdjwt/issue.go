@@ -1,0 +1,385 @@
+package sdjwt
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+)
+
+// Frame says which claims of a claims set an issuer makes selectively
+// disclosable. The zero value makes none: every claim is plainly visible.
+type Frame struct {
+	// Disclosable lists the claims to put behind a digest. A path ending in
+	// a member name makes that object member disclosable ([salt, name,
+	// value]); a path ending in an index or nil makes that array element, or
+	// every element, disclosable ([salt, value]). When both a claim and
+	// claims inside it are listed, the inner ones are made disclosable first
+	// and the outer one then hides them too (recursive disclosure).
+	//
+	// A listed path must exist in the claims, except below a nil (every
+	// element) step, where elements lacking it are passed over. The claims
+	// iss, iat, nbf, exp, cnf, vct, vct#integrity and status are never
+	// disclosable.
+	Disclosable []Path
+	// Decoys is the most decoy digests added to each _sd array: each gets
+	// between 1 and Decoys, chosen at random. Zero adds none.
+	Decoys int
+}
+
+// IssueOptions are the issuer's choices beyond the claims. The zero value
+// issues a dc+sd-jwt with no claim selectively disclosable, iat now and no
+// holder binding (unless the claims carry cnf).
+type IssueOptions struct {
+	// Frame says which claims are selectively disclosable.
+	Frame Frame
+	// Holder, when set, is put in cnf.jwk for key binding. Nil leaves any
+	// cnf the claims carry.
+	Holder crypto.PublicKey
+	// Typ is the typ header. Empty means TypSDJWTVC (dc+sd-jwt).
+	Typ string
+	// Now is the clock for iat (set only when the claims have none). Nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// nonDisclosable are the top-level claims SD-JWT VC forbids hiding.
+var nonDisclosable = map[string]bool{"iss": true, "iat": true, "nbf": true, "exp": true, "cnf": true, "vct": true, "vct#integrity": true, "status": true}
+
+// Issue signs claims (a JSON object: the SD-JWT VC claims set, with vct,
+// optionally iss, nbf, exp, status and cnf) as an SD-JWT VC with key, and
+// returns its compact serialization ending in ~ (issuer-signed JWT followed
+// by every Disclosure). iss is taken from key.ID's DID when the claims have
+// none; when both are present they must agree. iat is set from opts.Now when
+// absent. The header carries kid = key.ID and x5c = key.Chain when set.
+//
+// Errors: ErrUnsupportedKey for a key that is not ECDSA P-256/384/521 or
+// Ed25519; ErrMalformed for claims that are not a JSON object, use the
+// reserved names _sd, ... or _sd_alg, lack vct or iss, or a frame path that
+// does not exist or names a non-disclosable claim.
+func Issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string, error) {
+	s, err := issue(claims, key, opts)
+	if err != nil {
+		return "", fmt.Errorf("sd-jwt: %w", err)
+	}
+	return s, nil
+}
+
+func issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string, error) {
+	if key.Signer == nil {
+		return "", fmt.Errorf("no signer: %w", credentials.ErrUnsupportedKey)
+	}
+	if _, err := algFor(key.Signer.Public()); err != nil {
+		return "", err
+	}
+	if err := jsonx.Check(claims, jsonx.Limits{}); err != nil {
+		return "", malformed("claims: %v", err)
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(claims))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return "", malformed("claims are not a JSON object")
+	}
+	if _, ok := m["_sd_alg"]; ok {
+		return "", malformed("claims carry _sd_alg, which the issuer sets")
+	}
+	if vct, _ := m["vct"].(string); vct == "" {
+		return "", malformed("claims lack vct (a non-empty string)")
+	}
+	did := ""
+	if i := strings.IndexByte(key.ID, '#'); strings.HasPrefix(key.ID, "did:") && i > 0 {
+		did = key.ID[:i]
+	}
+	switch iss, ok := m["iss"].(string); {
+	case !ok && m["iss"] != nil:
+		return "", malformed("claim iss is not a string")
+	case iss == "" && did == "":
+		return "", malformed("claims lack iss and the key has no DID URL to take it from")
+	case iss == "":
+		m["iss"] = did
+	case did != "" && iss != did:
+		return "", malformed("iss %q is not the DID of the signing key %q", iss, key.ID)
+	}
+	for _, c := range []string{"iat", "nbf", "exp"} {
+		if v, ok := m[c]; ok {
+			if _, err := numericDate(v); err != nil {
+				return "", malformed("claim %s: %v", c, err)
+			}
+		}
+	}
+	if _, ok := m["iat"]; !ok {
+		now := time.Now
+		if opts.Now != nil {
+			now = opts.Now
+		}
+		m["iat"] = json.Number(fmt.Sprint(now().Unix()))
+	}
+	if opts.Holder != nil {
+		jwk, err := PublicJWK(opts.Holder)
+		if err != nil {
+			return "", fmt.Errorf("holder key: %w", err)
+		}
+		if _, ok := m["cnf"]; ok {
+			return "", malformed("claims carry cnf and a holder key is given too")
+		}
+		m["cnf"] = map[string]any{"jwk": jwk}
+	}
+	root, err := buildTrie(opts.Frame.Disclosable)
+	if err != nil {
+		return "", err
+	}
+	for name := range root.keys {
+		if nonDisclosable[name] && root.keys[name].sd {
+			return "", malformed("frame: claim %s is never selectively disclosable", name)
+		}
+	}
+	b := &builder{decoys: opts.Frame.Decoys}
+	payload, err := b.object(m, root, Path{}, false)
+	if err != nil {
+		return "", err
+	}
+	payload["_sd_alg"] = "sha-256"
+	pb, err := jsonRaw(payload)
+	if err != nil {
+		return "", err
+	}
+	typ := opts.Typ
+	if typ == "" {
+		typ = TypSDJWTVC
+	}
+	h := jwsHeader{Typ: typ, Kid: key.ID}
+	for _, c := range key.Chain {
+		h.X5c = append(h.X5c, stdB64(c.Raw))
+	}
+	jwt, err := signCompact(key.Signer, h, pb)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	sb.WriteString(jwt)
+	sb.WriteByte('~')
+	for _, d := range b.disclosures {
+		sb.WriteString(d)
+		sb.WriteByte('~')
+	}
+	return sb.String(), nil
+}
+
+// node is one step of the frame, as a trie.
+type node struct {
+	sd   bool
+	keys map[string]*node
+	idx  map[int]*node
+	all  *node
+}
+
+func (n *node) leaf() bool { return len(n.keys) == 0 && len(n.idx) == 0 && n.all == nil }
+
+func buildTrie(paths []Path) (*node, error) {
+	root := &node{}
+	for _, p := range paths {
+		if len(p) == 0 {
+			return nil, malformed("frame: empty path")
+		}
+		n := root
+		for _, e := range p {
+			switch v := e.(type) {
+			case nil:
+				if n.all == nil {
+					n.all = &node{}
+				}
+				n = n.all
+			case string:
+				if v == "_sd" || v == "..." || v == "_sd_alg" {
+					return nil, malformed("frame path %s: %q is a reserved name", p, v)
+				}
+				if n.keys == nil {
+					n.keys = map[string]*node{}
+				}
+				if n.keys[v] == nil {
+					n.keys[v] = &node{}
+				}
+				n = n.keys[v]
+			default:
+				i, ok := index(v)
+				if !ok {
+					return nil, malformed("frame path %s: step %v is not a name, an index or nil", p, v)
+				}
+				if n.idx == nil {
+					n.idx = map[int]*node{}
+				}
+				if n.idx[i] == nil {
+					n.idx[i] = &node{}
+				}
+				n = n.idx[i]
+			}
+		}
+		n.sd = true
+	}
+	return root, nil
+}
+
+// merge combines the node for one index with the node for every index.
+func merge(a, b *node) *node {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	m := &node{sd: a.sd || b.sd, all: merge(a.all, b.all)}
+	for _, src := range []*node{a, b} {
+		for k, v := range src.keys {
+			if m.keys == nil {
+				m.keys = map[string]*node{}
+			}
+			m.keys[k] = merge(m.keys[k], v)
+		}
+		for k, v := range src.idx {
+			if m.idx == nil {
+				m.idx = map[int]*node{}
+			}
+			m.idx[k] = merge(m.idx[k], v)
+		}
+	}
+	return m
+}
+
+type builder struct {
+	decoys      int
+	disclosures []string
+}
+
+func (b *builder) value(v any, n *node, at Path, lenient bool) (any, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		return b.object(t, n, at, lenient)
+	case []any:
+		return b.array(t, n, at, lenient)
+	}
+	if n != nil && !n.leaf() {
+		return nil, malformed("frame: %s is neither an object nor an array", at)
+	}
+	return v, nil
+}
+
+func (b *builder) object(m map[string]any, n *node, at Path, lenient bool) (map[string]any, error) {
+	if n != nil && (len(n.idx) > 0 || n.all != nil) {
+		return nil, malformed("frame: %s is an object, not an array", at)
+	}
+	if n != nil && !lenient {
+		for k := range n.keys {
+			if _, ok := m[k]; !ok {
+				return nil, malformed("frame: claim %s does not exist", at.child(k))
+			}
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if k == "_sd" || k == "..." {
+			return nil, malformed("claims: %s uses the reserved name %q", at, k)
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(map[string]any, len(m))
+	var digests []string
+	for _, k := range keys {
+		var cn *node
+		if n != nil {
+			cn = n.keys[k]
+		}
+		v, err := b.value(m[k], cn, at.child(k), lenient)
+		if err != nil {
+			return nil, err
+		}
+		if cn != nil && cn.sd {
+			d, err := b.disclose([]any{salt(), k, v})
+			if err != nil {
+				return nil, err
+			}
+			digests = append(digests, d)
+			continue
+		}
+		out[k] = v
+	}
+	if len(digests) > 0 {
+		for range decoyCount(b.decoys) {
+			digests = append(digests, DigestOf(salt()))
+		}
+		sort.Strings(digests)
+		out["_sd"] = digests
+	}
+	return out, nil
+}
+
+func (b *builder) array(a []any, n *node, at Path, lenient bool) ([]any, error) {
+	if n != nil && len(n.keys) > 0 {
+		return nil, malformed("frame: %s is an array, not an object", at)
+	}
+	if n != nil && !lenient {
+		for i := range n.idx {
+			if i >= len(a) {
+				return nil, malformed("frame: claim %s does not exist", at.child(i))
+			}
+		}
+	}
+	out := make([]any, len(a))
+	for i, e := range a {
+		var cn *node
+		if n != nil {
+			cn = merge(n.idx[i], n.all)
+		}
+		v, err := b.value(e, cn, at.child(i), lenient || (n != nil && n.all != nil && n.idx[i] == nil))
+		if err != nil {
+			return nil, err
+		}
+		if cn != nil && cn.sd {
+			d, err := b.disclose([]any{salt(), v})
+			if err != nil {
+				return nil, err
+			}
+			out[i] = map[string]any{"...": d}
+			continue
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (b *builder) disclose(arr []any) (string, error) {
+	raw, err := jsonRaw(arr)
+	if err != nil {
+		return "", err
+	}
+	enc := b64.EncodeToString(raw)
+	b.disclosures = append(b.disclosures, enc)
+	return DigestOf(enc), nil
+}
+
+// salt returns 128 random bits, base64url.
+func salt() string {
+	var s [16]byte
+	_, _ = rand.Read(s[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return b64.EncodeToString(s[:])
+}
+
+func decoyCount(max int) int {
+	if max <= 0 {
+		return 0
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(int64(max)))
+	if err != nil {
+		return max
+	}
+	return 1 + int(n.Int64())
+}

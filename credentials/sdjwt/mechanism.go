@@ -1,0 +1,240 @@
+package sdjwt
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+)
+
+// Mechanism is SD-JWT VC (dc+sd-jwt) as a credentials.Mechanism. Sign issues
+// with Frame; Verify checks an SD-JWT or SD-JWT+KB as issued or presented.
+//
+// The zero value issues with no selectively disclosable claim and verifies
+// without requiring key binding unless the VerifyOptions ask for a challenge
+// or domain.
+type Mechanism struct {
+	// Frame is the disclosure frame Sign applies.
+	Frame Frame
+	// RequireKeyBinding makes Verify refuse an SD-JWT without a valid
+	// KB-JWT. Verify requires one anyway whenever VerifyOptions.Challenge or
+	// Domain is set, since only a KB-JWT carries them.
+	RequireKeyBinding bool
+	// KeyBindingMaxAge bounds how old a KB-JWT's iat may be. Zero means
+	// DefaultKeyBindingMaxAge.
+	KeyBindingMaxAge time.Duration
+}
+
+var _ credentials.Mechanism = Mechanism{}
+
+// Name returns "dc+sd-jwt".
+func (Mechanism) Name() string { return TypSDJWTVC }
+
+// Sign issues doc, an SD-JWT VC claims set (see Issue), with key. The holder
+// binding, if any, is the cnf claim in doc (PublicJWK builds its jwk). It
+// returns the SD-JWT with every Disclosure, ending in ~. Challenge and
+// Domain have no meaning at issuance: setting them is an error; presentations
+// are made with Present.
+func (m Mechanism) Sign(ctx context.Context, doc []byte, key credentials.SigningKey, opts credentials.SignOptions) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if opts.Challenge != "" || opts.Domain != "" {
+		return nil, fmt.Errorf("sd-jwt: challenge and domain belong to a presentation (KB-JWT), not to issuance: %w", credentials.ErrMalformed)
+	}
+	s, err := Issue(doc, key, IssueOptions{Frame: m.Frame, Now: opts.Now})
+	if err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
+}
+
+// Verify checks an SD-JWT VC (typ dc+sd-jwt, or vc+sd-jwt from older
+// issuers), in this order: form; the issuer key, from x5c (leaf; iss must
+// be a URI SAN of it or an https URL whose host is a DNS SAN) or else from r
+// by kid (or by iss when there is no kid), whose controller must be iss; the
+// signature; vct; exp, nbf and iat against opts.Now and opts.Skew; the
+// Disclosures against the digests; and the KB-JWT, when present or required,
+// against cnf.jwk, opts.Challenge (nonce) and opts.Domain (aud).
+//
+// Verified.Document is the processed claims (disclosed claims in place, _sd
+// and _sd_alg removed); Details holds "typ", "vct", "disclosed" (the
+// comma-separated paths of the disclosed claims), "disclosures" (their
+// count) and "key_binding" ("verified" or "absent").
+func (m Mechanism) Verify(ctx context.Context, secured []byte, r credentials.KeyResolver, opts credentials.VerifyOptions) (*credentials.Verified, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sd, err := Parse(string(secured))
+	if err != nil {
+		return nil, err
+	}
+	v, err := m.verify(ctx, sd, r, opts)
+	if err != nil {
+		return nil, fmt.Errorf("sd-jwt: %w", err)
+	}
+	return v, nil
+}
+
+func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResolver, opts credentials.VerifyOptions) (*credentials.Verified, error) {
+	if sd.Header.Typ != TypSDJWTVC && sd.Header.Typ != TypSDJWTVCLegacy {
+		return nil, malformed("typ header is %q, want %q", sd.Header.Typ, TypSDJWTVC)
+	}
+	iss, ok := sd.Payload["iss"].(string)
+	if !ok || iss == "" {
+		return nil, malformed("claim iss is missing")
+	}
+	out := &credentials.Verified{Mechanism: m.Name(), Issuer: iss, Details: map[string]string{"typ": sd.Header.Typ}}
+	if len(sd.Header.X5c) > 0 {
+		chain, err := parseX5c(sd.Header.X5c)
+		if err != nil {
+			return nil, err
+		}
+		if err := issuerNamedBy(iss, chain[0]); err != nil {
+			return nil, err
+		}
+		out.Key, out.Chain, out.KeyID = chain[0].PublicKey, chain, sd.Header.Kid
+	} else {
+		id := sd.Header.Kid
+		if id == "" {
+			id = iss
+		}
+		if r == nil {
+			return nil, fmt.Errorf("no key resolver for %q: %w", id, credentials.ErrUnknownKey)
+		}
+		vm, err := r.ResolveKey(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		controller := vm.Controller
+		if controller == "" {
+			controller, _, _ = strings.Cut(vm.ID, "#")
+		}
+		if controller != iss {
+			return nil, invalid("key %q is controlled by %q, not by the issuer %q", id, controller, iss)
+		}
+		out.Key, out.KeyID = vm.Key, vm.ID
+	}
+	if err := sd.jws.verify("issuer-signed JWT", out.Key); err != nil {
+		return nil, err
+	}
+	vct, _ := sd.Payload["vct"].(string)
+	if vct == "" {
+		return nil, malformed("claim vct is missing")
+	}
+	out.Details["vct"] = vct
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	t := now()
+	if err := checkTimes(sd.Payload, t, opts.Skew); err != nil {
+		return nil, err
+	}
+	if iat, ok := sd.Payload["iat"]; ok {
+		out.Signed, _ = numericDate(iat)
+	}
+	proc, err := sd.process()
+	if err != nil {
+		return nil, err
+	}
+	needKB := m.RequireKeyBinding || opts.Challenge != "" || opts.Domain != ""
+	switch {
+	case sd.KeyBinding != "" || needKB:
+		if _, err := sd.verifyKB(KeyBindingOptions{Nonce: opts.Challenge, Audience: opts.Domain, Now: func() time.Time { return t }, Skew: opts.Skew, MaxAge: m.KeyBindingMaxAge}); err != nil {
+			return nil, err
+		}
+		out.Details["key_binding"] = "verified"
+	default:
+		out.Details["key_binding"] = "absent"
+	}
+	doc, err := jsonRaw(proc.Claims)
+	if err != nil {
+		return nil, err
+	}
+	out.Document = doc
+	out.Details["disclosed"] = strings.Join(proc.DisclosedPaths(), ", ")
+	out.Details["disclosures"] = strconv.Itoa(len(proc.Disclosed))
+	return out, nil
+}
+
+// checkTimes applies exp, nbf and iat of the issuer-signed payload.
+func checkTimes(p map[string]any, now time.Time, skew time.Duration) error {
+	get := func(name string) (time.Time, bool, error) {
+		v, ok := p[name]
+		if !ok {
+			return time.Time{}, false, nil
+		}
+		t, err := numericDate(v)
+		if err != nil {
+			return time.Time{}, false, malformed("claim %s: %v", name, err)
+		}
+		return t, true, nil
+	}
+	if exp, ok, err := get("exp"); err != nil {
+		return err
+	} else if ok && !now.Before(exp.Add(skew)) {
+		return fmt.Errorf("expired at %s (exp): %w", exp.UTC().Format(time.RFC3339), credentials.ErrExpired)
+	}
+	if nbf, ok, err := get("nbf"); err != nil {
+		return err
+	} else if ok && now.Add(skew).Before(nbf) {
+		return fmt.Errorf("not valid before %s (nbf): %w", nbf.UTC().Format(time.RFC3339), credentials.ErrNotYetValid)
+	}
+	if iat, ok, err := get("iat"); err != nil {
+		return err
+	} else if ok && now.Add(skew).Before(iat) {
+		return fmt.Errorf("issued in the future at %s (iat): %w", iat.UTC().Format(time.RFC3339), credentials.ErrNotYetValid)
+	}
+	return nil
+}
+
+// parseX5c decodes an x5c chain and checks that each certificate is signed
+// by the next. Trust in the last one is the caller's to judge.
+func parseX5c(x5c []string) ([]*x509.Certificate, error) {
+	if len(x5c) > 10 {
+		return nil, malformed("x5c has %d certificates (at most 10)", len(x5c))
+	}
+	chain := make([]*x509.Certificate, len(x5c))
+	for i, s := range x5c {
+		der, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, malformed("x5c[%d] is not base64: %v", i, err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, malformed("x5c[%d]: %v", i, err)
+		}
+		chain[i] = c
+	}
+	for i := 0; i+1 < len(chain); i++ {
+		if err := chain[i].CheckSignatureFrom(chain[i+1]); err != nil {
+			return nil, invalid("x5c[%d] is not signed by x5c[%d]: %v", i, i+1, err)
+		}
+	}
+	return chain, nil
+}
+
+// issuerNamedBy checks that the leaf certificate names iss: as a URI SAN, or
+// (for an https iss) with the host as a DNS SAN.
+func issuerNamedBy(iss string, leaf *x509.Certificate) error {
+	for _, u := range leaf.URIs {
+		if u.String() == iss {
+			return nil
+		}
+	}
+	if u, err := url.Parse(iss); err == nil && u.Scheme == "https" {
+		for _, d := range leaf.DNSNames {
+			if strings.EqualFold(d, u.Hostname()) {
+				return nil
+			}
+		}
+	}
+	return invalid("the x5c leaf certificate (subject %q) names neither the issuer %q as a URI nor its host as a DNS name", leaf.Subject.String(), iss)
+}

@@ -1,0 +1,76 @@
+package verifier
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"time"
+)
+
+// TrustQuery is what a trust source is asked about an issuer: who signed
+// (identifier and key, or certificate chain), what they issued, and when.
+type TrustQuery struct {
+	// Issuer is the issuer the credential names: a DID, a URL, or empty
+	// for a credential sealed by certificate only.
+	Issuer string
+	// KeyID is the verification method or kid that verified, if any.
+	KeyID string
+	// Key is the public key the proof verified with.
+	Key crypto.PublicKey
+	// Chain is the X.509 chain carried by the signature, leaf first; nil
+	// for DID-signed credentials.
+	Chain []*x509.Certificate
+	// Types are the credential's type values.
+	Types []string
+	// Profile is the Diplomat profile the credential's format belongs to:
+	// "edc", "ebsi", "w3c" or "eudi".
+	Profile string
+	// Schemas are the ids of the credential's credentialSchema entries.
+	Schemas []string
+	// EQFLevel is the EQF level (1 to 8) the credential awards, 0 if none.
+	EQFLevel int
+	// ISCEDFields are the ISCED-F codes of the credential's field(s).
+	ISCEDFields []string
+	// IssuedAt is when the credential was issued (validFrom, issuanceDate,
+	// iat) or signed (sigT); the trust decision is made at that time.
+	IssuedAt time.Time
+	// Credential is the credential JSON, for sources that read more of it
+	// (the EBSI TIR walks termsOfUse).
+	Credential []byte
+}
+
+// TrustAnswer is a trust source's answer, in the same shape for every
+// source so the report can show any of them.
+type TrustAnswer struct {
+	// Trusted is true when the source vouches for the issuer for this
+	// credential at IssuedAt.
+	Trusted bool
+	// Source names the source, e.g. "registry", "etsi-tl:SE", "ebsi-tir",
+	// "lote:<list name>".
+	Source string
+	// Entity and Country are the trusted entity's name and ISO 3166-1
+	// alpha-2 country, when known.
+	Entity  string
+	Country string
+	// Status is the entity's or service's status in the source (for ETSI
+	// lists the service status URI's last segment, e.g. "granted").
+	Status string
+	// Level is a classification where the source gives one, e.g. for
+	// eSeals "qualified", "advanced" or "not-trusted".
+	Level string
+	// Scope describes what the entity is accredited for.
+	Scope string
+	// Reason says in words why the answer is what it is.
+	Reason string
+	// Steps explain the decision step by step (for "trust explain").
+	Steps []string
+}
+
+// TrustSource says whether an issuer is trusted.
+type TrustSource interface {
+	// Trust answers q. When the source does not know the issuer, or knows
+	// it but not for this credential, it returns an answer with Trusted
+	// false and a Reason, and a nil error. An error is only for a failure of
+	// the source itself (a corrupt snapshot, a store that cannot be read).
+	Trust(ctx context.Context, q TrustQuery) (*TrustAnswer, error)
+}

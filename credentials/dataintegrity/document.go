@@ -1,0 +1,120 @@
+package dataintegrity
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+)
+
+// contextList returns the document's @context as a list, or an error
+// wrapping credentials.ErrMalformed when it is missing or of the wrong type.
+func contextList(v any, path string) ([]any, error) {
+	switch c := v.(type) {
+	case string:
+		return []any{c}, nil
+	case []any:
+		if len(c) == 0 {
+			return nil, fmt.Errorf("%w: %s is empty", credentials.ErrMalformed, path)
+		}
+		return c, nil
+	case map[string]any:
+		return []any{c}, nil
+	case nil:
+		return nil, fmt.Errorf("%w: %s is missing: a Data Integrity proof needs a JSON-LD document", credentials.ErrMalformed, path)
+	}
+	return nil, fmt.Errorf("%w: %s must be a string, an object or an array", credentials.ErrMalformed, path)
+}
+
+// hasContext reports whether the list names url.
+func hasContext(list []any, url string) bool {
+	return slices.ContainsFunc(list, func(v any) bool { s, ok := v.(string); return ok && s == url })
+}
+
+// startsWith reports whether doc begins with every element of prefix, in
+// order (the check of a proof's @context against the document's).
+func startsWith(doc, prefix []any) bool {
+	if len(prefix) > len(doc) {
+		return false
+	}
+	for i := range prefix {
+		a, err1 := json.Marshal(doc[i])
+		b, err2 := json.Marshal(prefix[i])
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			return false
+		}
+	}
+	return true
+}
+
+// span is the byte range of one top-level member's value.
+type span struct{ start, end int }
+
+// topLevel returns the value spans of the top-level members of the JSON
+// object doc (already checked by jsonx) and the offset of its closing brace.
+func topLevel(doc []byte) (map[string]span, int, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, 0, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	}
+	spans := map[string]span{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
+		}
+		key, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
+		}
+		end := int(dec.InputOffset())
+		spans[key] = span{end - len(raw), end}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
+	}
+	return spans, int(dec.InputOffset()) - 1, nil
+}
+
+// setMembers returns doc with the top-level members in set replaced (or, if
+// absent, added before the closing brace), keeping every other byte as is.
+func setMembers(doc []byte, set map[string][]byte) ([]byte, error) {
+	spans, closing, err := topLevel(doc)
+	if err != nil {
+		return nil, err
+	}
+	type edit struct {
+		at, end int
+		text    []byte
+	}
+	var edits []edit
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := set[k]
+		if s, ok := spans[k]; ok {
+			edits = append(edits, edit{s.start, s.end, v})
+			continue
+		}
+		name, _ := json.Marshal(k)
+		text := append(append(append([]byte{}, name...), ':'), v...)
+		if len(spans) > 0 {
+			text = append([]byte{','}, text...)
+		}
+		edits = append(edits, edit{closing, closing, text})
+		spans[k] = span{closing, closing}
+	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].at > edits[j].at })
+	out := slices.Clone(doc)
+	for _, e := range edits {
+		out = slices.Concat(out[:e.at], e.text, out[e.end:])
+	}
+	return out, nil
+}

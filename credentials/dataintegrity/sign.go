@@ -1,0 +1,220 @@
+package dataintegrity
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/asn1"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/mr-tron/base58"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+)
+
+// Sign implements credentials.Mechanism. It adds a DataIntegrityProof of the
+// Suite's cryptosuite to doc, keeping the document's bytes and member order,
+// and returns the secured document. If doc already has proofs, the new one is
+// added to them (a proof set: each proof signs the document without any
+// proof). If doc's @context defines neither VC 2.0 nor Data Integrity v2,
+// ContextV2 is appended to it first; a document that already carries proofs
+// cannot be changed that way and is refused.
+//
+// key.ID becomes proof.verificationMethod and must not be empty. Keys the
+// cryptosuite cannot use return an error wrapping credentials.ErrUnsupportedKey.
+func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey, opts credentials.SignOptions) ([]byte, error) {
+	if key.Signer == nil {
+		return nil, fmt.Errorf("%w: no signer", credentials.ErrUnsupportedKey)
+	}
+	alg, err := algorithmFor(s.name, key.Signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	if key.ID == "" {
+		return nil, fmt.Errorf("%w: the key has no verification method id (SigningKey.ID)", credentials.ErrUnsupportedKey)
+	}
+	var m map[string]any
+	if err := jsonx.Decode(doc, &m, s.limits); err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	}
+	ctxList, err := contextList(m["@context"], "@context")
+	if err != nil {
+		return nil, err
+	}
+	existing, hasProofs := m["proof"]
+	var previous []any
+	if hasProofs {
+		switch p := existing.(type) {
+		case map[string]any:
+			previous = []any{p}
+		case []any:
+			previous = p
+		default:
+			return nil, fmt.Errorf("%w: proof must be an object or an array of objects", credentials.ErrMalformed)
+		}
+	}
+	set := map[string][]byte{}
+	if !hasContext(ctxList, credentialsV2) && !hasContext(ctxList, ContextV2) {
+		if len(previous) > 0 {
+			return nil, fmt.Errorf("%w: @context defines no Data Integrity terms and the document already has proofs; adding %s would break them", credentials.ErrMalformed, ContextV2)
+		}
+		ctxList = append(ctxList, ContextV2)
+		b, err := json.Marshal(ctxList)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
+		}
+		set["@context"] = b
+	}
+	unsecured := make(map[string]any, len(m))
+	for k, v := range m {
+		unsecured[k] = v
+	}
+	delete(unsecured, "proof")
+	unsecured["@context"] = ctxList
+
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	purpose := opts.Purpose
+	if purpose == "" {
+		purpose = "assertionMethod"
+	}
+	proof := map[string]any{
+		"type":               ProofType,
+		"cryptosuite":        s.name,
+		"created":            now().UTC().Truncate(time.Second).Format(time.RFC3339),
+		"verificationMethod": key.ID,
+		"proofPurpose":       purpose,
+	}
+	if opts.Challenge != "" {
+		proof["challenge"] = opts.Challenge
+	}
+	if opts.Domain != "" {
+		proof["domain"] = opts.Domain
+	}
+
+	hashData, err := s.hashData(ctx, func() ([]byte, error) { return s.canon.Canonicalize(ctx, unsecured, alg.hash) }, proof, ctxList, alg)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := sign(key.Signer, hashData, alg)
+	if err != nil {
+		return nil, err
+	}
+	proof["proofValue"] = "z" + base58.Encode(sig)
+
+	var proofJSON []byte
+	if len(previous) > 0 {
+		proofJSON, err = json.Marshal(append(previous, proof))
+	} else {
+		proofJSON, err = json.Marshal(proof)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
+	}
+	set["proof"] = proofJSON
+	return setMembers(doc, set)
+}
+
+// hashData canonicalises the proof configuration (proof without proofValue,
+// with the document's @context) while canonDoc canonicalises the document,
+// and returns hash(proof config) ‖ hash(doc).
+func (s *Suite) hashData(ctx context.Context, canonDoc func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
+	config := make(map[string]any, len(proof)+1)
+	for k, v := range proof {
+		if k != "proofValue" {
+			config[k] = v
+		}
+	}
+	config["@context"] = docContext
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := s.canon.Canonicalize(ctx, config, alg.hash)
+		done <- result{b, err}
+	}()
+	doc, docErr := canonDoc()
+	cfg := <-done
+	if docErr != nil {
+		return nil, docErr
+	}
+	if cfg.err != nil {
+		return nil, fmt.Errorf("proof configuration: %w", cfg.err)
+	}
+	return combine(cfg.b, doc, alg.hash), nil
+}
+
+func combine(canonConfig, canonDoc []byte, h crypto.Hash) []byte {
+	hc := h.New()
+	hc.Write(canonConfig)
+	out := hc.Sum(nil)
+	hd := h.New()
+	hd.Write(canonDoc)
+	return hd.Sum(out)
+}
+
+// sign signs hashData: Ed25519 over the bytes themselves, ECDSA over their
+// hash, returned as r ‖ s of the curve's size (IEEE P1363).
+func sign(signer crypto.Signer, hashData []byte, alg algorithm) ([]byte, error) {
+	switch signer.Public().(type) {
+	case ed25519.PublicKey:
+		sig, err := signer.Sign(rand.Reader, hashData, crypto.Hash(0))
+		if err != nil {
+			return nil, fmt.Errorf("signing: %w", err)
+		}
+		return sig, nil
+	case *ecdsa.PublicKey:
+		h := alg.hash.New()
+		h.Write(hashData)
+		der, err := signer.Sign(rand.Reader, h.Sum(nil), alg.hash)
+		if err != nil {
+			return nil, fmt.Errorf("signing: %w", err)
+		}
+		var rs struct{ R, S *big.Int }
+		if rest, err := asn1.Unmarshal(der, &rs); err != nil || len(rest) != 0 {
+			return nil, errors.New("signing: the ECDSA signer returned a signature that is not ASN.1 DER")
+		}
+		n := alg.sigSize / 2
+		if rs.R == nil || rs.S == nil || rs.R.Sign() <= 0 || rs.S.Sign() <= 0 || rs.R.BitLen() > n*8 || rs.S.BitLen() > n*8 {
+			return nil, errors.New("signing: the ECDSA signer returned an out-of-range signature")
+		}
+		out := make([]byte, alg.sigSize)
+		rs.R.FillBytes(out[:n])
+		rs.S.FillBytes(out[n:])
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: %s", credentials.ErrUnsupportedKey, keyKind(signer.Public()))
+}
+
+// verifySignature checks sig over hashData with pub.
+func verifySignature(pub crypto.PublicKey, hashData, sig []byte, alg algorithm) bool {
+	switch k := pub.(type) {
+	case ed25519.PublicKey:
+		return len(sig) == ed25519.SignatureSize && ed25519.Verify(k, hashData, sig)
+	case *ecdsa.PublicKey:
+		if len(sig) != alg.sigSize {
+			return false
+		}
+		h := alg.hash.New()
+		h.Write(hashData)
+		n := alg.sigSize / 2
+		r := new(big.Int).SetBytes(sig[:n])
+		s := new(big.Int).SetBytes(sig[n:])
+		return ecdsa.Verify(k, h.Sum(nil), r, s)
+	}
+	return false
+}

@@ -1,0 +1,123 @@
+package dataintegrity
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"errors"
+	"fmt"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+)
+
+// The cryptosuites this package implements.
+const (
+	EdDSARDFC2022 = "eddsa-rdfc-2022"
+	ECDSARDFC2019 = "ecdsa-rdfc-2019"
+)
+
+// ProofType is the proof type of every proof this package makes and checks.
+const ProofType = "DataIntegrityProof"
+
+// ContextV2 is the Data Integrity context Sign adds to a document whose
+// @context defines neither it nor VC 2.0 (a VC 1.1 credential, for instance).
+const ContextV2 = "https://w3id.org/security/data-integrity/v2"
+
+const credentialsV2 = "https://www.w3.org/ns/credentials/v2"
+
+// ErrUnsupported is wrapped (together with credentials.ErrMalformed) by
+// errors for a proof type or cryptosuite this package does not implement.
+var ErrUnsupported = errors.New("unsupported proof")
+
+// Options configure a Suite. The zero value canonicalises with json-gold
+// and loads only the contexts built into the binary.
+type Options struct {
+	// Contexts loads JSON-LD contexts. Nil: jsonld.New(jsonld.Options{}),
+	// the built-in contexts only (enough for VC 1.1, not for VC 2.0 or
+	// edc-ap, which come from the store's context cache).
+	Contexts *jsonld.Loader
+	// Canonicalizer produces RDFC-1.0 N-Quads. Nil: RDFC over Contexts.
+	Canonicalizer Canonicalizer
+	// Limits bound the size and nesting of documents read. The zero value
+	// means the jsonx defaults (8 MiB, 64 levels).
+	Limits jsonx.Limits
+}
+
+// Suite is one RDFC cryptosuite as a credentials.Mechanism. Sign makes
+// proofs of its cryptosuite; Verify checks proofs of every cryptosuite this
+// package implements, since a proof set may mix them. It is safe for
+// concurrent use.
+type Suite struct {
+	name   string
+	canon  Canonicalizer
+	limits jsonx.Limits
+}
+
+var _ credentials.Mechanism = (*Suite)(nil)
+
+// New returns the Suite for cryptosuite (EdDSARDFC2022 or ECDSARDFC2019). Any
+// other name returns an error wrapping ErrUnsupported.
+func New(cryptosuite string, opts Options) (*Suite, error) {
+	if cryptosuite != EdDSARDFC2022 && cryptosuite != ECDSARDFC2019 {
+		return nil, fmt.Errorf("%w: cryptosuite %q (supported: %s, %s)", ErrUnsupported, cryptosuite, EdDSARDFC2022, ECDSARDFC2019)
+	}
+	c := opts.Canonicalizer
+	if c == nil {
+		l := opts.Contexts
+		if l == nil {
+			l = jsonld.New(jsonld.Options{})
+		}
+		c = RDFC{Loader: l}
+	}
+	return &Suite{name: cryptosuite, canon: c, limits: opts.Limits}, nil
+}
+
+// Name returns the cryptosuite: "eddsa-rdfc-2022" or "ecdsa-rdfc-2019".
+func (s *Suite) Name() string { return s.name }
+
+// algorithm is what a cryptosuite does with a given key.
+type algorithm struct {
+	hash    crypto.Hash // for both canonical forms
+	sigSize int
+}
+
+// algorithmFor returns the algorithm cryptosuite uses with pub, or an error
+// wrapping credentials.ErrUnsupportedKey.
+func algorithmFor(cryptosuite string, pub crypto.PublicKey) (algorithm, error) {
+	switch cryptosuite {
+	case EdDSARDFC2022:
+		if k, ok := pub.(ed25519.PublicKey); ok && len(k) == ed25519.PublicKeySize {
+			return algorithm{hash: crypto.SHA256, sigSize: ed25519.SignatureSize}, nil
+		}
+		return algorithm{}, fmt.Errorf("%w: %s needs an Ed25519 key, not %s", credentials.ErrUnsupportedKey, cryptosuite, keyKind(pub))
+	case ECDSARDFC2019:
+		if k, ok := pub.(*ecdsa.PublicKey); ok {
+			switch k.Curve {
+			case elliptic.P256():
+				return algorithm{hash: crypto.SHA256, sigSize: 64}, nil
+			case elliptic.P384():
+				return algorithm{hash: crypto.SHA384, sigSize: 96}, nil
+			}
+		}
+		return algorithm{}, fmt.Errorf("%w: %s needs a P-256 or P-384 key, not %s", credentials.ErrUnsupportedKey, cryptosuite, keyKind(pub))
+	}
+	return algorithm{}, fmt.Errorf("%w: %w: cryptosuite %q", ErrUnsupported, credentials.ErrMalformed, cryptosuite)
+}
+
+func keyKind(pub crypto.PublicKey) string {
+	switch k := pub.(type) {
+	case ed25519.PublicKey:
+		return "an Ed25519 key"
+	case *ecdsa.PublicKey:
+		if k.Curve != nil {
+			return "an ECDSA " + k.Curve.Params().Name + " key"
+		}
+		return "an ECDSA key"
+	case nil:
+		return "no key"
+	}
+	return fmt.Sprintf("a %T", pub)
+}

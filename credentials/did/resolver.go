@@ -1,0 +1,191 @@
+package did
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+)
+
+// Resolver resolves did:key and did:jwk offline and did:web through Web. It
+// implements credentials.KeyResolver. The zero value resolves did:key and
+// did:jwk only. A Resolver is safe for concurrent use if Web is.
+type Resolver struct {
+	// Web fetches the bytes at an https URL (a did.json as WebURL builds
+	// it). Nil means did:web is not resolved: ResolveKey returns an error
+	// wrapping credentials.ErrUnknownKey that says so. The function owns
+	// timeouts, size limits and caching; the document is checked with
+	// jsonx limits (1 MiB) after it returns.
+	Web func(ctx context.Context, url string) ([]byte, error)
+}
+
+var _ credentials.KeyResolver = Resolver{}
+
+// ErrWebNotConfigured is wrapped by errors for did:web identifiers when
+// Resolver.Web is nil.
+var ErrWebNotConfigured = errors.New("did:web resolution is not configured")
+
+// maxDocument is the largest did:web document accepted.
+const maxDocument = 1 << 20
+
+// ResolveError is returned by Resolver: what failed to resolve and why. It
+// wraps credentials.ErrUnknownKey and the cause.
+type ResolveError struct {
+	ID  string // the identifier asked for
+	Err error  // the cause
+}
+
+func (e *ResolveError) Error() string {
+	return fmt.Sprintf("did: cannot resolve %s: %v", short(e.ID), strings.TrimPrefix(e.Err.Error(), "did: "))
+}
+
+// Unwrap returns credentials.ErrUnknownKey and the cause.
+func (e *ResolveError) Unwrap() []error { return []error{credentials.ErrUnknownKey, e.Err} }
+
+// ResolveKey returns the verification method id names. For did:key and
+// did:jwk the fragment, if any, must match the key ("#"+multikey, "#0"); a
+// bare DID means its key. For did:web the document is fetched with Web, its
+// id must equal the DID, the method is found by id (a bare DID means the
+// first assertionMethod), and its controller must be the DID. Every error
+// is a *ResolveError wrapping credentials.ErrUnknownKey.
+func (r Resolver) ResolveKey(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
+	vm, err := r.resolveKey(ctx, id)
+	if err != nil {
+		return nil, &ResolveError{ID: id, Err: err}
+	}
+	return vm, nil
+}
+
+func (r Resolver) resolveKey(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
+	switch {
+	case strings.HasPrefix(id, "did:key:"):
+		msid, err := keyID(id)
+		if err != nil {
+			return nil, err
+		}
+		pub, err := ParseMultikey(msid)
+		if err != nil {
+			return nil, err
+		}
+		did := "did:key:" + msid
+		return &credentials.VerificationMethod{ID: did + "#" + msid, Controller: did, Key: pub}, nil
+	case strings.HasPrefix(id, "did:jwk:"):
+		pub, err := ParseJWK(id)
+		if err != nil {
+			return nil, err
+		}
+		did, _, _ := strings.Cut(id, "#")
+		return &credentials.VerificationMethod{ID: did + "#0", Controller: did, Key: pub}, nil
+	case strings.HasPrefix(id, "did:web:"):
+		return r.resolveWeb(ctx, id)
+	}
+	method := id
+	if rest, ok := strings.CutPrefix(id, "did:"); ok {
+		method, _, _ = strings.Cut(rest, ":")
+		method = "did:" + method
+	}
+	return nil, fmt.Errorf("DID method %q is not supported (did:key, did:jwk, did:web are): %w", short(method), credentials.ErrUnsupportedKey)
+}
+
+func (r Resolver) resolveWeb(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
+	did, frag, hasFrag := strings.Cut(id, "#")
+	if strings.Contains(did, "?") {
+		return nil, fmt.Errorf("did:web URL with a query: %w", credentials.ErrMalformed)
+	}
+	if r.Web == nil {
+		return nil, ErrWebNotConfigured
+	}
+	doc, err := r.webDocument(ctx, did)
+	if err != nil {
+		return nil, err
+	}
+	var vm *VerificationMethod
+	if hasFrag {
+		vm, err = doc.Method(did + "#" + frag)
+	} else {
+		vm, err = doc.First(AssertionMethod)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if vm.Controller != did {
+		return nil, fmt.Errorf("verification method %s has controller %q, not the DID: %w", short(vm.ID), short(vm.Controller), credentials.ErrMalformed)
+	}
+	pub, err := vm.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	return &credentials.VerificationMethod{ID: doc.absolute(vm.ID), Controller: did, Key: pub}, nil
+}
+
+// Resolve returns the DID document of a did:key, did:jwk or did:web DID (a
+// fragment is dropped). did:web needs Web, as for ResolveKey. Errors are
+// *ResolveError.
+func (r Resolver) Resolve(ctx context.Context, did string) (*Document, error) {
+	doc, err := r.resolve(ctx, did)
+	if err != nil {
+		return nil, &ResolveError{ID: did, Err: err}
+	}
+	return doc, nil
+}
+
+func (r Resolver) resolve(ctx context.Context, id string) (*Document, error) {
+	did, _, _ := strings.Cut(id, "#")
+	switch {
+	case strings.HasPrefix(did, "did:key:"):
+		return KeyDocument(did)
+	case strings.HasPrefix(did, "did:jwk:"):
+		pub, err := ParseJWK(did)
+		if err != nil {
+			return nil, err
+		}
+		vm, err := NewJWKMethod(did+"#0", did, pub)
+		if err != nil {
+			return nil, err
+		}
+		doc := &Document{Context: []string{ContextDID, ContextJWK}, ID: did}
+		doc.AddMethod(vm, Authentication, AssertionMethod, CapabilityInvocation, CapabilityDelegation)
+		return doc, nil
+	case strings.HasPrefix(did, "did:web:"):
+		if r.Web == nil {
+			return nil, ErrWebNotConfigured
+		}
+		return r.webDocument(ctx, did)
+	}
+	return nil, fmt.Errorf("DID method of %q is not supported: %w", short(did), credentials.ErrUnsupportedKey)
+}
+
+func (r Resolver) webDocument(ctx context.Context, did string) (*Document, error) {
+	u, err := WebURL(did)
+	if err != nil {
+		return nil, err
+	}
+	data, err := r.Web(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", u, err)
+	}
+	doc, err := ParseDocument(data)
+	if err != nil {
+		return nil, fmt.Errorf("document at %s: %w", u, err)
+	}
+	if doc.ID != did {
+		return nil, fmt.Errorf("document at %s has id %q, not %s: %w", u, short(doc.ID), did, credentials.ErrMalformed)
+	}
+	return doc, nil
+}
+
+// ParseDocument parses a DID document from untrusted JSON (at most 1 MiB,
+// checked with jsonx first). Errors wrap credentials.ErrMalformed.
+func ParseDocument(data []byte) (*Document, error) {
+	var doc Document
+	if err := jsonx.Decode(data, &doc, jsonx.Limits{MaxBytes: maxDocument}); err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	if doc.ID == "" {
+		return nil, fmt.Errorf("DID document without id: %w", credentials.ErrMalformed)
+	}
+	return &doc, nil
+}

@@ -1,0 +1,69 @@
+package keys
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// AuditRecord is one entry of the append-only audit log: what was done to
+// which key, entry or context, and when. It never holds secret material.
+type AuditRecord struct {
+	// Seq is the record's position in the log, from 1, without gaps.
+	Seq uint64 `json:"seq"`
+	// Time is when the operation committed, in UTC.
+	Time time.Time `json:"time"`
+	// Op names the operation, "group.verb": store.create,
+	// store.passphrase-set, store.backup, store.web-did, keys.create,
+	// keys.import, keys.rotate, keys.retire, keys.destroy, keys.csr,
+	// keys.chain, seal.import, seal.test-create, trust.add, trust.remove,
+	// trust.import, contexts.put.
+	Op string `json:"op"`
+	// Subject is the key id, trust entry id or context URL, if any.
+	Subject string `json:"subject,omitempty"`
+	// Name is the key name, if any.
+	Name string `json:"name,omitempty"`
+	// Detail is a short human-readable note (a key type, a source file).
+	Detail string `json:"detail,omitempty"`
+}
+
+// appendAudit adds a record in tx, so it commits or rolls back with the
+// operation it describes.
+func appendAudit(tx *bbolt.Tx, now time.Time, op, subject, name, detail string) error {
+	b := tx.Bucket(bucketAudit)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(AuditRecord{Seq: seq, Time: now, Op: op, Subject: subject, Name: name, Detail: detail})
+	if err != nil {
+		return err
+	}
+	return b.Put(u64(seq), v)
+}
+
+func (s *Store) audit(op, subject, name, detail string) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		return appendAudit(tx, s.now().UTC(), op, subject, name, detail)
+	})
+}
+
+// Audit returns the audit log, oldest first. It needs no passphrase.
+// The store offers no way to change or delete records.
+func (s *Store) Audit() ([]AuditRecord, error) {
+	var out []AuditRecord
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
+			var r AuditRecord
+			if err := json.Unmarshal(v, &r); err != nil || len(k) != 8 || binary.BigEndian.Uint64(k) != r.Seq {
+				return fmt.Errorf("keys: audit record %x: %w", k, ErrCorrupt)
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}

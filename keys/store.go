@@ -1,0 +1,341 @@
+package keys
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the version of the store layout this build writes and the
+// newest it reads. Open refuses a store with a higher version.
+const SchemaVersion = 1
+
+// DefaultFile is the store file name inside the store folder.
+const DefaultFile = "diplomat.db"
+
+// The buckets keys owns. Every bucket whose name starts with "keys." belongs
+// to this package; other packages must not open them (see Store.Update).
+var (
+	bucketMeta     = []byte("keys.meta")
+	bucketKeys     = []byte("keys.keys")
+	bucketTrust    = []byte("keys.trust")
+	bucketContexts = []byte("keys.contexts")
+	bucketAudit    = []byte("keys.audit")
+)
+
+var ownBuckets = [][]byte{bucketMeta, bucketKeys, bucketTrust, bucketContexts, bucketAudit}
+
+// Meta bucket entries.
+var (
+	metaSchema  = []byte("schema")
+	metaCreated = []byte("created")
+	metaKDF     = []byte("kdf")
+	metaWrapped = []byte("master")
+	metaWebDID  = []byte("web-did")
+)
+
+// Options configure Open. A nil *Options means the zero value, which is the
+// right choice outside tests.
+type Options struct {
+	// Timeout is how long Open waits for another process to release the
+	// store file before failing with an error wrapping ErrInUse. Zero means
+	// one second.
+	Timeout time.Duration
+
+	// KDF are the Argon2id parameters recorded when Open creates a new
+	// store. The zero value means DefaultKDF. They are ignored for an
+	// existing store, which always uses the parameters stored in it; tests
+	// set cheap ones (for example KDFParams{Time: 1, MemoryKiB: 64,
+	// Threads: 1}) to stay fast.
+	KDF KDFParams
+
+	// Now is the clock for creation times and audit records. Nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// Store is an open store file: keys, certificates, the trust registry, the
+// JSON-LD context cache and the audit log. Public material is readable at
+// once; private keys need Unlock first.
+//
+// A Store is safe for concurrent use by multiple goroutines. Only one process
+// may have the file open at a time.
+type Store struct {
+	db   *bbolt.DB
+	path string
+	now  func() time.Time
+
+	mu      sync.Mutex
+	master  []byte             // the data key; nil while locked
+	signers map[string]*signer // by key id, filled by Signer
+}
+
+// Open opens the store file at path, creating it (mode 0600) and its folder
+// (mode 0700, only if the folder does not exist) when absent. A second
+// process opening the same file waits opts.Timeout and then fails with an
+// error wrapping ErrInUse whose message reads "the store PATH is in use by
+// another diplomat process". A store written by a newer schema fails with a
+// *SchemaError wrapping ErrNewerSchema.
+//
+// Open does not ask for the passphrase; see Unlock. The caller must Close the
+// store.
+func Open(path string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	kdf := o.KDF
+	if kdf.Time == 0 && kdf.MemoryKiB == 0 && kdf.Threads == 0 {
+		kdf = DefaultKDF
+	}
+	if err := kdf.check(); err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("keys: creating the store folder: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("keys: creating the store folder: %w", err)
+		}
+	}
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout})
+	if err != nil {
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return nil, &inUseError{path: path}
+		}
+		return nil, fmt.Errorf("keys: opening the store %s: %w", path, err)
+	}
+	if created {
+		// bbolt creates with the mode given, less the umask; make sure.
+		_ = os.Chmod(path, 0o600)
+	}
+	s := &Store{db: db, path: path, now: o.Now, signers: map[string]*signer{}}
+	if err := s.init(kdf); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// init creates the buckets and meta entries of a new store, or checks the
+// schema of an existing one.
+func (s *Store) init(kdf KDFParams) error {
+	var found int
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if m := tx.Bucket(bucketMeta); m != nil {
+			v, err := strconv.Atoi(string(m.Get(metaSchema)))
+			if err != nil {
+				return fmt.Errorf("keys: the store %s has an unreadable schema version: %w", s.path, ErrCorrupt)
+			}
+			found = v
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if found > SchemaVersion {
+		return &SchemaError{Path: s.path, Found: found, Readable: SchemaVersion}
+	}
+	if found == SchemaVersion {
+		return nil
+	}
+	// A new store (found == 0): buckets, schema, KDF parameters and salt.
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range ownBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bucketMeta)
+		salt := make([]byte, 16)
+		if _, err := rand.Read(salt); err != nil {
+			return err
+		}
+		kdf.Salt = salt
+		kj, err := json.Marshal(kdfRecord(kdf))
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		for k, v := range map[string][]byte{
+			string(metaSchema):  []byte(strconv.Itoa(SchemaVersion)),
+			string(metaCreated): []byte(now.Format(time.RFC3339Nano)),
+			string(metaKDF):     kj,
+		} {
+			if err := m.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, now, "store.create", "", "", "schema "+strconv.Itoa(SchemaVersion))
+	})
+}
+
+// Path returns the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Close locks the store (forgetting the master key and every cached signer,
+// so signers handed out before fail with ErrLocked) and closes the file.
+// It is safe to call more than once.
+func (s *Store) Close() error {
+	s.Lock()
+	return s.db.Close()
+}
+
+// Update runs fn in a read-write bbolt transaction on the store file,
+// committing if fn returns nil and rolling back otherwise. It is how other
+// packages of this module (issuer, verifier, wallet) keep their own data in
+// the same file: each creates and uses only buckets whose names start with
+// its own package name and a dot (for example "issuer.register"), and keeps
+// its own schema version in one of them if it needs one. Buckets named
+// "keys.*" belong to this package and must not be opened: their contents are
+// not an API. The transaction and everything read from it are valid only
+// inside fn.
+func (s *Store) Update(fn func(tx *bbolt.Tx) error) error { return s.db.Update(fn) }
+
+// View runs fn in a read-only bbolt transaction, with the same rules as
+// Update. Byte slices read in fn are owned by bbolt and valid only inside
+// fn; copy what you keep.
+func (s *Store) View(fn func(tx *bbolt.Tx) error) error { return s.db.View(fn) }
+
+// Info describes a store, for "diplomat store info".
+type Info struct {
+	Path          string    `json:"path"`
+	Size          int64     `json:"size"` // bytes of the file
+	SchemaVersion int       `json:"schemaVersion"`
+	Created       time.Time `json:"created"`
+	Initialised   bool      `json:"initialised"` // a passphrase has been set
+	KDF           KDFParams `json:"kdf"`
+	Keys          int       `json:"keys"`         // key records, every version and state
+	Certificates  int       `json:"certificates"` // keys with an X.509 chain
+	TrustEntries  int       `json:"trustEntries"`
+	Contexts      int       `json:"contexts"`
+	AuditRecords  int       `json:"auditRecords"`
+}
+
+// Info returns counts and facts about the store. It needs no passphrase.
+func (s *Store) Info() (*Info, error) {
+	in := &Info{Path: s.path, SchemaVersion: SchemaVersion}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		in.Created, _ = time.Parse(time.RFC3339Nano, string(m.Get(metaCreated)))
+		in.Initialised = m.Get(metaWrapped) != nil
+		k, err := readKDF(m)
+		if err != nil {
+			return err
+		}
+		k.Salt = nil
+		in.KDF = k
+		if err := tx.Bucket(bucketKeys).ForEach(func(_, v []byte) error {
+			in.Keys++
+			var r keyRecord
+			if json.Unmarshal(v, &r) == nil && len(r.Chain) > 0 {
+				in.Certificates++
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		in.TrustEntries = tx.Bucket(bucketTrust).Stats().KeyN
+		in.Contexts = tx.Bucket(bucketContexts).Stats().KeyN
+		in.AuditRecords = tx.Bucket(bucketAudit).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(s.path); err == nil {
+		in.Size = st.Size()
+	}
+	return in, nil
+}
+
+// Backup writes a consistent copy of the whole store file to w while the
+// store stays open and usable, and records the backup in the audit log. The
+// copy holds the same encrypted keys and opens with the same passphrase. It
+// returns the number of bytes written.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("keys: backup of %s: %w", s.path, err)
+	}
+	return n, s.audit("store.backup", "", "", strconv.FormatInt(n, 10)+" bytes")
+}
+
+// BackupFile writes a backup to a new file at path, created with mode 0600;
+// it refuses to overwrite an existing file. On failure the partial file is
+// removed.
+func (s *Store) BackupFile(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("keys: backup: %w", err)
+	}
+	_, err = s.Backup(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
+}
+
+// SetWebDID records the did:web the store's keys are published under (for
+// example "did:web:registrar.example.edu"), for WebDocument callers that do
+// not pass one. An empty did clears it.
+func (s *Store) SetWebDID(did string) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if did == "" {
+			return m.Delete(metaWebDID)
+		}
+		if err := m.Put(metaWebDID, []byte(did)); err != nil {
+			return err
+		}
+		return appendAudit(tx, s.now().UTC(), "store.web-did", did, "", "")
+	})
+}
+
+// WebDID returns the did:web recorded with SetWebDID, or "" if none.
+func (s *Store) WebDID() (string, error) {
+	var did string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		did = string(tx.Bucket(bucketMeta).Get(metaWebDID))
+		return nil
+	})
+	return did, err
+}
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func cloneBytes(b []byte) []byte { return bytes.Clone(b) }

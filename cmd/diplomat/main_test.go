@@ -28,8 +28,8 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DIPLOMAT_HOME", env.WorkDir+"/home")
-			env.Setenv("DIPLOMAT_PASSPHRASE", "correct horse battery staple")
-			env.Setenv("DIPLOMAT_TEST_KDF", "fast")
+			env.Setenv("DIPLOMAT_PASSPHRASE", "correct-horse-battery-staple")
+			env.Setenv("DIPLOMAT_INSECURE_TEST_KDF", "1")
 			return nil
 		},
 	})

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/diplomat-edu/diplomat/keys"
 )
 
 // app is what every command shares for one invocation: the environment, the
@@ -19,6 +21,7 @@ type app struct {
 	home string // --home, or DIPLOMAT_HOME, or ./diplomat-data
 	json bool   // --json
 
+	store   *keys.Store // opened on first use by openStore
 	closers []func() error
 }
 
@@ -58,6 +61,10 @@ func newRootCommand(a *app) *cobra.Command {
 
 	// Every command group, one file each (<group>.go, <group>_<verb>.go).
 	root.AddCommand(
+		newKeysCommand(a),
+		newTrustCommand(a),
+		newStoreCommand(a),
+		newContextsCommand(a),
 		newDemoCommand(a),
 	)
 	return root

@@ -10,8 +10,14 @@
 // Process (digests and Disclosures) and VerifyKeyBinding each check one
 // thing; Mechanism.Verify runs them all in order with key resolution and
 // time checks. Signing and verifying use the standard library for JWS
-// (ES256, ES384, ES512, EdDSA); alg none, HMAC, RSA and any crit header are
-// refused.
+// (ES256, ES384, ES512, EdDSA; RS256 and PS256 with RSA keys of 2048 bits or
+// more for verifying only); alg none, HMAC and any crit header are refused.
+//
+// VC and VP secure W3C VC Data Model 2.0 credentials and presentations with
+// SD-JWT as the VC-JOSE-COSE recommendation defines it (vc+sd-jwt,
+// vp+sd-jwt): the payload is the credential itself, without vct, and a kid
+// without a scheme names a key of the issuer. They share Frame, Present,
+// the digest checks and the KB-JWT with Mechanism.
 //
 // It is not a wallet or an OpenID4VCI/VP client, does not fetch type
 // metadata (vct) or issuer metadata (.well-known/jwt-vc-issuer), and does

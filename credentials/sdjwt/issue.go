@@ -80,17 +80,9 @@ func issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string
 	if _, err := algFor(key.Signer.Public()); err != nil {
 		return "", err
 	}
-	if err := jsonx.Check(claims, jsonx.Limits{}); err != nil {
-		return "", malformed("claims: %v", err)
-	}
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(claims))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil || m == nil {
-		return "", malformed("claims are not a JSON object")
-	}
-	if _, ok := m["_sd_alg"]; ok {
-		return "", malformed("claims carry _sd_alg, which the issuer sets")
+	m, err := decodeClaims(claims)
+	if err != nil {
+		return "", err
 	}
 	if vct, _ := m["vct"].(string); vct == "" {
 		return "", malformed("claims lack vct (a non-empty string)")
@@ -133,16 +125,46 @@ func issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string
 		}
 		m["cnf"] = map[string]any{"jwk": jwk}
 	}
-	root, err := buildTrie(opts.Frame.Disclosable)
+	typ := opts.Typ
+	if typ == "" {
+		typ = TypSDJWTVC
+	}
+	return secure(m, opts.Frame, nonDisclosable, jwsHeader{Typ: typ}, key)
+}
+
+// decodeClaims reads a claims set to issue: a JSON object within jsonx
+// limits, numbers kept as json.Number, without the _sd_alg the issuer sets.
+func decodeClaims(claims []byte) (map[string]any, error) {
+	if err := jsonx.Check(claims, jsonx.Limits{}); err != nil {
+		return nil, malformed("claims: %v", err)
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(claims))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, malformed("claims are not a JSON object")
+	}
+	if _, ok := m["_sd_alg"]; ok {
+		return nil, malformed("claims carry _sd_alg, which the issuer sets")
+	}
+	return m, nil
+}
+
+// secure applies frame to the claims m (refusing to hide the top-level
+// claims named in fixed), adds _sd_alg and signs the payload with key under
+// h, to which it adds kid (key.ID) and x5c (key.Chain). It returns the
+// issued SD-JWT: the issuer-signed JWT and every Disclosure, ending in ~.
+func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, key credentials.SigningKey) (string, error) {
+	root, err := buildTrie(frame.Disclosable)
 	if err != nil {
 		return "", err
 	}
 	for name := range root.keys {
-		if nonDisclosable[name] && root.keys[name].sd {
+		if fixed[name] && root.keys[name].sd {
 			return "", malformed("frame: claim %s is never selectively disclosable", name)
 		}
 	}
-	b := &builder{decoys: opts.Frame.Decoys}
+	b := &builder{decoys: frame.Decoys}
 	payload, err := b.object(m, root, Path{}, false)
 	if err != nil {
 		return "", err
@@ -152,11 +174,7 @@ func issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string
 	if err != nil {
 		return "", err
 	}
-	typ := opts.Typ
-	if typ == "" {
-		typ = TypSDJWTVC
-	}
-	h := jwsHeader{Typ: typ, Kid: key.ID}
+	h.Kid = key.ID
 	for _, c := range key.Chain {
 		h.X5c = append(h.X5c, stdB64(c.Raw))
 	}

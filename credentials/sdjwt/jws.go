@@ -6,6 +6,8 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
@@ -18,8 +20,10 @@ import (
 )
 
 // This file is the compact JWS layer SD-JWT needs: ES256, ES384, ES512 and
-// EdDSA (Ed25519), with the standard library. alg none, HMAC and RSA are
-// refused; so is any crit header, since SD-JWT defines no critical extension.
+// EdDSA (Ed25519) to sign and verify, RS256 and PS256 (RSA of 2048 bits or
+// more, as eSeal certificates carry) to verify only, with the standard
+// library. alg none and HMAC are refused; so is any crit header, since
+// SD-JWT defines no critical extension.
 
 var b64 = base64.RawURLEncoding.Strict()
 
@@ -27,6 +31,7 @@ var b64 = base64.RawURLEncoding.Strict()
 type jwsHeader struct {
 	Alg  string          `json:"alg"`
 	Typ  string          `json:"typ,omitempty"`
+	Cty  string          `json:"cty,omitempty"`
 	Kid  string          `json:"kid,omitempty"`
 	X5c  []string        `json:"x5c,omitempty"`
 	Crit json.RawMessage `json:"crit,omitempty"`
@@ -87,10 +92,10 @@ func checkAlg(alg string) error {
 		return invalid("HMAC algorithm %s is not allowed", alg)
 	}
 	switch alg {
-	case "ES256", "ES384", "ES512", "EdDSA", "Ed25519":
+	case "ES256", "ES384", "ES512", "EdDSA", "Ed25519", "RS256", "PS256":
 		return nil
 	}
-	return invalid("unsupported alg %q (want ES256, ES384, ES512 or EdDSA)", alg)
+	return invalid("unsupported alg %q (want ES256, ES384, ES512, EdDSA, RS256 or PS256)", alg)
 }
 
 // algFor returns the JWS alg for a public key.
@@ -164,6 +169,9 @@ func signCompact(signer crypto.Signer, h jwsHeader, payload []byte) (string, err
 // verify checks the signature with pub; the alg must match the key.
 // Errors wrap credentials.ErrInvalidProof.
 func (j *compactJWS) verify(what string, pub crypto.PublicKey) error {
+	if k, ok := pub.(*rsa.PublicKey); ok {
+		return j.verifyRSA(what, k)
+	}
 	want, err := algFor(pub)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -196,6 +204,32 @@ func (j *compactJWS) verify(what string, pub crypto.PublicKey) error {
 		return nil
 	}
 	return fmt.Errorf("%s: key type %T: %w", what, pub, credentials.ErrUnsupportedKey)
+}
+
+// minRSABits is the smallest RSA modulus verifyRSA accepts.
+const minRSABits = 2048
+
+// verifyRSA checks an RS256 (PKCS #1 v1.5) or PS256 (PSS, salt as long as
+// the hash) signature. Errors wrap credentials.ErrInvalidProof, or
+// ErrUnsupportedKey for a modulus under 2048 bits.
+func (j *compactJWS) verifyRSA(what string, k *rsa.PublicKey) error {
+	if k.N.BitLen() < minRSABits {
+		return fmt.Errorf("%s: RSA key of %d bits (at least %d): %w", what, k.N.BitLen(), minRSABits, credentials.ErrUnsupportedKey)
+	}
+	sum := sha256.Sum256([]byte(j.signingInput))
+	var err error
+	switch j.header.Alg {
+	case "RS256":
+		err = rsa.VerifyPKCS1v15(k, crypto.SHA256, sum[:], j.signature)
+	case "PS256":
+		err = rsa.VerifyPSS(k, crypto.SHA256, sum[:], j.signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+	default:
+		return invalid("%s: alg %s does not match the key (an RSA key verifies RS256 or PS256)", what, j.header.Alg)
+	}
+	if err != nil {
+		return invalid("%s: signature does not verify", what)
+	}
+	return nil
 }
 
 func malformed(format string, args ...any) error {

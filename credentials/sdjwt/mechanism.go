@@ -91,35 +91,8 @@ func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResol
 		return nil, malformed("claim iss is missing")
 	}
 	out := &credentials.Verified{Mechanism: m.Name(), Issuer: iss, Details: map[string]string{"typ": sd.Header.Typ}}
-	if len(sd.Header.X5c) > 0 {
-		chain, err := parseX5c(sd.Header.X5c)
-		if err != nil {
-			return nil, err
-		}
-		if err := issuerNamedBy(iss, chain[0]); err != nil {
-			return nil, err
-		}
-		out.Key, out.Chain, out.KeyID = chain[0].PublicKey, chain, sd.Header.Kid
-	} else {
-		id := sd.Header.Kid
-		if id == "" {
-			id = iss
-		}
-		if r == nil {
-			return nil, fmt.Errorf("no key resolver for %q: %w", id, credentials.ErrUnknownKey)
-		}
-		vm, err := r.ResolveKey(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		controller := vm.Controller
-		if controller == "" {
-			controller, _, _ = strings.Cut(vm.ID, "#")
-		}
-		if controller != iss {
-			return nil, invalid("key %q is controlled by %q, not by the issuer %q", id, controller, iss)
-		}
-		out.Key, out.KeyID = vm.Key, vm.ID
+	if err := issuerKey(ctx, r, sd.Header, iss, false, out); err != nil {
+		return nil, err
 	}
 	if err := sd.jws.verify("issuer-signed JWT", out.Key); err != nil {
 		return nil, err
@@ -134,12 +107,11 @@ func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResol
 		now = opts.Now
 	}
 	t := now()
-	if err := checkTimes(sd.Payload, t, opts.Skew); err != nil {
+	signed, err := checkTimes(sd.Payload, t, opts.Skew, numericDate)
+	if err != nil {
 		return nil, err
 	}
-	if iat, ok := sd.Payload["iat"]; ok {
-		out.Signed, _ = numericDate(iat)
-	}
+	out.Signed = signed
 	proc, err := sd.process()
 	if err != nil {
 		return nil, err
@@ -164,35 +136,113 @@ func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResol
 	return out, nil
 }
 
-// checkTimes applies exp, nbf and iat of the issuer-signed payload.
-func checkTimes(p map[string]any, now time.Time, skew time.Duration) error {
+// checkTimes applies exp, nbf and iat of the issuer-signed payload, read
+// with date, and returns iat (zero when absent).
+func checkTimes(p map[string]any, now time.Time, skew time.Duration, date func(any) (time.Time, error)) (time.Time, error) {
 	get := func(name string) (time.Time, bool, error) {
 		v, ok := p[name]
 		if !ok {
 			return time.Time{}, false, nil
 		}
-		t, err := numericDate(v)
+		t, err := date(v)
 		if err != nil {
 			return time.Time{}, false, malformed("claim %s: %v", name, err)
 		}
 		return t, true, nil
 	}
 	if exp, ok, err := get("exp"); err != nil {
-		return err
+		return time.Time{}, err
 	} else if ok && !now.Before(exp.Add(skew)) {
-		return fmt.Errorf("expired at %s (exp): %w", exp.UTC().Format(time.RFC3339), credentials.ErrExpired)
+		return time.Time{}, fmt.Errorf("expired at %s (exp): %w", exp.UTC().Format(time.RFC3339), credentials.ErrExpired)
 	}
 	if nbf, ok, err := get("nbf"); err != nil {
-		return err
+		return time.Time{}, err
 	} else if ok && now.Add(skew).Before(nbf) {
-		return fmt.Errorf("not valid before %s (nbf): %w", nbf.UTC().Format(time.RFC3339), credentials.ErrNotYetValid)
+		return time.Time{}, fmt.Errorf("not valid before %s (nbf): %w", nbf.UTC().Format(time.RFC3339), credentials.ErrNotYetValid)
 	}
-	if iat, ok, err := get("iat"); err != nil {
-		return err
+	iat, ok, err := get("iat")
+	if err != nil {
+		return time.Time{}, err
 	} else if ok && now.Add(skew).Before(iat) {
-		return fmt.Errorf("issued in the future at %s (iat): %w", iat.UTC().Format(time.RFC3339), credentials.ErrNotYetValid)
+		return time.Time{}, fmt.Errorf("issued in the future at %s (iat): %w", iat.UTC().Format(time.RFC3339), credentials.ErrNotYetValid)
+	}
+	return iat, nil
+}
+
+// issuerKey finds the key of the issuer-signed JWT and checks that it
+// belongs to owner (iss, or the issuer or holder of a VC 2.0 document),
+// filling out.Key, KeyID and Chain:
+//
+//   - x5c: the leaf certificate's key; the leaf must name owner (a URI SAN,
+//     or the host of an https owner as a DNS SAN). The chain is returned
+//     for the caller to judge trust.
+//   - kid with a scheme (a DID URL, an https URL): resolved with r.
+//   - kid without one ("key-1", "#key-1", a JWK thumbprint): with relative
+//     (VC-JOSE-COSE), a key of owner, resolved as owner#key-1; without it
+//     (SD-JWT VC, where such a kid names a key in the issuer's metadata),
+//     resolved as it is.
+//   - neither: owner itself is resolved (a DID's only or first key).
+//
+// The controller r reports (or the kid's DID when it reports none) must be
+// owner. Errors wrap credentials.ErrUnknownKey (nothing resolves),
+// ErrInvalidProof (another party's key) or ErrMalformed (a bad x5c).
+func issuerKey(ctx context.Context, r credentials.KeyResolver, h Header, owner string, relative bool, out *credentials.Verified) error {
+	if len(h.X5c) > 0 {
+		chain, err := parseX5c(h.X5c)
+		if err != nil {
+			return err
+		}
+		if err := issuerNamedBy(owner, chain[0]); err != nil {
+			return err
+		}
+		out.Key, out.Chain, out.KeyID = chain[0].PublicKey, chain, h.Kid
+		return nil
+	}
+	id := h.Kid
+	switch {
+	case id == "":
+		id = owner
+	case relative && !hasScheme(id):
+		base, _, _ := strings.Cut(owner, "#")
+		id = base + "#" + strings.TrimPrefix(id, "#")
+	}
+	if r == nil {
+		return fmt.Errorf("no key resolver for %q: %w", id, credentials.ErrUnknownKey)
+	}
+	vm, err := r.ResolveKey(ctx, id)
+	if err != nil {
+		return err
+	}
+	if vm == nil || vm.Key == nil {
+		return fmt.Errorf("kid %q resolved to no key: %w", id, credentials.ErrUnknownKey)
+	}
+	controller := vm.Controller
+	if controller == "" {
+		controller, _, _ = strings.Cut(id, "#")
+	}
+	if controller != owner {
+		return invalid("key %q is controlled by %q, not by the issuer %q", id, controller, owner)
+	}
+	out.Key, out.KeyID = vm.Key, vm.ID
+	if out.KeyID == "" {
+		out.KeyID = id
 	}
 	return nil
+}
+
+// hasScheme reports whether s starts with a URI scheme (did:, https:).
+func hasScheme(s string) bool {
+	for i, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case c == ':':
+			return i > 0
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // parseX5c decodes an x5c chain and checks that each certificate is signed

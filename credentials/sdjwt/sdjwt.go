@@ -50,6 +50,9 @@ type SDJWT struct {
 type Header struct {
 	Alg string
 	Typ string
+	// Cty is the content type: "vc" or "vp" for vc+sd-jwt and vp+sd-jwt,
+	// usually empty for dc+sd-jwt.
+	Cty string
 	Kid string
 	// X5c is the certificate chain, leaf first, base64 (not url) DER.
 	X5c []string
@@ -108,7 +111,7 @@ func parse(s string) (*SDJWT, error) {
 		return nil, malformed("issuer-signed JWT payload is not a JSON object")
 	}
 	sd := &SDJWT{
-		Header:  Header{Alg: jws.header.Alg, Typ: jws.header.Typ, Kid: jws.header.Kid, X5c: jws.header.X5c},
+		Header:  Header{Alg: jws.header.Alg, Typ: jws.header.Typ, Cty: jws.header.Cty, Kid: jws.header.Kid, X5c: jws.header.X5c},
 		Payload: payload,
 		jws:     jws,
 		jwt:     parts[0],

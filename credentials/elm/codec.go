@@ -1,0 +1,421 @@
+package elm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+)
+
+// Parse reads an ELM credential in the compact JSON form EDC produces. The
+// input is first checked by internal/jsonx with its default limits (size,
+// depth, duplicate member names); errors wrap credentials.ErrMalformed.
+//
+// Parse is lenient about shapes, strict about syntax: a property whose value
+// does not fit its field (a number where text is expected, say) is kept in
+// the node's Extra map rather than refused, so that reading then writing
+// loses nothing; Check reports what the EDC profiles require.
+func Parse(data []byte) (*EuropeanDigitalCredential, error) {
+	tree, err := decodeTree(data)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := tree.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("elm: %w: a credential must be a JSON object, found %s", credentials.ErrMalformed, kindOf(tree))
+	}
+	c := new(EuropeanDigitalCredential)
+	if err := newCodec().decode(obj, reflect.ValueOf(c).Elem()); err != nil {
+		return nil, fmt.Errorf("elm: %w: %v", credentials.ErrMalformed, err)
+	}
+	return c, nil
+}
+
+// Marshal writes the credential as JSON. Object members come out in
+// alphabetical order; values, single-or-array forms and language-map forms
+// are those read by Parse or set by the caller.
+func Marshal(c *EuropeanDigitalCredential) ([]byte, error) {
+	if c == nil {
+		return nil, errors.New("elm: nil credential")
+	}
+	return json.Marshal(ToTree(c))
+}
+
+// ToTree returns the credential as generic JSON values (map[string]any,
+// []any, string, bool, json.Number, nil), as Marshal would write it.
+func ToTree(c *EuropeanDigitalCredential) map[string]any {
+	v, _ := newCodec().encode(reflect.ValueOf(c).Elem())
+	m, _ := v.(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m
+}
+
+// decodeTree checks data with jsonx, then decodes it keeping numbers as
+// json.Number so that they are written back exactly.
+func decodeTree(data []byte) (any, error) {
+	if err := jsonx.Check(data, jsonx.Limits{}); err != nil {
+		return nil, fmt.Errorf("elm: %w: %w", credentials.ErrMalformed, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("elm: %w: %v", credentials.ErrMalformed, err)
+	}
+	return v, nil
+}
+
+// unmarshalNode is the UnmarshalJSON of every model type.
+func unmarshalNode(data []byte, v any) error {
+	tree, err := decodeTree(data)
+	if err != nil {
+		return err
+	}
+	return newCodec().decode(tree, reflect.ValueOf(v).Elem())
+}
+
+// marshalNode is the MarshalJSON of every model type.
+func marshalNode(v any) ([]byte, error) {
+	t, ok := newCodec().encode(reflect.ValueOf(v).Elem())
+	if !ok {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(t)
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// errMismatch says a JSON value does not fit a field's Go type; the caller
+// keeps the value in Extra instead.
+var errMismatch = errors.New("value does not fit the field")
+
+// treeDecoder and treeEncoder are implemented by the model's value types
+// that need their own JSON shape (Many, LangMap).
+type treeDecoder interface {
+	decodeTree(c *codec, v any) error
+}
+
+type treeEncoder interface {
+	encodeTree(c *codec) (any, bool)
+}
+
+type noder interface{ node() *Node }
+
+type fieldInfo struct {
+	name  string
+	index []int
+}
+
+type structInfo struct {
+	byName map[string]fieldInfo
+	order  []fieldInfo
+}
+
+// codec converts between generic JSON values and the model's structs. It
+// caches struct layouts for the duration of one call.
+type codec struct {
+	infos map[reflect.Type]*structInfo
+}
+
+func newCodec() *codec { return &codec{infos: map[reflect.Type]*structInfo{}} }
+
+var (
+	anyType    = reflect.TypeFor[any]()
+	claimType  = reflect.TypeFor[Claim]()
+	numberType = reflect.TypeFor[json.Number]()
+)
+
+func (c *codec) info(t reflect.Type) *structInfo {
+	if si, ok := c.infos[t]; ok {
+		return si
+	}
+	si := &structInfo{byName: map[string]fieldInfo{}}
+	var walk func(t reflect.Type, prefix []int)
+	walk = func(t reflect.Type, prefix []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			idx := append(append([]int(nil), prefix...), i)
+			tag := f.Tag.Get("json")
+			if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+				walk(f.Type, idx)
+				continue
+			}
+			name, _, _ := strings.Cut(tag, ",")
+			if !f.IsExported() || name == "-" || name == "" {
+				continue
+			}
+			if _, dup := si.byName[name]; dup {
+				continue // the shallower field wins, as in encoding/json
+			}
+			fi := fieldInfo{name: name, index: idx}
+			si.byName[name] = fi
+			si.order = append(si.order, fi)
+		}
+	}
+	walk(t, nil)
+	c.infos[t] = si
+	return si
+}
+
+func (c *codec) decode(v any, rv reflect.Value) error {
+	if rv.CanAddr() {
+		if td, ok := rv.Addr().Interface().(treeDecoder); ok {
+			return td.decodeTree(c, v)
+		}
+	}
+	if rv.Type() == numberType {
+		n, ok := v.(json.Number)
+		if !ok {
+			return errMismatch
+		}
+		rv.SetString(string(n))
+		return nil
+	}
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if v == nil {
+			return errMismatch
+		}
+		p := reflect.New(rv.Type().Elem())
+		if err := c.decode(v, p.Elem()); err != nil {
+			return err
+		}
+		rv.Set(p)
+		return nil
+	case reflect.Interface:
+		switch rv.Type() {
+		case anyType:
+			if v != nil {
+				rv.Set(reflect.ValueOf(v))
+			}
+			return nil
+		case claimType:
+			cl := newClaim(v)
+			if err := c.decode(v, reflect.ValueOf(cl).Elem()); err != nil {
+				return err
+			}
+			rv.Set(reflect.ValueOf(cl))
+			return nil
+		}
+		return errMismatch
+	case reflect.String:
+		s, ok := v.(string)
+		if !ok {
+			return errMismatch
+		}
+		rv.SetString(s)
+		return nil
+	case reflect.Bool:
+		b, ok := v.(bool)
+		if !ok {
+			return errMismatch
+		}
+		rv.SetBool(b)
+		return nil
+	case reflect.Struct:
+		return c.decodeStruct(v, rv)
+	}
+	return errMismatch
+}
+
+func (c *codec) decodeStruct(v any, rv reflect.Value) error {
+	nd, ok := rv.Addr().Interface().(noder)
+	if !ok {
+		return errMismatch
+	}
+	n := nd.node()
+	switch t := v.(type) {
+	case string:
+		n.ID, n.Ref = t, true
+		return nil
+	case map[string]any:
+		si := c.info(rv.Type())
+		for k, val := range t {
+			if f, ok := si.byName[k]; ok {
+				fv := rv.FieldByIndex(f.index)
+				if err := c.decode(val, fv); err == nil && !fv.IsZero() {
+					continue
+				}
+				fv.SetZero()
+			}
+			if n.Extra == nil {
+				n.Extra = map[string]any{}
+			}
+			n.Extra[k] = val
+		}
+		return nil
+	}
+	return errMismatch
+}
+
+// encode returns the JSON value of rv and whether it is present at all.
+func (c *codec) encode(rv reflect.Value) (any, bool) {
+	if rv.CanAddr() {
+		if te, ok := rv.Addr().Interface().(treeEncoder); ok {
+			return te.encodeTree(c)
+		}
+	}
+	if rv.Type() == numberType {
+		if rv.String() == "" {
+			return nil, false
+		}
+		return json.Number(rv.String()), true
+	}
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return nil, false
+		}
+		return c.encode(rv.Elem())
+	case reflect.Interface:
+		if rv.IsNil() {
+			return nil, rv.Type() == anyType
+		}
+		if rv.Type() == anyType {
+			return rv.Elem().Interface(), true
+		}
+		return c.encode(rv.Elem())
+	case reflect.String:
+		if rv.String() == "" {
+			return nil, false
+		}
+		return rv.String(), true
+	case reflect.Bool:
+		return rv.Bool(), true
+	case reflect.Struct:
+		return c.encodeStruct(rv)
+	}
+	return nil, false
+}
+
+func (c *codec) encodeStruct(rv reflect.Value) (any, bool) {
+	var n *Node
+	if rv.CanAddr() {
+		if nd, ok := rv.Addr().Interface().(noder); ok {
+			n = nd.node()
+		}
+	}
+	if n == nil {
+		return nil, false
+	}
+	if n.Ref {
+		return n.ID, true
+	}
+	si := c.info(rv.Type())
+	m := make(map[string]any, len(si.order)+len(n.Extra))
+	for _, f := range si.order {
+		if v, ok := c.encode(rv.FieldByIndex(f.index)); ok {
+			m[f.name] = v
+		}
+	}
+	for k, v := range n.Extra {
+		if _, set := m[k]; !set {
+			m[k] = v
+		}
+	}
+	return m, true
+}
+
+func (m *Many[T]) decodeTree(c *codec, v any) error {
+	arr, isArr := v.([]any)
+	if !isArr {
+		arr = []any{v}
+	}
+	items := make([]T, len(arr))
+	for i, e := range arr {
+		if err := c.decode(e, reflect.ValueOf(&items[i]).Elem()); err != nil {
+			return err
+		}
+	}
+	m.Items, m.Single = items, !isArr
+	return nil
+}
+
+func (m *Many[T]) encodeTree(c *codec) (any, bool) {
+	if m.Items == nil {
+		return nil, false
+	}
+	out := make([]any, 0, len(m.Items))
+	for i := range m.Items {
+		ev := reflect.ValueOf(&m.Items[i]).Elem()
+		v, ok := c.encode(ev)
+		if !ok && ev.Kind() == reflect.String {
+			v = ev.String() // an empty string item stays an item
+		}
+		out = append(out, v)
+	}
+	if m.Single && len(out) == 1 {
+		return out[0], true
+	}
+	return out, true
+}
+
+func (l *LangMap) decodeTree(_ *codec, v any) error {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return errMismatch
+	}
+	m := make(LangMap, len(obj))
+	for k, e := range obj {
+		switch t := e.(type) {
+		case string:
+			m[k] = Text{Values: []string{t}}
+		case []any:
+			vals := make([]string, len(t))
+			for i, s := range t {
+				str, ok := s.(string)
+				if !ok {
+					return errMismatch
+				}
+				vals[i] = str
+			}
+			m[k] = Text{Values: vals, Array: true}
+		default:
+			return errMismatch
+		}
+	}
+	*l = m
+	return nil
+}
+
+func (l *LangMap) encodeTree(*codec) (any, bool) {
+	if *l == nil {
+		return nil, false
+	}
+	out := make(map[string]any, len(*l))
+	for k, t := range *l {
+		if !t.Array && len(t.Values) == 1 {
+			out[k] = t.Values[0]
+			continue
+		}
+		arr := make([]any, len(t.Values))
+		for i, s := range t.Values {
+			arr[i] = s
+		}
+		out[k] = arr
+	}
+	return out, true
+}

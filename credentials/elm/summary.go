@@ -1,0 +1,197 @@
+package elm
+
+import (
+	"math/big"
+	"strings"
+)
+
+// Summary is what a recognition officer reads first: who, what, by whom,
+// when, at which level, in which field, for how many credits, with which
+// grade. Fields are empty when the credential does not say.
+type Summary struct {
+	Holder      string // full name, or given and family names
+	DateOfBirth DateTime
+	Title       string // of the main achievement
+	// AwardingBody is the legal name of the body that awarded the main
+	// achievement (the issuer when the achievement names none).
+	AwardingBody   string
+	AwardingBodyID string
+	// Country is the awarding body's country, an EU authority IRI
+	// ("http://publications.europa.eu/resource/authority/country/IRL"),
+	// and CountryCode its last segment ("IRL").
+	Country     string
+	CountryCode string
+	// DateAwarded is the awarding date, else the issued date.
+	DateAwarded DateTime
+	EQFLevel    int    // 1 to 8, 0 when not stated
+	NQFLevel    string // label of the national level, e.g. "RQF Level 6"
+	// ISCEDFCode and ISCEDFLabel are the first field of education
+	// ("0613", "Software and applications development and analysis").
+	ISCEDFCode  string
+	ISCEDFLabel string
+	// ECTS is the ECTS credit of the main achievement as written ("60"),
+	// from its credit received or, failing that, its specification.
+	ECTS          string
+	Grade         string // of the first assessment proving the achievement
+	GradingScheme string
+	Language      string // IRI of the display's primary language
+	// Parts are the achievements the main one is made of (courses,
+	// modules), with their credit and grade.
+	Parts []Part
+}
+
+// Part is a course or module of the main achievement.
+type Part struct {
+	Title string
+	ECTS  string
+	Grade string
+}
+
+// TotalPartsECTS adds up the ECTS of the parts; ok is false when a part's
+// credit is not a number.
+func (s Summary) TotalPartsECTS() (total string, ok bool) {
+	sum := new(big.Rat)
+	for _, p := range s.Parts {
+		if p.ECTS == "" {
+			continue
+		}
+		r, good := new(big.Rat).SetString(strings.TrimSpace(p.ECTS))
+		if !good {
+			return "", false
+		}
+		sum.Add(sum, r)
+	}
+	return sum.FloatString(1), true
+}
+
+// Summarise extracts the recognition summary of a credential. The main
+// achievement is the first LearningAchievement claim (or the first claim).
+func Summarise(c *EuropeanDigitalCredential) Summary {
+	var s Summary
+	if c == nil {
+		return s
+	}
+	if dp := c.DisplayParameter; dp != nil && dp.PrimaryLanguage != nil {
+		s.Language = dp.PrimaryLanguage.ID
+	}
+	s.DateAwarded = c.Issued
+	if s.DateAwarded == "" {
+		s.DateAwarded = c.IssuanceDate
+	}
+	awarder := c.Issuer
+	if p := c.CredentialSubject; p != nil {
+		s.Holder = p.FullName.Get()
+		if s.Holder == "" {
+			s.Holder = strings.TrimSpace(p.GivenName.Get() + " " + p.FamilyName.Get())
+		}
+		s.DateOfBirth = p.DateOfBirth
+		claim := mainClaim(p)
+		if claim != nil {
+			b := claim.Base()
+			s.Title = b.Title.Get()
+			if ap := b.AwardedBy; ap != nil {
+				if ab, ok := ap.AwardingBody.First(); ok && ab != nil {
+					awarder = ab
+				}
+				if ap.AwardingDate != "" {
+					s.DateAwarded = ap.AwardingDate
+				}
+			}
+		}
+		if la, ok := claim.(*LearningAchievement); ok {
+			summariseAchievement(&s, la)
+		}
+	}
+	if awarder != nil {
+		s.AwardingBody = awarder.LegalName.Get()
+		s.AwardingBodyID = awarder.ID
+		for _, loc := range awarder.Location.Items {
+			if s.Country != "" || loc == nil {
+				break
+			}
+			for _, a := range loc.Address.Items {
+				if a != nil && a.CountryCode != nil {
+					s.Country = a.CountryCode.ID
+					s.CountryCode = s.Country[strings.LastIndex(s.Country, "/")+1:]
+					break
+				}
+			}
+		}
+	}
+	return s
+}
+
+func mainClaim(p *Person) Claim {
+	for _, cl := range p.HasClaim.Items {
+		if la, ok := cl.(*LearningAchievement); ok {
+			return la
+		}
+	}
+	if cl, ok := p.HasClaim.First(); ok {
+		return cl
+	}
+	return nil
+}
+
+func summariseAchievement(s *Summary, la *LearningAchievement) {
+	s.ECTS = ectsOf(la)
+	s.Grade, s.GradingScheme = gradeOf(la)
+	if q := la.SpecifiedBy; q != nil {
+		if q.EQFLevel != nil {
+			s.EQFLevel, _ = EQFLevel(q.EQFLevel.ID)
+		}
+		if n, ok := q.NQFLevel.First(); ok && n != nil {
+			s.NQFLevel = n.PrefLabel.Get()
+		}
+		for _, f := range q.ThematicArea.Items {
+			if f == nil {
+				continue
+			}
+			if code, label, ok := ISCEDF(f.ID); ok {
+				s.ISCEDFCode, s.ISCEDFLabel = code, label
+				break
+			}
+		}
+	}
+	for _, part := range la.HasPart.Items {
+		if part == nil {
+			continue
+		}
+		g, _ := gradeOf(part)
+		s.Parts = append(s.Parts, Part{Title: part.Title.Get(), ECTS: ectsOf(part), Grade: g})
+	}
+}
+
+// ectsOf returns the ECTS points of an achievement: its creditReceived, else
+// its specification's creditPoint.
+func ectsOf(la *LearningAchievement) string {
+	find := func(cps []*CreditPoint) string {
+		for _, cp := range cps {
+			if cp != nil && cp.Framework != nil && cp.Framework.ID == ECTS {
+				return cp.Point
+			}
+		}
+		return ""
+	}
+	if v := find(la.CreditReceived.Items); v != "" {
+		return v
+	}
+	if la.SpecifiedBy != nil {
+		return find(la.SpecifiedBy.CreditPoint.Items)
+	}
+	return ""
+}
+
+func gradeOf(la *LearningAchievement) (grade, scheme string) {
+	for _, a := range la.ProvenBy.Items {
+		if a == nil || a.Grade == nil {
+			continue
+		}
+		grade = a.Grade.NoteLiteral.Get()
+		if a.SpecifiedBy != nil && a.SpecifiedBy.GradingScheme != nil {
+			scheme = a.SpecifiedBy.GradingScheme.Title.Get()
+		}
+		return grade, scheme
+	}
+	return "", ""
+}

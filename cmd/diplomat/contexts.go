@@ -9,6 +9,6 @@ func newContextsCommand(a *app) *cobra.Command {
 		Use:   "contexts",
 		Short: "Install and list the JSON-LD contexts Data Integrity proofs need",
 	}
-	c.AddCommand(newContextsImportCommand(a), newContextsListCommand(a))
+	c.AddCommand(newContextsImportCommand(a), newContextsFetchCommand(a), newContextsListCommand(a))
 	return c
 }

@@ -16,7 +16,7 @@ var (
 )
 
 // InstallHint is what the errors for a missing context tell the operator.
-const InstallHint = "install it with `diplomat contexts import DIR` or enable the opt-in fetch"
+const InstallHint = "install it with `diplomat contexts import DIR`, or fetch it once with `diplomat contexts fetch URL`"
 
 // ContextError is the error for a context that cannot be used. It wraps
 // ErrUnknownContext or ErrContextMismatch.

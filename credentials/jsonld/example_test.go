@@ -21,5 +21,5 @@ func ExampleLoader_Context() {
 	// Output:
 	// builtin <nil>
 	// true
-	// context https://www.w3.org/ns/credentials/v2: unknown JSON-LD context: not installed; install it with `diplomat contexts import DIR` or enable the opt-in fetch
+	// context https://www.w3.org/ns/credentials/v2: unknown JSON-LD context: not installed; install it with `diplomat contexts import DIR`, or fetch it once with `diplomat contexts fetch URL`
 }

@@ -97,7 +97,7 @@ func TestLoaderSources(t *testing.T) {
 	}{
 		{"builtin first", memCache{}, "https://www.w3.org/2018/credentials/v1", "builtin", nil, ""},
 		{"from the cache", memCache{v2: ref}, v2, "cache", nil, ""},
-		{"not installed", memCache{}, v2, "", ErrUnknownContext, "install it with `diplomat contexts import DIR` or enable the opt-in fetch"},
+		{"not installed", memCache{}, v2, "", ErrUnknownContext, "install it with `diplomat contexts import DIR`, or fetch it once with `diplomat contexts fetch URL`"},
 		{"no cache", nil, v2, "", ErrUnknownContext, v2},
 		{"not pinned", memCache{"https://example.com/c": []byte(`{"@context":{}}`)}, "https://example.com/c", "", ErrUnknownContext, "not among the contexts Diplomat accepts"},
 		{"tampered in cache", memCache{v2: append([]byte(" "), ref...)}, v2, "", ErrContextMismatch, "8a9f494a89ecc51db093e90e84713e07e84d6d9204364a9b3c7868b21751236f"},

@@ -1,6 +1,6 @@
 package dataintegrity
 
-// Every use of aries-framework-go in this package is in this file: the
+// Every use of aries-framework-go in this package's tests is in this file: the
 // legacy Ed25519Signature2020 suite, as a check of the old W3C vector and as
 // the peer of the benchmarks.
 

@@ -131,7 +131,12 @@ type proof struct {
 	proofValue         string
 }
 
-func parseProofs(v any) ([]*proof, bool, error) {
+func parseProofs(v any) ([]*proof, bool, error) { return parseProofsOf(v, ProofType) }
+
+// parseProofsOf parses the proofs of a document, each of which must be of
+// proof type typ: ProofType (with one of this package's cryptosuites) or
+// Ed25519Signature2020 (no cryptosuite).
+func parseProofsOf(v any, typ string) ([]*proof, bool, error) {
 	var list []any
 	single := false
 	switch p := v.(type) {
@@ -157,7 +162,7 @@ func parseProofs(v any) ([]*proof, bool, error) {
 		if !ok {
 			return nil, false, fmt.Errorf("%w: %s must be an object", credentials.ErrMalformed, path)
 		}
-		p, err := parseProof(obj, path)
+		p, err := parseProof(obj, path, typ)
 		if err != nil {
 			return nil, false, err
 		}
@@ -166,7 +171,7 @@ func parseProofs(v any) ([]*proof, bool, error) {
 	return out, single, nil
 }
 
-func parseProof(obj map[string]any, path string) (*proof, error) {
+func parseProof(obj map[string]any, path, typ string) (*proof, error) {
 	p := &proof{fields: make(map[string]any, len(obj))}
 	for k, v := range obj {
 		if k != "proofValue" {
@@ -191,13 +196,15 @@ func parseProof(obj map[string]any, path string) (*proof, error) {
 	if p.typ, err = str("type", true); err != nil {
 		return nil, err
 	}
-	if p.typ != ProofType {
-		return nil, fmt.Errorf("%w: %w: %s.type %q (supported: %s)", ErrUnsupported, credentials.ErrMalformed, path, p.typ, ProofType)
+	if p.typ != typ {
+		return nil, fmt.Errorf("%w: %w: %s.type %q (supported: %s)", ErrUnsupported, credentials.ErrMalformed, path, p.typ, typ)
 	}
-	if p.cryptosuite, err = str("cryptosuite", true); err != nil {
-		return nil, err
+	if typ == ProofType {
+		if p.cryptosuite, err = str("cryptosuite", true); err != nil {
+			return nil, err
+		}
 	}
-	if p.cryptosuite != EdDSARDFC2022 && p.cryptosuite != ECDSARDFC2019 {
+	if typ == ProofType && p.cryptosuite != EdDSARDFC2022 && p.cryptosuite != ECDSARDFC2019 {
 		return nil, fmt.Errorf("%w: %w: %s.cryptosuite %q (supported: %s, %s)", ErrUnsupported, credentials.ErrMalformed, path, p.cryptosuite, EdDSARDFC2022, ECDSARDFC2019)
 	}
 	for _, f := range []struct {

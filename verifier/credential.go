@@ -1,0 +1,196 @@
+package verifier
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+)
+
+// credential is what the checks after the proof read of the signed
+// content: a VC Data Model credential, or SD-JWT VC claims.
+type credential struct {
+	vc     *credentials.Credential // nil for SD-JWT VC
+	claims map[string]any          // SD-JWT VC claims; nil for a VC
+	doc    []byte
+
+	version             string
+	types               []string
+	schemas             []string
+	subjects            []string // credentialSubject ids, or sub
+	cnf                 bool     // holder bound by a cnf key
+	from, until         time.Time
+	fromName, untilName string
+	issued              time.Time
+	status              []json.RawMessage // credentialStatus entries
+	tokenStatus         bool              // an SD-JWT "status" claim
+}
+
+func (c *credential) describe() string {
+	if c.vc == nil {
+		return fmt.Sprintf("SD-JWT VC claims of type %s", strings.Join(c.types, ", "))
+	}
+	return fmt.Sprintf("a VC Data Model %s credential of type %s", c.version, strings.Join(c.types, ", "))
+}
+
+// readCredential reads the signed content. For a VC it returns the
+// credential even with a *credentials.ValidationError, so that the report
+// can go on; other errors leave nothing to read.
+func readCredential(doc []byte, mechanism string) (*credential, error) {
+	c := &credential{doc: doc}
+	if isSDJWTVC(doc, mechanism) {
+		if err := jsonx.Decode(doc, &c.claims, jsonx.Limits{}); err != nil {
+			return nil, err
+		}
+		if vct, _ := c.claims["vct"].(string); vct != "" {
+			c.types = []string{vct}
+		}
+		if sub, _ := c.claims["sub"].(string); sub != "" {
+			c.subjects = []string{sub}
+		}
+		_, c.cnf = c.claims["cnf"]
+		_, c.tokenStatus = c.claims["status"]
+		c.from, c.fromName = numericDate(c.claims["nbf"]), "nbf"
+		c.until, c.untilName = numericDate(c.claims["exp"]), "exp"
+		c.issued = numericDate(c.claims["iat"])
+		if c.from.IsZero() {
+			c.from, c.fromName = c.issued, "iat"
+		}
+		if !c.from.IsZero() && c.issued.IsZero() {
+			c.issued = c.from
+		}
+		return c, nil
+	}
+	vc, err := credentials.ParseCredential(doc, credentials.ParseOptions{})
+	if vc == nil {
+		return nil, err
+	}
+	c.vc = vc
+	c.version = string(vc.Version())
+	c.types = vc.Types()
+	for _, raw := range vc.Subjects() {
+		var s struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &s) == nil && s.ID != "" {
+			c.subjects = append(c.subjects, s.ID)
+		}
+	}
+	for _, raw := range entries(vc.Member("credentialSchema")) {
+		var s struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &s) == nil && s.ID != "" {
+			c.schemas = append(c.schemas, s.ID)
+		}
+	}
+	c.status = entries(vc.Member("credentialStatus"))
+	v2 := vc.Version() == credentials.Version20
+	c.from, c.fromName = memberDate(vc, "validFrom", v2)
+	c.until, c.untilName = memberDate(vc, "validUntil", v2)
+	if !v2 {
+		if t, n := memberDate(vc, "issuanceDate", false); !t.IsZero() {
+			c.issued = t
+			if c.from.IsZero() {
+				c.from, c.fromName = t, n
+			}
+		}
+		if c.until.IsZero() {
+			c.until, c.untilName = memberDate(vc, "expirationDate", false)
+		}
+	}
+	if c.issued.IsZero() {
+		c.issued = c.from
+	}
+	return c, err
+}
+
+func memberDate(vc *credentials.Credential, name string, requireZone bool) (time.Time, string) {
+	var s string
+	if raw := vc.Member(name); raw == nil || json.Unmarshal(raw, &s) != nil {
+		return time.Time{}, ""
+	}
+	t, err := credentials.ParseDateTime(s, requireZone)
+	if err != nil {
+		return time.Time{}, ""
+	}
+	return t, name
+}
+
+func numericDate(v any) time.Time {
+	if f, ok := v.(float64); ok && f > 0 && f < 1e11 {
+		return time.Unix(int64(f), 0).UTC()
+	}
+	return time.Time{}
+}
+
+// entries reads an object or an array of objects.
+func entries(raw json.RawMessage) []json.RawMessage {
+	if len(raw) == 0 {
+		return nil
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) == nil {
+		return list
+	}
+	return []json.RawMessage{raw}
+}
+
+// analysis is what the checks read of a signed document: the credential,
+// its envelope problems, and its ELM reading. It depends on the document's
+// bytes only, so it is kept by their SHA-256 digest (analysisCacheSize
+// entries) and a credential verified again is not parsed again; the proof,
+// key, validity, status and trust checks are made every time.
+type analysis struct {
+	c       *credential
+	invalid *credentials.ValidationError // envelope problems, c still readable
+	err     error                        // c is nil
+	elm     *elmResult
+}
+
+// analysisCacheSize bounds the analyses kept: each holds a parsed
+// document, up to a few megabytes.
+const analysisCacheSize = 64
+
+func (v *Verifier) analyse(doc []byte, mechanism string) *analysis {
+	sum := sha256.Sum256(doc)
+	key := mechanism + ":" + hex.EncodeToString(sum[:])
+	if a, ok := v.analyses.get(key); ok {
+		return a
+	}
+	a := &analysis{}
+	c, err := readCredential(doc, mechanism)
+	if err != nil && !errors.As(err, &a.invalid) {
+		a.err = err
+		return a
+	}
+	a.c, a.elm = c, readELM(c)
+	v.analyses.put(key, a, v.policy.Cache.ttl())
+	return a
+}
+
+// isSDJWTVC reports whether the signed content is SD-JWT VC claims rather
+// than a VC Data Model document: always for dc+sd-jwt, and for vc+sd-jwt
+// (a typ both SD-JWT VC drafts and VC-JOSE-COSE use) when the document has
+// no @context.
+func isSDJWTVC(doc []byte, mechanism string) bool {
+	switch mechanism {
+	case sdjwt.TypSDJWTVC:
+		return true
+	case sdjwt.TypVC:
+		hasCtx := false
+		_ = jsonx.Members(doc, func(name string, _ []byte) bool {
+			hasCtx = name == "@context"
+			return !hasCtx
+		})
+		return !hasCtx
+	}
+	return false
+}

@@ -1,0 +1,151 @@
+package verifier
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/diplomat-edu/diplomat/keys"
+)
+
+// Registry is the trust registry a RegistrySource reads; *keys.Store
+// implements it. Each lookup returns an error wrapping keys.ErrNotFound
+// when no entry matches; any other error is a failure of the registry.
+type Registry interface {
+	LookupTrust(identifier string) (*keys.TrustEntry, error)
+	LookupTrustKey(pub crypto.PublicKey) (*keys.TrustEntry, error)
+	LookupTrustCertificate(chain ...*x509.Certificate) (*keys.TrustEntry, error)
+}
+
+var _ Registry = (*keys.Store)(nil)
+
+// RegistrySource is a TrustSource over the store's trust registry. An
+// issuer is found by its DID, by the JWK thumbprint of the key that
+// verified, or by a certificate of its x5c chain (the seal itself or a CA
+// that issued one of the chain's certificates); the entry must be valid at
+// the issuance date, and the credential within its scope: one of its types
+// among the entry's credential types, its profile among the entry's
+// profiles, its EQF level not above the entry's maximum, and its ISCED-F
+// field under one of the entry's fields, each only where the entry
+// restricts it.
+type RegistrySource struct {
+	Registry Registry
+}
+
+var _ TrustSource = RegistrySource{}
+
+// Trust answers q from the registry.
+func (s RegistrySource) Trust(_ context.Context, q TrustQuery) (*TrustAnswer, error) {
+	ans := &TrustAnswer{Source: "registry"}
+	e, how, err := s.find(q)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		ans.Reason = "the issuer is not in the trust registry"
+		ans.Steps = append(ans.Steps, "no entry for "+describeQuery(q))
+		return ans, nil
+	}
+	ans.Entity, ans.Country, ans.Status = e.Name, e.Country, "listed"
+	ans.Scope = scopeText(e.Scope)
+	ans.Steps = append(ans.Steps, fmt.Sprintf("entry %s (%s, %s) matches by %s", e.ID, e.Name, e.Country, how))
+	if !q.IssuedAt.IsZero() && !e.ValidAt(q.IssuedAt) {
+		ans.Reason = fmt.Sprintf("the registry entry for %s does not apply at the issuance date %s", e.Name, q.IssuedAt.UTC().Format("2006-01-02"))
+		ans.Steps = append(ans.Steps, ans.Reason)
+		return ans, nil
+	}
+	if reason := outOfScope(e.Scope, q); reason != "" {
+		ans.Reason = fmt.Sprintf("%s is trusted, but not for this credential: %s", e.Name, reason)
+		ans.Steps = append(ans.Steps, reason)
+		return ans, nil
+	}
+	ans.Trusted = true
+	ans.Reason = fmt.Sprintf("%s (%s) is in the trust registry, matched by %s, and the credential is within its scope", e.Name, e.Country, how)
+	ans.Steps = append(ans.Steps, "valid at the issuance date and within scope")
+	return ans, nil
+}
+
+// find looks the issuer up by DID, key, then chain.
+func (s RegistrySource) find(q TrustQuery) (*keys.TrustEntry, string, error) {
+	try := func(e *keys.TrustEntry, err error) (*keys.TrustEntry, error) {
+		if errors.Is(err, keys.ErrNotFound) {
+			return nil, nil
+		}
+		return e, err
+	}
+	if strings.HasPrefix(q.Issuer, "did:") {
+		if e, err := try(s.Registry.LookupTrust(q.Issuer)); e != nil || err != nil {
+			return e, "DID " + q.Issuer, err
+		}
+	}
+	if q.Key != nil {
+		if e, err := try(s.Registry.LookupTrustKey(q.Key)); e != nil || err != nil {
+			return e, "key thumbprint", err
+		}
+	}
+	if len(q.Chain) > 0 {
+		if e, err := try(s.Registry.LookupTrustCertificate(q.Chain...)); e != nil || err != nil {
+			return e, "certificate " + q.Chain[0].Subject.CommonName, err
+		}
+	}
+	return nil, "", nil
+}
+
+// outOfScope says why q is outside scope, or "".
+func outOfScope(sc keys.TrustScope, q TrustQuery) string {
+	if len(sc.CredentialTypes) > 0 && !slices.ContainsFunc(q.Types, func(t string) bool { return slices.Contains(sc.CredentialTypes, t) }) {
+		return fmt.Sprintf("credential type %s is not among %s", strings.Join(q.Types, ", "), strings.Join(sc.CredentialTypes, ", "))
+	}
+	if len(sc.Profiles) > 0 && !slices.Contains(sc.Profiles, q.Profile) {
+		return fmt.Sprintf("profile %q is not among %s", q.Profile, strings.Join(sc.Profiles, ", "))
+	}
+	if sc.MaxEQFLevel > 0 && q.EQFLevel > sc.MaxEQFLevel {
+		return fmt.Sprintf("EQF level %d is above the accredited maximum %d", q.EQFLevel, sc.MaxEQFLevel)
+	}
+	if len(sc.ISCEDFields) > 0 {
+		for _, f := range q.ISCEDFields {
+			if !slices.ContainsFunc(sc.ISCEDFields, func(a string) bool { return strings.HasPrefix(f, a) }) {
+				return fmt.Sprintf("ISCED-F field %s is not under %s", f, strings.Join(sc.ISCEDFields, ", "))
+			}
+		}
+	}
+	return ""
+}
+
+func scopeText(sc keys.TrustScope) string {
+	var parts []string
+	if len(sc.CredentialTypes) > 0 {
+		parts = append(parts, "types "+strings.Join(sc.CredentialTypes, ","))
+	}
+	if len(sc.Profiles) > 0 {
+		parts = append(parts, "profiles "+strings.Join(sc.Profiles, ","))
+	}
+	if sc.MaxEQFLevel > 0 {
+		parts = append(parts, fmt.Sprintf("EQF ≤ %d", sc.MaxEQFLevel))
+	}
+	if len(sc.ISCEDFields) > 0 {
+		parts = append(parts, "ISCED-F "+strings.Join(sc.ISCEDFields, ","))
+	}
+	if len(parts) == 0 {
+		return "any"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func describeQuery(q TrustQuery) string {
+	var ids []string
+	if q.Issuer != "" {
+		ids = append(ids, "issuer "+q.Issuer)
+	}
+	if q.Key != nil {
+		ids = append(ids, "its key")
+	}
+	if len(q.Chain) > 0 {
+		ids = append(ids, "certificate "+q.Chain[0].Subject.String())
+	}
+	return strings.Join(ids, ", ")
+}

@@ -1,0 +1,370 @@
+package verifier
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/dataintegrity"
+	"github.com/diplomat-edu/diplomat/credentials/jose"
+	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+)
+
+// maxDepth bounds nesting: a presentation's credentials, enveloped
+// credentials inside it, and no further.
+const maxDepth = 3
+
+// farSkew is the skew of the second attempt that tells a bad signature from
+// a good one outside its time window.
+const farSkew = 200 * 365 * 24 * time.Hour
+
+// Verify verifies input, a credential or a presentation in any format
+// Diplomat reads, and returns the report. A credential or presentation that
+// does not verify gives a Report with its verdict and the checks that
+// failed, never an error: the error is only for a failure of the verifier
+// itself (a trust source that cannot be read, a nonce store that fails, a
+// cancelled context).
+func (v *Verifier) Verify(ctx context.Context, input []byte, req Request) (*Report, error) {
+	now := v.now()
+	rep := &Report{At: now}
+	if err := v.verify(ctx, input, req, now, rep, 0); err != nil {
+		return nil, err
+	}
+	rep.settle()
+	return rep, nil
+}
+
+func (v *Verifier) verify(ctx context.Context, input []byte, req Request, now time.Time, rep *Report, depth int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if depth > maxDepth {
+		rep.fail(CheckFormat, Invalid, ProblemMalformed, fmt.Sprintf("credentials nested more than %d levels deep are not read", maxDepth))
+		return nil
+	}
+	f, err := credentials.Detect(input)
+	if err != nil {
+		rep.fail(CheckFormat, Invalid, ProblemMalformed, "not a credential or presentation Diplomat can read: "+strings.TrimPrefix(err.Error(), "detect: "))
+		return nil
+	}
+	if f.Enveloped {
+		m, _ := jsonTop(input, "id")
+		var id string
+		_ = json.Unmarshal(m["id"], &id)
+		env, err := jose.ParseEnveloped(id)
+		if err != nil {
+			rep.fail(CheckFormat, Invalid, ProblemMalformed, "an enveloped "+string(f.Envelope)+" whose id cannot be read: "+err.Error())
+			return nil
+		}
+		return v.verify(ctx, env.Data, req, now, rep, depth+1)
+	}
+	rep.Format, rep.Envelope = f.Mechanism, string(f.Envelope)
+	if f.Mechanism == "" {
+		rep.pass(CheckFormat, fmt.Sprintf("an unsecured JSON-LD %s (VC Data Model %s)", f.Envelope, orUnknown(string(f.Version))))
+		rep.fail(CheckProof, Invalid, ProblemUnsupportedProof, "the document carries no proof: nothing says who issued it")
+		return nil
+	}
+	if why := v.accepts(f); why != "" {
+		rep.fail(CheckFormat, Invalid, ProblemNotAccepted, why)
+		return nil
+	}
+	m := v.mechanisms[f.Mechanism]
+	if m == nil {
+		rep.pass(CheckFormat, describeFormat(f))
+		rep.fail(CheckProof, Invalid, ProblemUnsupportedProof, fmt.Sprintf("proofs of type %s are not supported", f.Mechanism))
+		return nil
+	}
+	rep.pass(CheckFormat, describeFormat(f))
+	if f.Envelope == credentials.EnvelopePresentation || f.KeyBinding {
+		return v.presentation(ctx, input, f, m, req, now, rep, depth)
+	}
+	out, err := v.prove(ctx, m, input, v.verifyOptions(now), rep, "")
+	if err != nil || out == nil {
+		return err
+	}
+	return v.afterProof(ctx, out, f, now, rep)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func describeFormat(f credentials.Format) string {
+	s := fmt.Sprintf("%s %s", f.Mechanism, f.Envelope)
+	if f.Version != "" {
+		s += ", VC Data Model " + string(f.Version)
+	}
+	if f.Alg != "" {
+		s += ", " + f.Alg
+	}
+	if f.KeyBinding {
+		s += ", with key binding"
+	}
+	return s
+}
+
+// proved is what a mechanism established, with the time window or the
+// challenge failure found by the second attempt.
+type proved struct {
+	*credentials.Verified
+	timeErr      error // ErrExpired or ErrNotYetValid: the proof is good, the time is not
+	challengeErr error // the proof is good, the challenge or domain is not
+}
+
+// prove runs the mechanism and reports proof and key. It returns nil (and
+// no error) when the proof does not verify.
+func (v *Verifier) prove(ctx context.Context, m credentials.Mechanism, input []byte, opts credentials.VerifyOptions, rep *Report, what string) (*proved, error) {
+	vd, err := m.Verify(ctx, input, v.resolver, opts)
+	if err == nil {
+		return &proved{Verified: vd}, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	out := &proved{}
+	if errors.Is(err, credentials.ErrExpired) || errors.Is(err, credentials.ErrNotYetValid) {
+		o := opts
+		o.Skew = farSkew
+		if vd, err2 := m.Verify(ctx, input, v.resolver, o); err2 == nil {
+			out.Verified, out.timeErr = vd, err
+			return out, nil
+		}
+	}
+	if errors.Is(err, credentials.ErrInvalidProof) && (opts.Challenge != "" || opts.Domain != "") {
+		o := opts
+		o.Challenge, o.Domain, o.Skew = "", "", farSkew
+		if vd, err2 := m.Verify(ctx, input, v.resolver, o); err2 == nil {
+			out.Verified, out.challengeErr = vd, err
+			return out, nil
+		}
+	}
+	msg := what + err.Error()
+	switch {
+	case errors.Is(err, ErrForbiddenAddress):
+		rep.fail(CheckKey, Invalid, ProblemForbiddenAddress, msg)
+		rep.skip(CheckProof, "the key could not be had, so the proof was not checked")
+	case errors.Is(err, credentials.ErrUnknownKey), errors.Is(err, credentials.ErrUnsupportedKey):
+		rep.fail(CheckKey, Invalid, ProblemUnknownKey, msg)
+		rep.skip(CheckProof, "the key could not be had, so the proof was not checked")
+	case errors.Is(err, jsonld.ErrUnknownContext), errors.Is(err, jsonld.ErrContextMismatch):
+		rep.fail(CheckProof, Invalid, ProblemUnknownContext, msg)
+	case errors.Is(err, dataintegrity.ErrUnsupported):
+		rep.fail(CheckProof, Invalid, ProblemUnsupportedProof, msg)
+	case errors.Is(err, credentials.ErrInvalidProof):
+		rep.fail(CheckProof, Invalid, ProblemInvalidSignature, msg)
+	default:
+		rep.fail(CheckProof, Invalid, ProblemMalformed, msg)
+	}
+	return nil, nil
+}
+
+// reportKey adds the passed proof and key checks, and the certificate check
+// for a chain.
+func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, rep *Report, who string) {
+	alg := f.Alg
+	if alg != "" {
+		alg = " (" + alg + ")"
+	}
+	rep.pass(CheckProof, fmt.Sprintf("the %s proof%s verifies", out.Mechanism, alg))
+	switch {
+	case len(out.Chain) > 0:
+		rep.pass(CheckKey, fmt.Sprintf("the key of the x5c certificate %q, which names the %s", out.Chain[0].Subject.String(), who))
+		at := out.Signed
+		if at.IsZero() {
+			at = now
+		}
+		if err := checkChain(out.Chain, at); err != nil {
+			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, err.Error())
+		} else {
+			rep.pass(CheckCertificate, fmt.Sprintf("the chain of %d certificate(s) links up and was valid at %s", len(out.Chain), at.UTC().Format(time.RFC3339)))
+		}
+	default:
+		id := out.KeyID
+		if id == "" {
+			id = out.Issuer
+		}
+		rep.pass(CheckKey, fmt.Sprintf("%s is a key of the %s %s", id, who, out.Issuer))
+	}
+}
+
+// checkChain checks that every certificate carried was valid at t, and
+// that each one whose issuer is also carried is signed by it. Certificates
+// the chain carries but that do not belong to the path (signers add them)
+// are passed over; whether the path ends in a trusted authority is the
+// trust sources' question.
+func checkChain(chain []*x509.Certificate, t time.Time) error {
+	for i, c := range chain {
+		if i == 0 || bytes.Equal(chain[i-1].RawIssuer, c.RawSubject) {
+			if t.Before(c.NotBefore) || t.After(c.NotAfter) {
+				return fmt.Errorf("certificate %q was not valid at %s (valid from %s to %s)", c.Subject.String(), t.UTC().Format(time.RFC3339), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
+			}
+		}
+		if bytes.Equal(c.RawIssuer, c.RawSubject) {
+			continue
+		}
+		for _, up := range chain {
+			if up != c && bytes.Equal(c.RawIssuer, up.RawSubject) {
+				if err := c.CheckSignatureFrom(up); err != nil {
+					return fmt.Errorf("certificate %q is not signed by its issuer %q in the chain: %v", c.Subject.String(), up.Subject.String(), err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// afterProof runs the checks that follow a verified credential proof.
+func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Format, now time.Time, rep *Report) error {
+	rep.Issuer = out.Issuer
+	v.reportKey(out, f, now, rep, "issuer")
+	a := v.analyse(out.Document, f.Mechanism)
+	c, e := a.c, a.elm
+	switch {
+	case a.invalid != nil:
+		rep.fail(CheckEnvelope, Invalid, ProblemInvalidEnvelope, a.invalid.Error())
+	case c == nil:
+		rep.fail(CheckEnvelope, Invalid, ProblemMalformed, "the signed content cannot be read: "+a.err.Error())
+		return nil
+	default:
+		rep.pass(CheckEnvelope, c.describe())
+	}
+	rep.Types = c.types
+	rep.subjects = c.subjects
+	rep.cnf = c.cnf
+
+	// Validity.
+	switch {
+	case out.timeErr != nil:
+		problem := ProblemExpired
+		if errors.Is(out.timeErr, credentials.ErrNotYetValid) {
+			problem = ProblemNotYetValid
+		}
+		rep.fail(CheckValidity, Expired, problem, out.timeErr.Error())
+	default:
+		v.checkValidity(c, now, rep)
+	}
+
+	if err := v.checkStatus(ctx, c, out.Issuer, now, rep); err != nil {
+		return err
+	}
+
+	q := TrustQuery{
+		Issuer:      out.Issuer,
+		KeyID:       out.KeyID,
+		Key:         out.Key,
+		Chain:       out.Chain,
+		Types:       c.types,
+		Profile:     profileOfCredential(f.Mechanism, c),
+		Schemas:     c.schemas,
+		IssuedAt:    c.issued,
+		Credential:  out.Document,
+		EQFLevel:    e.summary.EQFLevel,
+		ISCEDFields: e.fields,
+	}
+	if q.IssuedAt.IsZero() {
+		q.IssuedAt = out.Signed
+	}
+	if err := v.checkTrust(ctx, q, rep); err != nil {
+		return err
+	}
+	if e.checked {
+		e.report(v.policy.ELM, rep)
+	}
+	rep.Summary = e.summaryOrClaims(c).clone()
+	return nil
+}
+
+func (v *Verifier) checkValidity(c *credential, now time.Time, rep *Report) {
+	skew := time.Duration(v.policy.Skew)
+	const layout = time.RFC3339
+	switch {
+	case !c.from.IsZero() && now.Add(skew).Before(c.from):
+		rep.fail(CheckValidity, Expired, ProblemNotYetValid, fmt.Sprintf("not valid before %s (%s); now is %s", c.from.UTC().Format(layout), c.fromName, now.UTC().Format(layout)))
+	case !c.until.IsZero() && !now.Add(-skew).Before(c.until):
+		rep.fail(CheckValidity, Expired, ProblemExpired, fmt.Sprintf("expired at %s (%s); now is %s", c.until.UTC().Format(layout), c.untilName, now.UTC().Format(layout)))
+	default:
+		msg := "valid"
+		if !c.from.IsZero() {
+			msg += " from " + c.from.UTC().Format(layout)
+		}
+		if !c.until.IsZero() {
+			msg += " until " + c.until.UTC().Format(layout)
+		} else {
+			msg += ", with no end date"
+		}
+		rep.pass(CheckValidity, msg)
+	}
+}
+
+func (v *Verifier) checkTrust(ctx context.Context, q TrustQuery, rep *Report) error {
+	if len(v.trust) == 0 {
+		rep.fail(CheckTrust, Untrusted, ProblemUntrustedIssuer, "no trust source is configured, so no issuer is trusted")
+		return nil
+	}
+	var last *TrustAnswer
+	for _, src := range v.trust {
+		ans, err := src.Trust(ctx, q)
+		if err != nil {
+			return fmt.Errorf("verifier: trust source: %w", err)
+		}
+		if ans == nil {
+			continue
+		}
+		last = ans
+		if ans.Trusted {
+			rep.Trust = ans
+			rep.pass(CheckTrust, ans.Reason)
+			return nil
+		}
+	}
+	rep.Trust = last
+	switch {
+	case last == nil:
+		rep.fail(CheckTrust, Untrusted, ProblemUntrustedIssuer, "no trust source knows the issuer")
+	case last.Entity != "":
+		rep.fail(CheckTrust, Untrusted, ProblemOutOfScope, last.Reason)
+	default:
+		rep.fail(CheckTrust, Untrusted, ProblemUntrustedIssuer, fmt.Sprintf("%s (%s)", last.Reason, last.Source))
+	}
+	return nil
+}
+
+// jsonTop returns the named top-level members of a JSON object.
+func jsonTop(data []byte, names ...string) (map[string]json.RawMessage, error) {
+	out := map[string]json.RawMessage{}
+	err := jsonx.Members(data, func(name string, value []byte) bool {
+		if slices.Contains(names, name) {
+			out[name] = value
+		}
+		return true
+	})
+	return out, err
+}
+
+// stringsOf reads a string or an array of strings.
+func stringsOf(raw json.RawMessage) []string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	if json.Unmarshal(raw, &many) == nil {
+		return many
+	}
+	return nil
+}

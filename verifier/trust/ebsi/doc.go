@@ -1,0 +1,21 @@
+// Package ebsi answers the verifier's trust question from snapshots of the
+// EBSI Trusted Issuers Registry (TIR, API v4/v5): it walks a credential's
+// accreditation chain from its termsOfUse (IssuanceCertificate → the
+// issuer's TIR attribute) through Trusted Issuer, Trusted Accreditation
+// Organisations and a Root TAO to a configured root.
+//
+// At each link it checks that the attribute's hash is the SHA-256 of its
+// body, that the accreditation JWT in the body (ES256 or ES256K, verified by
+// credentials/jose) was signed by the accreditor with a key of the
+// accreditor's DID document from the snapshot, that its credentialSubject.id
+// is the accredited party, that its validity window holds at the time the
+// credential was issued, that the issuer type is not Revoked, and, for the
+// issuer itself, that some accreditedFor entry covers the credential's schema
+// and types. The chain ends at a RootTAO whose authorisation was issued by
+// one of the configured roots.
+//
+// Snapshots are files (see Snapshot for the form): the TIR issuer records as
+// the registry returns them plus the DID documents they need. It is not a TIR
+// client and never touches the network; it does not resolve did:ebsi other
+// than from the imported documents.
+package ebsi

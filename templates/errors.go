@@ -1,0 +1,90 @@
+package templates
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+var (
+	// ErrUnknownTemplate is wrapped by Builtin for a name that is not a
+	// built-in template.
+	ErrUnknownTemplate = errors.New("unknown template")
+	// ErrInvalidTemplate is wrapped by the errors of Load and Parse for a
+	// template file that cannot be used: a bad header, an unknown rule, a
+	// body that does not parse, or one that does not write valid JSON.
+	ErrInvalidTemplate = errors.New("invalid template")
+	// ErrInvalidRecord is wrapped by *RecordsError: one or more records
+	// break the template's field rules.
+	ErrInvalidRecord = errors.New("invalid record")
+	// ErrMalformedInput is wrapped by the errors of ReadCSV and ReadJSON
+	// for a file that is not well-formed CSV or JSON.
+	ErrMalformedInput = errors.New("malformed input")
+	// ErrInvalidInstitution is wrapped by Render's error when the
+	// institution's identity lacks something every credential needs.
+	ErrInvalidInstitution = errors.New("invalid institution")
+)
+
+// FieldError is one problem with one field of one record.
+type FieldError struct {
+	// Row is the row of a CSV record as a spreadsheet shows it (the header
+	// is row 1, the first record row 2); 0 for JSON.
+	Row int
+	// Item is the 1-based position of a record in a JSON array; 0 for a
+	// CSV row or a single JSON object.
+	Item int
+	// Field names the field as the input names it: a CSV column
+	// ("title.fr", "course.3.ects") or the same dotted path into a JSON
+	// record (list items counted from 1).
+	Field string
+	// Message says what is wrong: "required", "must be ≥ 0".
+	Message string
+}
+
+// String formats the problem without a file name:
+// "row 17, field ects: must be ≥ 0".
+func (e FieldError) String() string {
+	var b strings.Builder
+	switch {
+	case e.Row > 0:
+		fmt.Fprintf(&b, "row %d, ", e.Row)
+	case e.Item > 0:
+		fmt.Fprintf(&b, "item %d, ", e.Item)
+	}
+	fmt.Fprintf(&b, "field %s: %s", e.Field, e.Message)
+	return b.String()
+}
+
+// RecordsError lists every problem found in the records of one file. It
+// wraps ErrInvalidRecord.
+type RecordsError struct {
+	File   string // as given to ReadCSV or ReadJSON; may be empty
+	Errors []FieldError
+}
+
+// Error lists every problem, one per line:
+// "graduates.csv row 17, field ects: must be ≥ 0".
+func (e *RecordsError) Error() string {
+	var b strings.Builder
+	for i, fe := range e.Errors {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if e.File != "" {
+			b.WriteString(e.File)
+			if fe.Row > 0 || fe.Item > 0 {
+				b.WriteByte(' ')
+			} else {
+				b.WriteString(", ")
+			}
+		}
+		b.WriteString(fe.String())
+	}
+	if len(e.Errors) == 0 {
+		return "invalid record"
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrInvalidRecord.
+func (e *RecordsError) Unwrap() error { return ErrInvalidRecord }

@@ -1,0 +1,356 @@
+package issuer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/diplomat-edu/diplomat/templates"
+)
+
+// BatchOptions configure Batch. The zero value of each field has the meaning
+// its comment gives; Out is required.
+type BatchOptions struct {
+	// Out is the folder the credentials, manifest.json and rejects.json are
+	// written to; created (0700) if missing. Required.
+	Out string
+	// Workers is the number of goroutines rendering and signing. Zero
+	// means runtime.GOMAXPROCS(0): every core.
+	Workers int
+	// SkipInvalid issues the valid rows when some are invalid, and writes
+	// the rejected ones with their reasons to Out/rejects.json. False (the
+	// zero value) issues nothing when any row is invalid.
+	SkipInvalid bool
+	// Source names the input in errors and the manifest (a file name).
+	Source string
+	// ChunkSize is the number of credentials recorded per register
+	// transaction. Zero means 256.
+	ChunkSize int
+	// Progress, when set, is called after each credential, from one
+	// goroutine, with the number done and the total.
+	Progress func(done, total int)
+}
+
+// ManifestRow is one credential of a batch, as manifest.json lists it.
+type ManifestRow struct {
+	Row         int    `json:"row"`
+	ID          string `json:"id"`
+	File        string `json:"file"`
+	StatusList  string `json:"statusList"`
+	StatusIndex int    `json:"statusIndex"`
+	SHA256      string `json:"sha256"`
+}
+
+// Rejected is one input row that failed validation (BatchOptions.SkipInvalid).
+type Rejected struct {
+	// Row is the CSV row (header = 1) or the position in a JSON array.
+	Row    int          `json:"row"`
+	Errors []FieldError `json:"errors"`
+}
+
+// FieldError is one reason a row was rejected.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Manifest is manifest.json: what a batch produced.
+type Manifest struct {
+	Source      string        `json:"source,omitempty"`
+	Template    string        `json:"template"`
+	Profile     string        `json:"profile"`
+	Proof       string        `json:"proof"`
+	Key         string        `json:"key"`
+	Written     time.Time     `json:"written"`
+	Credentials []ManifestRow `json:"credentials"`
+	Rejected    []Rejected    `json:"rejected,omitempty"`
+}
+
+// BatchResult says what Batch did.
+type BatchResult struct {
+	Manifest Manifest
+	// Issued counts credentials signed in this run for rows the register
+	// did not know; Recovered those signed again for known rows whose file
+	// was missing (an interrupted run); Skipped those whose file was
+	// already written.
+	Issued, Recovered, Skipped int
+}
+
+// Batch issues one credential per record with template t and profile p into
+// opts.Out, on every core. Every record is validated first: if any fails,
+// nothing is signed and the error is an *InputError listing every problem
+// (unless opts.SkipInvalid). The batch is resumable and idempotent: run
+// again on the same input after an interruption (even kill -9), it signs only
+// what is missing, with the ids and status indexes recorded the first time,
+// and rewrites manifest.json for the whole input.
+func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record, p Profile, opts BatchOptions) (*BatchResult, error) {
+	if opts.Out == "" {
+		return nil, errors.New("batch: no output folder")
+	}
+	// A record's row as the registrar sees it: its CSV row, its position
+	// in a JSON array, or its position in recs.
+	rowOf := func(k int) int {
+		if r := recs[k].Row(); r > 0 {
+			return r
+		}
+		if r := recs[k].Item(); r > 0 {
+			return r
+		}
+		return k + 1
+	}
+	var rejected []Rejected
+	var all []templates.FieldError
+	valid := make([]int, 0, len(recs))
+	for k, rec := range recs {
+		errs := t.Validate(rec)
+		if len(errs) == 0 {
+			valid = append(valid, k)
+			continue
+		}
+		r := Rejected{Row: rowOf(k)}
+		for _, e := range errs {
+			r.Errors = append(r.Errors, FieldError{Field: e.Field, Message: e.Message})
+		}
+		rejected = append(rejected, r)
+		all = append(all, errs...)
+	}
+	if len(all) > 0 && !opts.SkipInvalid {
+		return nil, &InputError{Err: &templates.RecordsError{File: opts.Source, Errors: all}}
+	}
+	pl, err := i.plan(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.Out, 0o700); err != nil {
+		return nil, err
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	chunk := opts.ChunkSize
+	if chunk <= 0 {
+		chunk = 256
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	fail := func(err error) { cancel(err) }
+
+	// Stage 1: render (parallel). Stage 2: record in the register (one
+	// goroutine, one transaction per chunk). Stage 3: sign and write
+	// (parallel). The collector builds the manifest.
+	todo := make(chan int, workers)
+	prepared := make(chan *job, chunk)
+	reserved := make(chan *job, chunk)
+	results := make(chan fileResult, chunk)
+
+	go func() {
+		defer close(todo)
+		for _, k := range valid {
+			select {
+			case todo <- k:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var renderWG sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		renderWG.Add(1)
+		go func() {
+			defer renderWG.Done()
+			for k := range todo {
+				j, err := i.prepare(t, pl, recs[k], rowOf(k))
+				if err != nil {
+					fail(fmt.Errorf("row %d: %w", rowOf(k), err))
+					return
+				}
+				select {
+				case prepared <- j:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { renderWG.Wait(); close(prepared) }()
+	go func() {
+		defer close(reserved)
+		for {
+			j, ok := <-prepared
+			if !ok {
+				return
+			}
+			batch := []*job{j}
+		fill:
+			for len(batch) < chunk {
+				select {
+				case j, ok := <-prepared:
+					if !ok {
+						break fill
+					}
+					batch = append(batch, j)
+				default:
+					if len(batch) >= chunk/4 {
+						break fill
+					}
+					j, ok := <-prepared
+					if !ok {
+						break fill
+					}
+					batch = append(batch, j)
+				}
+			}
+			if err := i.reserve(batch); err != nil {
+				fail(err)
+				return
+			}
+			for _, j := range batch {
+				select {
+				case reserved <- j:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	var signWG sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		signWG.Add(1)
+		go func() {
+			defer signWG.Done()
+			for j := range reserved {
+				r, err := i.writeOne(ctx, t, pl, j, opts.Out)
+				if err != nil {
+					fail(fmt.Errorf("row %d: %w", j.row, err))
+					return
+				}
+				select {
+				case results <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { signWG.Wait(); close(results) }()
+
+	res := &BatchResult{Manifest: Manifest{
+		Source: opts.Source, Template: t.Name(), Profile: pl.profile.Name, Proof: pl.profile.Proof,
+		Key: pl.key.Name, Rejected: rejected,
+	}}
+	var keepBuf []*Issued
+	n := 0
+	for r := range results {
+		n++
+		res.Manifest.Credentials = append(res.Manifest.Credentials, r.row)
+		switch r.kind {
+		case 0:
+			res.Issued++
+		case 1:
+			res.Recovered++
+		default:
+			res.Skipped++
+		}
+		if i.cfg.KeepCredentials && r.out != nil {
+			keepBuf = append(keepBuf, r.out)
+			if len(keepBuf) >= chunk {
+				if err := i.keep(keepBuf); err != nil {
+					fail(err)
+				}
+				keepBuf = keepBuf[:0]
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(n, len(valid))
+		}
+	}
+	if err := context.Cause(ctx); err != nil {
+		return res, err
+	}
+	if len(keepBuf) > 0 {
+		if err := i.keep(keepBuf); err != nil {
+			return res, err
+		}
+	}
+	sort.Slice(res.Manifest.Credentials, func(a, b int) bool { return res.Manifest.Credentials[a].Row < res.Manifest.Credentials[b].Row })
+	res.Manifest.Written = i.now().UTC().Truncate(time.Second)
+	if err := writeJSON(filepath.Join(opts.Out, "manifest.json"), res.Manifest); err != nil {
+		return res, err
+	}
+	rj := filepath.Join(opts.Out, "rejects.json")
+	if len(rejected) > 0 {
+		if err := writeJSON(rj, rejected); err != nil {
+			return res, err
+		}
+	} else if err := os.Remove(rj); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return res, err
+	}
+	return res, nil
+}
+
+// FileName returns the file a batch writes credential id to: the UUID and
+// the format's extension.
+func FileName(id, ext string) string {
+	return strings.TrimPrefix(id, "urn:uuid:") + ext
+}
+
+// fileResult is one credential written (or found written) by a batch.
+type fileResult struct {
+	row  ManifestRow
+	kind int // 0 issued, 1 recovered, 2 skipped
+	out  *Issued
+}
+
+// writeOne signs j and writes its file, unless an earlier run already did.
+func (i *Issuer) writeOne(ctx context.Context, t Template, pl *plan, j *job, dir string) (r fileResult, err error) {
+	name := FileName(j.entry.ID, pl.ext)
+	path := filepath.Join(dir, name)
+	r.row = ManifestRow{Row: j.row, ID: j.entry.ID, File: name, StatusList: j.entry.StatusList, StatusIndex: j.entry.StatusIndex}
+	if j.existing {
+		if data, err := os.ReadFile(path); err == nil {
+			sum := sha256.Sum256(data)
+			r.row.SHA256, r.kind = hex.EncodeToString(sum[:]), 2
+			return r, nil
+		}
+		r.kind = 1
+	}
+	out, err := i.sign(ctx, t, pl, j)
+	if err != nil {
+		return r, err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, out.Credential, 0o600); err != nil {
+		return r, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return r, err
+	}
+	sum := sha256.Sum256(out.Credential)
+	r.row.SHA256, r.out = hex.EncodeToString(sum[:]), out
+	return r, nil
+}
+
+// writeJSON writes v indented to path through a temporary file and a rename.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

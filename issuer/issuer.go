@@ -1,0 +1,372 @@
+package issuer
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/dataintegrity"
+	"github.com/diplomat-edu/diplomat/credentials/jades"
+	"github.com/diplomat-edu/diplomat/credentials/jose"
+	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/templates"
+)
+
+// Template is what the issuer needs of a template. *templates.Template
+// implements it.
+type Template interface {
+	// Name is the template's name, part of the idempotency key and the
+	// register entry.
+	Name() string
+	// Validate returns every problem of rec; none means Render may be
+	// called.
+	Validate(rec templates.Record) []templates.FieldError
+	// Render returns the unsigned ELM credential (VC 1.1 with the edc-ap
+	// context) for rec, issued by inst.
+	Render(rec templates.Record, inst templates.Institution, opts templates.RenderOptions) (*templates.Rendered, error)
+}
+
+var _ Template = (*templates.Template)(nil)
+
+// Options configure an Issuer. A nil *Options means the zero value.
+type Options struct {
+	// Now is the clock for issuance times and status changes. Nil means
+	// time.Now.
+	Now func() time.Time
+	// Contexts loads JSON-LD contexts for Data Integrity proofs. Nil means
+	// the built-in contexts and the store's context cache, never the
+	// network.
+	Contexts *jsonld.Loader
+}
+
+// Issuer issues credentials with the keys and configuration of one store.
+// It is safe for concurrent use; several batches may run at once on one
+// store and never share a credential id or status index.
+type Issuer struct {
+	store *keys.Store
+	cfg   Config
+	salt  []byte
+	now   func() time.Time
+	ld    *jsonld.Loader
+
+	mu    sync.Mutex
+	plans map[Profile]*plan
+}
+
+// New returns an Issuer for the store s, which must hold a Config (an error
+// wrapping ErrNotConfigured otherwise) and be unlocked before issuing.
+func New(s *keys.Store, opts *Options) (*Issuer, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	cfg, salt, err := loadConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	i := &Issuer{store: s, cfg: *cfg, salt: salt, now: opts.Now, ld: opts.Contexts, plans: map[Profile]*plan{}}
+	if i.now == nil {
+		i.now = time.Now
+	}
+	if i.ld == nil {
+		i.ld = jsonld.New(jsonld.Options{Cache: s})
+	}
+	return i, nil
+}
+
+// Config returns the configuration the Issuer was created with.
+func (i *Issuer) Config() Config { return i.cfg }
+
+// Issued is one issued credential.
+type Issued struct {
+	// Entry is its register entry.
+	Entry Entry
+	// Credential is the secured credential as it travels: a compact JWS
+	// (vc+jwt, jwt_vc_json), an SD-JWT, a JSON document with a Data
+	// Integrity proof, or a JAdES JWS JSON.
+	Credential []byte
+	// MediaType is the credential's media type, e.g. "application/vc+jwt".
+	MediaType string
+	// Ext is the file extension Diplomat writes it with, e.g. ".jwt".
+	Ext string
+	// Existing is true when the register already held this template,
+	// profile and input row: the credential was signed again with the same
+	// id, issuance time and status index, not issued anew.
+	Existing bool
+}
+
+// plan is what signing for one profile needs, resolved once.
+type plan struct {
+	profile   Profile
+	key       *keys.Key
+	signing   credentials.SigningKey
+	issuerID  string
+	mech      credentials.Mechanism // nil for eudi
+	inst      templates.Institution
+	mediaType string
+	ext       string
+}
+
+func (i *Issuer) plan(p Profile) (*plan, error) {
+	p, err := p.normalize()
+	if err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if pl := i.plans[p]; pl != nil {
+		return pl, nil
+	}
+	k, err := pickKey(i.store, p)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := i.store.Signer(k.Name)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", k.Name, err)
+	}
+	pl := &plan{profile: p, key: k, inst: templates.Institution(i.cfg.Institution)}
+	pl.signing = credentials.SigningKey{Signer: signer, Chain: k.Chain}
+	if p.Name == EDC {
+		if err := matchSeal(i.cfg.Institution, k); err != nil {
+			return nil, err
+		}
+		pl.issuerID = i.cfg.Institution.DID
+		if pl.issuerID == "" {
+			if pl.issuerID, err = k.KeyDID(); err != nil {
+				pl.issuerID = "urn:x509:sha256:" + keys.Describe(k.Chain[0]).SHA256
+			}
+		}
+	} else {
+		if pl.issuerID, pl.signing.ID, err = i.verificationMethod(k); err != nil {
+			return nil, err
+		}
+	}
+	pl.inst.DID = pl.issuerID
+	switch p.Proof {
+	case ProofJAdES:
+		pl.mech, pl.mediaType, pl.ext = &jades.Mechanism{}, "application/jose+json", ".json"
+	case ProofJWTVC:
+		pl.mech, pl.mediaType, pl.ext = jose.JWTVCJSON{}, "application/jwt", ".jwt"
+	case ProofVCJWT:
+		pl.mech, pl.mediaType, pl.ext = jose.VCJWT{}, "application/vc+jwt", ".jwt"
+	case ProofEdDSA, ProofECDSA:
+		// Fail before anything is recorded when a context is missing.
+		for _, u := range []string{contextVC1, contextEDC, contextStatus, dataintegrity.ContextV2} {
+			if _, _, err := i.ld.Context(context.Background(), u); err != nil {
+				return nil, fmt.Errorf("profile %s: %w", p, err)
+			}
+		}
+		s, err := dataintegrity.New(p.Proof, dataintegrity.Options{Contexts: i.ld})
+		if err != nil {
+			return nil, err
+		}
+		pl.mech, pl.mediaType, pl.ext = s, "application/vc+ld+json", ".jsonld"
+	case ProofSDJWT:
+		pl.mediaType, pl.ext = "application/dc+sd-jwt", ".sd-jwt"
+	}
+	i.plans[p] = pl
+	return pl, nil
+}
+
+// verificationMethod returns the issuer DID and the DID URL of key k: the
+// institution's DID if configured, else the store's did:web, else the key's
+// did:key.
+func (i *Issuer) verificationMethod(k *keys.Key) (issuer, vm string, err error) {
+	issuer = i.cfg.Institution.DID
+	if issuer == "" {
+		if issuer, err = i.store.WebDID(); err != nil {
+			return "", "", err
+		}
+	}
+	keyDID, err := k.KeyDID()
+	if err != nil {
+		return "", "", fmt.Errorf("%w: key %q: %v", ErrNoKey, k.Name, err)
+	}
+	switch {
+	case issuer == "":
+		return keyDID, keyDID + "#" + strings.TrimPrefix(keyDID, "did:key:"), nil
+	case strings.HasPrefix(issuer, "did:web:"):
+		// keys.Store.WebDocument publishes every DID key as issuer#thumbprint.
+		return issuer, issuer + "#" + k.ID, nil
+	case strings.HasPrefix(issuer, "did:key:"):
+		if issuer != keyDID {
+			return "", "", fmt.Errorf("%w: the institution's DID %s is not the did:key of key %q (%s)", ErrNoKey, issuer, k.Name, keyDID)
+		}
+		return issuer, keyDID + "#" + strings.TrimPrefix(keyDID, "did:key:"), nil
+	case strings.HasPrefix(issuer, "did:jwk:"):
+		jwkDID, err := k.JWKDID()
+		if err != nil || issuer != jwkDID {
+			return "", "", fmt.Errorf("%w: the institution's DID %s is not the did:jwk of key %q", ErrNoKey, issuer, k.Name)
+		}
+		return issuer, jwkDID + "#0", nil
+	}
+	return "", "", fmt.Errorf("%w: the institution's DID %s: Diplomat signs with did:web, did:key or did:jwk", ErrNoKey, issuer)
+}
+
+var oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
+
+// matchSeal checks that the institution is the subject of the eSeal: its
+// organisation name is one of the legal names, its country the institution's,
+// and its organizationIdentifier (when the certificate has one) the legal
+// identifier.
+func matchSeal(inst Institution, k *keys.Key) error {
+	sub := k.Chain[0].Subject
+	mismatch := func(what, cert, conf string) error {
+		return fmt.Errorf("%w: the certificate of key %q says %s %q, the issuer configuration %q; configure the institution as the seal names it (diplomat issuer init) or use the institution's own seal",
+			ErrSealMismatch, k.Name, what, cert, conf)
+	}
+	org := ""
+	if len(sub.Organization) > 0 {
+		org = sub.Organization[0]
+	}
+	found := false
+	var names []string
+	for _, n := range inst.LegalName {
+		names = append(names, n)
+		if strings.EqualFold(strings.TrimSpace(n), strings.TrimSpace(org)) {
+			found = true
+		}
+	}
+	if !found {
+		return mismatch("organisation", org, strings.Join(names, " / "))
+	}
+	country := ""
+	if len(sub.Country) > 0 {
+		country = sub.Country[0]
+	}
+	if !strings.EqualFold(country, inst.Country) {
+		return mismatch("country", country, inst.Country)
+	}
+	if oi := orgIdentifier(sub); oi != "" && inst.LegalIdentifier != "" {
+		// EN 319 412-1 writes "VATFR-123…"; a configuration may give the
+		// bare identifier.
+		if oi != inst.LegalIdentifier && !strings.HasSuffix(oi, "-"+inst.LegalIdentifier) {
+			return mismatch("organizationIdentifier", oi, inst.LegalIdentifier)
+		}
+	}
+	return nil
+}
+
+func orgIdentifier(n pkix.Name) string {
+	for _, a := range n.Names {
+		if a.Type.Equal(oidOrganizationIdentifier) {
+			if s, ok := a.Value.(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// idempotencyKey is the hex SHA-256 of template, profile (with its proof)
+// and the input row: the same row issued again maps to the same credential.
+func idempotencyKey(tmpl string, p Profile, rec templates.Record) (string, error) {
+	row := rec.Canonical()
+	h := sha256.New()
+	fmt.Fprintf(h, "diplomat-issue-v1\x00%s\x00%s\x00%s\x00", tmpl, p.Name, p.Proof)
+	h.Write(row)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Issue validates rec, renders it with t, records it in the register with a
+// status index and signs it for profile p. Issuing the same template,
+// profile and record again returns the credential already registered,
+// signed again (Issued.Existing). Invalid input returns an *InputError
+// (wrapping ErrInvalidInput and the *templates.RecordsError).
+func (i *Issuer) Issue(ctx context.Context, t Template, rec templates.Record, p Profile) (*Issued, error) {
+	if errs := t.Validate(rec); len(errs) > 0 {
+		return nil, &InputError{Err: &templates.RecordsError{Errors: errs}}
+	}
+	pl, err := i.plan(p)
+	if err != nil {
+		return nil, err
+	}
+	j, err := i.prepare(t, pl, rec, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := i.reserve([]*job{j}); err != nil {
+		return nil, err
+	}
+	out, err := i.sign(ctx, t, pl, j)
+	if err != nil {
+		return nil, err
+	}
+	if i.cfg.KeepCredentials {
+		if err := i.keep([]*Issued{out}); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// InputError reports records that failed validation. It wraps
+// ErrInvalidInput and the *templates.RecordsError with every problem.
+type InputError struct {
+	Err *templates.RecordsError
+}
+
+func (e *InputError) Error() string { return e.Err.Error() }
+
+// Unwrap returns ErrInvalidInput and the RecordsError.
+func (e *InputError) Unwrap() []error { return []error{ErrInvalidInput, e.Err} }
+
+// job is one row on its way through issuance.
+type job struct {
+	row      int
+	rec      templates.Record
+	key      string // idempotency key
+	rendered *templates.Rendered
+	entry    Entry
+	existing bool
+}
+
+// prepare renders rec with a fresh id and time; reserve may replace both with
+// those of an earlier issuance of the same row.
+func (i *Issuer) prepare(t Template, pl *plan, rec templates.Record, row int) (*job, error) {
+	key, err := idempotencyKey(t.Name(), pl.profile, rec)
+	if err != nil {
+		return nil, err
+	}
+	now := i.now().UTC().Truncate(time.Second)
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	r, err := t.Render(rec, pl.inst, templates.RenderOptions{ID: id, IssuedAt: now})
+	if err != nil {
+		return nil, fmt.Errorf("rendering with template %s: %w", t.Name(), err)
+	}
+	j := &job{row: row, rec: rec, key: key, rendered: r}
+	j.entry = Entry{
+		ID: id, SubjectHash: SubjectHash(i.salt, r.SubjectID), Template: t.Name(),
+		Profile: pl.profile.Name, Proof: pl.profile.Proof, Issued: now,
+		KeyName: pl.key.Name, KeyID: pl.key.ID, VerificationMethod: pl.signing.ID,
+		State: StateValid, Key: key,
+	}
+	return j, nil
+}
+
+// newID returns a random (version 4) UUID URN.
+func newID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return "urn:uuid:" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}

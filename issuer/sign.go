@@ -1,0 +1,334 @@
+package issuer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	gostrings "strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
+	"github.com/diplomat-edu/diplomat/templates"
+)
+
+// Context URLs the profiles write.
+const (
+	contextVC1       = "https://www.w3.org/2018/credentials/v1"
+	contextVC2       = "https://www.w3.org/ns/credentials/v2"
+	contextEDC       = "http://data.europa.eu/snb/model/context/edc-ap"
+	contextStatus    = "https://www.w3.org/ns/credentials/status/v1"
+	contextStatus21  = "https://w3id.org/vc/status-list/2021/v1"
+	typeAttestation  = "VerifiableAttestation"
+	typeBitstring    = "BitstringStatusListEntry"
+	typeStatusList21 = "StatusList2021Entry"
+)
+
+// reserve records every job in the register in one transaction: a job whose
+// idempotency key is known takes the earlier entry (same id, time and
+// status index); the others get a random status index in the same
+// transaction, so no crash can hand one index out twice.
+func (i *Issuer) reserve(jobs []*job) error {
+	return i.store.Update(func(tx *bbolt.Tx) error {
+		reg, err := tx.CreateBucketIfNotExists(bucketRegister)
+		if err != nil {
+			return err
+		}
+		idem, err := tx.CreateBucketIfNotExists(bucketIdempotency)
+		if err != nil {
+			return err
+		}
+		alloc, err := newAllocator(tx, i.now().UTC())
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if id := idem.Get([]byte(j.key)); id != nil {
+				e, err := getEntry(tx, string(id))
+				if err != nil {
+					return err
+				}
+				if e.KeyID != j.entry.KeyID {
+					return fmt.Errorf("row %d was issued before with key %q (%s); resume with --key %s", j.row, e.KeyName, e.KeyID, e.KeyName)
+				}
+				j.entry, j.existing = *e, true
+				continue
+			}
+			list, idx, err := alloc.allocate(j.entry.Profile, j.entry.KeyName, j.entry.KeyID)
+			if err != nil {
+				return err
+			}
+			j.entry.StatusList, j.entry.StatusIndex = list, idx
+			if err := putEntry(reg, &j.entry); err != nil {
+				return err
+			}
+			if err := idem.Put([]byte(j.key), []byte(j.entry.ID)); err != nil {
+				return err
+			}
+		}
+		return alloc.flush()
+	})
+}
+
+// sign shapes the rendered credential for the profile, adds its status and
+// secures it.
+func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issued, error) {
+	r := j.rendered
+	if j.existing {
+		var err error
+		r, err = t.Render(j.rec, pl.inst, templates.RenderOptions{ID: j.entry.ID, IssuedAt: j.entry.Issued})
+		if err != nil {
+			return nil, fmt.Errorf("rendering with template %s: %w", t.Name(), err)
+		}
+	}
+	issued := func() time.Time { return j.entry.Issued }
+	out := &Issued{Entry: j.entry, MediaType: pl.mediaType, Ext: pl.ext, Existing: j.existing}
+	doc, err := i.shape(pl.profile, r.Credential, j.entry)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", t.Name(), err)
+	}
+	if pl.profile.Name == EUDI {
+		claims, frame, err := eudiClaims(doc, r.Disclosable, j.entry)
+		if err != nil {
+			return nil, err
+		}
+		s, err := sdjwt.Issue(claims, pl.signing, sdjwt.IssueOptions{Frame: frame, Now: issued})
+		if err != nil {
+			return nil, fmt.Errorf("signing %s as %s: %w", j.entry.ID, pl.profile, err)
+		}
+		out.Credential = []byte(s)
+		return out, nil
+	}
+	out.Credential, err = pl.mech.Sign(ctx, doc, pl.signing, credentials.SignOptions{Now: issued})
+	if err != nil {
+		return nil, fmt.Errorf("signing %s as %s: %w", j.entry.ID, pl.profile, err)
+	}
+	return out, nil
+}
+
+// shape turns the rendered ELM credential (compact JSON, VC 1.1 + edc-ap)
+// into the profile's envelope and adds its credentialStatus
+// (docs/profiles.md). It edits the top-level members in place, in document
+// order, without decoding the credential: a batch shapes thousands.
+func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
+	type member struct {
+		name  string
+		value []byte
+	}
+	var ms []member
+	has := map[string]bool{}
+	if err := jsonx.Members(cred, func(name string, value []byte) bool {
+		ms = append(ms, member{name, value})
+		has[name] = true
+		return true
+	}); err != nil {
+		return nil, fmt.Errorf("rendered credential: %v", err)
+	}
+	var ctxs, types []any
+	for _, m := range ms {
+		switch m.name {
+		case "@context":
+			ctxs = asList(decodeAny(m.value))
+		case "type":
+			types = asList(decodeAny(m.value))
+		}
+	}
+	entryType := typeBitstring
+	drop := map[string]bool{"credentialStatus": true}
+	renames := map[string]string{}
+	var extra []member
+	switch {
+	case p.Name == W3C && p.Proof == ProofVCJWT:
+		// VC 2.0. vc+jwt signs bytes; no JSON-LD processing.
+		ctxs = replace(ctxs, contextVC1, contextVC2)
+		for _, pair := range [][2]string{{"issuanceDate", "validFrom"}, {"expirationDate", "validUntil"}} {
+			if has[pair[1]] {
+				drop[pair[0]] = true
+			} else {
+				renames[pair[0]] = pair[1]
+			}
+		}
+	case p.Name == EBSI:
+		ctxs = appendNew(ctxs, contextStatus21)
+		types = appendNew(types, typeAttestation)
+		entryType = typeStatusList21
+		now := []byte(`"` + e.Issued.UTC().Format(time.RFC3339) + `"`)
+		for _, name := range []string{"issuanceDate", "issued"} {
+			if !has[name] {
+				extra = append(extra, member{name, now})
+			}
+		}
+	default: // edc, eudi, and w3c with Data Integrity: VC 1.1 + edc-ap (docs/profiles.md)
+		ctxs = appendNew(ctxs, contextStatus)
+	}
+	st, err := json.Marshal(i.statusEntries(e, entryType))
+	if err != nil {
+		return nil, err
+	}
+	extra = append(extra, member{"credentialStatus", st})
+
+	out := make([]byte, 0, len(cred)+len(st)+256)
+	out = append(out, '{')
+	write := func(name string, value []byte) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = appendString(out, name)
+		out = append(out, ':')
+		out = append(out, value...)
+	}
+	for _, m := range ms {
+		if drop[m.name] {
+			continue
+		}
+		name, value := m.name, m.value
+		if n, ok := renames[name]; ok {
+			name = n
+		}
+		switch name {
+		case "@context":
+			value, _ = json.Marshal(ctxs)
+		case "type":
+			value, _ = json.Marshal(types)
+		}
+		write(name, value)
+	}
+	for _, m := range extra {
+		write(m.name, m.value)
+	}
+	return append(out, '}'), nil
+}
+
+func decodeAny(b []byte) any {
+	var v any
+	_ = json.Unmarshal(b, &v)
+	return v
+}
+
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
+}
+
+// statusEntries returns the two status entries (revocation, suspension) of a
+// credential: one index, two lists.
+func (i *Issuer) statusEntries(e Entry, typ string) []any {
+	out := make([]any, 0, 2)
+	for _, purpose := range []string{PurposeRevocation, PurposeSuspension} {
+		u := ListURL(i.cfg.StatusBaseURL, e.StatusList, purpose)
+		idx := fmt.Sprint(e.StatusIndex)
+		out = append(out, map[string]any{
+			"id": u + "#" + idx, "type": typ, "statusPurpose": purpose,
+			"statusListIndex": idx, "statusListCredential": u,
+		})
+	}
+	return out
+}
+
+// eudiClaims maps the shaped ELM credential (with its status) to SD-JWT VC claims
+// in the DC4EU layout (sdjwt.MapELMDC4EU: the whole ELM under the elm claim,
+// so a wallet and a verifier get the real ELM back) and makes selectively
+// disclosable what that mapping chooses and what the template declares
+// (Rendered.Disclosable, paths into the ELM document).
+func eudiClaims(vc []byte, disclosable []string, e Entry) ([]byte, sdjwt.Frame, error) {
+	m, err := sdjwt.MapELMDC4EU(vc)
+	if err != nil {
+		return nil, sdjwt.Frame{}, fmt.Errorf("mapping %s to SD-JWT VC claims: %w", e.ID, err)
+	}
+	frame := m.Frame
+	for _, d := range disclosable {
+		for _, p := range expandPath(m.Claims["elm"], sdjwt.Path{"elm"}, splitPath(d)) {
+			if !slices.ContainsFunc(frame.Disclosable, func(q sdjwt.Path) bool { return slices.Equal(q, p) }) {
+				frame.Disclosable = append(frame.Disclosable, p)
+			}
+		}
+	}
+	claims, err := json.Marshal(m.Claims)
+	return claims, frame, err
+}
+
+// splitPath reads a template's disclosable path ("a.b[*].c") into its member
+// names; "[*]" and the member it follows are the same step, since a member
+// holding one object or an array of objects is walked either way.
+func splitPath(s string) []string {
+	var out []string
+	for _, part := range gostrings.Split(s, ".") {
+		part = gostrings.TrimSuffix(part, "[*]")
+		if part != "" && part != "$" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// expandPath returns the concrete SD-JWT paths of names in v (prefix
+// leading): arrays are entered element by element. A name absent from v
+// yields nothing (the field behind it was empty).
+func expandPath(v any, prefix sdjwt.Path, names []string) []sdjwt.Path {
+	if len(names) == 0 {
+		return []sdjwt.Path{slices.Clone(prefix)}
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		next, ok := t[names[0]]
+		if !ok {
+			return nil
+		}
+		return expandPath(next, append(prefix, names[0]), names[1:])
+	case []any:
+		var out []sdjwt.Path
+		for k, el := range t {
+			out = append(out, expandPath(el, append(slices.Clone(prefix), k), names)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func asList(v any) []any {
+	switch c := v.(type) {
+	case []any:
+		return c
+	case string:
+		return []any{c}
+	}
+	return nil
+}
+
+func replace(list []any, old, new string) []any {
+	for k, v := range list {
+		if v == old {
+			list[k] = new
+		}
+	}
+	return list
+}
+
+func appendNew(list []any, v string) []any {
+	if slices.Contains(list, any(v)) {
+		return list
+	}
+	return append(list, v)
+}
+
+// keep stores the secured credentials in the register's credential bucket
+// (Config.KeepCredentials).
+func (i *Issuer) keep(out []*Issued) error {
+	return i.store.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketCredentials)
+		if err != nil {
+			return err
+		}
+		for _, o := range out {
+			if err := b.Put([]byte(o.Entry.ID), o.Credential); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,224 @@
+package issuer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/status"
+	"github.com/diplomat-edu/diplomat/keys"
+)
+
+// Revoke marks credential id revoked, for good: its bit in the revocation
+// list is set and it can no longer be suspended or reinstated. reason is kept
+// in the register (a short note, not personal data). Revoking a credential
+// already revoked is an error wrapping ErrState.
+func (i *Issuer) Revoke(id, reason string) (*Entry, error) {
+	return i.change(id, reason, func(e *Entry) (string, bool, error) {
+		if e.State == StateRevoked {
+			return "", false, fmt.Errorf("%w: %s is already revoked", ErrState, id)
+		}
+		return PurposeRevocation, true, nil
+	}, StateRevoked)
+}
+
+// Suspend marks credential id suspended (its suspension bit set) until
+// Reinstate. Suspending a revoked or suspended credential is an error
+// wrapping ErrState.
+func (i *Issuer) Suspend(id, reason string) (*Entry, error) {
+	return i.change(id, reason, func(e *Entry) (string, bool, error) {
+		if e.State != StateValid {
+			return "", false, fmt.Errorf("%w: %s is %s, only a valid credential can be suspended", ErrState, id, e.State)
+		}
+		return PurposeSuspension, true, nil
+	}, StateSuspended)
+}
+
+// Reinstate lifts the suspension of credential id. Only a suspended
+// credential can be reinstated: a revoked one stays revoked (an error
+// wrapping ErrState).
+func (i *Issuer) Reinstate(id, reason string) (*Entry, error) {
+	return i.change(id, reason, func(e *Entry) (string, bool, error) {
+		if e.State != StateSuspended {
+			return "", false, fmt.Errorf("%w: %s is %s; only a suspended credential can be reinstated (revocation is final)", ErrState, id, e.State)
+		}
+		return PurposeSuspension, false, nil
+	}, StateValid)
+}
+
+func (i *Issuer) change(id, reason string, check func(*Entry) (string, bool, error), to string) (*Entry, error) {
+	var out *Entry
+	err := i.store.Update(func(tx *bbolt.Tx) error {
+		e, err := getEntry(tx, id)
+		if err != nil {
+			return err
+		}
+		purpose, v, err := check(e)
+		if err != nil {
+			return err
+		}
+		if err := setStatus(tx, e.StatusList, purpose, e.StatusIndex, v); err != nil {
+			return err
+		}
+		e.State, e.Reason, e.Changed = to, reason, i.now().UTC().Truncate(time.Second)
+		if err := putEntry(tx.Bucket(bucketRegister), e); err != nil {
+			return err
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// StatusList is one status list for one purpose, as the store holds it.
+type StatusList struct {
+	// ID is the list id ("w3c/1"), Profile the profile of its credentials.
+	ID      string
+	Profile string
+	Purpose string
+	// URL is where it is published: Config.StatusBaseURL/ID/Purpose.
+	URL string
+	// KeyName is the key its credentials were signed with, which signs it.
+	KeyName string
+	// Used is the number of indexes handed out.
+	Used int
+	// Bits is the list itself.
+	Bits *status.Bitstring
+}
+
+// StatusLists returns every status list of the store, twice (revocation and
+// suspension), ordered by id then purpose.
+func StatusLists(s *keys.Store) ([]StatusList, error) {
+	cfg, _, err := loadConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	var out []StatusList
+	err = s.View(func(tx *bbolt.Tx) error {
+		lists, bits := tx.Bucket(bucketLists), tx.Bucket(bucketBits)
+		if lists == nil {
+			return nil
+		}
+		c := lists.Cursor()
+		for k, v := c.Seek([]byte("list/")); k != nil && strings.HasPrefix(string(k), "list/"); k, v = c.Next() {
+			var m listMeta
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("status list %s: %v: %w", k, err, keys.ErrCorrupt)
+			}
+			for _, purpose := range []string{PurposeRevocation, PurposeSuspension} {
+				b, err := status.New(m.Size)
+				if err != nil {
+					return err
+				}
+				raw := bits.Get(bitsKey(m.ID, purpose))
+				for i := 0; i < len(raw)*8 && i < m.Size; i++ {
+					if raw[i/8] == 0 {
+						i += 7
+						continue
+					}
+					if getBit(raw, i) {
+						if err := b.Set(i, true); err != nil {
+							return err
+						}
+					}
+				}
+				out = append(out, StatusList{ID: m.ID, Profile: m.Profile, Purpose: purpose, URL: ListURL(cfg.StatusBaseURL, m.ID, purpose), KeyName: m.KeyName, Used: m.Used, Bits: b})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Published is one signed status list credential.
+type Published struct {
+	List       StatusList
+	Credential []byte
+	MediaType  string
+	// File is the name Diplomat writes it under: the list id with "/"
+	// replaced by "-", the purpose and the format's extension.
+	File string
+}
+
+// PublishStatus signs every status list as a status list credential in the
+// form of its profile (docs/status.md): a BitstringStatusListCredential
+// (VC 2.0) as vc+jwt for w3c and eudi, a VC 1.1 BitstringStatusListCredential
+// sealed with JAdES for edc, a StatusList2021Credential as jwt_vc_json for
+// ebsi. Each is signed with the key of the credentials it lists, valid from
+// now for validity (zero: no validUntil).
+func (i *Issuer) PublishStatus(ctx context.Context, validity time.Duration) ([]Published, error) {
+	lists, err := StatusLists(i.store)
+	if err != nil {
+		return nil, err
+	}
+	now := i.now().UTC().Truncate(time.Second)
+	var out []Published
+	for _, l := range lists {
+		p := Profile{Name: l.Profile, Key: l.KeyName}
+		if p.Name == EUDI || p.Name == W3C {
+			p = Profile{Name: W3C, Proof: ProofVCJWT, Key: l.KeyName}
+		}
+		pl, err := i.plan(p)
+		if err != nil {
+			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
+		}
+		doc, err := statusListCredential(l, pl.issuerID, now, validity)
+		if err != nil {
+			return nil, err
+		}
+		data, err := json.Marshal(doc)
+		if err != nil {
+			return nil, err
+		}
+		cred, err := pl.mech.Sign(ctx, data, pl.signing, credentials.SignOptions{Now: func() time.Time { return now }})
+		if err != nil {
+			return nil, fmt.Errorf("signing status list %s (%s): %w", l.ID, l.Purpose, err)
+		}
+		out = append(out, Published{List: l, Credential: cred, MediaType: pl.mediaType,
+			File: strings.ReplaceAll(l.ID, "/", "-") + "-" + l.Purpose + pl.ext})
+	}
+	return out, nil
+}
+
+func statusListCredential(l StatusList, issuer string, now time.Time, validity time.Duration) (map[string]any, error) {
+	subject := map[string]any{"id": l.URL + "#list", "statusPurpose": l.Purpose}
+	doc := map[string]any{"id": l.URL, "issuer": issuer, "credentialSubject": subject}
+	var err error
+	switch l.Profile {
+	case EBSI:
+		doc["@context"] = []any{contextVC1, contextStatus21}
+		doc["type"] = []any{"VerifiableCredential", typeAttestation, "StatusList2021Credential"}
+		doc["issuanceDate"] = now.Format(time.RFC3339)
+		doc["issued"] = doc["issuanceDate"]
+		doc["validFrom"] = doc["issuanceDate"]
+		subject["type"] = "StatusList2021"
+		subject["encodedList"], err = l.Bits.EncodeStatusList2021()
+		if validity > 0 {
+			doc["expirationDate"] = now.Add(validity).Format(time.RFC3339)
+		}
+	case EDC:
+		doc["@context"] = []any{contextVC1, contextStatus}
+		doc["type"] = []any{"VerifiableCredential", "BitstringStatusListCredential"}
+		doc["issuanceDate"] = now.Format(time.RFC3339)
+		subject["type"] = "BitstringStatusList"
+		subject["encodedList"], err = l.Bits.Encode()
+		if validity > 0 {
+			doc["expirationDate"] = now.Add(validity).Format(time.RFC3339)
+		}
+	default:
+		doc["@context"] = []any{contextVC2}
+		doc["type"] = []any{"VerifiableCredential", "BitstringStatusListCredential"}
+		doc["validFrom"] = now.Format(time.RFC3339)
+		subject["type"] = "BitstringStatusList"
+		subject["encodedList"], err = l.Bits.Encode()
+		if validity > 0 {
+			doc["validUntil"] = now.Add(validity).Format(time.RFC3339)
+		}
+	}
+	return doc, err
+}

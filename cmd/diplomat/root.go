@@ -65,7 +65,10 @@ func newRootCommand(a *app) *cobra.Command {
 		newTrustCommand(a),
 		newStoreCommand(a),
 		newContextsCommand(a),
+		newTemplatesCommand(a),
 		newDemoCommand(a),
+		newVerifyCommand(a),
+		newIssuerCommand(a), newIssueCommand(a), newRevokeCommand(a), newSuspendCommand(a), newReinstateCommand(a), newStatusCommand(a), newIssuedCommand(a),
 	)
 	return root
 }

@@ -21,6 +21,8 @@ func newTrustCommand(a *app) *cobra.Command {
 		newTrustRemoveCommand(a),
 		newTrustImportCommand(a),
 		newTrustExportCommand(a),
+		newTrustSourcesCommand(a),
+		newTrustExplainCommand(a),
 	)
 	return c
 }

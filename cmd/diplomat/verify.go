@@ -1,0 +1,361 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/verifier"
+)
+
+// verifyOptions are the flags of diplomat verify.
+type verifyOptions struct {
+	dir       string
+	policy    string
+	challenge string
+	domain    string
+}
+
+func (o *verifyOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.dir, "dir", "", "verify every file in `DIR` and print a table and counts")
+	f.StringVar(&o.policy, "policy", "", "read the verification policy from `FILE` (YAML or JSON, see docs/policy.md)")
+	f.StringVar(&o.challenge, "challenge", "", "the challenge (nonce) a presentation must carry")
+	f.StringVar(&o.domain, "domain", "", "the domain (audience) a presentation must name")
+}
+
+func newVerifyCommand(a *app) *cobra.Command {
+	o := &verifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify FILE|-",
+		Short: "Verify a credential or presentation: authentic, trusted, valid, not revoked, and what it certifies",
+		Long: `Verify reads a credential or presentation in any format Diplomat knows (JAdES, vc+jwt,
+jwt_vc_json, SD-JWT VC, Data Integrity, and presentations of these), checks its proof, key,
+validity dates, status list, issuer trust (the store's trust registry) and ELM conformance,
+and prints the verdict, every check, and what the credential certifies.
+
+Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended, expired),
+2 usage error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case o.dir != "" && len(args) > 0:
+				return usagef("give either a FILE or --dir DIR, not both")
+			case o.dir == "" && len(args) == 0:
+				return usagef("verify needs a FILE (or - for standard input) or --dir DIR")
+			}
+			v, err := a.newVerifier(o)
+			if err != nil {
+				return err
+			}
+			req := verifier.Request{Challenge: o.challenge, Domain: o.domain}
+			if o.dir != "" {
+				return a.verifyDir(cmd.Context(), v, req, o.dir)
+			}
+			data, err := a.readInput(args[0])
+			if err != nil {
+				return err
+			}
+			rep, err := v.Verify(cmd.Context(), data, req)
+			if err != nil {
+				return err
+			}
+			if a.json {
+				if err := a.printJSON(rep); err != nil {
+					return err
+				}
+			} else if err := a.printReport(rep); err != nil {
+				return err
+			}
+			if rep.Verdict != verifier.Verified {
+				return &silentError{code: 1}
+			}
+			return nil
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}
+
+// newVerifier builds the verifier: the policy file (or the default), the
+// store's trust registry and context cache when a store exists, and the
+// HTTPS fetcher with the policy's limits.
+func (a *app) newVerifier(o *verifyOptions) (*verifier.Verifier, error) {
+	opts := verifier.Options{}
+	if o.policy != "" {
+		data, err := os.ReadFile(o.policy)
+		if err != nil {
+			return nil, usagef(fmt.Sprintf("reading the policy %s: %v", o.policy, errors.Unwrap(err)))
+		}
+		p, err := verifier.ParsePolicy(data)
+		if err != nil {
+			return nil, usagef(fmt.Sprintf("policy %s: %s", o.policy, strings.TrimPrefix(err.Error(), verifier.ErrPolicy.Error()+": ")))
+		}
+		opts.Policy = *p
+		if p.Fetch.AllowPrivateNetworks {
+			a.stderrf("warning: the policy allows fetches from private and loopback addresses (fetch.allowPrivateNetworks); use it only in a closed lab\n")
+		}
+	}
+	opts.Fetcher = verifier.NewHTTPFetcher(opts.Policy.Fetch, nil)
+	if _, err := os.Stat(a.storePath()); err == nil {
+		s, err := a.openStore()
+		if err != nil {
+			return nil, err
+		}
+		opts.Trust = []verifier.TrustSource{verifier.RegistrySource{Registry: s}}
+		opts.Contexts = jsonld.New(jsonld.Options{Cache: s})
+	} else {
+		a.stderrf("warning: no store at %s: no issuer is trusted; add trusted issuers with 'diplomat trust add'\n", a.storePath())
+	}
+	return verifier.New(opts)
+}
+
+// verifyDir verifies every regular file of dir, in name order.
+func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.Request, dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("reading %s: %v", dir, errors.Unwrap(err))
+	}
+	type result struct {
+		File   string           `json:"file"`
+		Report *verifier.Report `json:"report"`
+	}
+	var results []result
+	counts := map[verifier.Verdict]int{}
+	for _, e := range ents {
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		data, err := a.readInput(path)
+		if err != nil {
+			return err
+		}
+		rep, err := v.Verify(ctx, data, req)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		results = append(results, result{File: e.Name(), Report: rep})
+		counts[rep.Verdict]++
+	}
+	if a.json {
+		if results == nil {
+			results = []result{}
+		}
+		if err := a.printJSON(results); err != nil {
+			return err
+		}
+	} else {
+		if len(results) == 0 {
+			a.stderrf("no files in %s\n", dir)
+			return nil
+		}
+		rows := [][]string{{"FILE", "VERDICT", "FORMAT", "ISSUER", "REASON"}}
+		for _, r := range results {
+			reason := ""
+			if f := r.Report.Failed(); len(f) > 0 {
+				reason = f[0].ID + ": " + oneLine(f[0].Message, 70)
+			}
+			rows = append(rows, []string{r.File, a.paint(r.Report.Verdict), orDash(r.Report.Format), orDash(oneLine(r.Report.Issuer, 48)), reason})
+		}
+		if err := a.table(rows); err != nil {
+			return err
+		}
+		var parts []string
+		for _, vd := range []verifier.Verdict{verifier.Verified, verifier.Untrusted, verifier.Expired, verifier.Suspended, verifier.Revoked, verifier.Invalid} {
+			if n := counts[vd]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, vd))
+			}
+		}
+		if err := a.printLine(fmt.Sprintf("%d files: %s", len(results), strings.Join(parts, ", "))); err != nil {
+			return err
+		}
+	}
+	if counts[verifier.Verified] != len(results) {
+		return &silentError{code: 1}
+	}
+	return nil
+}
+
+// colour reports whether stdout is a terminal (colour only there).
+func (a *app) colour() bool {
+	f, ok := a.stdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd())) && a.getenv("NO_COLOR") == ""
+}
+
+// paint colours a verdict on a terminal.
+func (a *app) paint(v verifier.Verdict) string {
+	if !a.colour() {
+		return string(v)
+	}
+	code := "31" // red
+	switch verifier.Verdict(strings.ToLower(string(v))) {
+	case verifier.Verified:
+		code = "32"
+	case verifier.Untrusted, verifier.Expired, verifier.Suspended:
+		code = "33"
+	}
+	return "\x1b[" + code + "m" + string(v) + "\x1b[0m"
+}
+
+func (a *app) paintResult(r verifier.Result) string {
+	s := fmt.Sprintf("%-7s", r)
+	if !a.colour() {
+		return s
+	}
+	switch r {
+	case verifier.Passed:
+		return "\x1b[32m" + s + "\x1b[0m"
+	case verifier.Failed:
+		return "\x1b[31m" + s + "\x1b[0m"
+	case verifier.Warning:
+		return "\x1b[33m" + s + "\x1b[0m"
+	}
+	return s
+}
+
+// printReport writes the report for a person: the verdict line, each check,
+// then the summary.
+func (a *app) printReport(rep *verifier.Report) error {
+	w := &errWriter{w: a.stdout}
+	what := rep.Envelope
+	if what == "" {
+		what = "input"
+	}
+	line := fmt.Sprintf("%s: %s", a.paint(verifier.Verdict(strings.ToUpper(string(rep.Verdict)))), what)
+	if rep.Format != "" {
+		line += " (" + rep.Format + ")"
+	}
+	if rep.Issuer != "" {
+		by := "issued by"
+		if rep.Envelope == "presentation" {
+			by = "presented by"
+		}
+		line += " " + by + " " + rep.Issuer
+	}
+	if rep.Trust != nil && rep.Trust.Trusted {
+		line += fmt.Sprintf(" — %s (%s)", rep.Trust.Entity, rep.Trust.Country)
+	}
+	w.println(line)
+	a.printChecks(w, rep, "  ")
+	if rep.Summary != nil {
+		w.println("")
+		printSummary(w, rep.Summary, "  ")
+	}
+	for i, sub := range rep.Credentials {
+		w.println("")
+		w.println(fmt.Sprintf("credential %d: %s (%s) issued by %s", i+1, a.paint(sub.Verdict), orDash(sub.Format), orDash(sub.Issuer)))
+		a.printChecks(w, sub, "  ")
+		if sub.Summary != nil {
+			printSummary(w, sub.Summary, "  ")
+		}
+	}
+	return w.err
+}
+
+func (a *app) printChecks(w *errWriter, rep *verifier.Report, indent string) {
+	for _, c := range rep.Checks {
+		w.println(fmt.Sprintf("%s%s %-11s %s", indent, a.paintResult(c.Result), c.ID, c.Message))
+	}
+}
+
+func printSummary(w *errWriter, s *verifier.Summary, indent string) {
+	row := func(k, v string) {
+		if v != "" {
+			w.println(fmt.Sprintf("%s%-14s %s", indent, k, v))
+		}
+	}
+	if !s.ELM {
+		keys := make([]string, 0, len(s.Claims))
+		for k := range s.Claims {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		w.println(indent + "claims:")
+		for _, k := range keys {
+			row(" "+k, oneLine(fmt.Sprint(s.Claims[k]), 100))
+		}
+		return
+	}
+	holder := s.Holder
+	if s.DateOfBirth != "" {
+		holder += " (born " + day10(s.DateOfBirth) + ")"
+	}
+	row("holder", holder)
+	row("title", s.Title)
+	body := s.AwardingBody
+	if s.Country != "" {
+		body += " (" + s.Country + ")"
+	}
+	row("awarding body", body)
+	row("date awarded", day10(s.DateAwarded))
+	if s.EQFLevel > 0 {
+		lvl := fmt.Sprint(s.EQFLevel)
+		if s.NQFLevel != "" {
+			lvl += " (national: " + s.NQFLevel + ")"
+		}
+		row("EQF level", lvl)
+	}
+	if s.ISCEDFCode != "" {
+		row("field", strings.TrimSpace(s.ISCEDFCode+" "+s.ISCEDFLabel)+" (ISCED-F)")
+	}
+	row("ECTS", s.ECTS)
+	grade := s.Grade
+	if grade != "" && s.GradingScheme != "" {
+		grade += " (" + s.GradingScheme + ")"
+	}
+	row("grade", grade)
+	if s.Language != "" {
+		row("language", s.Language[strings.LastIndexByte(s.Language, '/')+1:])
+	}
+	if len(s.Courses) > 0 {
+		w.println(indent + "courses:")
+		for _, c := range s.Courses {
+			w.println(fmt.Sprintf("%s  %-40s %6s ECTS  %s", indent, oneLine(c.Title, 40), c.ECTS, c.Grade))
+		}
+	}
+}
+
+func day10(s string) string {
+	if len(s) >= 10 && s[4] == '-' {
+		return s[:10]
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine shortens s to n runes on one line.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// errWriter keeps the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) println(s string) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintln(e.w, s)
+	}
+}

@@ -57,7 +57,7 @@ func (a *app) explainTrust(ctx context.Context, o trustExplainOptions, file stri
 	if err != nil {
 		return err
 	}
-	srcs, err := snapshot.New(s, nil).Load(snapshot.LoadOptions{Accept: o.accept, Grace: o.grace})
+	srcs, err := loadEuropeanSources(s, snapshot.LoadOptions{Accept: o.accept, Grace: o.grace})
 	if err != nil {
 		return err
 	}
@@ -155,11 +155,7 @@ func trustQueryOf(ctx context.Context, data []byte, srcs *snapshot.Sources) (ver
 	default:
 		return q, "", fmt.Errorf("a %q credential: trust explain reads JAdES, jwt_vc_json and vc+jwt credentials", f.Mechanism)
 	}
-	rs := resolvers{did.Resolver{}}
-	for _, e := range srcs.EBSI {
-		rs = append(rs, e.Resolver())
-	}
-	v, err := m.Verify(ctx, data, rs, credentials.VerifyOptions{})
+	v, err := m.Verify(ctx, data, ebsiResolvers(srcs, did.Resolver{}), credentials.VerifyOptions{})
 	if err != nil {
 		return q, "", fmt.Errorf("the signature does not verify, so no trust question arises: %w", err)
 	}

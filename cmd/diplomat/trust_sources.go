@@ -5,8 +5,29 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/verifier/trust/snapshot"
 )
+
+// loadEuropeanSources builds the trust sources of the European lists held
+// in the store (none imported: no source).
+func loadEuropeanSources(db snapshot.DB, opts snapshot.LoadOptions) (*snapshot.Sources, error) {
+	srcs, err := snapshot.New(db, nil).Load(opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w; the store's trust lists cannot be read (re-import them with 'diplomat trust import')", err)
+	}
+	return srcs, nil
+}
+
+// ebsiResolvers resolves keys with first, then with the DID documents of the
+// held TIR snapshots (did:ebsi issuers).
+func ebsiResolvers(srcs *snapshot.Sources, first credentials.KeyResolver) credentials.KeyResolver {
+	rs := resolvers{first}
+	for _, e := range srcs.EBSI {
+		rs = append(rs, e.Resolver())
+	}
+	return rs
+}
 
 func newTrustSourcesCommand(a *app) *cobra.Command {
 	return &cobra.Command{

@@ -13,8 +13,10 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
 	"github.com/diplomat-edu/diplomat/verifier"
+	"github.com/diplomat-edu/diplomat/verifier/trust/snapshot"
 )
 
 // verifyOptions are the flags of diplomat verify.
@@ -40,7 +42,8 @@ func newVerifyCommand(a *app) *cobra.Command {
 		Short: "Verify a credential or presentation: authentic, trusted, valid, not revoked, and what it certifies",
 		Long: `Verify reads a credential or presentation in any format Diplomat knows (JAdES, vc+jwt,
 jwt_vc_json, SD-JWT VC, Data Integrity, and presentations of these), checks its proof, key,
-validity dates, status list, issuer trust (the store's trust registry) and ELM conformance,
+validity dates, status list, issuer trust (the store's trust registry, then the imported
+European trust lists: see 'diplomat trust sources') and ELM conformance,
 and prints the verdict, every check, and what the credential certifies.
 
 Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended, expired),
@@ -87,8 +90,8 @@ Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended,
 }
 
 // newVerifier builds the verifier: the policy file (or the default), the
-// store's trust registry and context cache when a store exists, and the
-// HTTPS fetcher with the policy's limits.
+// store's trust registry, imported European trust lists and context cache
+// when a store exists, and the HTTPS fetcher with the policy's limits.
 func (a *app) newVerifier(o *verifyOptions) (*verifier.Verifier, error) {
 	opts := verifier.Options{}
 	if o.policy != "" {
@@ -112,6 +115,18 @@ func (a *app) newVerifier(o *verifyOptions) (*verifier.Verifier, error) {
 			return nil, err
 		}
 		opts.Trust = []verifier.TrustSource{verifier.RegistrySource{Registry: s}}
+		// Then the imported European lists (ETSI, EBSI TIR, LoTE), whose
+		// TIR snapshots also hold the DID documents of did:ebsi issuers.
+		eu, err := loadEuropeanSources(s, snapshot.LoadOptions{})
+		if err != nil {
+			return nil, err
+		}
+		if len(eu.All()) > 0 {
+			opts.Trust = append(opts.Trust, eu)
+		}
+		if len(eu.EBSI) > 0 {
+			opts.Resolver = ebsiResolvers(eu, did.Resolver{Web: opts.Fetcher.Fetch})
+		}
 		opts.Contexts = jsonld.New(jsonld.Options{Cache: s})
 	} else {
 		a.stderrf("warning: no store at %s: no issuer is trusted; add trusted issuers with 'diplomat trust add'\n", a.storePath())

@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/diplomat-edu/diplomat/internal/reftest"
 	"github.com/diplomat-edu/diplomat/verifier"
@@ -31,6 +33,26 @@ func FuzzImport(f *testing.F) {
 		a, _ := NewSource(s, Options{Roots: []string{"did:ebsi:z1"}}).Trust(context.Background(), verifier.TrustQuery{Issuer: "did:ebsi:z1", Credential: cred, IssuedAt: time.Unix(1700000000, 0)})
 		if a == nil {
 			t.Fatal("no answer")
+		}
+	})
+}
+
+// FuzzReadFacts feeds arbitrary credentials to the scan that reads
+// termsOfUse, type and credentialSchema: an error or facts, never a panic,
+// and no string read from a malformed literal.
+func FuzzReadFacts(f *testing.F) {
+	f.Add([]byte(`{"type":["VerifiableCredential"],"credentialSchema":{"id":"https://x/s"},"termsOfUse":[{"id":"https://x/issuers/did:ebsi:z1/attributes/00","type":"IssuanceCertificate"}]}`))
+	f.Add([]byte(`{"type":"A","termsOfUse":{"id":"\u0041\n","type":7},"credentialSchema":[1,{"id":"s"}]}`))
+	f.Add([]byte(`{"termsOfUse":[{"id":"\ud800"}]}`))
+	f.Fuzz(func(t *testing.T, cred []byte) {
+		fs, err := readFacts(verifier.TrustQuery{Credential: cred})
+		if err != nil {
+			return
+		}
+		for _, r := range fs.terms {
+			if strings.ContainsRune(r.ID, utf8.RuneError) && !utf8.ValidString(r.ID) {
+				t.Fatalf("invalid UTF-8 read: %q", r.ID)
+			}
 		}
 	})
 }

@@ -25,8 +25,9 @@ const (
 	TypeRevoked = "Revoked"
 )
 
-// DefaultMaxBytes bounds a snapshot file.
-const DefaultMaxBytes = 16 << 20
+// DefaultMaxBytes bounds a snapshot file: 64 MiB, room for some 25,000
+// issuer records of one attribute (an accreditation JWT is 1.5 to 2.5 KB).
+const DefaultMaxBytes = 64 << 20
 
 // Snapshot is an offline copy of TIR issuer records and the DID documents
 // their accreditations need. Its JSON form:

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
@@ -31,15 +31,18 @@ type Options struct {
 }
 
 // Source walks EBSI accreditation chains in a snapshot. It implements
-// verifier.TrustSource and is safe for concurrent use. Attributes are
-// content-addressed by their hash, so the result of checking one's
-// signature is kept for the next query.
+// verifier.TrustSource and is safe for concurrent use.
+//
+// NewSource reads every attribute once: its claims, validity bounds,
+// accreditedFor scopes, the next link of its chain and the words of its
+// steps. An attribute's hash and signature are checked at its first use and
+// the outcome is kept (it does not depend on the query). What does depend on
+// the query (the time, the credential's schema and types) is checked on
+// every lookup.
 type Source struct {
 	snap  *Snapshot
 	opts  Options
-	byDID map[string]*Issuer
-	ids   map[string]map[string]*Attribute // DID → attribute id (id, hash, reservedAttributeId) → attribute
-	memo  sync.Map                         // hash → *checked
+	byDID map[string]*issuerIndex
 }
 
 var _ verifier.TrustSource = (*Source)(nil)
@@ -47,63 +50,152 @@ var _ verifier.TrustSource = (*Source)(nil)
 // maxDepth bounds the chain walked (TI → TAO → … → RootTAO).
 const maxDepth = 8
 
+// issuerIndex is one issuer's attributes, prepared.
+type issuerIndex struct {
+	links []*link
+	ids   map[string]*link // attribute id (id, hash, reservedAttributeId) → link
+}
+
+// link is one attribute prepared for the walk.
+type link struct {
+	attr    *Attribute
+	name    string // short(owner DID)
+	who     string // name + " (TAO)"
+	c       *claims
+	peekErr error
+	bounds  []bound
+	scopes  []scope
+	subjErr string // set when the accreditation names another party
+	next    *link  // the accreditor's attribute; nil with nextErr set
+	nextErr string
+	rootMsg string // RootTAO: the final reason
+	rootOK  bool
+	okStep  string
+	checked atomic.Pointer[checked]
+}
+
+// bound is one end of an accreditation's validity window.
+type bound struct {
+	t     time.Time
+	after bool // an end: the window is over after t
+}
+
+// scope is one accreditedFor entry with its schema key and words.
+type scope struct {
+	schema string // schemaKey(af.SchemaID)
+	types  []string
+	text   string
+	step   string
+}
+
+// checked is the outcome of checking an attribute's hash and signature.
+type checked struct{ err error }
+
 // NewSource indexes a snapshot.
 func NewSource(s *Snapshot, opts Options) *Source {
-	src := &Source{snap: s, opts: opts, byDID: map[string]*Issuer{}, ids: map[string]map[string]*Attribute{}}
+	src := &Source{snap: s, opts: opts, byDID: make(map[string]*issuerIndex, len(s.Issuers))}
 	for i := range s.Issuers {
 		is := &s.Issuers[i]
-		src.byDID[is.DID] = is
-		m := map[string]*Attribute{}
+		ix := src.byDID[is.DID]
+		if ix == nil {
+			ix = &issuerIndex{ids: make(map[string]*link, 2*len(is.Attributes))}
+			src.byDID[is.DID] = ix
+		}
 		for j := range is.Attributes {
-			a := &is.Attributes[j]
-			for _, id := range []string{a.ID, strings.TrimPrefix(a.Hash, "0x")} {
+			l := newLink(is.DID, &is.Attributes[j], opts.Roots)
+			ix.links = append(ix.links, l)
+			for _, id := range []string{l.attr.ID, strings.TrimPrefix(l.attr.Hash, "0x")} {
 				if id != "" {
-					m[id] = a
+					ix.ids[id] = l
 				}
 			}
-			if c, err := peek(a.Body); err == nil && c.VC.CredentialSubject.ReservedAttributeID != "" {
-				m[c.VC.CredentialSubject.ReservedAttributeID] = a
+			if l.c != nil && l.c.VC.CredentialSubject.ReservedAttributeID != "" {
+				ix.ids[l.c.VC.CredentialSubject.ReservedAttributeID] = l
 			}
 		}
-		src.ids[is.DID] = m
+	}
+	for _, ix := range src.byDID {
+		for _, l := range ix.links {
+			if l.c != nil {
+				l.next, l.nextErr = src.accreditorLink(l.c)
+			}
+		}
 	}
 	return src
+}
+
+func newLink(owner string, a *Attribute, roots []string) *link {
+	l := &link{attr: a, name: short(owner), who: short(owner) + " (" + a.IssuerType + ")"}
+	c, err := peek(a.Body)
+	if err != nil {
+		l.peekErr = err
+		return l
+	}
+	c.terms = oneOrMany[ref](c.VC.TermsOfUse)
+	l.c = c
+	l.okStep = "attribute " + shortHash(a.Hash) + " of " + l.who + ": hash matches its body; accreditation " + lastType(c.VC.Type) + " signed by " + short(c.Iss) + " verifies"
+	if c.Sub != "" && c.Sub != owner || c.VC.CredentialSubject.ID != "" && c.VC.CredentialSubject.ID != owner {
+		l.subjErr = fmt.Sprintf("not trusted: the accreditation in %s's attribute is for %s, not for it", short(owner), short(c.VC.CredentialSubject.ID))
+	}
+	// The window's bounds, in the order they are reported.
+	if c.Nbf != nil {
+		l.bounds = append(l.bounds, bound{t: time.Unix(*c.Nbf, 0)})
+	}
+	if c.Exp != nil {
+		l.bounds = append(l.bounds, bound{t: time.Unix(*c.Exp, 0), after: true})
+	}
+	if vf, err := time.Parse(time.RFC3339Nano, c.VC.ValidFrom); err == nil {
+		l.bounds = append(l.bounds, bound{t: vf})
+	}
+	for _, s := range []string{c.VC.ExpirationDate, c.VC.ValidUntil} {
+		if e, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			l.bounds = append(l.bounds, bound{t: e, after: true})
+		}
+	}
+	for _, af := range c.VC.CredentialSubject.AccreditedFor {
+		text := fmt.Sprintf("schema %s, types %s", af.SchemaID, strings.Join(af.Types, ", "))
+		if af.LimitJurisdiction != "" {
+			text += ", jurisdiction " + af.LimitJurisdiction
+		}
+		l.scopes = append(l.scopes, scope{schema: schemaKey(af.SchemaID), types: af.Types, text: text, step: "accreditedFor covers the credential: " + text})
+	}
+	if a.IssuerType == TypeRootTAO {
+		if slices.Contains(roots, c.Iss) {
+			l.rootOK = true
+			l.rootMsg = fmt.Sprintf("trusted: the chain ends at RootTAO %s, authorised by the configured root %s", short(owner), short(c.Iss))
+		} else {
+			l.rootMsg = fmt.Sprintf("not trusted: RootTAO %s is authorised by %s, which is not a configured root", short(owner), short(c.Iss))
+		}
+	}
+	return l
 }
 
 // Entities returns the number of issuers in the snapshot.
 func (s *Source) Entities() int { return len(s.byDID) }
 
-// checked is the outcome of checking an attribute's hash and signature.
-type checked struct {
-	c   *claims
-	err error
-}
-
 // check verifies an attribute once: its hash and the accreditation JWT's
 // signature with the accreditor's key from the snapshot's DID documents
-// (ES256 or ES256K, through credentials/jose). Time windows are checked per
-// query, not here.
-func (s *Source) check(ctx context.Context, a *Attribute) (*claims, error) {
-	if v, ok := s.memo.Load(a.Hash); ok {
-		r := v.(*checked)
-		return r.c, r.err
+// (ES256 or ES256K, through credentials/jose). The outcome is kept unless
+// the context ended meanwhile. Time windows are checked per query, not here.
+func (s *Source) check(ctx context.Context, l *link) error {
+	if r := l.checked.Load(); r != nil {
+		return r.err
 	}
-	c, err := s.checkNow(ctx, a)
-	if c != nil {
-		c.terms = oneOrMany[ref](c.VC.TermsOfUse)
+	err := s.checkNow(ctx, l)
+	if ctx.Err() == nil {
+		l.checked.Store(&checked{err: err})
 	}
-	s.memo.Store(a.Hash, &checked{c: c, err: err})
-	return c, err
+	return err
 }
 
-func (s *Source) checkNow(ctx context.Context, a *Attribute) (*claims, error) {
-	if err := checkHash(*a); err != nil {
-		return nil, err
+func (s *Source) checkNow(ctx context.Context, l *link) error {
+	if err := checkHash(*l.attr); err != nil {
+		return err
 	}
-	c, err := peek(a.Body)
-	if err != nil {
-		return nil, err
+	if l.peekErr != nil {
+		return l.peekErr
 	}
+	c := l.c
 	// Check the signature at a time inside the token's own window, so that
 	// the result does not depend on when it is asked; the window is then
 	// checked against the query's time.
@@ -118,37 +210,24 @@ func (s *Source) checkNow(ctx context.Context, a *Attribute) (*claims, error) {
 	case c.Exp != nil:
 		at = time.Unix(*c.Exp-1, 0)
 	}
-	_, err = jose.JWTVCJSON{}.Verify(ctx, []byte(a.Body), s.snap.Resolver(), credentials.VerifyOptions{Now: func() time.Time { return at }})
+	_, err := jose.JWTVCJSON{}.Verify(ctx, []byte(l.attr.Body), s.snap.Resolver(), credentials.VerifyOptions{Now: func() time.Time { return at }})
 	if err != nil {
-		return nil, fmt.Errorf("the accreditation's signature does not verify with %s's key: %v", short(c.Iss), err)
-	}
-	return c, nil
-}
-
-// window checks the accreditation's validity at t.
-func window(c *claims, t time.Time) error {
-	if c.Nbf != nil && t.Before(time.Unix(*c.Nbf, 0)) {
-		return fmt.Errorf("not valid before %s", time.Unix(*c.Nbf, 0).UTC().Format(time.RFC3339))
-	}
-	if c.Exp != nil && t.After(time.Unix(*c.Exp, 0)) {
-		return fmt.Errorf("expired on %s", time.Unix(*c.Exp, 0).UTC().Format(time.RFC3339))
-	}
-	if vf, err := time.Parse(time.RFC3339Nano, c.VC.ValidFrom); err == nil && t.Before(vf) {
-		return fmt.Errorf("not valid before %s", vf.UTC().Format(time.RFC3339))
-	}
-	for _, s := range []string{c.VC.ExpirationDate, c.VC.ValidUntil} {
-		if e, err := time.Parse(time.RFC3339Nano, s); err == nil && t.After(e) {
-			return fmt.Errorf("expired on %s", e.UTC().Format(time.RFC3339))
-		}
+		return fmt.Errorf("the accreditation's signature does not verify with %s's key: %v", short(c.Iss), err)
 	}
 	return nil
 }
 
-// credentialFacts are what the walk reads of the credential.
-type credentialFacts struct {
-	Type             json.RawMessage `json:"type"`
-	TermsOfUse       json.RawMessage `json:"termsOfUse"`
-	CredentialSchema json.RawMessage `json:"credentialSchema"`
+// window checks the accreditation's validity at t.
+func (l *link) window(t time.Time) error {
+	for _, b := range l.bounds {
+		switch {
+		case b.after && t.After(b.t):
+			return fmt.Errorf("expired on %s", b.t.UTC().Format(time.RFC3339))
+		case !b.after && t.Before(b.t):
+			return fmt.Errorf("not valid before %s", b.t.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
 }
 
 type ref struct {
@@ -176,30 +255,21 @@ func oneOrMany[T any](raw json.RawMessage) []T {
 	return nil
 }
 
-// strings1 decodes a JSON string or array of strings.
-func strings1(raw json.RawMessage) []string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil
-	}
-	if raw[0] == '[' {
-		var many []string
-		_ = json.Unmarshal(raw, &many)
-		return many
-	}
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return []string{one}
-	}
-	return nil
-}
-
 // parseAttrURL splits a TIR attribute URL (…/issuers/{did}/attributes/{id})
 // into DID and attribute id.
 func parseAttrURL(u string) (string, string, bool) {
-	i := strings.LastIndex(u, "/issuers/")
+	// The last "/issuers/", found forwards (strings.Index is vectorised,
+	// strings.LastIndex of a pattern is not).
+	i := strings.Index(u, "/issuers/")
 	if i < 0 {
 		return "", "", false
+	}
+	for {
+		j := strings.Index(u[i+1:], "/issuers/")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
 	d, id, ok := strings.Cut(u[i+len("/issuers/"):], "/attributes/")
 	if !ok || !strings.HasPrefix(d, "did:") || strings.Contains(d, "/") || id == "" || strings.ContainsAny(id, "/?#") {
@@ -211,8 +281,13 @@ func parseAttrURL(u string) (string, string, bool) {
 // Trust walks the accreditation chain of the credential q.Credential issued
 // by q.Issuer at q.IssuedAt. The error is nil unless the context is done:
 // every outcome is an answer.
+//
+// Of q.Credential, which the verifier has already parsed and checked, only
+// the top-level members termsOfUse, and type and credentialSchema when
+// q.Types and q.Schemas are empty, are read: each is scanned, not decoded,
+// and its strings are checked as they are read.
 func (s *Source) Trust(ctx context.Context, q verifier.TrustQuery) (*verifier.TrustAnswer, error) {
-	var steps trust.Steps
+	steps := make(trust.Steps, 0, 8)
 	a := &verifier.TrustAnswer{Source: "ebsi-tir:" + s.snap.Name}
 	finish := func(reason string) (*verifier.TrustAnswer, error) {
 		a.Reason = reason
@@ -230,47 +305,19 @@ func (s *Source) Trust(ctx context.Context, q verifier.TrustQuery) (*verifier.Tr
 			at = s.opts.Now()
 		}
 	}
-	steps.Add(fmt.Sprintf("issuer %s, evaluated at %s", q.Issuer, at.UTC().Format(time.RFC3339)))
-	var facts credentialFacts
-	if len(q.Credential) > 0 {
-		// Only three top-level members are read: check the limits, then scan
-		// for them rather than decode the whole credential.
-		if err := jsonx.Check(q.Credential, jsonx.Limits{}); err != nil {
-			return finish("not trusted: the credential does not decode: " + err.Error())
-		}
-		err := jsonx.Members(q.Credential, func(name string, value []byte) bool {
-			switch name {
-			case "type":
-				facts.Type = value
-			case "termsOfUse":
-				facts.TermsOfUse = value
-			case "credentialSchema":
-				facts.CredentialSchema = value
-			}
-			return true
-		})
-		if err != nil {
-			return finish("not trusted: the credential does not decode: " + err.Error())
-		}
+	steps.Add("issuer " + q.Issuer + ", evaluated at " + at.UTC().Format(time.RFC3339))
+	facts, err := readFacts(q)
+	if err != nil {
+		return finish("not trusted: the credential does not decode: " + err.Error())
 	}
-	types := q.Types
-	if len(types) == 0 {
-		types = strings1(facts.Type)
-	}
-	schemas := q.Schemas
-	if len(schemas) == 0 {
-		for _, r := range oneOrMany[ref](facts.CredentialSchema) {
-			schemas = append(schemas, r.ID)
-		}
-	}
-	issuer := s.byDID[q.Issuer]
-	if issuer == nil {
+	ix := s.byDID[q.Issuer]
+	if ix == nil {
 		return finish(fmt.Sprintf("not trusted: %s is not in the TIR snapshot %q", q.Issuer, s.snap.Name))
 	}
 	// The first hop: the attribute the credential's IssuanceCertificate
 	// names, or else each attribute of the issuer in turn.
-	var cands []*Attribute
-	for _, r := range oneOrMany[ref](facts.TermsOfUse) {
+	var cands []*link
+	for _, r := range facts.terms {
 		if r.Type != "IssuanceCertificate" {
 			continue
 		}
@@ -278,119 +325,286 @@ func (s *Source) Trust(ctx context.Context, q verifier.TrustQuery) (*verifier.Tr
 		if !ok || d != q.Issuer {
 			return finish(fmt.Sprintf("not trusted: the credential's IssuanceCertificate %s is not an attribute of its issuer %s", r.ID, q.Issuer))
 		}
-		attr := s.ids[d][id]
-		if attr == nil {
+		l := ix.ids[id]
+		if l == nil {
 			return finish(fmt.Sprintf("not trusted: the credential's IssuanceCertificate names attribute %s of %s, which the snapshot does not hold", id, short(d)))
 		}
 		steps.Add("termsOfUse names the IssuanceCertificate " + r.ID)
-		cands = append(cands, attr)
+		cands = append(cands, l)
 	}
 	if len(cands) == 0 {
 		steps.Add("the credential has no IssuanceCertificate in termsOfUse; trying each attribute of the issuer")
-		for i := range issuer.Attributes {
-			cands = append(cands, &issuer.Attributes[i])
-		}
+		cands = ix.links
+	}
+	if len(cands) == 0 {
+		return finish(fmt.Sprintf("not trusted: %s holds no attribute in the TIR snapshot %q", short(q.Issuer), s.snap.Name))
+	}
+	keys := make([]string, len(facts.schemas))
+	for i, sc := range facts.schemas {
+		keys[i] = schemaKey(sc)
 	}
 	var last string
 	for _, leaf := range cands {
-		sub := trust.Steps{}
-		ok, reason, scope := s.walk(ctx, q.Issuer, leaf, types, schemas, at, &sub)
+		ok, reason, sc := s.walk(ctx, leaf, facts, keys, at, &steps)
 		if ok {
-			steps = append(steps, sub...)
 			a.Trusted = true
 			a.Entity = q.Issuer
-			a.Status = leaf.IssuerType
+			a.Status = leaf.attr.IssuerType
 			a.Level = "accredited"
-			a.Scope = scope
+			a.Scope = sc
 			return finish(reason)
 		}
-		steps = append(steps, sub...)
 		last = reason
 	}
-	a.Status = cands[0].IssuerType
+	a.Status = cands[0].attr.IssuerType
 	return finish(last)
 }
 
-// walk checks one chain from the issuer's attribute up to a root.
-func (s *Source) walk(ctx context.Context, issuerDID string, attr *Attribute, types, schemas []string, at time.Time, steps *trust.Steps) (bool, string, string) {
-	subject := issuerDID
-	scope := ""
-	seen := map[*Attribute]bool{}
-	for depth := 0; depth < maxDepth; depth++ {
+// facts are what the walk reads of the credential.
+type facts struct {
+	terms   []ref
+	types   []string
+	schemas []string
+}
+
+func readFacts(q verifier.TrustQuery) (facts, error) {
+	f := facts{types: q.Types, schemas: q.Schemas}
+	if len(q.Credential) == 0 {
+		return f, nil
+	}
+	needType, needSchema := len(f.types) == 0, len(f.schemas) == 0
+	if !needType && !needSchema && !bytes.Contains(q.Credential, []byte(`"termsOfUse"`)) {
+		return f, nil
+	}
+	var rawTerms, rawType, rawSchema []byte
+	err := jsonx.Members(q.Credential, func(name string, value []byte) bool {
+		switch name {
+		case "termsOfUse":
+			rawTerms = value
+		case "type":
+			rawType = value
+		case "credentialSchema":
+			rawSchema = value
+		}
+		return rawTerms == nil || needType && rawType == nil || needSchema && rawSchema == nil
+	})
+	if err != nil {
+		return f, err
+	}
+	if f.terms, err = refsOf(rawTerms); err != nil {
+		return f, fmt.Errorf("termsOfUse: %v", err)
+	}
+	if needType {
+		if f.types, err = stringsOf(rawType); err != nil {
+			return f, fmt.Errorf("type: %v", err)
+		}
+	}
+	if needSchema {
+		rs, err := refsOf(rawSchema)
+		if err != nil {
+			return f, fmt.Errorf("credentialSchema: %v", err)
+		}
+		for _, r := range rs {
+			f.schemas = append(f.schemas, r.ID)
+		}
+	}
+	return f, nil
+}
+
+// jsonString returns the string a JSON string literal holds. A literal with
+// no escape, no control character and valid UTF-8 is copied as it is;
+// others go through jsonx.Unquote, which checks them.
+func jsonString(v []byte) (string, error) {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		in := v[1 : len(v)-1]
+		plain := true
+		for _, c := range in {
+			if c < 0x20 || c == '\\' || c == '"' || c >= 0x80 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(in), nil
+		}
+	}
+	s, err := jsonx.Unquote(v)
+	return string(s), err
+}
+
+// refsOf reads the id and type of an object, or of each object of an array;
+// values of another shape are skipped, as are members of another type.
+func refsOf(raw []byte) ([]ref, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	one := func(obj []byte) (ref, error) {
+		var r ref
+		var ferr error
+		err := jsonx.Members(obj, func(name string, value []byte) bool {
+			var dst *string
+			switch name {
+			case "id":
+				dst = &r.ID
+			case "type":
+				dst = &r.Type
+			default:
+				return true
+			}
+			if len(value) > 0 && value[0] == '"' {
+				*dst, ferr = jsonString(value)
+			}
+			return ferr == nil
+		})
+		if err == nil {
+			err = ferr
+		}
+		return r, err
+	}
+	switch raw[0] {
+	case '{':
+		r, err := one(raw)
+		if err != nil {
+			return nil, err
+		}
+		return []ref{r}, nil
+	case '[':
+		var out []ref
+		var ferr error
+		err := jsonx.Elements(raw, func(_ int, v []byte) bool {
+			if len(v) == 0 || v[0] != '{' {
+				return true
+			}
+			var r ref
+			if r, ferr = one(v); ferr != nil {
+				return false
+			}
+			out = append(out, r)
+			return true
+		})
+		if err == nil {
+			err = ferr
+		}
+		return out, err
+	}
+	return nil, nil
+}
+
+// stringsOf reads a JSON string or the strings of an array.
+func stringsOf(raw []byte) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	switch raw[0] {
+	case '"':
+		s, err := jsonString(raw)
+		if err != nil {
+			return nil, err
+		}
+		return []string{s}, nil
+	case '[':
+		out := make([]string, 0, 4)
+		var ferr error
+		err := jsonx.Elements(raw, func(_ int, v []byte) bool {
+			if len(v) == 0 || v[0] != '"' {
+				return true
+			}
+			var s string
+			if s, ferr = jsonString(v); ferr != nil {
+				return false
+			}
+			out = append(out, s)
+			return true
+		})
+		if err == nil {
+			err = ferr
+		}
+		return out, err
+	}
+	return nil, nil
+}
+
+// walk checks one chain from the issuer's attribute up to a root: what was
+// prepared and checked once is read from the links, the query's time and
+// the credential's schema and types are checked here. Its steps are
+// appended to steps.
+func (s *Source) walk(ctx context.Context, l *link, f facts, schemaKeys []string, at time.Time, steps *trust.Steps) (bool, string, string) {
+	var seen [maxDepth]*link
+	sc := ""
+	for depth := range maxDepth {
 		if ctx.Err() != nil {
 			return false, "not trusted: " + ctx.Err().Error(), ""
 		}
-		if seen[attr] {
+		if slices.Contains(seen[:depth], l) {
 			return false, "not trusted: the accreditation chain loops", ""
 		}
-		seen[attr] = true
-		who := short(subject) + " (" + attr.IssuerType + ")"
-		if attr.IssuerType == TypeRevoked {
-			return false, fmt.Sprintf("not trusted: %s has issuerType Revoked in the TIR", short(subject)), ""
+		seen[depth] = l
+		switch {
+		case l.attr.IssuerType == TypeRevoked:
+			return false, "not trusted: " + l.name + " has issuerType Revoked in the TIR", ""
+		case depth > 0 && l.attr.IssuerType == TypeTI:
+			return false, "not trusted: " + l.name + " accredits others but is only a TI", ""
 		}
-		if depth > 0 && attr.IssuerType == TypeTI {
-			return false, fmt.Sprintf("not trusted: %s accredits others but is only a TI", short(subject)), ""
+		if err := s.check(ctx, l); err != nil {
+			return false, fmt.Sprintf("not trusted: the attribute of %s: %v", l.who, err), ""
 		}
-		c, err := s.check(ctx, attr)
-		if err != nil {
-			return false, fmt.Sprintf("not trusted: the attribute of %s: %v", who, err), ""
+		steps.Add(l.okStep)
+		if l.subjErr != "" {
+			return false, l.subjErr, ""
 		}
-		steps.Add("attribute " + shortHash(attr.Hash) + " of " + who + ": hash matches its body; accreditation " + lastType(c.VC.Type) + " signed by " + short(c.Iss) + " verifies")
-		if c.Sub != "" && c.Sub != subject || c.VC.CredentialSubject.ID != "" && c.VC.CredentialSubject.ID != subject {
-			return false, fmt.Sprintf("not trusted: the accreditation in %s's attribute is for %s, not for it", short(subject), short(c.VC.CredentialSubject.ID)), ""
-		}
-		if err := window(c, at); err != nil {
-			return false, fmt.Sprintf("not trusted: the accreditation of %s is %v (evaluated at %s)", who, err, at.UTC().Format(time.RFC3339)), ""
+		if err := l.window(at); err != nil {
+			return false, fmt.Sprintf("not trusted: the accreditation of %s is %v (evaluated at %s)", l.who, err, at.UTC().Format(time.RFC3339)), ""
 		}
 		if depth == 0 {
-			af, ok := covers(c.VC.CredentialSubject.AccreditedFor, types, schemas)
-			if !ok {
-				return false, fmt.Sprintf("not trusted: no accreditedFor of %s covers the credential's schema %s and types %s", short(subject), strings.Join(schemas, ", "), strings.Join(types, ", ")), ""
+			cov := l.covers(f.types, schemaKeys)
+			if cov == nil {
+				return false, fmt.Sprintf("not trusted: no accreditedFor of %s covers the credential's schema %s and types %s", l.name, strings.Join(f.schemas, ", "), strings.Join(f.types, ", ")), ""
 			}
-			scope = fmt.Sprintf("schema %s, types %s", af.SchemaID, strings.Join(af.Types, ", "))
-			if af.LimitJurisdiction != "" {
-				scope += ", jurisdiction " + af.LimitJurisdiction
+			sc = cov.text
+			steps.Add(cov.step)
+		}
+		if l.attr.IssuerType == TypeRootTAO {
+			if l.rootOK {
+				return true, l.rootMsg, sc
 			}
-			steps.Add("accreditedFor covers the credential: " + scope)
+			return false, l.rootMsg, ""
 		}
-		if attr.IssuerType == TypeRootTAO {
-			if slices.Contains(s.opts.Roots, c.Iss) {
-				return true, fmt.Sprintf("trusted: the chain ends at RootTAO %s, authorised by the configured root %s", short(subject), short(c.Iss)), scope
-			}
-			return false, fmt.Sprintf("not trusted: RootTAO %s is authorised by %s, which is not a configured root", short(subject), short(c.Iss)), ""
+		// Up one: the accreditor's own attribute.
+		if l.next == nil {
+			return false, "not trusted: " + l.nextErr, ""
 		}
-		// Up one: the accreditor's own attribute, named by the
-		// accreditation's termsOfUse when it points at the accreditor.
-		next, reason := s.accreditorAttribute(c)
-		if next == nil {
-			return false, "not trusted: " + reason, ""
-		}
-		subject, attr = c.Iss, next
+		l = l.next
 	}
 	return false, fmt.Sprintf("not trusted: the chain is longer than %d links", maxDepth), ""
 }
 
-func (s *Source) accreditorAttribute(c *claims) (*Attribute, string) {
+// accreditorLink returns the accreditor's attribute the next link is: the
+// one the accreditation's termsOfUse names when it points at the
+// accreditor, or else its TAO or RootTAO attribute (or its Revoked one).
+func (s *Source) accreditorLink(c *claims) (*link, string) {
 	acc := s.byDID[c.Iss]
 	if acc == nil {
 		return nil, fmt.Sprintf("the accreditor %s is not in the TIR snapshot", short(c.Iss))
 	}
 	for _, r := range c.terms {
 		if d, id, ok := parseAttrURL(r.ID); ok && d == c.Iss {
-			if a := s.ids[d][id]; a != nil {
-				return a, ""
+			if l := acc.ids[id]; l != nil {
+				return l, ""
 			}
 			return nil, fmt.Sprintf("the accreditation's termsOfUse names attribute %s of %s, which the snapshot does not hold", id, short(d))
 		}
 	}
-	var revoked *Attribute
-	for i := range acc.Attributes {
-		a := &acc.Attributes[i]
-		switch a.IssuerType {
+	var revoked *link
+	for _, l := range acc.links {
+		switch l.attr.IssuerType {
 		case TypeTAO, TypeRootTAO:
-			return a, ""
+			return l, ""
 		case TypeRevoked:
-			revoked = a
+			if revoked == nil {
+				revoked = l
+			}
 		}
 	}
 	if revoked != nil {
@@ -402,28 +616,27 @@ func (s *Source) accreditorAttribute(c *claims) (*Attribute, string) {
 // covers returns the accreditedFor entry that covers the credential: the
 // schema is one of the credential's (compared without the registry's API
 // version) and every type of the credential is listed.
-func covers(afs []AccreditedFor, types, schemas []string) (AccreditedFor, bool) {
-	for _, af := range afs {
-		schemaOK := false
-		for _, sc := range schemas {
-			if schemaKey(sc) == schemaKey(af.SchemaID) {
-				schemaOK = true
-			}
-		}
-		if !schemaOK {
+func (l *link) covers(types, schemaKeys []string) *scope {
+	if len(types) == 0 {
+		return nil
+	}
+	for i := range l.scopes {
+		sc := &l.scopes[i]
+		if !slices.Contains(schemaKeys, sc.schema) {
 			continue
 		}
-		all := len(types) > 0
+		all := true
 		for _, t := range types {
-			if !slices.Contains(af.Types, t) {
+			if !slices.Contains(sc.types, t) {
 				all = false
+				break
 			}
 		}
 		if all {
-			return af, true
+			return sc
 		}
 	}
-	return AccreditedFor{}, false
+	return nil
 }
 
 // schemaKey drops the Trusted Schemas Registry API version from a schema

@@ -84,6 +84,7 @@ type entry struct {
 	provider *Provider
 	service  *Service
 	cert     *x509.Certificate // nil for an SKI-only identity
+	fp       [32]byte          // SHA-256 of cert.Raw
 }
 
 var _ verifier.TrustSource = (*Source)(nil)
@@ -108,13 +109,12 @@ func NewSource(lists []*List, opts Options) *Source {
 			for si := range p.Services {
 				svc := &p.Services[si]
 				for _, c := range svc.Certificates {
-					e := &entry{list: l, provider: p, service: svc, cert: c}
+					e := &entry{list: l, provider: p, service: svc, cert: c, fp: sha256.Sum256(c.Raw)}
 					s.bySubject[string(c.RawSubject)] = append(s.bySubject[string(c.RawSubject)], e)
 					if len(c.SubjectKeyId) > 0 {
 						s.bySKI[string(c.SubjectKeyId)] = append(s.bySKI[string(c.SubjectKeyId)], e)
 					}
-					fp := sha256.Sum256(c.Raw)
-					s.byCert[fp] = append(s.byCert[fp], e)
+					s.byCert[e.fp] = append(s.byCert[e.fp], e)
 				}
 			}
 		}
@@ -144,14 +144,19 @@ type match struct {
 // the first certificate that is a service's own certificate or is issued
 // (signature checked) by one. Each link of the chain walked is checked too.
 func (s *Source) find(chain []*x509.Certificate) ([]match, error) {
+	var prevFP [32]byte
 	for i, c := range chain {
+		// One digest per chain certificate: it keys both the index of
+		// listed certificates and the memo of checked signatures.
+		fp := sha256.Sum256(c.Raw)
 		if i > 0 {
-			if err := s.checkLink(chain[i-1], c); err != nil {
+			if err := s.checkLink(chain[i-1], prevFP, c, fp); err != nil {
 				return nil, fmt.Errorf("certificate %d of the chain (%s) is not issued by certificate %d (%s): %v", i-1, chain[i-1].Subject.CommonName, i, c.Subject.CommonName, err)
 			}
 		}
+		prevFP = fp
 		var out []match
-		for _, e := range s.byCert[sha256.Sum256(c.Raw)] {
+		for _, e := range s.byCert[fp] {
 			out = append(out, match{e: e, index: i, direct: true})
 		}
 		cands := s.bySubject[string(c.RawIssuer)]
@@ -163,7 +168,7 @@ func (s *Source) find(chain []*x509.Certificate) ([]match, error) {
 			}
 		}
 		for _, e := range cands {
-			if s.checkLink(c, e.cert) == nil {
+			if e.cert != nil && s.checkLink(c, fp, e.cert, e.fp) == nil {
 				out = append(out, match{e: e, index: i})
 			}
 		}
@@ -174,9 +179,10 @@ func (s *Source) find(chain []*x509.Certificate) ([]match, error) {
 	return nil, nil
 }
 
-// checkLink checks that parent signed child, remembering successes.
-func (s *Source) checkLink(child, parent *x509.Certificate) error {
-	key := [2][32]byte{sha256.Sum256(child.Raw), sha256.Sum256(parent.Raw)}
+// checkLink checks that parent signed child (their SHA-256 digests given),
+// remembering successes.
+func (s *Source) checkLink(child *x509.Certificate, childFP [32]byte, parent *x509.Certificate, parentFP [32]byte) error {
+	key := [2][32]byte{childFP, parentFP}
 	if _, ok := s.verified.Load(key); ok {
 		return nil
 	}

@@ -370,14 +370,35 @@ func compactParts(s []byte, what string) (header map[string]json.RawMessage, pay
 	return h, parts[1], nil
 }
 
+// isBase64URL reports whether b holds only characters of the base64url
+// alphabet (RFC 4648 §5), without padding.
 func isBase64URL(b []byte) bool {
-	for _, c := range b {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+	// Eight bytes at a time, OR-ing their table entries: one branch per
+	// eight bytes on the tokens of a hundred kilobytes and more.
+	var bad byte
+	for len(b) >= 8 {
+		bad |= notBase64URL[b[0]] | notBase64URL[b[1]] | notBase64URL[b[2]] | notBase64URL[b[3]] |
+			notBase64URL[b[4]] | notBase64URL[b[5]] | notBase64URL[b[6]] | notBase64URL[b[7]]
+		if bad != 0 {
 			return false
 		}
+		b = b[8:]
 	}
-	return true
+	for _, c := range b {
+		bad |= notBase64URL[c]
+	}
+	return bad == 0
 }
+
+// notBase64URL is 1 for the bytes outside the base64url alphabet.
+var notBase64URL = func() (t [256]byte) {
+	for c := range t {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 func detectCompact(data []byte) (Format, error) {
 	h, payload, err := compactParts(data, "JWS")

@@ -388,18 +388,21 @@ func (v *validator) checkIssuerLike(name, rule string, raw json.RawMessage, requ
 		}
 		return
 	}
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		// An object (an EDC issuer runs to kilobytes): only its id is read.
+		id := lastMember(t, "id")
+		if id == nil {
+			v.add(p, rule, "%s object has no id", name)
+			return
+		}
+		v.checkURL(step(p, "id"), decode(id), name+" id")
+		return
+	}
 	switch val := decode(raw).(type) {
 	case string:
 		if !IsURL(val) {
 			v.add(p, rule, "%s %q is not a URL", name, val)
 		}
-	case map[string]any:
-		id, ok := val["id"]
-		if !ok {
-			v.add(p, rule, "%s object has no id", name)
-			return
-		}
-		v.checkURL(step(p, "id"), id, name+" id")
 	default:
 		v.add(p, rule, "%s must be a URL or an object with an id, found %s", name, jsonType(val))
 	}
@@ -417,11 +420,8 @@ func (v *validator) checkSubject(raw json.RawMessage) {
 			v.add(p, RuleSubject, "credentialSubject must be an object, found %s", jsonType(decode(raw)))
 			return
 		}
-		var o struct {
-			ID json.RawMessage `json:"id"`
-		}
-		if json.Unmarshal(raw, &o) == nil && o.ID != nil {
-			v.checkURL(step(p, "id"), decode(o.ID), "credentialSubject id")
+		if id := memberFold(raw, "id"); id != nil {
+			v.checkURL(step(p, "id"), decode(id), "credentialSubject id")
 		}
 	}
 	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '[' {

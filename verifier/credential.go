@@ -76,19 +76,13 @@ func readCredential(doc []byte, mechanism string) (*credential, error) {
 	c.version = string(vc.Version())
 	c.types = vc.Types()
 	for _, raw := range vc.Subjects() {
-		var s struct {
-			ID string `json:"id"`
-		}
-		if json.Unmarshal(raw, &s) == nil && s.ID != "" {
-			c.subjects = append(c.subjects, s.ID)
+		if id := stringID(raw); id != "" {
+			c.subjects = append(c.subjects, id)
 		}
 	}
 	for _, raw := range entries(vc.Member("credentialSchema")) {
-		var s struct {
-			ID string `json:"id"`
-		}
-		if json.Unmarshal(raw, &s) == nil && s.ID != "" {
-			c.schemas = append(c.schemas, s.ID)
+		if id := stringID(raw); id != "" {
+			c.schemas = append(c.schemas, id)
 		}
 	}
 	c.status = entries(vc.Member("credentialStatus"))
@@ -110,6 +104,32 @@ func readCredential(doc []byte, mechanism string) (*credential, error) {
 		c.issued = c.from
 	}
 	return c, err
+}
+
+// stringID reads the id of the JSON object raw as json.Unmarshal into a
+// struct{ ID string `json:"id"` } would, without decoding the rest (a
+// credentialSubject is most of a credential): the last member named id in
+// any case, "" when there is none or when decoding would fail (an id
+// neither a string nor null, raw not an object). raw comes from a checked
+// document.
+func stringID(raw json.RawMessage) string {
+	id, ok := "", true
+	err := jsonx.Members(raw, func(name string, value []byte) bool {
+		if name != "id" && !strings.EqualFold(name, "id") || string(value) == "null" {
+			return true
+		}
+		var s string
+		if json.Unmarshal(value, &s) != nil {
+			ok = false
+			return false
+		}
+		id = s
+		return true
+	})
+	if err != nil || !ok {
+		return ""
+	}
+	return id
 }
 
 func memberDate(vc *credentials.Credential, name string, requireZone bool) (time.Time, string) {

@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/elm"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // Summary is what a credential certifies, for the person recognising it.
@@ -108,7 +110,14 @@ func readELM(c *credential) *elmResult {
 		return r
 	}
 	r.checked = true
-	e, err := elm.Parse(doc)
+	// The document is decoded once, and the conformance check reads that
+	// tree rather than the credential written back (elm.CheckDeclared).
+	tree, err := elmTree(doc)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	e, err := elm.ParseTree(tree)
 	if err != nil {
 		r.err = err
 		return r
@@ -118,8 +127,22 @@ func readELM(c *credential) *elmResult {
 	if r.summary.ISCEDFCode != "" {
 		r.fields = []string{r.summary.ISCEDFCode}
 	}
-	r.violations, r.err = elm.CheckDeclared(e, nil)
+	r.violations, r.err = elm.CheckDeclaredTree(e, tree, nil)
 	return r
+}
+
+// elmTree decodes an ELM document for elm.ParseTree, with the checks and
+// the errors of elm.Parse.
+func elmTree(doc []byte) (map[string]any, error) {
+	v, err := jsonx.DecodeAny(doc, jsonx.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("elm: %w: %w", credentials.ErrMalformed, err)
+	}
+	tree, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("elm: %w: a credential must be a JSON object", credentials.ErrMalformed)
+	}
+	return tree, nil
 }
 
 // report adds the elm check.

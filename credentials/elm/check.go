@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -52,7 +53,7 @@ func Check(c *EuropeanDigitalCredential, p Profile, opts *Options) ([]Violation,
 	if inc == nil {
 		return nil, fmt.Errorf("elm: %w %q", ErrUnknownProfile, string(p))
 	}
-	return check(c, inc, opts), nil
+	return checkTree(ToTree(c), inc, opts), nil
 }
 
 // occurrence is one JSON object in the credential.
@@ -71,11 +72,12 @@ type group struct {
 	ordinal int
 }
 
-func check(c *EuropeanDigitalCredential, profiles []Profile, opts *Options) []Violation {
+// checkTree checks root, a credential as generic JSON values (ToTree's, or
+// the tree ParseTree read), against profiles.
+func checkTree(root map[string]any, profiles []Profile, opts *Options) []Violation {
 	if opts == nil {
 		opts = &Options{}
 	}
-	root := ToTree(c)
 	groups := collect(root)
 
 	active := map[Profile]bool{}
@@ -172,14 +174,16 @@ func collect(root map[string]any) []*group {
 			}
 			slices.Sort(keys)
 			for _, k := range keys {
-				if k == "@context" {
+				if k == "@context" || !isContainer(t[k]) {
 					continue
 				}
 				walk(joinPath(path, k), t[k])
 			}
 		case []any:
 			for i, e := range t {
-				walk(fmt.Sprintf("%s[%d]", path, i), e)
+				if isContainer(e) {
+					walk(indexed(path, i), e)
+				}
 			}
 		}
 	}
@@ -202,6 +206,19 @@ func typeNames(v any) []string {
 	}
 	return nil
 }
+
+// isContainer reports whether v is an object or an array, the values
+// collect walks into.
+func isContainer(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
+}
+
+// indexed returns path[i].
+func indexed(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
 func joinPath(parent, key string) string {
 	if parent == "" {
@@ -249,7 +266,7 @@ func langCount(v any) int {
 }
 
 func checkRule(g *group, r Rule, add func(Violation)) {
-	name := fmt.Sprintf("%s %s", r.Class, r.Property)
+	name := r.Class + " " + r.Property
 	// The merged node has the values of every occurrence; identical
 	// occurrences (EDC repeats nodes in full) count once, so the count is
 	// the largest of any occurrence.
@@ -264,26 +281,29 @@ func checkRule(g *group, r Rule, add func(Violation)) {
 		count = max(count, n)
 		_, isArr := v.([]any)
 		for i, e := range vals {
-			p := joinPath(o.path, r.Term)
-			if isArr {
-				p = fmt.Sprintf("%s[%d]", p, i)
+			// The path is written only for a violation: most values have none.
+			path := func() string {
+				p := joinPath(o.path, r.Term)
+				if isArr {
+					p = indexed(p, i)
+				}
+				return p
 			}
 			if prob := datatypeProblem(r.Datatype, e); prob != "" {
-				add(Violation{Path: p, Profile: r.Profile, Rule: name + " " + cmp.Or(r.Datatype, "node"), Problem: prob + ", as required"})
+				add(Violation{Path: path(), Profile: r.Profile, Rule: name + " " + cmp.Or(r.Datatype, "node"), Problem: prob + ", as required"})
 			}
 			if r.ValueType != "" {
 				if m, ok := e.(map[string]any); ok && !slices.Contains(typeNames(m["type"]), r.ValueType) {
-					add(Violation{Path: p, Profile: r.Profile, Rule: name + " class", Problem: "must be a " + r.ValueType + ", as required"})
+					add(Violation{Path: path(), Profile: r.Profile, Rule: name + " class", Problem: "must be a " + r.ValueType + ", as required"})
 				}
 			}
 		}
 	}
-	where := joinPath(g.path, r.Term)
 	switch {
 	case count < r.Min:
-		add(Violation{Path: where, Profile: r.Profile, Rule: fmt.Sprintf("%s min %d", name, r.Min), Problem: "required"})
+		add(Violation{Path: joinPath(g.path, r.Term), Profile: r.Profile, Rule: fmt.Sprintf("%s min %d", name, r.Min), Problem: "required"})
 	case r.Max > 0 && count > r.Max:
-		add(Violation{Path: where, Profile: r.Profile, Rule: fmt.Sprintf("%s max %d", name, r.Max),
+		add(Violation{Path: joinPath(g.path, r.Term), Profile: r.Profile, Rule: fmt.Sprintf("%s max %d", name, r.Max),
 			Problem: fmt.Sprintf("at most %d value%s allowed (found %d)", r.Max, plural(r.Max), count)})
 	}
 }

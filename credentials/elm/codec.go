@@ -1,12 +1,12 @@
 package elm
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -29,8 +29,24 @@ func Parse(data []byte) (*EuropeanDigitalCredential, error) {
 	if !ok {
 		return nil, fmt.Errorf("elm: %w: a credential must be a JSON object, found %s", credentials.ErrMalformed, kindOf(tree))
 	}
+	return ParseTree(obj)
+}
+
+// ParseTree is Parse for a credential already decoded into generic values,
+// as jsonx.DecodeAny (or encoding/json with UseNumber) gives them: numbers
+// must be json.Number to fit the model's number fields. A caller that
+// decodes a document once for several readers passes the tree here rather
+// than the bytes to Parse.
+//
+// The credential shares maps and slices with tree (the values of Extra and
+// of fields typed any): neither may be modified while the other is in use.
+// A nil tree is an error wrapping credentials.ErrMalformed.
+func ParseTree(tree map[string]any) (*EuropeanDigitalCredential, error) {
+	if tree == nil {
+		return nil, fmt.Errorf("elm: %w: a credential must be a JSON object, found null", credentials.ErrMalformed)
+	}
 	c := new(EuropeanDigitalCredential)
-	if err := newCodec().decode(obj, reflect.ValueOf(c).Elem()); err != nil {
+	if err := newCodec().decode(tree, reflect.ValueOf(c).Elem()); err != nil {
 		return nil, fmt.Errorf("elm: %w: %v", credentials.ErrMalformed, err)
 	}
 	return c, nil
@@ -57,17 +73,12 @@ func ToTree(c *EuropeanDigitalCredential) map[string]any {
 	return m
 }
 
-// decodeTree checks data with jsonx, then decodes it keeping numbers as
-// json.Number so that they are written back exactly.
+// decodeTree checks data with jsonx and decodes it into generic values,
+// keeping numbers as json.Number so that they are written back exactly.
 func decodeTree(data []byte) (any, error) {
-	if err := jsonx.Check(data, jsonx.Limits{}); err != nil {
+	v, err := jsonx.DecodeAny(data, jsonx.Limits{})
+	if err != nil {
 		return nil, fmt.Errorf("elm: %w: %w", credentials.ErrMalformed, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("elm: %w: %v", credentials.ErrMalformed, err)
 	}
 	return v, nil
 }
@@ -134,13 +145,14 @@ type structInfo struct {
 	order  []fieldInfo
 }
 
-// codec converts between generic JSON values and the model's structs. It
-// caches struct layouts for the duration of one call.
+// codec converts between generic JSON values and the model's structs. The
+// layouts of the model's types come from layouts; those of other struct
+// types (none today) are kept for the duration of one call.
 type codec struct {
 	infos map[reflect.Type]*structInfo
 }
 
-func newCodec() *codec { return &codec{infos: map[reflect.Type]*structInfo{}} }
+func newCodec() *codec { return &codec{} }
 
 var (
 	anyType    = reflect.TypeFor[any]()
@@ -149,9 +161,54 @@ var (
 )
 
 func (c *codec) info(t reflect.Type) *structInfo {
+	if si, ok := layouts()[t]; ok {
+		return si
+	}
 	if si, ok := c.infos[t]; ok {
 		return si
 	}
+	si := layoutOf(t)
+	if c.infos == nil {
+		c.infos = map[reflect.Type]*structInfo{}
+	}
+	c.infos[t] = si
+	return si
+}
+
+// layouts holds the layout of every struct type of the model, found from
+// EuropeanDigitalCredential and the claim types. It is computed on first
+// use and never changed after: reflecting on some forty types again for
+// every Parse cost a fifth of it.
+var layouts = sync.OnceValue(func() map[reflect.Type]*structInfo {
+	out := map[reflect.Type]*structInfo{}
+	var visit func(t reflect.Type)
+	visit = func(t reflect.Type) {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			visit(t.Elem())
+		case reflect.Interface:
+			if t == claimType {
+				for _, cl := range []Claim{new(LearningAchievement), new(LearningActivity), new(LearningAssessment), new(LearningEntitlement), new(GenericClaim)} {
+					visit(reflect.TypeOf(cl))
+				}
+			}
+		case reflect.Struct:
+			if _, seen := out[t]; seen {
+				return
+			}
+			out[t] = layoutOf(t)
+			for i := range t.NumField() {
+				visit(t.Field(i).Type)
+			}
+		}
+	}
+	visit(reflect.TypeFor[EuropeanDigitalCredential]())
+	visit(claimType)
+	return out
+})
+
+// layoutOf finds the JSON members of struct type t.
+func layoutOf(t reflect.Type) *structInfo {
 	si := &structInfo{byName: map[string]fieldInfo{}}
 	var walk func(t reflect.Type, prefix []int)
 	walk = func(t reflect.Type, prefix []int) {
@@ -176,7 +233,6 @@ func (c *codec) info(t reflect.Type) *structInfo {
 		}
 	}
 	walk(t, nil)
-	c.infos[t] = si
 	return si
 }
 

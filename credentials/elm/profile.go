@@ -151,6 +151,29 @@ func indexPath(term string, i int, single bool) string {
 // CheckDeclared checks the credential against every profile it declares
 // (see Declared), each rule once.
 func CheckDeclared(c *EuropeanDigitalCredential, opts *Options) ([]Violation, error) {
+	all, err := declaredClosure(c)
+	if err != nil {
+		return nil, err
+	}
+	return checkTree(ToTree(c), all, opts), nil
+}
+
+// CheckDeclaredTree is CheckDeclared for a credential c that ParseTree
+// read from tree, neither modified since: it checks tree itself, which is
+// the JSON that ToTree(c) would write again, and saves writing it. A
+// verifier that decodes a document once uses it; a caller that builds or
+// edits a credential uses CheckDeclared.
+func CheckDeclaredTree(c *EuropeanDigitalCredential, tree map[string]any, opts *Options) ([]Violation, error) {
+	all, err := declaredClosure(c)
+	if err != nil {
+		return nil, err
+	}
+	return checkTree(tree, all, opts), nil
+}
+
+// declaredClosure returns the profiles c declares and those they include,
+// each once.
+func declaredClosure(c *EuropeanDigitalCredential) ([]Profile, error) {
 	ps, err := Declared(c)
 	if err != nil {
 		return nil, err
@@ -163,5 +186,5 @@ func CheckDeclared(c *EuropeanDigitalCredential, opts *Options) ([]Violation, er
 			}
 		}
 	}
-	return check(c, all, opts), nil
+	return all, nil
 }

@@ -34,8 +34,8 @@ func idOf(m map[string]json.RawMessage, name string) (string, error) {
 	}
 	v = bytes.TrimSpace(v)
 	if len(v) > 0 && v[0] == '{' {
-		var o map[string]json.RawMessage
-		if err := json.Unmarshal(v, &o); err != nil {
+		o, err := membersOf(v)
+		if err != nil {
 			return "", fmt.Errorf("%w: %s is not an object", credentials.ErrMalformed, name)
 		}
 		id, err := stringClaim(o, "id")

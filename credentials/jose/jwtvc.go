@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // Format identifiers of the VC Data Model 1.1 JWT encoding, as OpenID4VCI
@@ -292,9 +293,28 @@ func objectClaim(m map[string]json.RawMessage, name string) (map[string]json.Raw
 	if !ok {
 		return nil, fmt.Errorf("%w: payload has no %s claim", credentials.ErrMalformed, name)
 	}
-	var o map[string]json.RawMessage
-	if err := json.Unmarshal(v, &o); err != nil || o == nil {
+	o, err := membersOf(v)
+	if err != nil || o == nil {
 		return nil, fmt.Errorf("%w: claim %s is not a JSON object", credentials.ErrMalformed, name)
+	}
+	return o, nil
+}
+
+// membersOf splits a JSON object of checked input into its members, as
+// json.Unmarshal into a map[string]json.RawMessage does but without decoding
+// the values: null gives a nil map, any other non-object an error.
+func membersOf(v json.RawMessage) (map[string]json.RawMessage, error) {
+	v = bytes.TrimSpace(v)
+	if string(v) == "null" {
+		return nil, nil
+	}
+	o := make(map[string]json.RawMessage, 16)
+	err := jsonx.Members(v, func(name string, value []byte) bool {
+		o[name] = value
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -326,13 +346,17 @@ func subjectID(m map[string]json.RawMessage) (string, error) {
 	v = bytes.TrimSpace(v)
 	if len(v) > 0 && v[0] == '[' {
 		var list []json.RawMessage
-		if err := json.Unmarshal(v, &list); err != nil || len(list) != 1 {
+		err := jsonx.Elements(v, func(_ int, e []byte) bool {
+			list = append(list, e)
+			return len(list) < 2
+		})
+		if err != nil || len(list) != 1 {
 			return "", nil
 		}
 		v = list[0]
 	}
-	var s map[string]json.RawMessage
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, err := membersOf(v)
+	if err != nil {
 		return "", fmt.Errorf("%w: credentialSubject is not an object", credentials.ErrMalformed)
 	}
 	return stringClaim(s, "id")

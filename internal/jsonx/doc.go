@@ -6,5 +6,8 @@
 //
 // Check is a single-pass byte scanner that builds nothing: it is cheaper than
 // decoding, so calling it first costs little. It is not a JSON library of its
-// own: after the checks, values are decoded by encoding/json (Decode).
+// own: after the checks, typed values are decoded by encoding/json (Decode).
+// The one exception is DecodeAny, which builds the generic values
+// encoding/json would (map[string]any, []any, json.Number…) from checked
+// input several times faster, for readers that walk a whole document.
 package jsonx

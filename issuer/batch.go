@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -19,11 +16,15 @@ import (
 )
 
 // BatchOptions configure Batch. The zero value of each field has the meaning
-// its comment gives; Out is required.
+// its comment gives; one of Out and Output is required.
 type BatchOptions struct {
 	// Out is the folder the credentials, manifest.json and rejects.json are
-	// written to; created (0700) if missing. Required.
+	// written to, one file per credential; created (0700) if missing. It is
+	// short for Output: &Dir{Path: Out}.
 	Out string
+	// Output is where the credentials go when Out is empty: a Dir, a JSONL
+	// stream, Memory, or an Output of the caller's.
+	Output Output
 	// Workers is the number of goroutines rendering and signing. Zero
 	// means runtime.GOMAXPROCS(0): every core.
 	Workers int
@@ -34,7 +35,7 @@ type BatchOptions struct {
 	// Source names the input in errors and the manifest (a file name).
 	Source string
 	// ChunkSize is the number of credentials recorded per register
-	// transaction. Zero means 256.
+	// transaction. Zero means 1024.
 	ChunkSize int
 	// Progress, when set, is called after each credential, from one
 	// goroutine, with the number done and the total.
@@ -45,7 +46,7 @@ type BatchOptions struct {
 type ManifestRow struct {
 	Row         int    `json:"row"`
 	ID          string `json:"id"`
-	File        string `json:"file"`
+	File        string `json:"file,omitempty"` // "" for outputs without names (JSONL, Memory)
 	StatusList  string `json:"statusList"`
 	StatusIndex int    `json:"statusIndex"`
 	SHA256      string `json:"sha256"`
@@ -80,21 +81,29 @@ type Manifest struct {
 type BatchResult struct {
 	Manifest Manifest
 	// Issued counts credentials signed in this run for rows the register
-	// did not know; Recovered those signed again for known rows whose file
-	// was missing (an interrupted run); Skipped those whose file was
-	// already written.
+	// did not know; Recovered those signed again for known rows (whose
+	// file was missing, after an interrupted run, or whose output is not
+	// Resumable); Skipped those a Resumable output already held.
 	Issued, Recovered, Skipped int
 }
 
 // Batch issues one credential per record with template t and profile p into
-// opts.Out, on every core. Every record is validated first: if any fails,
+// opts.Out (or opts.Output), on every core. Every record is validated first: if any fails,
 // nothing is signed and the error is an *InputError listing every problem
 // (unless opts.SkipInvalid). The batch is resumable and idempotent: run
 // again on the same input after an interruption (even kill -9), it signs only
 // what is missing, with the ids and status indexes recorded the first time,
-// and rewrites manifest.json for the whole input.
+// and rewrites manifest.json for the whole input. With an Output that is not
+// Resumable (JSONL, Memory) the rows registered earlier are signed again,
+// with the same ids, times and status indexes.
 func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record, p Profile, opts BatchOptions) (*BatchResult, error) {
-	if opts.Out == "" {
+	out := opts.Output
+	switch {
+	case opts.Out != "" && out != nil:
+		return nil, errors.New("batch: both an output folder and an Output given")
+	case opts.Out != "":
+		out = &Dir{Path: opts.Out}
+	case out == nil:
 		return nil, errors.New("batch: no output folder")
 	}
 	// A record's row as the registrar sees it: its CSV row, its position
@@ -108,11 +117,28 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 		}
 		return k + 1
 	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// Validate on every core; report in input order.
+	errsOf := make([][]templates.FieldError, len(recs))
+	var validateWG sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		validateWG.Add(1)
+		go func() {
+			defer validateWG.Done()
+			for k := w; k < len(recs); k += workers {
+				errsOf[k] = t.Validate(recs[k])
+			}
+		}()
+	}
+	validateWG.Wait()
 	var rejected []Rejected
 	var all []templates.FieldError
 	valid := make([]int, 0, len(recs))
-	for k, rec := range recs {
-		errs := t.Validate(rec)
+	for k := range recs {
+		errs := errsOf[k]
 		if len(errs) == 0 {
 			valid = append(valid, k)
 			continue
@@ -131,16 +157,15 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Out, 0o700); err != nil {
-		return nil, err
+	if d, ok := out.(*Dir); ok {
+		if err := d.mkdir(); err != nil {
+			return nil, err
+		}
 	}
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	resumable, _ := out.(Resumable)
 	chunk := opts.ChunkSize
 	if chunk <= 0 {
-		chunk = 256
+		chunk = 1024
 	}
 
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -202,7 +227,7 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 					}
 					batch = append(batch, j)
 				default:
-					if len(batch) >= chunk/4 {
+					if len(batch) >= chunk/2 {
 						break fill
 					}
 					j, ok := <-prepared
@@ -231,7 +256,7 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 		go func() {
 			defer signWG.Done()
 			for j := range reserved {
-				r, err := i.writeOne(ctx, t, pl, j, opts.Out)
+				r, err := i.writeOne(ctx, t, pl, j, out, resumable)
 				if err != nil {
 					fail(fmt.Errorf("row %d: %w", j.row, err))
 					return
@@ -286,15 +311,7 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 	}
 	sort.Slice(res.Manifest.Credentials, func(a, b int) bool { return res.Manifest.Credentials[a].Row < res.Manifest.Credentials[b].Row })
 	res.Manifest.Written = i.now().UTC().Truncate(time.Second)
-	if err := writeJSON(filepath.Join(opts.Out, "manifest.json"), res.Manifest); err != nil {
-		return res, err
-	}
-	rj := filepath.Join(opts.Out, "rejects.json")
-	if len(rejected) > 0 {
-		if err := writeJSON(rj, rejected); err != nil {
-			return res, err
-		}
-	} else if err := os.Remove(rj); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := out.Finish(&res.Manifest); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -313,44 +330,31 @@ type fileResult struct {
 	out  *Issued
 }
 
-// writeOne signs j and writes its file, unless an earlier run already did.
-func (i *Issuer) writeOne(ctx context.Context, t Template, pl *plan, j *job, dir string) (r fileResult, err error) {
-	name := FileName(j.entry.ID, pl.ext)
-	path := filepath.Join(dir, name)
-	r.row = ManifestRow{Row: j.row, ID: j.entry.ID, File: name, StatusList: j.entry.StatusList, StatusIndex: j.entry.StatusIndex}
+// writeOne signs j and puts it in out, unless out is resumable and an
+// earlier run already put it there.
+func (i *Issuer) writeOne(ctx context.Context, t Template, pl *plan, j *job, out Output, resumable Resumable) (r fileResult, err error) {
+	r.row = ManifestRow{Row: j.row, ID: j.entry.ID, StatusList: j.entry.StatusList, StatusIndex: j.entry.StatusIndex}
 	if j.existing {
-		if data, err := os.ReadFile(path); err == nil {
-			sum := sha256.Sum256(data)
-			r.row.SHA256, r.kind = hex.EncodeToString(sum[:]), 2
-			return r, nil
+		if resumable != nil {
+			name, sum, ok, err := resumable.Written(&j.entry, pl.ext)
+			if err != nil {
+				return r, err
+			}
+			if ok {
+				r.row.File, r.row.SHA256, r.kind = name, hex.EncodeToString(sum[:]), 2
+				return r, nil
+			}
 		}
 		r.kind = 1
 	}
-	out, err := i.sign(ctx, t, pl, j)
+	c, err := i.sign(ctx, t, pl, j)
 	if err != nil {
 		return r, err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, out.Credential, 0o600); err != nil {
+	if r.row.File, err = out.Put(ctx, j.row, c); err != nil {
 		return r, err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return r, err
-	}
-	sum := sha256.Sum256(out.Credential)
-	r.row.SHA256, r.out = hex.EncodeToString(sum[:]), out
+	sum := sha256.Sum256(c.Credential)
+	r.row.SHA256, r.out = hex.EncodeToString(sum[:]), c
 	return r, nil
-}
-
-// writeJSON writes v indented to path through a temporary file and a rename.
-func writeJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	gostrings "strings"
 	"time"
 
@@ -166,10 +167,7 @@ func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
 	default: // edc, eudi, and w3c with Data Integrity: VC 1.1 + edc-ap (docs/profiles.md)
 		ctxs = appendNew(ctxs, contextStatus)
 	}
-	st, err := json.Marshal(i.statusEntries(e, entryType))
-	if err != nil {
-		return nil, err
-	}
+	st := i.appendStatusEntries(make([]byte, 0, 512), e, entryType)
 	extra = append(extra, member{"credentialStatus", st})
 
 	out := make([]byte, 0, len(cred)+len(st)+256)
@@ -192,9 +190,9 @@ func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
 		}
 		switch name {
 		case "@context":
-			value, _ = json.Marshal(ctxs)
+			value = appendList(nil, ctxs)
 		case "type":
-			value, _ = json.Marshal(types)
+			value = appendList(nil, types)
 		}
 		write(name, value)
 	}
@@ -215,19 +213,48 @@ func appendString(b []byte, s string) []byte {
 	return append(b, q...)
 }
 
-// statusEntries returns the two status entries (revocation, suspension) of a
-// credential: one index, two lists.
-func (i *Issuer) statusEntries(e Entry, typ string) []any {
-	out := make([]any, 0, 2)
-	for _, purpose := range []string{PurposeRevocation, PurposeSuspension} {
-		u := ListURL(i.cfg.StatusBaseURL, e.StatusList, purpose)
-		idx := fmt.Sprint(e.StatusIndex)
-		out = append(out, map[string]any{
-			"id": u + "#" + idx, "type": typ, "statusPurpose": purpose,
-			"statusListIndex": idx, "statusListCredential": u,
-		})
+// appendList appends list (strings, or any JSON value read back by
+// decodeAny) as a JSON array.
+func appendList(b []byte, list []any) []byte {
+	b = append(b, '[')
+	for k, v := range list {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		if s, ok := v.(string); ok {
+			b = appendString(b, s)
+			continue
+		}
+		q, _ := json.Marshal(v)
+		b = append(b, q...)
 	}
-	return out
+	return append(b, ']')
+}
+
+// appendStatusEntries appends the two status entries (revocation,
+// suspension) of a credential as a JSON array: one index, two lists.
+func (i *Issuer) appendStatusEntries(b []byte, e Entry, typ string) []byte {
+	idx := strconv.Itoa(e.StatusIndex)
+	b = append(b, '[')
+	for k, purpose := range []string{PurposeRevocation, PurposeSuspension} {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		u := ListURL(i.cfg.StatusBaseURL, e.StatusList, purpose)
+		// Members in sorted order, as encoding/json writes a map.
+		b = append(b, `{"id":`...)
+		b = appendString(b, u+"#"+idx)
+		b = append(b, `,"statusListCredential":`...)
+		b = appendString(b, u)
+		b = append(b, `,"statusListIndex":`...)
+		b = appendString(b, idx)
+		b = append(b, `,"statusPurpose":`...)
+		b = appendString(b, purpose)
+		b = append(b, `,"type":`...)
+		b = appendString(b, typ)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 // eudiClaims maps the shaped ELM credential (with its status) to SD-JWT VC claims

@@ -174,29 +174,36 @@ func (t *Template) Render(rec Record, inst Institution, opts RenderOptions) (*Re
 }
 
 // compact returns a copy of valid JSON without the whitespace between
-// tokens (encoding/json's Compact rescans and is four times slower).
+// tokens (encoding/json's Compact rescans and is four times slower). It
+// copies runs of bytes and skips string contents with IndexByte: after
+// stripTexts a body's output has little whitespace left.
 func compact(src []byte) []byte {
 	out := make([]byte, 0, len(src))
-	inString, escaped := false, false
-	for _, c := range src {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
+	start := 0 // src[start:k] is not yet copied
+	for k := 0; k < len(src); k++ {
+		switch src[k] {
+		case '"':
+			for k++; k < len(src); k++ { // to the next quote not escaped
+				q := bytes.IndexByte(src[k:], '"')
+				if q < 0 {
+					k = len(src)
+					break
+				}
+				k += q
+				bs := 0
+				for j := k - 1; src[j] == '\\'; j-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
 			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			continue
+		case ' ', '\t', '\n', '\r':
+			out = append(out, src[start:k]...)
+			start = k + 1
 		}
-		out = append(out, c)
 	}
-	return out
+	return append(out, src[start:]...)
 }
 
 var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -277,12 +284,81 @@ func parseBody(t *Template, body, file string) (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	var texts []*parse.TextNode
 	for _, tt := range tmpl.Templates() {
 		if tt.Tree != nil {
 			escapeNode(tt.Tree.Root)
+			texts = textNodes(tt.Tree.Root, texts)
 		}
 	}
+	stripTexts(texts)
 	return tmpl, nil
+}
+
+// textNodes appends the text nodes under n to to.
+func textNodes(n parse.Node, to []*parse.TextNode) []*parse.TextNode {
+	switch x := n.(type) {
+	case *parse.TextNode:
+		to = append(to, x)
+	case *parse.ListNode:
+		if x != nil {
+			for _, c := range x.Nodes {
+				to = textNodes(c, to)
+			}
+		}
+	case *parse.IfNode:
+		to = textNodes(x.ElseList, textNodes(x.List, to))
+	case *parse.RangeNode:
+		to = textNodes(x.ElseList, textNodes(x.List, to))
+	case *parse.WithNode:
+		to = textNodes(x.ElseList, textNodes(x.List, to))
+	}
+	return to
+}
+
+// stripTexts removes, once at parse time, the whitespace between JSON
+// tokens in the body's literal text, so that Render has little left to
+// compact. It is sound only when no text node ends inside a JSON string:
+// then, since every action writes whole JSON values, every text node starts
+// outside one. A body where some text node leaves a string open (a string
+// built from several pieces of text) is left as written.
+func stripTexts(texts []*parse.TextNode) {
+	out := make([][]byte, len(texts))
+	for k, n := range texts {
+		var open bool
+		if out[k], open = stripJSONSpace(n.Text); open {
+			return
+		}
+	}
+	for k, n := range texts {
+		n.Text = out[k]
+	}
+}
+
+// stripJSONSpace returns text without the whitespace outside JSON strings,
+// and whether it ends inside a string.
+func stripJSONSpace(text []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(text))
+	inString, escaped := false, false
+	for _, c := range text {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, inString
 }
 
 const escaper = "_json"

@@ -2,14 +2,11 @@ package jose
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-
-	"github.com/lestrrat-go/jwx/v2/cert"
-	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/diplomat-edu/diplomat/credentials"
 )
@@ -35,52 +32,25 @@ func signCompact(name string, key credentials.SigningKey, accepted []string, p p
 	if len(key.Chain) > 0 && keyName(key.Chain[0].PublicKey) != keyName(pub) {
 		return nil, "", fmt.Errorf("%w: the leaf certificate's key (%s) is not the signer's key (%s)", credentials.ErrUnsupportedKey, keyName(key.Chain[0].PublicKey), keyName(pub))
 	}
-	if alg == ES256K {
-		tok, err := signES256KCompact(key, p, payload)
-		return tok, alg, err
-	}
-	h := jws.NewHeaders()
-	set := func(k string, v any) {
-		if err == nil {
-			err = h.Set(k, v)
-		}
-	}
-	if p.typ != "" {
-		set(jws.TypeKey, p.typ)
-	}
-	if p.cty != "" {
-		set(jws.ContentTypeKey, p.cty)
-	}
-	if key.ID != "" {
-		set(jws.KeyIDKey, key.ID)
-	}
-	if len(key.Chain) > 0 {
-		var c cert.Chain
-		for _, crt := range key.Chain {
-			_ = c.AddString(base64.StdEncoding.EncodeToString(crt.Raw))
-		}
-		set(jws.X509CertChainKey, &c)
-	}
-	if err != nil {
-		return nil, "", fmt.Errorf("writing the protected header: %w", err)
-	}
-	tok, err := jws.Sign(payload, jws.WithKey(jwa.SignatureAlgorithm(alg), key.Signer, jws.WithProtectedHeaders(h)))
+	tok, err := signCompactJWS(key, alg, p, payload)
 	if err != nil {
 		return nil, "", fmt.Errorf("signing %s with %s: %w", name, alg, err)
 	}
 	return tok, alg, nil
 }
 
-// signES256KCompact is signCompact for secp256k1 keys, which jwx signs
-// only when built with the jwx_es256k tag.
-func signES256KCompact(key credentials.SigningKey, p protected, payload []byte) ([]byte, error) {
+// signCompactJWS writes the compact JWS of payload: the protected header
+// (alg, cty, kid, typ, x5c, in that order), the payload and the signature
+// made by key.Signer with alg, which the caller matched to the key. The
+// token is built in one buffer: the payload is base64url-encoded once.
+func signCompactJWS(key credentials.SigningKey, alg string, p protected, payload []byte) ([]byte, error) {
 	hdr := struct {
 		Alg string   `json:"alg"`
-		Typ string   `json:"typ,omitempty"`
 		Cty string   `json:"cty,omitempty"`
 		Kid string   `json:"kid,omitempty"`
+		Typ string   `json:"typ,omitempty"`
 		X5c []string `json:"x5c,omitempty"`
-	}{Alg: ES256K, Typ: p.typ, Cty: p.cty, Kid: key.ID}
+	}{Alg: alg, Typ: p.typ, Cty: p.cty, Kid: key.ID}
 	for _, c := range key.Chain {
 		hdr.X5c = append(hdr.X5c, base64.StdEncoding.EncodeToString(c.Raw))
 	}
@@ -88,17 +58,29 @@ func signES256KCompact(key credentials.SigningKey, p protected, payload []byte) 
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.WriteString(b64.EncodeToString(hj))
-	buf.WriteByte('.')
-	buf.WriteString(b64.EncodeToString(payload))
-	sig, err := signECDSA(rand.Reader, key.Signer, ES256K, buf.Bytes(), 32)
+	hn, pn := b64.EncodedLen(len(hj)), b64.EncodedLen(len(payload))
+	tok := make([]byte, hn+1+pn, hn+1+pn+1+b64.EncodedLen(132))
+	b64.Encode(tok, hj)
+	tok[hn] = '.'
+	b64.Encode(tok[hn+1:], payload)
+	var sig []byte
+	switch alg {
+	case EdDSA:
+		sig, err = key.Signer.Sign(rand.Reader, tok, crypto.Hash(0))
+	case ES256, ES256K:
+		sig, err = signECDSA(rand.Reader, key.Signer, alg, tok, 32)
+	case ES384:
+		sig, err = signECDSA(rand.Reader, key.Signer, alg, tok, 48)
+	case ES512:
+		sig, err = signECDSA(rand.Reader, key.Signer, alg, tok, 66)
+	default:
+		err = fmt.Errorf("%w: no signing with %s", credentials.ErrUnsupportedKey, alg)
+	}
 	if err != nil {
 		return nil, err
 	}
-	buf.WriteByte('.')
-	buf.WriteString(b64.EncodeToString(sig))
-	return buf.Bytes(), nil
+	tok = append(tok, '.')
+	return b64.AppendEncode(tok, sig), nil
 }
 
 // verifyToken checks the signature of tok with k: the algorithm must fit
@@ -111,18 +93,57 @@ func verifyToken(tok *compactJWS, k *signerKey) error {
 }
 
 // compactJSON checks doc as untrusted JSON and returns it without
-// insignificant whitespace, plus its top-level members.
+// insignificant whitespace (doc itself when it has none, as the documents
+// Diplomat renders), plus its top-level members.
 func compactJSON(doc []byte, lim Limits) ([]byte, map[string]json.RawMessage, error) {
 	if err := jsonxCheck(doc, lim); err != nil {
 		return nil, nil, err
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, doc); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
-	}
-	m, err := claimsOf(buf.Bytes())
+	out := compactValid(doc)
+	m, err := claimsOf(out)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: the document is not a JSON object", credentials.ErrMalformed)
 	}
-	return buf.Bytes(), m, nil
+	return out, m, nil
+}
+
+// compactValid removes the whitespace between the tokens of doc, which
+// jsonx.Check accepted (valid JSON, so a string starts and ends at an
+// unescaped quote). It returns doc itself when there is none to remove, and
+// otherwise a copy; it reads doc once, skipping string contents with
+// IndexByte.
+func compactValid(doc []byte) []byte {
+	var out []byte // nil until the first whitespace outside strings
+	start := 0     // doc[start:k] is not yet copied to out
+	for k := 0; k < len(doc); k++ {
+		switch doc[k] {
+		case '"':
+			// Skip to the closing quote: the next quote not escaped.
+			for k++; k < len(doc); k++ {
+				q := bytes.IndexByte(doc[k:], '"')
+				if q < 0 {
+					k = len(doc)
+					break
+				}
+				k += q
+				bs := 0
+				for j := k - 1; j >= 0 && doc[j] == '\\'; j-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+			}
+		case ' ', '\t', '\n', '\r':
+			if out == nil {
+				out = make([]byte, 0, len(doc))
+			}
+			out = append(out, doc[start:k]...)
+			start = k + 1
+		}
+	}
+	if out == nil {
+		return doc
+	}
+	return append(out, doc[start:]...)
 }

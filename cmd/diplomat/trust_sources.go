@@ -2,10 +2,14 @@ package main
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/verifier/trust"
+	"github.com/diplomat-edu/diplomat/verifier/trust/ebsi"
 	"github.com/diplomat-edu/diplomat/verifier/trust/snapshot"
 )
 
@@ -67,4 +71,39 @@ func newTrustSourcesCommand(a *app) *cobra.Command {
 			return a.table(rows)
 		},
 	}
+}
+
+// liveTIROptions are the flags that turn on the live EBSI Trusted Issuers
+// Registry client. Off unless --ebsi-tir is given: nothing is fetched.
+type liveTIROptions struct {
+	tir         string
+	didRegistry string
+	roots       []string
+	timeout     time.Duration
+}
+
+func (o *liveTIROptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.tir, "ebsi-tir", "", "ask the EBSI Trusted Issuers Registry API v5 at `URL` about did:ebsi issuers no TIR snapshot holds (e.g. https://api-pilot.ebsi.eu/trusted-issuers-registry/v5)")
+	f.StringVar(&o.didRegistry, "ebsi-did-registry", "", "fetch accreditors' DID documents from the DID Registry API v5 at `URL` (default: the --ebsi-tir host's /did-registry/v5)")
+	f.StringArrayVar(&o.roots, "ebsi-root", nil, "with --ebsi-tir: a `DID` whose authorisation of a RootTAO ends a chain (repeat the flag)")
+	f.DurationVar(&o.timeout, "ebsi-timeout", 10*time.Second, "with --ebsi-tir: the time each registry request may take")
+}
+
+// source returns the live TIR source, or nil when --ebsi-tir is not given.
+func (o *liveTIROptions) source() (*ebsi.Source, error) {
+	if o.tir == "" {
+		if len(o.roots) > 0 || o.didRegistry != "" {
+			return nil, usagef("--ebsi-root and --ebsi-did-registry need --ebsi-tir URL")
+		}
+		return nil, nil
+	}
+	if len(o.roots) == 0 {
+		return nil, usagef("--ebsi-tir needs at least one --ebsi-root DID (the EBSI Support Office's DID in production)")
+	}
+	c, err := ebsi.NewClient(ebsi.ClientOptions{BaseURL: o.tir, DIDRegistry: o.didRegistry, Timeout: o.timeout})
+	if err != nil {
+		return nil, usagef(strings.TrimPrefix(err.Error(), trust.ErrMalformed.Error()+": "))
+	}
+	return ebsi.NewLiveSource(c, ebsi.Options{Roots: o.roots}), nil
 }

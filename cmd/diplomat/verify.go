@@ -25,6 +25,7 @@ type verifyOptions struct {
 	policy    string
 	challenge string
 	domain    string
+	live      liveTIROptions
 }
 
 func (o *verifyOptions) addFlags(cmd *cobra.Command) {
@@ -33,6 +34,7 @@ func (o *verifyOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.policy, "policy", "", "read the verification policy from `FILE` (YAML or JSON, see docs/policy.md)")
 	f.StringVar(&o.challenge, "challenge", "", "the challenge (nonce) a presentation must carry")
 	f.StringVar(&o.domain, "domain", "", "the domain (audience) a presentation must name")
+	o.live.addFlags(cmd)
 }
 
 func newVerifyCommand(a *app) *cobra.Command {
@@ -43,7 +45,8 @@ func newVerifyCommand(a *app) *cobra.Command {
 		Long: `Verify reads a credential or presentation in any format Diplomat knows (JAdES, vc+jwt,
 jwt_vc_json, SD-JWT VC, Data Integrity, and presentations of these), checks its proof, key,
 validity dates, status list, issuer trust (the store's trust registry, then the imported
-European trust lists: see 'diplomat trust sources') and ELM conformance,
+European trust lists: see 'diplomat trust sources'; with --ebsi-tir, the live EBSI Trusted
+Issuers Registry last, see docs/trust.md) and ELM conformance,
 and prints the verdict, every check, and what the credential certifies.
 
 Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended, expired),
@@ -128,8 +131,22 @@ func (a *app) newVerifier(o *verifyOptions) (*verifier.Verifier, error) {
 			opts.Resolver = ebsiResolvers(eu, did.Resolver{Web: opts.Fetcher.Fetch})
 		}
 		opts.Contexts = jsonld.New(jsonld.Options{Cache: s})
-	} else {
+	} else if o.live.tir == "" {
 		a.stderrf("warning: no store at %s: no issuer is trusted; add trusted issuers with 'diplomat trust add'\n", a.storePath())
+	}
+	// Last, when asked for, the live EBSI TIR: for did:ebsi issuers no
+	// source above trusts, and for their keys.
+	live, err := o.live.source()
+	if err != nil {
+		return nil, err
+	}
+	if live != nil {
+		opts.Trust = append(opts.Trust, live)
+		first := opts.Resolver
+		if first == nil {
+			first = did.Resolver{Web: opts.Fetcher.Fetch}
+		}
+		opts.Resolver = resolvers{first, live.Resolver()}
 	}
 	return verifier.New(opts)
 }

@@ -15,7 +15,15 @@
 // one of the configured roots.
 //
 // Snapshots are files (see Snapshot for the form): the TIR issuer records as
-// the registry returns them plus the DID documents they need. It is not a TIR
-// client and never touches the network; it does not resolve did:ebsi other
-// than from the imported documents.
+// the registry returns them plus the DID documents they need. By default
+// nothing touches the network and did:ebsi is resolved only from the
+// imported documents.
+//
+// Optionally, Client reads a configured TIR API v5 (and DID Registry v5)
+// over https: timeouts, size limits, no redirects to other hosts, a cache
+// with a TTL, lists followed page by page up to a bound. A Source given a
+// Client (Options.Live, or NewLiveSource) fetches the chain of an issuer its
+// snapshot does not hold and walks it with exactly the snapshot's checks.
+// It is not a TIR writer (no JSON-RPC, no accreditation) and does not follow
+// the URLs a credential names: it asks only the configured registry.
 package ebsi

@@ -40,3 +40,22 @@ func Example() {
 	// ebsi-tir:test-tir true accredited TI
 	// 7 steps; the last: trusted: the chain ends at RootTAO did:ebsi:zZeKyEJfUTGwajhNyNX928z, authorised by the configured root did:ebsi:zZeKyEJfUTGwajhNyNX928z
 }
+
+// Ask a live Trusted Issuers Registry (API v5) about issuers no snapshot
+// holds: nothing is fetched unless a client is configured.
+func ExampleNewLiveSource() {
+	c, err := ebsi.NewClient(ebsi.ClientOptions{
+		BaseURL:  "https://api-pilot.ebsi.eu/trusted-issuers-registry/v5",
+		Timeout:  5 * time.Second,
+		CacheTTL: 10 * time.Minute,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	src := ebsi.NewLiveSource(c, ebsi.Options{Roots: []string{"did:ebsi:zZeKyEJfUTGwajhNyNX928z"}})
+	_ = src // src.Trust(ctx, q) fetches the chain of q.Issuer and walks it
+	fmt.Println(c.BaseURL())
+	// Output:
+	// https://api-pilot.ebsi.eu/trusted-issuers-registry/v5
+}

@@ -80,25 +80,35 @@ func Parse(data []byte) (*Snapshot, error) {
 	if err := jsonx.Decode(data, &s, jsonx.Limits{MaxBytes: DefaultMaxBytes, MaxDepth: 32}); err != nil {
 		return nil, fmt.Errorf("%w: %v", trust.ErrMalformed, err)
 	}
+	if err := s.index(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// index checks the form of a decoded snapshot (required members, issuer
+// types, DID documents that parse and name a DID) and indexes its DID
+// documents. Errors wrap trust.ErrMalformed.
+func (s *Snapshot) index() error {
 	if s.Name == "" {
-		return nil, fmt.Errorf("%w: the snapshot has no name", trust.ErrMalformed)
+		return fmt.Errorf("%w: the snapshot has no name", trust.ErrMalformed)
 	}
 	if s.Sequence < 0 {
-		return nil, fmt.Errorf("%w: sequence is negative", trust.ErrMalformed)
+		return fmt.Errorf("%w: sequence is negative", trust.ErrMalformed)
 	}
 	for i, is := range s.Issuers {
 		if !strings.HasPrefix(is.DID, "did:") {
-			return nil, fmt.Errorf("%w: issuers[%d].did %q is not a DID", trust.ErrMalformed, i, is.DID)
+			return fmt.Errorf("%w: issuers[%d].did %q is not a DID", trust.ErrMalformed, i, is.DID)
 		}
 		for j, a := range is.Attributes {
 			where := fmt.Sprintf("issuers[%d].attributes[%d]", i, j)
 			if a.Body == "" {
-				return nil, fmt.Errorf("%w: %s has no body", trust.ErrMalformed, where)
+				return fmt.Errorf("%w: %s has no body", trust.ErrMalformed, where)
 			}
 			switch a.IssuerType {
 			case TypeRootTAO, TypeTAO, TypeTI, TypeRevoked:
 			default:
-				return nil, fmt.Errorf("%w: %s.issuerType %q is not RootTAO, TAO, TI or Revoked", trust.ErrMalformed, where, a.IssuerType)
+				return fmt.Errorf("%w: %s.issuerType %q is not RootTAO, TAO, TI or Revoked", trust.ErrMalformed, where, a.IssuerType)
 			}
 		}
 	}
@@ -106,14 +116,14 @@ func Parse(data []byte) (*Snapshot, error) {
 	for i, raw := range s.DIDDocuments {
 		d, err := did.ParseDocument(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%w: didDocuments[%d]: %v", trust.ErrMalformed, i, err)
+			return fmt.Errorf("%w: didDocuments[%d]: %v", trust.ErrMalformed, i, err)
 		}
 		if !strings.HasPrefix(d.ID, "did:") {
-			return nil, fmt.Errorf("%w: didDocuments[%d] has no DID id", trust.ErrMalformed, i)
+			return fmt.Errorf("%w: didDocuments[%d] has no DID id", trust.ErrMalformed, i)
 		}
 		s.docs[d.ID] = d
 	}
-	return &s, nil
+	return nil
 }
 
 // Check checks what can be checked without a credential: every attribute's
@@ -152,8 +162,13 @@ func checkHash(a Attribute) error {
 
 // Resolver resolves the keys of the DID documents a snapshot holds (did:ebsi
 // and any other method whose document was imported). It implements
-// credentials.KeyResolver and never touches the network.
-type Resolver struct{ docs map[string]*did.Document }
+// credentials.KeyResolver. It never touches the network unless it comes from
+// a Source with a live Client (Options.Live) and that client has a DID
+// registry: then a DID whose document the snapshot lacks is fetched from it.
+type Resolver struct {
+	docs map[string]*did.Document
+	live *Client
+}
 
 // Resolver returns the snapshot's key resolver.
 func (s *Snapshot) Resolver() Resolver { return Resolver{docs: s.docs} }
@@ -163,9 +178,15 @@ var _ credentials.KeyResolver = Resolver{}
 // ResolveKey returns the verification method id names: a DID URL
 // (did:ebsi:z…#key) or a DID, meaning its first assertion method. Errors
 // wrap credentials.ErrUnknownKey.
-func (r Resolver) ResolveKey(_ context.Context, id string) (*credentials.VerificationMethod, error) {
+func (r Resolver) ResolveKey(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
 	d, frag, _ := strings.Cut(id, "#")
 	doc := r.docs[d]
+	if doc == nil && r.live != nil && r.live.didRegistry != nil {
+		var err error
+		if doc, _, err = r.live.document(ctx, d); err != nil {
+			return nil, fmt.Errorf("%w: %v", credentials.ErrUnknownKey, err)
+		}
+	}
 	if doc == nil {
 		return nil, fmt.Errorf("%w: no DID document for %s in the snapshot", credentials.ErrUnknownKey, d)
 	}

@@ -28,6 +28,12 @@ type Options struct {
 	// Now is the evaluation time when a query has no IssuedAt. Nil means
 	// time.Now.
 	Now func() time.Time
+	// Live, when set, is asked about an issuer the snapshot does not hold:
+	// its chain is fetched from the Trusted Issuers Registry (and the
+	// accreditors' DID documents from the DID registry) and walked with the
+	// same checks. Nil (the default): nothing is fetched, and an issuer
+	// the snapshot does not hold is not trusted.
+	Live *Client
 }
 
 // Source walks EBSI accreditation chains in a snapshot. It implements
@@ -311,6 +317,9 @@ func (s *Source) Trust(ctx context.Context, q verifier.TrustQuery) (*verifier.Tr
 		return finish("not trusted: the credential does not decode: " + err.Error())
 	}
 	ix := s.byDID[q.Issuer]
+	if ix == nil && s.opts.Live != nil {
+		return s.trustLive(ctx, q, facts)
+	}
 	if ix == nil {
 		return finish(fmt.Sprintf("not trusted: %s is not in the TIR snapshot %q", q.Issuer, s.snap.Name))
 	}
@@ -681,4 +690,10 @@ func lastType(ts []string) string {
 
 // Resolver returns the key resolver over the snapshot's DID documents, for a
 // verifier that checks credentials signed with did:ebsi keys.
-func (s *Source) Resolver() Resolver { return s.snap.Resolver() }
+// With a live client (Options.Live) it also fetches the documents the
+// snapshot lacks from the client's DID registry.
+func (s *Source) Resolver() Resolver {
+	r := s.snap.Resolver()
+	r.live = s.opts.Live
+	return r
+}

@@ -61,6 +61,23 @@ type Policy struct {
 	// KeyBindingMaxAge is how old an SD-JWT key-binding JWT may be. Zero:
 	// five minutes.
 	KeyBindingMaxAge Duration `yaml:"keyBindingMaxAge,omitempty" json:"keyBindingMaxAge,omitempty"`
+	// Trust is what the European trust lists must say. The verifier
+	// itself does not read it: whoever builds the trust sources from the
+	// imported lists (the CLI, the service) does.
+	Trust TrustPolicy `yaml:"trust,omitempty" json:"trust,omitzero"`
+}
+
+// TrustPolicy says what the trust sources built from imported lists
+// accept. The zero value accepts qualified eSeals only and no list past its
+// NextUpdate.
+type TrustPolicy struct {
+	// ESeals is the lowest eSeal classification trusted: "qualified" (the
+	// zero value) or "advanced" (chains to a CA of a trusted list without
+	// being qualified).
+	ESeals string `yaml:"eSeals,omitempty" json:"eSeals,omitempty"`
+	// ListGrace is how long past its NextUpdate an imported trusted list is
+	// still used. Zero: not at all.
+	ListGrace Duration `yaml:"listGrace,omitempty" json:"listGrace,omitempty"`
 }
 
 // FetchLimits bound every network fetch. The zero value is the default.
@@ -168,7 +185,10 @@ func (p *Policy) Validate() error {
 			return fmt.Errorf("%w: %s: %q is not a severity (fail or warn)", ErrPolicy, name, s)
 		}
 	}
-	for name, d := range map[string]Duration{"skew": p.Skew, "fetch.timeout": p.Fetch.Timeout, "cache.ttl": p.Cache.TTL, "cache.maxTTL": p.Cache.MaxTTL, "keyBindingMaxAge": p.KeyBindingMaxAge} {
+	if e := p.Trust.ESeals; e != "" && e != "qualified" && e != "advanced" {
+		return fmt.Errorf("%w: trust.eSeals: %q is not an eSeal level (qualified or advanced)", ErrPolicy, e)
+	}
+	for name, d := range map[string]Duration{"skew": p.Skew, "fetch.timeout": p.Fetch.Timeout, "cache.ttl": p.Cache.TTL, "cache.maxTTL": p.Cache.MaxTTL, "keyBindingMaxAge": p.KeyBindingMaxAge, "trust.listGrace": p.Trust.ListGrace} {
 		if d < 0 {
 			return fmt.Errorf("%w: %s: %s is negative", ErrPolicy, name, time.Duration(d))
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -106,4 +107,29 @@ func (o *liveTIROptions) source() (*ebsi.Source, error) {
 		return nil, usagef(strings.TrimPrefix(err.Error(), trust.ErrMalformed.Error()+": "))
 	}
 	return ebsi.NewLiveSource(c, ebsi.Options{Roots: o.roots}), nil
+}
+
+// resolvers tries each resolver in turn: did:key, did:jwk and did:web first,
+// then the DID documents of the held TIR snapshots or the live registry.
+type resolvers []credentials.KeyResolver
+
+func (rs resolvers) ResolveKey(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
+	var first error
+	for _, r := range rs {
+		vm, err := r.ResolveKey(ctx, id)
+		if err == nil {
+			return vm, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, first
+}
+
+func dayOrDash(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02")
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -92,37 +93,58 @@ Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended,
 	return cmd
 }
 
-// newVerifier builds the verifier: the policy file (or the default), the
-// store's trust registry, imported European trust lists and context cache
-// when a store exists, and the HTTPS fetcher with the policy's limits.
+// newVerifier builds the verifier from verifierOptions.
 func (a *app) newVerifier(o *verifyOptions) (*verifier.Verifier, error) {
+	opts, err := a.verifierOptions(o, nil)
+	if err != nil {
+		return nil, err
+	}
+	return verifier.New(opts)
+}
+
+// verifierOptions are the verifier's options: the policy file (or the
+// default), changed by override when not nil; the store's trust registry,
+// imported European trust lists and context cache when a store exists; the
+// live EBSI TIR when asked for; and the HTTPS fetcher with the policy's
+// limits.
+func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy)) (verifier.Options, error) {
 	opts := verifier.Options{}
 	if o.policy != "" {
 		data, err := os.ReadFile(o.policy)
 		if err != nil {
-			return nil, usagef(fmt.Sprintf("reading the policy %s: %v", o.policy, errors.Unwrap(err)))
+			return opts, usagef(fmt.Sprintf("reading the policy %s: %v", o.policy, errors.Unwrap(err)))
 		}
 		p, err := verifier.ParsePolicy(data)
 		if err != nil {
-			return nil, usagef(fmt.Sprintf("policy %s: %s", o.policy, strings.TrimPrefix(err.Error(), verifier.ErrPolicy.Error()+": ")))
+			return opts, usagef(fmt.Sprintf("policy %s: %s", o.policy, strings.TrimPrefix(err.Error(), verifier.ErrPolicy.Error()+": ")))
 		}
 		opts.Policy = *p
 		if p.Fetch.AllowPrivateNetworks {
 			a.stderrf("warning: the policy allows fetches from private and loopback addresses (fetch.allowPrivateNetworks); use it only in a closed lab\n")
 		}
 	}
+	if override != nil {
+		override(&opts.Policy)
+		if err := opts.Policy.Validate(); err != nil {
+			return opts, usagef(strings.TrimPrefix(err.Error(), verifier.ErrPolicy.Error()+": "))
+		}
+	}
 	opts.Fetcher = verifier.NewHTTPFetcher(opts.Policy.Fetch, nil)
 	if _, err := os.Stat(a.storePath()); err == nil {
 		s, err := a.openStore()
 		if err != nil {
-			return nil, err
+			return opts, err
 		}
 		opts.Trust = []verifier.TrustSource{verifier.RegistrySource{Registry: s}}
 		// Then the imported European lists (ETSI, EBSI TIR, LoTE), whose
 		// TIR snapshots also hold the DID documents of did:ebsi issuers.
-		eu, err := loadEuropeanSources(s, snapshot.LoadOptions{})
+		lo := snapshot.LoadOptions{Accept: opts.Policy.Trust.ESeals, Grace: time.Duration(opts.Policy.Trust.ListGrace)}
+		if at := opts.Policy.At; !at.IsZero() {
+			lo.Now = func() time.Time { return at }
+		}
+		eu, err := loadEuropeanSources(s, lo)
 		if err != nil {
-			return nil, err
+			return opts, err
 		}
 		if len(eu.All()) > 0 {
 			opts.Trust = append(opts.Trust, eu)
@@ -138,7 +160,7 @@ func (a *app) newVerifier(o *verifyOptions) (*verifier.Verifier, error) {
 	// source above trusts, and for their keys.
 	live, err := o.live.source()
 	if err != nil {
-		return nil, err
+		return opts, err
 	}
 	if live != nil {
 		opts.Trust = append(opts.Trust, live)
@@ -148,7 +170,7 @@ func (a *app) newVerifier(o *verifyOptions) (*verifier.Verifier, error) {
 		}
 		opts.Resolver = resolvers{first, live.Resolver()}
 	}
-	return verifier.New(opts)
+	return opts, nil
 }
 
 // verifyDir verifies every regular file of dir, in name order.

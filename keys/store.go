@@ -54,7 +54,8 @@ type Options struct {
 	Timeout time.Duration
 
 	// KDF are the Argon2id parameters recorded when Open creates a new
-	// store. The zero value means DefaultKDF. They are ignored for an
+	// store. The zero value means 64 MiB of memory, three passes and four
+	// lanes (OWASP and RFC 9106's second recommended option). They are ignored for an
 	// existing store, which always uses the parameters stored in it; tests
 	// set cheap ones (for example KDFParams{Time: 1, MemoryKiB: 64,
 	// Threads: 1}) to stay fast.
@@ -103,7 +104,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	}
 	kdf := o.KDF
 	if kdf.Time == 0 && kdf.MemoryKiB == 0 && kdf.Threads == 0 {
-		kdf = DefaultKDF
+		kdf = defaultKDF
 	}
 	if err := kdf.check(); err != nil {
 		return nil, err

@@ -26,10 +26,10 @@ type KDFParams struct {
 	Salt []byte `json:"salt,omitempty"`
 }
 
-// DefaultKDF is used for new stores when Options.KDF is zero: 64 MiB, three
+// defaultKDF is used for new stores when Options.KDF is zero: 64 MiB, three
 // passes, four lanes (OWASP and RFC 9106 second recommended option), about a
 // quarter of a second on a laptop.
-var DefaultKDF = KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 4}
+var defaultKDF = KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 4}
 
 func (k KDFParams) check() error {
 	if k.Time < 1 || k.Threads < 1 || k.MemoryKiB < 8*uint32(k.Threads) || k.MemoryKiB > 4<<20 || k.Time > 100 {

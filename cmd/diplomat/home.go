@@ -15,11 +15,6 @@ import (
 	"github.com/diplomat-edu/diplomat/keys"
 )
 
-// insecureTestKDF, when "1" in the environment, makes a NEW store use
-// Argon2id parameters cheap enough for the CLI scenarios. It is for tests
-// only: the CLI warns whenever it takes effect.
-const insecureTestKDF = "DIPLOMAT_INSECURE_TEST_KDF"
-
 // storePath is the store file chosen by --home, DIPLOMAT_HOME or the default.
 func (a *app) storePath() string { return filepath.Join(a.homeDir(), keys.DefaultFile) }
 
@@ -28,15 +23,7 @@ func (a *app) openStore() (*keys.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	opts := &keys.Options{}
-	path := a.storePath()
-	if a.getenv(insecureTestKDF) == "1" {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(a.stderr, "warning: %s=1: creating the store with weak key derivation, for tests only\n", insecureTestKDF)
-		}
-		opts.KDF = keys.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
-	}
-	s, err := keys.Open(path, opts)
+	s, err := keys.Open(a.storePath(), &keys.Options{KDF: a.kdf})
 	if err != nil {
 		return nil, err
 	}

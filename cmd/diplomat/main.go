@@ -20,13 +20,17 @@ func main() {
 // run is the whole program: it builds the command tree for one invocation and
 // executes it. It never exits; main turns its error into an exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	app := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	root := newRootCommand(app)
+	return (&app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}).run(ctx, args)
+}
+
+// run executes one invocation with a's environment and streams.
+func (a *app) run(ctx context.Context, args []string) error {
+	root := newRootCommand(a)
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	defer app.close()
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	defer a.close()
 	return root.ExecuteContext(ctx)
 }
 

@@ -21,7 +21,11 @@ type app struct {
 	home string // --home, or DIPLOMAT_HOME, or ./diplomat-data
 	json bool   // --json
 
-	store   *keys.Store // opened on first use by openStore
+	store *keys.Store // opened on first use by openStore
+	// kdf are the Argon2id parameters of a store this invocation creates;
+	// the zero value is keys' strong default. Only tests set it, so that
+	// CLI scenarios need not spend 64 MiB per command.
+	kdf     keys.KDFParams
 	closers []func() error
 }
 

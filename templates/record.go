@@ -88,7 +88,7 @@ func ReadCSV(data []byte, file string) ([]Record, error) {
 	r.Comma = detectDelimiter(data)
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, fail(0, "empty file: the first row must name the fields")
 	}
 	if err != nil {
@@ -114,7 +114,7 @@ func ReadCSV(data []byte, file string) ([]Record, error) {
 	var out []Record
 	for {
 		cells, err := r.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

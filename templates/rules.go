@@ -25,11 +25,12 @@ import (
 //	mode      a learning mode: presential, online, blended, workbased,
 //	          project based, research-lab based
 //	duration  an xsd:duration such as P3Y or PT60H
-func newValidator() *validator.Validate {
+func newValidator() (*validator.Validate, error) {
 	v := validator.New()
-	must := func(err error) {
-		if err != nil { // only for an empty tag or a nil function
-			panic(err)
+	var errs []error
+	must := func(err error) { // fails only for an empty tag or a nil function
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	must(v.RegisterValidation("esi", func(fl validator.FieldLevel) bool { return elm.ValidESI(fl.Field().String()) }))
@@ -52,7 +53,7 @@ func newValidator() *validator.Validate {
 	must(v.RegisterValidation("duration", func(fl validator.FieldLevel) bool { return durationOK(fl.Field().String()) }))
 	v.RegisterAlias("country", "iso3166_1_alpha2")
 	v.RegisterAlias("lang", "bcp47_language_tag")
-	return v
+	return v, errors.Join(errs...)
 }
 
 func floatOf(fl validator.FieldLevel) (float64, bool) {

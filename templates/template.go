@@ -250,7 +250,9 @@ func Parse(src []byte, file string) (*Template, error) {
 		return nil, fail("header: language %q is not a BCP 47 language tag", t.h.Language)
 	}
 	t.lang = tag.String()
-	t.validate = newValidator()
+	if t.validate, err = newValidator(); err != nil {
+		return nil, fmt.Errorf("templates: setting up the validation rules: %w", err)
+	}
 	if err := t.checkFields(t.h.Fields, ""); err != nil {
 		return nil, fail("%v", err)
 	}

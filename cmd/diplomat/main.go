@@ -1,5 +1,3 @@
-// Command diplomat issues, verifies and keeps European learning credentials.
-// See README.md and docs/ for its use.
 package main
 
 import (

@@ -27,7 +27,7 @@ func TestRDFC10TestSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ran := 0
+	passed := 0
 	for _, row := range rows[1:] {
 		id, name, hashAlg, kind := row[0], row[1], row[5], row[6]
 		in := filepath.Join(dir, "rdfc10", id+"-in.nq")
@@ -41,7 +41,7 @@ func TestRDFC10TestSuite(t *testing.T) {
 			}
 			ds, err := ld.ParseNQuads(readText(t, in))
 			if err != nil {
-				t.Skipf("%s: json-gold cannot parse the input: %v", name, err)
+				t.Fatalf("%s: json-gold cannot parse the input: %v", name, err)
 			}
 			quads, err := quadsOf(ds)
 			if err != nil {
@@ -60,11 +60,11 @@ func TestRDFC10TestSuite(t *testing.T) {
 			if want := readText(t, filepath.Join(dir, "rdfc10", id+"-rdfc10.nq")); string(got) != want {
 				t.Errorf("%s:\n got %q\nwant %q", name, got, want)
 			}
+			passed++
 		})
-		ran++
 	}
-	if ran < 60 {
-		t.Errorf("ran %d tests, the suite has more", ran)
+	if passed < 60 {
+		t.Errorf("%d tests passed, the suite has more", passed)
 	}
 }
 

@@ -8,8 +8,8 @@
 // Supported keys are Ed25519 (ed25519.PublicKey), ECDSA P-256 and P-384
 // (*ecdsa.PublicKey), and secp256k1 (*ecdsa.PublicKey on the curve of
 // github.com/decred/dcrd/dcrec/secp256k1/v4, multicodec 0xe7, JWK crv
-// "secp256k1"). RSA public keys (*rsa.PublicKey) have a JWK form and a
-// thumbprint but no did:key or Multikey form here.
+// "secp256k1"). RSA public keys (*rsa.PublicKey) and ECDSA P-521 keys have a
+// JWK form and a thumbprint but no did:key or Multikey form here.
 //
 // It is not a general DID resolver: it knows these three methods, never
 // touches the network itself (did:web documents come from Resolver.Web), and

@@ -16,6 +16,7 @@ import (
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jwa"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -39,12 +40,9 @@ type JWK struct {
 
 var b64 = base64.RawURLEncoding.Strict()
 
-// minRSABits is the smallest RSA modulus PublicKey accepts from a JWK.
-const minRSABits = 2048
-
 // PublicJWK returns the JWK of pub, without kid, alg or use. pub is an
-// ed25519.PublicKey, an *ecdsa.PublicKey on P-256 or P-384, or an
-// *rsa.PublicKey. Any other type returns an error wrapping
+// ed25519.PublicKey, an *ecdsa.PublicKey on P-256, P-384, P-521 or
+// secp256k1, or an *rsa.PublicKey. Any other type returns an error wrapping
 // credentials.ErrUnsupportedKey.
 func PublicJWK(pub crypto.PublicKey) (*JWK, error) {
 	switch k := pub.(type) {
@@ -73,7 +71,8 @@ func PublicJWK(pub crypto.PublicKey) (*JWK, error) {
 }
 
 // PublicKey returns the public key the JWK describes: an ed25519.PublicKey
-// (kty OKP, crv Ed25519), an *ecdsa.PublicKey (kty EC, crv P-256 or P-384),
+// (kty OKP, crv Ed25519), an *ecdsa.PublicKey (kty EC, crv P-256, P-384,
+// P-521, or secp256k1, also read as P-256K),
 // or an *rsa.PublicKey of at least 2048 bits (kty RSA). Coordinates must have
 // exactly the curve's size and lie on the curve. A key that is not well formed
 // returns an error wrapping credentials.ErrMalformed, an unsupported kty or crv
@@ -116,8 +115,8 @@ func (j *JWK) PublicKey() (crypto.PublicKey, error) {
 			return nil, fmt.Errorf("did: JWK members n and e are not base64url unsigned integers without leading zeros: %w", credentials.ErrMalformed)
 		}
 		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
-		if pub.N.BitLen() < minRSABits {
-			return nil, fmt.Errorf("did: RSA key of %d bits, at least %d required: %w", pub.N.BitLen(), minRSABits, credentials.ErrUnsupportedKey)
+		if pub.N.BitLen() < jwa.MinRSABits {
+			return nil, fmt.Errorf("did: RSA key of %d bits, at least %d required: %w", pub.N.BitLen(), jwa.MinRSABits, credentials.ErrUnsupportedKey)
 		}
 		if pub.E < 3 || pub.E%2 == 0 {
 			return nil, fmt.Errorf("did: RSA public exponent %d: %w", pub.E, credentials.ErrMalformed)
@@ -239,6 +238,8 @@ func curveName(c elliptic.Curve) (name string, size int, err error) {
 		return "P-256", 32, nil
 	case elliptic.P384():
 		return "P-384", 48, nil
+	case elliptic.P521():
+		return "P-521", 66, nil
 	}
 	if isSecp256k1(c) {
 		return "secp256k1", 32, nil
@@ -256,7 +257,9 @@ func curveByName(name string) (elliptic.Curve, int, error) {
 		return elliptic.P256(), 32, nil
 	case "P-384":
 		return elliptic.P384(), 48, nil
-	case "secp256k1":
+	case "P-521":
+		return elliptic.P521(), 66, nil
+	case "secp256k1", "P-256K": // P-256K: its name before RFC 8812
 		return secp256k1.S256(), 32, nil
 	}
 	return nil, 0, fmt.Errorf("did: JWK crv %q: %w", short(name), credentials.ErrUnsupportedKey)

@@ -49,8 +49,10 @@ func Multikey(pub crypto.PublicKey) (string, error) {
 			codec = codecP256
 		case "P-384":
 			codec = codecP384
-		default:
+		case "secp256k1":
 			codec = codecSecp256k1
+		default:
+			return "", fmt.Errorf("did: ECDSA curve %s has no Multikey form here: %w", crv, credentials.ErrUnsupportedKey)
 		}
 		key = make([]byte, 1+size)
 		key[0] = 2 | raw[len(raw)-1]&1

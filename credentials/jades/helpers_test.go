@@ -11,11 +11,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"testing"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jwa"
 )
 
 // signedAt is the signing time the tests use.
@@ -108,11 +110,11 @@ func signWithHeader(t testing.TB, key credentials.SigningKey, signAlg string, he
 	if b, ok := header["b64"].(bool); !ok || b {
 		payload = base64.RawURLEncoding.EncodeToString(doc)
 	}
-	alg, err := lookupAlg(signAlg)
-	if err != nil {
-		t.Fatal(err)
+	input := []byte(protected + "." + payload)
+	sig, err := jwa.Sign(signAlg, key.Signer, input)
+	if errors.Is(err, jwa.ErrWeakKey) { // jwa refuses to sign with it; Verify must refuse it too
+		sig, err = key.Signer.Sign(rand.Reader, digest(crypto.SHA256, input), crypto.SHA256)
 	}
-	sig, err := sign(alg, key.Signer, []byte(protected+"."+payload))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jwa"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -122,7 +123,7 @@ func (m *Mechanism) Sign(ctx context.Context, doc []byte, key credentials.Signin
 	}
 	thumb := sha256.Sum256(leaf.Raw)
 	h := protectedHeader{
-		Alg:     alg.name,
+		Alg:     alg,
 		Cty:     "octet-stream",
 		Kid:     kid,
 		X5tS256: base64.RawURLEncoding.EncodeToString(thumb[:]),
@@ -141,7 +142,7 @@ func (m *Mechanism) Sign(ctx context.Context, doc []byte, key credentials.Signin
 	protected := base64.RawURLEncoding.EncodeToString(hb)
 	input := make([]byte, 0, len(protected)+1+len(doc))
 	input = append(append(append(input, protected...), '.'), doc...)
-	sig, err := sign(alg, key.Signer, input)
+	sig, err := jwa.Sign(alg, key.Signer, input)
 	if err != nil {
 		return nil, fmt.Errorf("jades: signing: %w", err)
 	}
@@ -239,8 +240,7 @@ func (m *Mechanism) Verify(ctx context.Context, secured []byte, _ credentials.Ke
 		return nil, err
 	}
 	h := &j.Header
-	alg, err := lookupAlg(h.Alg)
-	if err != nil {
+	if err := checkAlg(h.Alg); err != nil {
 		return nil, err
 	}
 	if err := checkCrit(h); err != nil {
@@ -285,7 +285,7 @@ func (m *Mechanism) Verify(ctx context.Context, secured []byte, _ credentials.Ke
 			return nil, invalid("protected header: kid", "names another certificate than x5c[0]")
 		}
 	}
-	if err := checkKey(alg, leaf.PublicKey); err != nil {
+	if err := checkKey(h.Alg, leaf.PublicKey); err != nil {
 		return nil, err
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(j.Signature)
@@ -294,12 +294,12 @@ func (m *Mechanism) Verify(ctx context.Context, secured []byte, _ credentials.Ke
 	}
 	input := make([]byte, 0, len(j.Protected)+1+len(j.SigningPayload))
 	input = append(append(append(input, j.Protected...), '.'), j.SigningPayload...)
-	if !verifySignature(alg, leaf.PublicKey, input, sig) {
+	if jwa.Verify(h.Alg, leaf.PublicKey, input, sig) != nil {
 		return nil, invalid("signature", "does not verify with the key of x5c[0]")
 	}
 
 	details := map[string]string{
-		"signature":        "valid (" + alg.name + ")",
+		"signature":        "valid (" + h.Alg + ")",
 		"signer.subject":   leaf.Subject.String(),
 		"signer.issuer":    leaf.Issuer.String(),
 		"signer.validity":  leaf.NotBefore.UTC().Format(sigTLayout) + " to " + leaf.NotAfter.UTC().Format(sigTLayout),

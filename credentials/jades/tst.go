@@ -377,3 +377,10 @@ func checkCMSSignature(si signerInfo, pub crypto.PublicKey, signed []byte) (chec
 	}
 	return checkResult{ok: true}, nil
 }
+
+// digest hashes data with h, which must be available.
+func digest(h crypto.Hash, data []byte) []byte {
+	w := h.New()
+	w.Write(data)
+	return w.Sum(nil)
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jws"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -30,8 +31,6 @@ const (
 	DefaultMaxHeaderBytes = 64 << 10
 	// maxSignatureBytes bounds the decoded signature (RSA-8192 is 1 KiB).
 	maxSignatureBytes = 1 << 10
-	// maxHeaderDepth bounds the nesting of the protected header.
-	maxHeaderDepth = 8
 )
 
 func (l Limits) header() int {
@@ -53,27 +52,8 @@ func (l Limits) payloadBytes() int {
 }
 
 // Header is the protected header of a compact JWS, as far as this package
-// reads it.
-type Header struct {
-	// Alg is the signature algorithm, e.g. "ES256".
-	Alg string
-	// Typ is the media type of the whole JWS, e.g. "vc+jwt" or "JWT"; empty
-	// when absent.
-	Typ string
-	// Cty is the media type of the payload, e.g. "vc"; empty when absent.
-	Cty string
-	// Kid names the signing key, typically a DID URL; empty when absent.
-	Kid string
-	// X5c is the certificate chain, leaf first, as base64 (not base64url)
-	// DER; nil when absent.
-	X5c []string
-	// Crit lists header parameters the signer says must be understood.
-	Crit []string
-	// HasCrit reports whether the header had a crit member at all.
-	HasCrit bool
-	// B64 is the RFC 7797 b64 parameter; nil when absent.
-	B64 *bool
-}
+// reads it (members by exact name).
+type Header = jws.Header
 
 // compactJWS is a compact JWS split into its parts, not yet verified.
 type compactJWS struct {
@@ -94,55 +74,7 @@ func ParseHeader(token []byte, lim Limits) (Header, error) {
 	if i < 0 {
 		return Header{}, fmt.Errorf("%w: not a compact JWS: no '.' separator", credentials.ErrMalformed)
 	}
-	return parseHeader(token[:i], lim)
-}
-
-func parseHeader(enc []byte, lim Limits) (Header, error) {
-	var h Header
-	if b64.DecodedLen(len(enc)) > lim.header() {
-		return h, fmt.Errorf("%w: protected header of about %d bytes is over the limit of %d bytes", credentials.ErrMalformed, b64.DecodedLen(len(enc)), lim.header())
-	}
-	raw := make([]byte, b64.DecodedLen(len(enc)))
-	n, err := b64.Decode(raw, enc)
-	if err != nil {
-		return h, fmt.Errorf("%w: protected header is not base64url: %v", credentials.ErrMalformed, err)
-	}
-	raw = raw[:n]
-	if err := jsonx.Check(raw, jsonx.Limits{MaxBytes: lim.header(), MaxDepth: maxHeaderDepth}); err != nil {
-		return h, fmt.Errorf("%w: protected header: %v", credentials.ErrMalformed, err)
-	}
-	// Members are read by exact name: encoding/json would match struct
-	// fields case-insensitively, so that "ALG" could stand in for "alg".
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return h, fmt.Errorf("%w: protected header is not a JSON object", credentials.ErrMalformed)
-	}
-	for name, dst := range map[string]*string{"alg": &h.Alg, "typ": &h.Typ, "cty": &h.Cty, "kid": &h.Kid} {
-		if v, ok := m[name]; ok {
-			if err := json.Unmarshal(v, dst); err != nil {
-				return h, fmt.Errorf("%w: header %s is not a string", credentials.ErrMalformed, name)
-			}
-		}
-	}
-	if v, ok := m["x5c"]; ok {
-		if err := json.Unmarshal(v, &h.X5c); err != nil || len(h.X5c) == 0 {
-			return h, fmt.Errorf("%w: header x5c is not a non-empty array of strings", credentials.ErrMalformed)
-		}
-	}
-	if v, ok := m["crit"]; ok {
-		h.HasCrit = true
-		if err := json.Unmarshal(v, &h.Crit); err != nil {
-			return h, fmt.Errorf("%w: header crit is not an array of strings", credentials.ErrMalformed)
-		}
-	}
-	if v, ok := m["b64"]; ok {
-		var b bool
-		if err := json.Unmarshal(v, &b); err != nil {
-			return h, fmt.Errorf("%w: header b64 is not a boolean", credentials.ErrMalformed)
-		}
-		h.B64 = &b
-	}
-	return h, nil
+	return jws.ParseHeader(token[:i], lim.header())
 }
 
 // parseCompact splits and decodes a compact JWS: header checked and read,
@@ -177,7 +109,7 @@ func parseCompact(token []byte, lim Limits) (*compactJWS, error) {
 		}
 		return nil, fmt.Errorf("%w: input has %d dot-separated parts, want a compact JWS of 3", credentials.ErrMalformed, n)
 	}
-	h, err := parseHeader(token[:i], lim)
+	h, err := jws.ParseHeader(token[:i], lim.header())
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +143,7 @@ func parseCompact(token []byte, lim Limits) (*compactJWS, error) {
 
 // checkCrit rejects headers this package must not ignore: a crit member (no
 // extension is understood here) and an unencoded payload (b64 false).
-func (h *Header) checkCrit() error {
+func checkCrit(h *Header) error {
 	if h.HasCrit {
 		return fmt.Errorf("%w: header crit names %q: no critical extension is understood", credentials.ErrInvalidProof, h.Crit)
 	}

@@ -84,18 +84,9 @@ func ParseEnveloped(id string) (Enveloped, error) {
 // with an embedded proof. It does not verify them: each is verified by its
 // own mechanism. The error wraps credentials.ErrMalformed.
 func checkSecuredCredentials(m map[string]json.RawMessage) error {
-	v, ok := m["verifiableCredential"]
-	if !ok {
-		return nil
-	}
-	var list []json.RawMessage
-	v = bytes.TrimSpace(v)
-	if len(v) > 0 && v[0] == '[' {
-		if err := json.Unmarshal(v, &list); err != nil {
-			return fmt.Errorf("%w: verifiableCredential is not an array", credentials.ErrMalformed)
-		}
-	} else {
-		list = []json.RawMessage{v}
+	list, err := credentialList(m)
+	if err != nil {
+		return err
 	}
 	for i, item := range list {
 		var c map[string]json.RawMessage
@@ -125,4 +116,23 @@ func shorten(s string) string {
 		return s[:40] + "…"
 	}
 	return s
+}
+
+// credentialList returns the verifiableCredential member of a presentation
+// as a list: its elements when it is an array, itself otherwise, none when
+// absent. The error wraps credentials.ErrMalformed.
+func credentialList(m map[string]json.RawMessage) ([]json.RawMessage, error) {
+	v, ok := m["verifiableCredential"]
+	if !ok {
+		return nil, nil
+	}
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || v[0] != '[' {
+		return []json.RawMessage{v}, nil
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(v, &list); err != nil {
+		return nil, fmt.Errorf("%w: verifiableCredential is not an array", credentials.ErrMalformed)
+	}
+	return list, nil
 }

@@ -201,7 +201,7 @@ func verifyJWT11(ctx context.Context, secured []byte, r credentials.KeyResolver,
 		return nil, err
 	}
 	h := &tok.header
-	if err := h.checkCrit(); err != nil {
+	if err := checkCrit(h); err != nil {
 		return nil, err
 	}
 	if err := checkAlg(name, h.Alg, jwtVCVerifyAlgs); err != nil {
@@ -386,18 +386,9 @@ func unixOf(m map[string]json.RawMessage, names ...string) (*int64, error) {
 // check11Credentials checks that every credential a VC 1.1 presentation
 // carries is secured: a JWT (a string) or an object with a proof.
 func check11Credentials(m map[string]json.RawMessage) error {
-	v, ok := m["verifiableCredential"]
-	if !ok {
-		return nil
-	}
-	var list []json.RawMessage
-	v = bytes.TrimSpace(v)
-	if len(v) > 0 && v[0] == '[' {
-		if err := json.Unmarshal(v, &list); err != nil {
-			return fmt.Errorf("%w: verifiableCredential is not an array", credentials.ErrMalformed)
-		}
-	} else {
-		list = []json.RawMessage{v}
+	list, err := credentialList(m)
+	if err != nil {
+		return err
 	}
 	for i, item := range list {
 		var s string

@@ -145,7 +145,7 @@ func TestJWTVCSpecExamplesParse(t *testing.T) {
 	t.Run("header-and-payload-examples", func(t *testing.T) {
 		for _, f := range []string{"ex27-jwt-header-of-a-jwt-based-verifiable-credential-using-jws-as-a-proof-n.json", "ex30-jwt-header-of-a-jwt-based-verifiable-presentation-non-normative.json"} {
 			raw := reftest.Read(t, "vectors/vc-jwt-1.1/vcdm-1.1-spec-examples", f)
-			h, err := parseHeader([]byte(b64.EncodeToString(raw)), Limits{})
+			h, err := ParseHeader([]byte(b64.EncodeToString(raw)+"."), Limits{})
 			if err != nil || h.Alg != RS256 {
 				t.Errorf("%s: %+v, %v", f, h, err)
 			}

@@ -2,13 +2,12 @@ package jose
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jwa"
 )
 
 // protected is the protected header a mechanism writes.
@@ -29,8 +28,8 @@ func signCompact(name string, key credentials.SigningKey, accepted []string, p p
 	if err != nil {
 		return nil, "", err
 	}
-	if len(key.Chain) > 0 && keyName(key.Chain[0].PublicKey) != keyName(pub) {
-		return nil, "", fmt.Errorf("%w: the leaf certificate's key (%s) is not the signer's key (%s)", credentials.ErrUnsupportedKey, keyName(key.Chain[0].PublicKey), keyName(pub))
+	if len(key.Chain) > 0 && jwa.KeyName(key.Chain[0].PublicKey) != jwa.KeyName(pub) {
+		return nil, "", fmt.Errorf("%w: the leaf certificate's key (%s) is not the signer's key (%s)", credentials.ErrUnsupportedKey, jwa.KeyName(key.Chain[0].PublicKey), jwa.KeyName(pub))
 	}
 	tok, err := signCompactJWS(key, alg, p, payload)
 	if err != nil {
@@ -63,33 +62,12 @@ func signCompactJWS(key credentials.SigningKey, alg string, p protected, payload
 	b64.Encode(tok, hj)
 	tok[hn] = '.'
 	b64.Encode(tok[hn+1:], payload)
-	var sig []byte
-	switch alg {
-	case EdDSA:
-		sig, err = key.Signer.Sign(rand.Reader, tok, crypto.Hash(0))
-	case ES256, ES256K:
-		sig, err = signECDSA(rand.Reader, key.Signer, alg, tok, 32)
-	case ES384:
-		sig, err = signECDSA(rand.Reader, key.Signer, alg, tok, 48)
-	case ES512:
-		sig, err = signECDSA(rand.Reader, key.Signer, alg, tok, 66)
-	default:
-		err = fmt.Errorf("%w: no signing with %s", credentials.ErrUnsupportedKey, alg)
-	}
+	sig, err := jwa.Sign(alg, key.Signer, tok)
 	if err != nil {
 		return nil, err
 	}
 	tok = append(tok, '.')
 	return b64.AppendEncode(tok, sig), nil
-}
-
-// verifyToken checks the signature of tok with k: the algorithm must fit
-// the key, and the signature must verify over the signing input.
-func verifyToken(tok *compactJWS, k *signerKey) error {
-	if err := checkKeyForAlg(tok.header.Alg, k.key); err != nil {
-		return err
-	}
-	return verifySignature(tok.header.Alg, k.key, tok.signingInput, tok.signature)
 }
 
 // compactJSON checks doc as untrusted JSON and returns it without

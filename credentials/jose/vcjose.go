@@ -140,7 +140,7 @@ func verifyVC2(ctx context.Context, secured []byte, r credentials.KeyResolver, o
 		return nil, err
 	}
 	h := &tok.header
-	if err := h.checkCrit(); err != nil {
+	if err := checkCrit(h); err != nil {
 		return nil, err
 	}
 	if err := checkAlg(name, h.Alg, vcJOSEAlgs); err != nil {

@@ -458,20 +458,25 @@ func (s *Store) LookupTrustKey(pub crypto.PublicKey) (*TrustEntry, error) {
 	return s.LookupTrust(ThumbprintURN + t)
 }
 
-// LookupTrustCertificate finds the entry for a certificate chain (leaf
-// first, as carried in x5c): first an entry holding one of the chain's
-// certificates exactly, then an entry holding a CA certificate that issued
-// one of them (same subject as the issuer name, and the signature verifies).
-// It does not validate the path, dates or revocation: that is the
+// LookupTrustCertificate finds the entry for a certificate chain, leaf
+// first as carried in x5c. Only the certificate path counts: the leaf, then
+// each following certificate as long as it signed the one before (issuer
+// name and signature); the certificates after the first one that does not
+// link are ignored, so that a chain padded with someone else's certificate
+// does not borrow its trust. It returns first an entry holding a
+// certificate of the path exactly, then an entry holding a CA certificate
+// that issued one of them (same subject as the issuer name, and the
+// signature verifies). It does not check dates or revocation: that is the
 // verifier's job. It returns an error wrapping ErrNotFound when nothing
 // matches.
 func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry, error) {
-	if len(chain) == 0 {
+	if len(chain) == 0 || chain[0] == nil {
 		return nil, fmt.Errorf("keys: no certificate to look up: %w", ErrInvalid)
 	}
+	path := signedPath(chain)
 	var e *TrustEntry
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		for _, c := range chain {
+		for _, c := range path {
 			if got, err := getEntry(tx, CertificatePrefix+fingerprint(c)); err == nil {
 				e = got
 				return nil
@@ -489,7 +494,7 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 			if err != nil || !ca.IsCA {
 				return nil
 			}
-			for _, c := range chain {
+			for _, c := range path {
 				if bytes.Equal(c.RawIssuer, ca.RawSubject) && c.CheckSignatureFrom(ca) == nil {
 					e = &cand
 					return nil
@@ -502,4 +507,25 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 		err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", chain[0].Subject.String(), ErrNotFound)
 	}
 	return e, err
+}
+
+// signedPath returns the prefix of chain (leaf first) in which every
+// certificate after the first signed the one before it: its subject is the
+// previous one's issuer name and the previous one's signature verifies with
+// its key (x509.Certificate.CheckSignatureFrom, which also requires a CA).
+// It stops at the first certificate that does not link, a self-signed one,
+// or a nil one.
+func signedPath(chain []*x509.Certificate) []*x509.Certificate {
+	if len(chain) == 0 || chain[0] == nil {
+		return nil
+	}
+	n := 1
+	for n < len(chain) {
+		prev, c := chain[n-1], chain[n]
+		if c == nil || bytes.Equal(prev.RawIssuer, prev.RawSubject) || !bytes.Equal(prev.RawIssuer, c.RawSubject) || prev.CheckSignatureFrom(c) != nil {
+			break
+		}
+		n++
+	}
+	return chain[:n]
 }

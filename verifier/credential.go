@@ -1,13 +1,17 @@
 package verifier
 
 import (
+	"crypto"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
@@ -26,6 +30,7 @@ type credential struct {
 	schemas             []string
 	subjects            []string // credentialSubject ids, or sub
 	cnf                 bool     // holder bound by a cnf key
+	cnfKey              string   // the RFC 7638 thumbprint of the cnf key; "" when cnf names none Diplomat reads
 	from, until         time.Time
 	fromName, untilName string
 	issued              time.Time
@@ -55,7 +60,11 @@ func readCredential(doc []byte, mechanism string) (*credential, error) {
 		if sub, _ := c.claims["sub"].(string); sub != "" {
 			c.subjects = []string{sub}
 		}
-		_, c.cnf = c.claims["cnf"]
+		var cnf any
+		cnf, c.cnf = c.claims["cnf"]
+		if c.cnf {
+			c.cnfKey = cnfThumbprint(cnf)
+		}
 		_, c.tokenStatus = c.claims["status"]
 		c.from, c.fromName = numericDate(c.claims["nbf"]), "nbf"
 		c.until, c.untilName = numericDate(c.claims["exp"]), "exp"
@@ -213,4 +222,54 @@ func isSDJWTVC(doc []byte, mechanism string) bool {
 		return !hasCtx
 	}
 	return false
+}
+
+// cnfThumbprint returns the RFC 7638 SHA-256 thumbprint (base64url) of the
+// key a cnf claim binds the holder to: cnf.jwk, or cnf.jkt (RFC 7800 and
+// RFC 9449, the thumbprint itself). It returns "" when cnf holds neither in
+// a form that can be read.
+func cnfThumbprint(cnf any) string {
+	m, ok := cnf.(map[string]any)
+	if !ok {
+		return ""
+	}
+	if raw, ok := m["jwk"].(map[string]any); ok {
+		b, err := json.Marshal(raw)
+		if err != nil {
+			return ""
+		}
+		k, err := jwk.ParseKey(b)
+		if err != nil {
+			return ""
+		}
+		if pk, err := k.PublicKey(); err == nil {
+			k = pk
+		}
+		sum, err := k.Thumbprint(crypto.SHA256)
+		if err != nil {
+			return ""
+		}
+		return base64.RawURLEncoding.EncodeToString(sum)
+	}
+	if jkt, ok := m["jkt"].(string); ok {
+		return jkt
+	}
+	return ""
+}
+
+// keyThumbprint is the RFC 7638 SHA-256 thumbprint (base64url) of pub, ""
+// when it cannot be computed.
+func keyThumbprint(pub crypto.PublicKey) string {
+	if pub == nil {
+		return ""
+	}
+	k, err := jwk.FromRaw(pub)
+	if err != nil {
+		return ""
+	}
+	sum, err := k.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(sum)
 }

@@ -53,8 +53,13 @@ func (v *Verifier) presentation(ctx context.Context, input []byte, f credentials
 		}
 	}
 	if sdKB {
-		// The SD-JWT is the credential; its KB-JWT is the holder's proof.
-		rep.pass(CheckHolder, "the key-binding JWT is signed by the holder key the credential names (cnf)")
+		// The SD-JWT is the credential; its KB-JWT is the holder's proof,
+		// which the mechanism checked with the cnf key.
+		if out.Details["key_binding"] == "verified" {
+			rep.pass(CheckHolder, "the key-binding JWT is signed by the holder key the credential names (cnf)")
+		} else {
+			rep.fail(CheckHolder, Invalid, ProblemHolderMismatch, "the key-binding JWT was not checked against the holder key the credential names (cnf)")
+		}
 		return v.afterProof(ctx, out, f, now, rep)
 	}
 
@@ -74,6 +79,7 @@ func (v *Verifier) presentation(ctx context.Context, input []byte, f credentials
 	}
 	rep.pass(CheckEnvelope, fmt.Sprintf("a presentation of %d credential(s)", len(creds)))
 	holder, _, _ := strings.Cut(out.Issuer, "#")
+	presenter := keyThumbprint(out.Key)
 	var bad []string
 	worst := Verified
 	for i, data := range creds {
@@ -93,10 +99,14 @@ func (v *Verifier) presentation(ctx context.Context, input []byte, f credentials
 		// Holder binding.
 		switch {
 		case sub.Check(CheckProof) == nil || sub.Check(CheckProof).Result != Passed:
+		case sub.cnf && sub.cnfKey == "":
+			rep.fail(CheckHolder, Invalid, ProblemHolderMismatch, fmt.Sprintf("credential %d binds its holder by a cnf that names no key Diplomat reads (cnf.jwk or cnf.jkt)", i+1))
+		case sub.cnf && (presenter == "" || sub.cnfKey != presenter):
+			rep.fail(CheckHolder, Invalid, ProblemHolderMismatch, fmt.Sprintf("credential %d is bound (cnf) to another key than the one that signed the presentation", i+1))
+		case sub.cnf:
+			rep.pass(CheckHolder, fmt.Sprintf("the presentation is signed by the key credential %d binds its holder to (cnf)", i+1))
 		case slices.Contains(sub.subjects, holder):
 			rep.pass(CheckHolder, fmt.Sprintf("the holder %s is the subject of credential %d", holder, i+1))
-		case sub.cnf:
-			rep.pass(CheckHolder, fmt.Sprintf("credential %d binds its holder by key (cnf)", i+1))
 		case len(sub.subjects) == 0:
 			rep.warn(CheckHolder, ProblemNoHolderBinding, fmt.Sprintf("credential %d names no subject, so anyone may present it", i+1))
 		default:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/diplomat-edu/diplomat/keys"
 )
@@ -24,14 +25,19 @@ type Registry interface {
 var _ Registry = (*keys.Store)(nil)
 
 // RegistrySource is a TrustSource over the store's trust registry. An
-// issuer is found by its DID, by the JWK thumbprint of the key that
-// verified, or by a certificate of its x5c chain (the seal itself or a CA
-// that issued one of the chain's certificates); the entry must be valid at
-// the issuance date, and the credential within its scope: one of its types
-// among the entry's credential types, its profile among the entry's
-// profiles, its EQF level not above the entry's maximum, and its ISCED-F
-// field under one of the entry's fields, each only where the entry
-// restricts it.
+// issuer whose credential carries a certificate chain is found by a
+// certificate of its path only (the seal itself, or a CA that issued a
+// certificate of the path; see keys.Store.LookupTrustCertificate), never by
+// the issuer its content names. Any other issuer is found by its DID, only
+// when the verifying key was resolved from that DID (KeyID is the DID or
+// one of its fragments), or by the JWK thumbprint of the key that verified.
+// The entry must be valid at IssuedAt (now when the query has none), and
+// the credential within its scope: one of its types among the entry's
+// credential types, its profile among the entry's profiles, its EQF level
+// stated and not above the entry's maximum, and its ISCED-F fields stated
+// and each under one of the entry's fields, each only where the entry
+// restricts it. A credential that does not state a restricted field is out
+// of scope.
 type RegistrySource struct {
 	Registry Registry
 }
@@ -53,8 +59,12 @@ func (s RegistrySource) Trust(_ context.Context, q TrustQuery) (*TrustAnswer, er
 	ans.Entity, ans.Country, ans.Status = e.Name, e.Country, "listed"
 	ans.Scope = scopeText(e.Scope)
 	ans.Steps = append(ans.Steps, fmt.Sprintf("entry %s (%s, %s) matches by %s", e.ID, e.Name, e.Country, how))
-	if !q.IssuedAt.IsZero() && !e.ValidAt(q.IssuedAt) {
-		ans.Reason = fmt.Sprintf("the registry entry for %s does not apply at the issuance date %s", e.Name, q.IssuedAt.UTC().Format("2006-01-02"))
+	at := q.IssuedAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	if !e.ValidAt(at) {
+		ans.Reason = fmt.Sprintf("the registry entry for %s does not apply on %s, the date the credential is judged at (entry %s)", e.Name, at.UTC().Format("2006-01-02"), entryWindow(e))
 		ans.Steps = append(ans.Steps, ans.Reason)
 		return ans, nil
 	}
@@ -77,7 +87,12 @@ func (s RegistrySource) find(q TrustQuery) (*keys.TrustEntry, string, error) {
 		}
 		return e, err
 	}
-	if strings.HasPrefix(q.Issuer, "did:") {
+	if len(q.Chain) > 0 {
+		// Sealed by certificate: its path is all that counts.
+		e, err := try(s.Registry.LookupTrustCertificate(q.Chain...))
+		return e, "certificate " + q.Chain[0].Subject.CommonName, err
+	}
+	if strings.HasPrefix(q.Issuer, "did:") && keyOf(q.KeyID, q.Issuer) {
 		if e, err := try(s.Registry.LookupTrust(q.Issuer)); e != nil || err != nil {
 			return e, "DID " + q.Issuer, err
 		}
@@ -85,11 +100,6 @@ func (s RegistrySource) find(q TrustQuery) (*keys.TrustEntry, string, error) {
 	if q.Key != nil {
 		if e, err := try(s.Registry.LookupTrustKey(q.Key)); e != nil || err != nil {
 			return e, "key thumbprint", err
-		}
-	}
-	if len(q.Chain) > 0 {
-		if e, err := try(s.Registry.LookupTrustCertificate(q.Chain...)); e != nil || err != nil {
-			return e, "certificate " + q.Chain[0].Subject.CommonName, err
 		}
 	}
 	return nil, "", nil
@@ -103,8 +113,14 @@ func outOfScope(sc keys.TrustScope, q TrustQuery) string {
 	if len(sc.Profiles) > 0 && !slices.Contains(sc.Profiles, q.Profile) {
 		return fmt.Sprintf("profile %q is not among %s", q.Profile, strings.Join(sc.Profiles, ", "))
 	}
+	if sc.MaxEQFLevel > 0 && q.EQFLevel <= 0 {
+		return fmt.Sprintf("the credential states no EQF level, and the entry accredits up to EQF %d only", sc.MaxEQFLevel)
+	}
 	if sc.MaxEQFLevel > 0 && q.EQFLevel > sc.MaxEQFLevel {
 		return fmt.Sprintf("EQF level %d is above the accredited maximum %d", q.EQFLevel, sc.MaxEQFLevel)
+	}
+	if len(sc.ISCEDFields) > 0 && len(q.ISCEDFields) == 0 {
+		return fmt.Sprintf("the credential states no ISCED-F field, and the entry accredits %s only", strings.Join(sc.ISCEDFields, ", "))
 	}
 	if len(sc.ISCEDFields) > 0 {
 		for _, f := range q.ISCEDFields {
@@ -148,4 +164,18 @@ func describeQuery(q TrustQuery) string {
 		ids = append(ids, "certificate "+q.Chain[0].Subject.String())
 	}
 	return strings.Join(ids, ", ")
+}
+
+// entryWindow describes when a registry entry applies.
+func entryWindow(e *keys.TrustEntry) string {
+	const day = "2006-01-02"
+	switch {
+	case e.NotBefore != nil && e.NotAfter != nil:
+		return "valid from " + e.NotBefore.UTC().Format(day) + " to " + e.NotAfter.UTC().Format(day)
+	case e.NotBefore != nil:
+		return "valid from " + e.NotBefore.UTC().Format(day)
+	case e.NotAfter != nil:
+		return "valid until " + e.NotAfter.UTC().Format(day)
+	}
+	return "unbounded"
 }

@@ -169,6 +169,7 @@ type Report struct {
 
 	subjects []string // the credential's subject ids, for holder binding
 	cnf      bool     // the credential binds its holder by a cnf key
+	cnfKey   string   // the thumbprint of that key, "" when it cannot be read
 }
 
 // Check returns the check with the given id, or nil.

@@ -22,6 +22,13 @@ type statusList struct {
 	bits     *status.Bitstring
 }
 
+// listTypeOf maps a credentialStatus entry type to the credentialSubject
+// type of the list it must point at.
+var listTypeOf = map[string]string{
+	"BitstringStatusListEntry": "BitstringStatusList",
+	"StatusList2021Entry":      "StatusList2021",
+}
+
 // statusEntry is one credentialStatus entry.
 type statusEntry struct {
 	Type    string          `json:"type"`
@@ -78,6 +85,10 @@ func (v *Verifier) checkStatus(ctx context.Context, c *credential, issuer string
 				return ctx.Err()
 			}
 			v.unavailable(rep, problem, fmt.Sprintf("%s: status list %s: %v", where, e.List, err))
+			continue
+		}
+		if want := listTypeOf[e.Type]; list.typ != want {
+			v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: a %s points at status list %s, which is a %s, not a %s", where, e.Type, e.List, list.typ, want))
 			continue
 		}
 		if !slices.Contains(list.purposes, e.Purpose) {
@@ -174,6 +185,16 @@ func (v *Verifier) readStatusList(ctx context.Context, url string, body []byte, 
 	c, err := readCredential(vd.Document, f.Mechanism)
 	if err != nil || c.vc == nil {
 		return nil, 0, fmt.Errorf("not a valid status list credential: %v", err)
+	}
+	// The list must be the one the entry names: a list credential fetched
+	// from one URL but stating another id is someone else's list (or one
+	// served in its place).
+	var id string
+	if raw := c.vc.Member("id"); raw == nil || json.Unmarshal(raw, &id) != nil || id == "" {
+		return nil, 0, fmt.Errorf("the status list credential has no id, so it cannot be matched with statusListCredential %s", url)
+	}
+	if id != url {
+		return nil, 0, fmt.Errorf("the status list credential's id is %s, not the statusListCredential %s", id, url)
 	}
 	skew := time.Duration(v.policy.Skew)
 	if !c.until.IsZero() && !now.Add(-skew).Before(c.until) {

@@ -10,15 +10,22 @@ import (
 // TrustQuery is what a trust source is asked about an issuer: who signed
 // (identifier and key, or certificate chain), what they issued, and when.
 type TrustQuery struct {
-	// Issuer is the issuer the credential names: a DID, a URL, or empty
-	// for a credential sealed by certificate only.
+	// Issuer is the issuer the credential names (a DID or a URL), given
+	// only when the proof binds it to the key: no certificate chain is
+	// carried, and the verifying key was resolved from that identifier
+	// (KeyID is it or one of its fragments). Empty otherwise, in
+	// particular for every credential sealed by certificate: a name its
+	// signer merely wrote must never make it trusted.
 	Issuer string
 	// KeyID is the verification method or kid that verified, if any.
 	KeyID string
 	// Key is the public key the proof verified with.
 	Key crypto.PublicKey
-	// Chain is the X.509 chain carried by the signature, leaf first; nil
-	// for DID-signed credentials.
+	// Chain is the certificate path of the signature: the signing
+	// certificate, then each carried certificate (x5c, JAdES xVals) that
+	// signed the one before it, up to a self-signed one or the last
+	// carried. Carried certificates off that path are left out. Nil for
+	// DID-signed credentials.
 	Chain []*x509.Certificate
 	// Types are the credential's type values.
 	Types []string
@@ -31,8 +38,11 @@ type TrustQuery struct {
 	EQFLevel int
 	// ISCEDFields are the ISCED-F codes of the credential's field(s).
 	ISCEDFields []string
-	// IssuedAt is when the credential was issued (validFrom, issuanceDate,
-	// iat) or signed (sigT); the trust decision is made at that time.
+	// IssuedAt is the time the trust decision is made at: for a
+	// certificate-sealed credential its signing time (sigT) when it claims
+	// one; otherwise its issuance (validFrom, issuanceDate, iat), else its
+	// signing time, else the verification time. The verifier never leaves
+	// it zero; a source asked with a zero IssuedAt uses its own clock.
 	IssuedAt time.Time
 	// Credential is the credential JSON, for sources that read more of it
 	// (the EBSI TIR walks termsOfUse).

@@ -38,6 +38,12 @@ type Options struct {
 	// offline and did:web through Fetcher, with documents cached per
 	// Policy.Cache.
 	Resolver KeyResolver
+	// Resolvers are asked in turn, after the default resolver, for the
+	// verification methods it cannot resolve (for example did:ebsi keys
+	// held in TIR snapshots or asked of the live registry). They are used
+	// only when Resolver is nil, so that did:web documents still go
+	// through the verifier's cache. Nil: none.
+	Resolvers []KeyResolver
 	// Contexts loads JSON-LD contexts for Data Integrity proofs. Nil: the
 	// contexts built into the binary only (enough for VC 1.1 documents).
 	Contexts *jsonld.Loader
@@ -109,6 +115,9 @@ func New(opts Options) (*Verifier, error) {
 			r.Web = v.fetchCached
 		}
 		v.resolver = r
+		if len(opts.Resolvers) > 0 {
+			v.resolver = append(resolverChain{r}, opts.Resolvers...)
+		}
 	}
 	return v, nil
 }
@@ -226,4 +235,31 @@ func (v *Verifier) fetchCached(ctx context.Context, url string) ([]byte, error) 
 	}
 	v.docs.put(url, b, v.policy.Cache.ttl())
 	return b, nil
+}
+
+// resolverChain asks each resolver in turn; the first that resolves the
+// method wins. When none does, the error is the first resolver's.
+type resolverChain []KeyResolver
+
+func (rs resolverChain) ResolveKey(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
+	var first error
+	for _, r := range rs {
+		if r == nil {
+			continue
+		}
+		vm, err := r.ResolveKey(ctx, id)
+		if err == nil {
+			return vm, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		first = fmt.Errorf("no resolver for %q: %w", id, credentials.ErrUnknownKey)
+	}
+	return nil, first
 }

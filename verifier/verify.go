@@ -170,7 +170,8 @@ func (v *Verifier) prove(ctx context.Context, m credentials.Mechanism, input []b
 }
 
 // reportKey adds the passed proof and key checks, and the certificate check
-// for a chain.
+// for a chain. It replaces out.Chain by the certificate path (see
+// certPath), the only certificates the trust sources are asked about.
 func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, rep *Report, who string) {
 	alg := f.Alg
 	if alg != "" {
@@ -179,16 +180,26 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 	rep.pass(CheckProof, fmt.Sprintf("the %s proof%s verifies", out.Mechanism, alg))
 	switch {
 	case len(out.Chain) > 0:
-		rep.pass(CheckKey, fmt.Sprintf("the key of the x5c certificate %q, which names the %s", out.Chain[0].Subject.String(), who))
+		rep.pass(CheckKey, fmt.Sprintf("the key of the x5c certificate %q: the %s is trusted by this certificate's path, not by the name the content gives", out.Chain[0].Subject.String(), who))
 		at := out.Signed
 		if at.IsZero() {
 			at = now
 		}
-		if err := checkChain(out.Chain, at); err != nil {
-			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, err.Error())
-		} else {
-			rep.pass(CheckCertificate, fmt.Sprintf("the chain of %d certificate(s) links up and was valid at %s", len(out.Chain), at.UTC().Format(time.RFC3339)))
+		path, err := certPath(out.Chain)
+		if err == nil {
+			err = checkValidityOf(path, at)
 		}
+		ignored := len(out.Chain) - len(path)
+		out.Chain = path
+		if err != nil {
+			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, err.Error())
+			break
+		}
+		msg := fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature and was valid at %s", len(path), at.UTC().Format(time.RFC3339))
+		if ignored > 0 {
+			msg += fmt.Sprintf("; %d carried certificate(s) off that path are ignored", ignored)
+		}
+		rep.pass(CheckCertificate, msg)
 	default:
 		id := out.KeyID
 		if id == "" {
@@ -198,30 +209,76 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 	}
 }
 
-// checkChain checks that every certificate carried was valid at t, and
-// that each one whose issuer is also carried is signed by it. Certificates
-// the chain carries but that do not belong to the path (signers add them)
-// are passed over; whether the path ends in a trusted authority is the
-// trust sources' question.
-func checkChain(chain []*x509.Certificate, t time.Time) error {
-	for i, c := range chain {
-		if i == 0 || bytes.Equal(chain[i-1].RawIssuer, c.RawSubject) {
-			if t.Before(c.NotBefore) || t.After(c.NotAfter) {
-				return fmt.Errorf("certificate %q was not valid at %s (valid from %s to %s)", c.Subject.String(), t.UTC().Format(time.RFC3339), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
+// certPath returns the certificate path of a carried chain (x5c, then any
+// JAdES xVals): the leaf, then the carried certificate that signed it
+// (subject equal to its issuer name, and the signature verifies with a CA's
+// key), and so on up to a self-signed certificate or one whose issuer is
+// not carried. Certificates off that path, whatever they are, are left out:
+// they must not lend their trust to a leaf they did not sign. It is an
+// error when the issuer a path certificate names is carried but did not
+// sign it.
+func certPath(carried []*x509.Certificate) ([]*x509.Certificate, error) {
+	path := []*x509.Certificate{carried[0]}
+	used := map[*x509.Certificate]bool{carried[0]: true}
+	for cur := carried[0]; !bytes.Equal(cur.RawIssuer, cur.RawSubject); {
+		var next *x509.Certificate
+		var named *x509.Certificate
+		for _, up := range carried {
+			if used[up] || !bytes.Equal(cur.RawIssuer, up.RawSubject) {
+				continue
+			}
+			named = up
+			if cur.CheckSignatureFrom(up) == nil {
+				next = up
+				break
 			}
 		}
-		if bytes.Equal(c.RawIssuer, c.RawSubject) {
-			continue
-		}
-		for _, up := range chain {
-			if up != c && bytes.Equal(c.RawIssuer, up.RawSubject) {
-				if err := c.CheckSignatureFrom(up); err != nil {
-					return fmt.Errorf("certificate %q is not signed by its issuer %q in the chain: %v", c.Subject.String(), up.Subject.String(), err)
-				}
+		if next == nil {
+			if named != nil {
+				return path, fmt.Errorf("certificate %q is not signed by its issuer %q in the chain", cur.Subject.String(), named.Subject.String())
 			}
+			break
+		}
+		path = append(path, next)
+		used[next] = true
+		cur = next
+	}
+	return path, nil
+}
+
+// checkValidityOf checks that every certificate of path was valid at t.
+func checkValidityOf(path []*x509.Certificate, t time.Time) error {
+	for _, c := range path {
+		if t.Before(c.NotBefore) || t.After(c.NotAfter) {
+			return fmt.Errorf("certificate %q was not valid at %s (valid from %s to %s)", c.Subject.String(), t.UTC().Format(time.RFC3339), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
 		}
 	}
 	return nil
+}
+
+// boundIssuer returns the issuer out names when the proof ties it to the
+// verifying key, "" otherwise. It is tied when no certificate chain is
+// carried (a chain is trusted by its certificates, never by a name its
+// signer wrote) and the key was resolved from that identifier: the
+// verification method (KeyID) is the issuer itself or one of its fragments.
+func boundIssuer(out *credentials.Verified) string {
+	if len(out.Chain) > 0 || out.Issuer == "" {
+		return ""
+	}
+	if keyOf(out.KeyID, out.Issuer) {
+		return out.Issuer
+	}
+	return ""
+}
+
+// keyOf reports whether the verification method id is the identifier
+// issuer or a fragment of it.
+func keyOf(id, issuer string) bool {
+	if id == "" || strings.ContainsAny(issuer, "#?") {
+		return false
+	}
+	base, _, _ := strings.Cut(id, "#")
+	return base == issuer
 }
 
 // afterProof runs the checks that follow a verified credential proof.
@@ -241,7 +298,7 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 	}
 	rep.Types = c.types
 	rep.subjects = c.subjects
-	rep.cnf = c.cnf
+	rep.cnf, rep.cnfKey = c.cnf, c.cnfKey
 
 	// Validity.
 	switch {
@@ -260,7 +317,7 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 	}
 
 	q := TrustQuery{
-		Issuer:      out.Issuer,
+		Issuer:      boundIssuer(out.Verified),
 		KeyID:       out.KeyID,
 		Key:         out.Key,
 		Chain:       out.Chain,
@@ -272,8 +329,17 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 		EQFLevel:    e.summary.EQFLevel,
 		ISCEDFields: e.fields,
 	}
+	// An eSeal is judged at its signing time (sigT), not at the date its
+	// payload claims; anything else at its issuance date, else its signing
+	// time, else at the verification time.
+	if len(out.Chain) > 0 && !out.Signed.IsZero() {
+		q.IssuedAt = out.Signed
+	}
 	if q.IssuedAt.IsZero() {
 		q.IssuedAt = out.Signed
+	}
+	if q.IssuedAt.IsZero() {
+		q.IssuedAt = now
 	}
 	if err := v.checkTrust(ctx, q, rep); err != nil {
 		return err

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
 	"github.com/diplomat-edu/diplomat/verifier"
 	"github.com/diplomat-edu/diplomat/verifier/trust/snapshot"
@@ -149,8 +148,10 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 		if len(eu.All()) > 0 {
 			opts.Trust = append(opts.Trust, eu)
 		}
-		if len(eu.EBSI) > 0 {
-			opts.Resolver = ebsiResolvers(eu, did.Resolver{Web: opts.Fetcher.Fetch})
+		// did:ebsi keys from the TIR snapshots, after the verifier's own
+		// resolver (did:key, did:jwk, and did:web through its cache).
+		for _, e := range eu.EBSI {
+			opts.Resolvers = append(opts.Resolvers, e.Resolver())
 		}
 		opts.Contexts = jsonld.New(jsonld.Options{Cache: s})
 	} else if o.live.tir == "" {
@@ -164,11 +165,7 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 	}
 	if live != nil {
 		opts.Trust = append(opts.Trust, live)
-		first := opts.Resolver
-		if first == nil {
-			first = did.Resolver{Web: opts.Fetcher.Fetch}
-		}
-		opts.Resolver = resolvers{first, live.Resolver()}
+		opts.Resolvers = append(opts.Resolvers, live.Resolver())
 	}
 	return opts, nil
 }

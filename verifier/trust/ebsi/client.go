@@ -16,6 +16,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
+	"github.com/diplomat-edu/diplomat/internal/netguard"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
 )
 
@@ -45,10 +46,13 @@ type ClientOptions struct {
 	// /trusted-issuers-registry/v5; otherwise no DID document is fetched and
 	// only those of a snapshot are used.
 	DIDRegistry string
-	// HTTPClient sends the requests. Nil: a client of its own with Timeout
-	// and no proxy. A given client is copied, never changed: the copy's
-	// redirect policy is replaced (see Client) and Timeout is applied to
-	// each request through its context.
+	// HTTPClient sends the requests. Nil: a client of internal/netguard
+	// with Timeout, no proxy, and a dialer that refuses loopback, private,
+	// link-local and other non-public addresses (unless
+	// AllowPrivateNetworks). A given client is copied, never changed: the
+	// copy's redirect policy is replaced (see Client) and Timeout is
+	// applied to each request through its context, but its transport is
+	// used as it is, so the address check is then the caller's.
 	HTTPClient *http.Client
 	// Timeout bounds each request, from sending it to reading the whole
 	// body. Zero means 10 seconds.
@@ -69,6 +73,10 @@ type ClientOptions struct {
 	// AllowHTTP accepts http base URLs and redirects, for tests against a
 	// local server. Never set it in production.
 	AllowHTTP bool
+	// AllowPrivateNetworks lets the default client connect to loopback,
+	// private and link-local addresses. False (the zero value): such
+	// connections are refused when dialled. Only for tests and closed labs.
+	AllowPrivateNetworks bool
 	// Now is the clock of the cache. Nil means time.Now.
 	Now func() time.Time
 }
@@ -119,24 +127,20 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		u.Path = strings.TrimSuffix(base.Path, "/trusted-issuers-registry/v5") + "/did-registry/v5"
 		c.didRegistry = &u
 	}
+	guard := netguard.Options{
+		Timeout:              c.timeout(),
+		AllowHTTP:            opts.AllowHTTP,
+		AllowPrivateNetworks: opts.AllowPrivateNetworks,
+		Redirects:            netguard.SameHost,
+		MaxRedirects:         3,
+	}
 	if opts.HTTPClient != nil {
 		hc := *opts.HTTPClient
 		c.http = &hc
 	} else {
-		c.http = &http.Client{
-			Transport: &http.Transport{
-				Proxy:                 nil,
-				DialContext:           (&net.Dialer{Timeout: c.timeout()}).DialContext,
-				TLSHandshakeTimeout:   c.timeout(),
-				ResponseHeaderTimeout: c.timeout(),
-				MaxIdleConns:          8,
-				IdleConnTimeout:       30 * time.Second,
-				ForceAttemptHTTP2:     true,
-			},
-			Timeout: c.timeout(),
-		}
+		c.http = netguard.NewClient(guard)
 	}
-	c.http.CheckRedirect = c.checkRedirect
+	c.http.CheckRedirect = guard.CheckRedirect
 	return c, nil
 }
 
@@ -181,19 +185,6 @@ func (c *Client) Host() string { return c.base.Host }
 
 // BaseURL returns the TIR base URL.
 func (c *Client) BaseURL() string { return c.base.String() }
-
-// checkRedirect follows at most 3 redirects, each to the scheme and host of
-// the URL first asked.
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
-	first := via[0].URL
-	switch {
-	case len(via) > 3:
-		return fmt.Errorf("more than 3 redirects")
-	case req.URL.Host != first.Host || req.URL.Scheme != first.Scheme:
-		return fmt.Errorf("redirect to %s refused: only redirects within %s://%s are followed", req.URL.Redacted(), first.Scheme, first.Host)
-	}
-	return nil
-}
 
 // sameOrigin reports whether u is on the scheme and host of base.
 func sameOrigin(u, base *url.URL) bool {
@@ -241,15 +232,12 @@ func (c *Client) fetch(ctx context.Context, u string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: GET %s: status %s", ErrFetch, u, resp.Status)
 	}
 	limit := c.maxBytes()
-	if resp.ContentLength > int64(limit) {
-		return nil, fmt.Errorf("%w: GET %s: response of %d bytes is over the limit of %d", ErrFetch, u, resp.ContentLength, limit)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
-	if err != nil {
+	body, err := netguard.ReadBody(resp.Body, resp.ContentLength, int64(limit))
+	switch {
+	case errors.Is(err, netguard.ErrTooLarge):
+		return nil, fmt.Errorf("%w: GET %s: %w", ErrFetch, u, err)
+	case err != nil:
 		return nil, c.failure(ctx, u, err)
-	}
-	if len(body) > limit {
-		return nil, fmt.Errorf("%w: GET %s: response over the limit of %d bytes", ErrFetch, u, limit)
 	}
 	if err := jsonx.Check(body, jsonx.Limits{MaxBytes: limit, MaxDepth: 32}); err != nil {
 		return nil, fmt.Errorf("%w: GET %s: %v", trust.ErrMalformed, u, err)
@@ -270,6 +258,9 @@ func (c *Client) failure(ctx context.Context, u string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	if errors.Is(err, netguard.ErrForbiddenAddress) || errors.Is(err, netguard.ErrRedirect) {
+		return fmt.Errorf("%w: GET %s: %w", ErrFetch, u, err)
 	}
 	return fmt.Errorf("%w: GET %s: %v", ErrFetch, u, err)
 }

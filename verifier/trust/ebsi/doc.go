@@ -11,7 +11,9 @@
 // is the accredited party, that its validity window holds at the time the
 // credential was issued, that the issuer type is not Revoked, and, for the
 // issuer itself, that some accreditedFor entry covers the credential's schema
-// and types. The chain ends at a RootTAO whose authorisation was issued by
+// and types, and for every accreditor above it, that some accreditedFor entry
+// names the credential's schema (an accreditor accredits only within its own
+// accreditation). The chain ends at a RootTAO whose authorisation was issued by
 // one of the configured roots.
 //
 // Snapshots are files (see Snapshot for the form): the TIR issuer records as
@@ -20,7 +22,8 @@
 // imported documents.
 //
 // Optionally, Client reads a configured TIR API v5 (and DID Registry v5)
-// over https: timeouts, size limits, no redirects to other hosts, a cache
+// over https: timeouts, size limits, no connection to non-public addresses
+// (internal/netguard), no redirects to other hosts, a cache
 // with a TTL, lists followed page by page up to a bound. A Source given a
 // Client (Options.Live, or NewLiveSource) fetches the chain of an issuer its
 // snapshot does not hold and walks it with exactly the snapshot's checks.

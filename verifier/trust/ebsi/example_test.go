@@ -38,7 +38,7 @@ func Example() {
 	// Output:
 	// snapshot: test-tir 2 3 issuers
 	// ebsi-tir:test-tir true accredited TI
-	// 7 steps; the last: trusted: the chain ends at RootTAO did:ebsi:zZeKyEJfUTGwajhNyNX928z, authorised by the configured root did:ebsi:zZeKyEJfUTGwajhNyNX928z
+	// 9 steps; the last: trusted: the chain ends at RootTAO did:ebsi:zZeKyEJfUTGwajhNyNX928z, authorised by the configured root did:ebsi:zZeKyEJfUTGwajhNyNX928z
 }
 
 // Ask a live Trusted Issuers Registry (API v5) about issuers no snapshot

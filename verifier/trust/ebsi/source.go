@@ -88,10 +88,11 @@ type bound struct {
 
 // scope is one accreditedFor entry with its schema key and words.
 type scope struct {
-	schema string // schemaKey(af.SchemaID)
-	types  []string
-	text   string
-	step   string
+	schema   string // schemaKey(af.SchemaID)
+	schemaID string // af.SchemaID, as written
+	types    []string
+	text     string
+	step     string
 }
 
 // checked is the outcome of checking an attribute's hash and signature.
@@ -163,7 +164,7 @@ func newLink(owner string, a *Attribute, roots []string) *link {
 		if af.LimitJurisdiction != "" {
 			text += ", jurisdiction " + af.LimitJurisdiction
 		}
-		l.scopes = append(l.scopes, scope{schema: schemaKey(af.SchemaID), types: af.Types, text: text, step: "accreditedFor covers the credential: " + text})
+		l.scopes = append(l.scopes, scope{schema: schemaKey(af.SchemaID), schemaID: af.SchemaID, types: af.Types, text: text, step: "accreditedFor covers the credential: " + text})
 	}
 	if a.IssuerType == TypeRootTAO {
 		if slices.Contains(roots, c.Iss) {
@@ -573,6 +574,15 @@ func (s *Source) walk(ctx context.Context, l *link, f facts, schemaKeys []string
 			}
 			sc = cov.text
 			steps.Add(cov.step)
+		} else {
+			// An accreditor accredits only within its own accreditation
+			// (EBSI TIR): its accreditedFor must name the schema too. Its
+			// types are those of its own accreditation, not compared.
+			cov := l.coversSchema(schemaKeys)
+			if cov == nil {
+				return false, fmt.Sprintf("not trusted: no accreditedFor of %s covers the credential's schema %s: an accreditor can accredit only within its own accreditation", l.who, strings.Join(f.schemas, ", ")), ""
+			}
+			steps.Add(l.who + " is accredited for the schema " + cov.schemaID)
 		}
 		if l.attr.IssuerType == TypeRootTAO {
 			if l.rootOK {
@@ -643,6 +653,18 @@ func (l *link) covers(types, schemaKeys []string) *scope {
 		}
 		if all {
 			return sc
+		}
+	}
+	return nil
+}
+
+// coversSchema returns the accreditedFor entry of an accreditor that names
+// one of the credential's schemas (compared without the registry's API
+// version).
+func (l *link) coversSchema(schemaKeys []string) *scope {
+	for i := range l.scopes {
+		if slices.Contains(schemaKeys, l.scopes[i].schema) {
+			return &l.scopes[i]
 		}
 	}
 	return nil

@@ -5,9 +5,10 @@
 // Import verifies a list's enveloped XML signature (XML-DSig with exclusive
 // canonicalisation, through github.com/russellhaering/goxmldsig, extended here
 // for ECDSA signature values in r‖s form, the XAdES SignedProperties reference
-// and the XAdES signing-certificate digest) against pinned certificates: the
+// and the XAdES signing-certificate digest, both required unless a plain
+// XML-DSig test list is accepted explicitly) against pinned certificates: the
 // LOTL's signer certificates come from configuration, a national list's from
-// the LOTL's pointer for its territory. It refuses a list past its NextUpdate
+// the LOTL's pointer to the XML form of its territory's list. It refuses a list past its NextUpdate
 // unless a grace period is configured. Parse reads a list without checking its
 // signature, for lists already verified (snapshots in the store) and for
 // inspection.

@@ -28,12 +28,21 @@ type ImportOptions struct {
 	Grace time.Duration
 	// MaxBytes bounds the input; zero means DefaultMaxBytes.
 	MaxBytes int
+	// AcceptPlainXMLDSig also accepts a list whose signature is plain
+	// XML-DSig, without the XAdES SignedProperties (and so without the
+	// signed digest of the signing certificate) that ETSI TS 119 612
+	// requires. The signature itself is checked all the same. False (the
+	// zero value): such a list is refused. Only for test lists (the
+	// reference test-trust-list-with-sig.xml is one); the EU LOTL and the
+	// national lists are XAdES.
+	AcceptPlainXMLDSig bool
 }
 
 // Import checks and reads a trusted list: its XML form and limits, its one
 // enveloped signature against the pinned certificates (a national list's
 // come from the LOTL's pointer when opts.LOTL is set), the XAdES signed
-// properties when present, and its NextUpdate against opts.Now plus
+// properties (required unless opts.AcceptPlainXMLDSig) with the signing
+// certificate's digest, and its NextUpdate against opts.Now plus
 // opts.Grace. The list returned is read from the signed content only.
 //
 // Errors wrap trust.ErrMalformed (not a trusted list), trust.ErrNotPinned (no
@@ -61,7 +70,7 @@ func Import(data []byte, opts ImportOptions) (*List, *Signature, error) {
 	if opts.LOTL != nil && !claimed.IsLOTL() {
 		ptr := opts.LOTL.PointerFor(claimed.Territory)
 		if ptr == nil {
-			return nil, nil, fmt.Errorf("%w: the LOTL has no pointer to a list for territory %q", trust.ErrNotPinned, claimed.Territory)
+			return nil, nil, fmt.Errorf("%w: the LOTL has no pointer to the XML list (%s) of territory %q", trust.ErrNotPinned, MimeTypeTSL, claimed.Territory)
 		}
 		pinned = ptr.Certificates
 		if len(pinned) == 0 {
@@ -75,7 +84,7 @@ func Import(data []byte, opts ImportOptions) (*List, *Signature, error) {
 		}
 		return nil, nil, fmt.Errorf("%w: pin the certificate(s) that sign %s", trust.ErrNotPinned, what)
 	}
-	signed, sig, err := verifySignature(root, pinned, at)
+	signed, sig, err := verifySignature(root, pinned, at, opts.AcceptPlainXMLDSig)
 	if err != nil {
 		if opts.LOTL != nil && !claimed.IsLOTL() {
 			return nil, nil, fmt.Errorf("%s list checked against the LOTL's pointer certificates: %w", claimed.Territory, err)
@@ -112,20 +121,19 @@ func orUnnamed(s string) string {
 	return "the " + s
 }
 
-// PointerFor returns the LOTL's pointer to the XML list of territory, or nil.
+// MimeTypeTSL is the MIME type of a trusted list's XML form (ETSI TS 119
+// 612 clause 5.3.13.2); a pointer to the PDF form is application/pdf.
+const MimeTypeTSL = "application/vnd.etsi.tsl+xml"
+
+// PointerFor returns the LOTL's pointer to the XML form of territory's list
+// (MIME type MimeTypeTSL), or nil. A pointer to another form (the PDF) is
+// never returned: its certificates sign that form, not the XML list.
 func (l *List) PointerFor(territory string) *Pointer {
-	var any *Pointer
 	for i := range l.Pointers {
 		p := &l.Pointers[i]
-		if !strings.EqualFold(p.Territory, territory) {
-			continue
-		}
-		if strings.Contains(p.MimeType, "xml") {
+		if strings.EqualFold(p.Territory, territory) && strings.EqualFold(strings.TrimSpace(p.MimeType), MimeTypeTSL) {
 			return p
 		}
-		if any == nil {
-			any = p
-		}
 	}
-	return any
+	return nil
 }

@@ -54,8 +54,10 @@ type Signature struct {
 
 // verifySignature checks the enveloped signature of a trusted list against
 // the pinned certificates at time now and returns the signed content (the
-// list without its signature, as verified) and what was established.
-func verifySignature(root *etree.Element, pinned []*x509.Certificate, now time.Time) (*etree.Element, *Signature, error) {
+// list without its signature, as verified) and what was established. Unless
+// plainOK, the signature must be XAdES: a SignedProperties reference whose
+// digest and signing-certificate digest check.
+func verifySignature(root *etree.Element, pinned []*x509.Certificate, now time.Time, plainOK bool) (*etree.Element, *Signature, error) {
 	if len(pinned) == 0 {
 		return nil, nil, fmt.Errorf("%w", trust.ErrNotPinned)
 	}
@@ -99,6 +101,9 @@ func verifySignature(root *etree.Element, pinned []*x509.Certificate, now time.T
 	out.Signer = signerOf(sigEl, pinned)
 	if err := checkOtherReferences(work, sigEl, si, out); err != nil {
 		return nil, nil, err
+	}
+	if !out.SignedProperties && !plainOK {
+		return nil, nil, fmt.Errorf("%w: the signature is plain XML-DSig: it has no XAdES SignedProperties (signing time, signing-certificate digest), which a trusted list's signature must have (ETSI TS 119 612)", trust.ErrSignature)
 	}
 	return signed, out, nil
 }
@@ -229,8 +234,9 @@ func checkOtherReferences(root, sigEl, si *etree.Element, out *Signature) error 
 		if err := checkReference(ref, target, i); err != nil {
 			return err
 		}
-		if ref.SelectAttrValue("Type", "") == refSignedProps {
-			if target.Tag != "SignedProperties" || target.NamespaceURI() != nsXAdES132 {
+		isSP := target.Tag == "SignedProperties" && target.NamespaceURI() == nsXAdES132
+		if ref.SelectAttrValue("Type", "") == refSignedProps || isSP {
+			if !isSP {
 				return fmt.Errorf("%w: the SignedProperties reference points at <%s>", trust.ErrSignature, target.Tag)
 			}
 			out.SignedProperties = true

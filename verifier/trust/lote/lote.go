@@ -417,6 +417,7 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 	}
 	var found *hit
 	how := ""
+	viaCA := false // found is the listed CA that issued a chain certificate
 	for i, c := range q.Chain {
 		if i > 0 && q.Chain[i-1].CheckSignatureFrom(c) != nil {
 			return finish(fmt.Sprintf("not trusted: chain certificate %d is not issued by certificate %d", i-1, i))
@@ -427,8 +428,8 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 		}
 		for _, h := range s.bySubject[string(c.RawIssuer)] {
 			if c.CheckSignatureFrom(h.cert) == nil {
-				h := h
-				found, how = &h, fmt.Sprintf("chain certificate %d (%s) is issued by the listed CA %s", i, c.Subject.CommonName, h.cert.Subject.CommonName)
+				found, viaCA = &h, true
+				how = fmt.Sprintf("chain certificate %d (%s) is issued by the listed CA %s", i, c.Subject.CommonName, h.cert.Subject.CommonName)
 				break
 			}
 		}
@@ -467,7 +468,7 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 	}
 	a.Trusted = true
 	a.Level = "direct"
-	if strings.Contains(how, "issued by the listed CA") {
+	if viaCA {
 		a.Level = "ca"
 	}
 	return finish(fmt.Sprintf("trusted: %s (%s) is on the list %q", a.Entity, a.Country, l.Name))

@@ -25,6 +25,10 @@ type ImportOptions struct {
 	Roots []string
 	// AllowUnsigned accepts a plain-JSON LoTE.
 	AllowUnsigned bool
+	// AcceptPlainXMLDSig accepts an ETSI trusted list signed with plain
+	// XML-DSig, without XAdES SignedProperties (see
+	// etsi.ImportOptions.AcceptPlainXMLDSig). False: such a list is refused.
+	AcceptPlainXMLDSig bool
 	// Grace is how long past NextUpdate a list is still accepted.
 	Grace time.Duration
 	// Now is the evaluation time. Nil means time.Now.
@@ -42,7 +46,7 @@ func (o ImportOptions) now() func() time.Time {
 // national list is checked against the held LOTL's pointer when a LOTL is
 // held, else against opts.Pinned. On any error nothing changes.
 func (s *Store) ImportETSI(data []byte, opts ImportOptions) (Meta, bool, error) {
-	io := etsi.ImportOptions{Pinned: opts.Pinned, Now: opts.now(), Grace: opts.Grace}
+	io := etsi.ImportOptions{Pinned: opts.Pinned, Now: opts.now(), Grace: opts.Grace, AcceptPlainXMLDSig: opts.AcceptPlainXMLDSig}
 	claimed, err := etsi.Parse(data, 0)
 	if err != nil {
 		return Meta{}, false, err

@@ -1,5 +1,5 @@
 // Package snapshot keeps the imported European trust lists in the store
-// (bucket "trust.snapshots" of the bbolt file), one snapshot per list, and
+// (bucket "snapshot.lists" of the bbolt file), one snapshot per list, and
 // replaces a snapshot only with a newer one that has already been checked.
 //
 // A snapshot is the list's bytes as imported (after its signature, hashes and
@@ -26,7 +26,7 @@ import (
 )
 
 // Bucket is the bbolt bucket the snapshots live in.
-const Bucket = "trust.snapshots"
+const Bucket = "snapshot.lists"
 
 // Kinds of snapshot.
 const (

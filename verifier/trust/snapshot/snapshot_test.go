@@ -3,8 +3,11 @@ package snapshot
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
@@ -101,5 +104,27 @@ func TestImportEBSIThenLoad(t *testing.T) {
 	a, _ := srcs.Trust(t.Context(), verifierQuery())
 	if a.Trusted || a.Source != "ebsi-tir:empty" {
 		t.Fatalf("answer %+v", a)
+	}
+}
+
+// TestBucketCarriesThePackageName: the snapshots live in a bucket named
+// for this package, as every package's buckets are ("keys.", "issuer.").
+func TestBucketCarriesThePackageName(t *testing.T) {
+	s := openStore(t)
+	if _, err := s.Put(Snapshot{Meta: Meta{Kind: KindTL, Name: "SE", Sequence: 1}, Data: []byte("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+			names = append(names, string(name))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Bucket != "snapshot.lists" || !slices.Contains(names, "snapshot.lists") || slices.Contains(names, "trust.snapshots") {
+		t.Fatalf("Bucket %q; buckets in the store: %v", Bucket, names)
 	}
 }

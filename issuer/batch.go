@@ -90,7 +90,10 @@ type BatchResult struct {
 // Batch issues one credential per record with template t and profile p into
 // opts.Out (or opts.Output), on every core. Every record is validated first: if any fails,
 // nothing is signed and the error is an *InputError listing every problem
-// (unless opts.SkipInvalid). The batch is resumable and idempotent: run
+// (unless opts.SkipInvalid); a record that repeats an earlier one is refused
+// the same way, with a *DuplicateError naming both rows (both errors, joined,
+// when the input has both problems). The key is the one active when Batch
+// starts. The batch is resumable and idempotent: run
 // again on the same input after an interruption (even kill -9), it signs only
 // what is missing, with the ids and status indexes recorded the first time,
 // and rewrites manifest.json for the whole input. With an Output that is not
@@ -121,25 +124,44 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Validate on every core; report in input order.
+	np, err := p.normalize()
+	if err != nil {
+		return nil, err
+	}
+	// Validate on every core, and compute the idempotency key of every
+	// valid row; report in input order.
 	errsOf := make([][]templates.FieldError, len(recs))
+	keyOf := make([]string, len(recs))
 	var validateWG sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		validateWG.Add(1)
 		go func() {
 			defer validateWG.Done()
 			for k := w; k < len(recs); k += workers {
-				errsOf[k] = t.Validate(recs[k])
+				if errsOf[k] = t.Validate(recs[k]); len(errsOf[k]) == 0 {
+					keyOf[k] = i.idempotencyKey(t.Name(), np, recs[k])
+				}
 			}
 		}()
 	}
 	validateWG.Wait()
 	var rejected []Rejected
 	var all []templates.FieldError
+	var dups []Duplicate
 	valid := make([]int, 0, len(recs))
+	first := make(map[string]int, len(recs)) // idempotency key → first row's index
 	for k := range recs {
 		errs := errsOf[k]
 		if len(errs) == 0 {
+			// A repeated row would be the same credential twice: one id,
+			// two manifest rows, two writers on one file.
+			if f, ok := first[keyOf[k]]; ok {
+				d := Duplicate{Row: rowOf(k), Of: rowOf(f)}
+				dups = append(dups, d)
+				rejected = append(rejected, Rejected{Row: d.Row, Errors: []FieldError{{Message: d.message()}}})
+				continue
+			}
+			first[keyOf[k]] = k
 			valid = append(valid, k)
 			continue
 		}
@@ -150,15 +172,24 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 		rejected = append(rejected, r)
 		all = append(all, errs...)
 	}
-	if len(all) > 0 && !opts.SkipInvalid {
-		return nil, &InputError{Err: &templates.RecordsError{File: opts.Source, Errors: all}}
+	if !opts.SkipInvalid {
+		var errs []error
+		if len(all) > 0 {
+			errs = append(errs, &InputError{Err: &templates.RecordsError{File: opts.Source, Errors: all}})
+		}
+		if len(dups) > 0 {
+			errs = append(errs, &DuplicateError{Source: opts.Source, Rows: dups})
+		}
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
+		}
 	}
-	pl, err := i.plan(p)
+	pl, err := i.plan(np)
 	if err != nil {
 		return nil, err
 	}
 	if d, ok := out.(*Dir); ok {
-		if err := d.mkdir(); err != nil {
+		if err := d.open(); err != nil {
 			return nil, err
 		}
 	}
@@ -196,7 +227,7 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 		go func() {
 			defer renderWG.Done()
 			for k := range todo {
-				j, err := i.prepare(t, pl, recs[k], rowOf(k))
+				j, err := i.prepare(t, pl, recs[k], rowOf(k), keyOf[k])
 				if err != nil {
 					fail(fmt.Errorf("row %d: %w", rowOf(k), err))
 					return
@@ -237,7 +268,7 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 					batch = append(batch, j)
 				}
 			}
-			if err := i.reserve(batch); err != nil {
+			if err := i.reserve(pl, batch); err != nil {
 				fail(err)
 				return
 			}
@@ -316,6 +347,48 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 	}
 	return res, nil
 }
+
+// DuplicateError reports rows of a batch that repeat an earlier row of the
+// same input: the same template, profile and data are one credential, so a
+// repeat is an input mistake (a row pasted twice, two students mixed up).
+// Batch returns it before signing anything, unless BatchOptions.SkipInvalid
+// (then the repeats are rejected and the first of each is issued). It wraps
+// ErrInvalidInput.
+type DuplicateError struct {
+	// Source names the input, as BatchOptions.Source; may be empty.
+	Source string
+	// Rows are the repeats, in input order.
+	Rows []Duplicate
+}
+
+// Duplicate is one repeated row: Row repeats the earlier row Of (rows
+// counted as Rejected.Row counts them).
+type Duplicate struct {
+	Row, Of int
+}
+
+func (d Duplicate) message() string {
+	return fmt.Sprintf("duplicates row %d (the same data is one credential): remove the repeated row", d.Of)
+}
+
+// Error lists the repeats, one per line:
+// "graduates.csv row 6 duplicates row 3 (…)".
+func (e *DuplicateError) Error() string {
+	var b strings.Builder
+	for k, d := range e.Rows {
+		if k > 0 {
+			b.WriteByte('\n')
+		}
+		if e.Source != "" {
+			b.WriteString(e.Source + " ")
+		}
+		fmt.Fprintf(&b, "row %d %s", d.Row, d.message())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrInvalidInput.
+func (e *DuplicateError) Unwrap() error { return ErrInvalidInput }
 
 // FileName returns the file a batch writes credential id to: the UUID and
 // the format's extension.

@@ -149,6 +149,66 @@ func TestBatchWithAnInvalidRowSignsNothing(t *testing.T) {
 	}
 }
 
+// TestBatchRejectsDuplicateRowsNamingBoth: a row repeated in the input would
+// collapse into one credential (one id, two manifest rows, two writers on one
+// file); the batch refuses it before signing, naming both rows, and with
+// SkipInvalid issues the first and rejects the repeat.
+func TestBatchRejectsDuplicateRowsNamingBoth(t *testing.T) {
+	s := newTestStore(t, t.TempDir())
+	iss := newTestIssuer(t, s)
+	lines := strings.SplitAfter(string(gen.Graduates(4, 11)), "\n")
+	// header, rows 2..5; repeat row 3 as row 6.
+	csv := strings.Join(lines[:5], "") + lines[2]
+	recs, err := templates.ReadCSV([]byte(csv), "graduates.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err = iss.Batch(context.Background(), builtin(t, "diploma"), recs, Profile{Name: W3C}, BatchOptions{Out: out, Source: "graduates.csv"})
+	if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "graduates.csv row 6 duplicates row 3") {
+		t.Fatalf("err = %v, want ErrInvalidInput naming rows 6 and 3", err)
+	}
+	if es, _ := List(s, Filter{}); len(es) != 0 {
+		t.Errorf("register holds %d entries although the input repeats a row", len(es))
+	}
+	if files, _ := os.ReadDir(out); len(files) != 0 {
+		t.Errorf("%d files written although the input repeats a row", len(files))
+	}
+	res, err := iss.Batch(context.Background(), builtin(t, "diploma"), recs, Profile{Name: W3C}, BatchOptions{Out: out, SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Issued != 4 || len(res.Manifest.Rejected) != 1 || res.Manifest.Rejected[0].Row != 6 ||
+		!strings.Contains(res.Manifest.Rejected[0].Errors[0].Message, "duplicates row 3") {
+		t.Errorf("issued %d, rejected %+v; want 4 and row 6", res.Issued, res.Manifest.Rejected)
+	}
+	checkManifest(t, out, res.Manifest, 4)
+}
+
+// TestDirSweepsTemporaryFilesWhenOpened: the *.tmp files a killed batch
+// leaves behind are removed when a batch opens the folder again, and nothing
+// else is.
+func TestDirSweepsTemporaryFilesWhenOpened(t *testing.T) {
+	s := newTestStore(t, t.TempDir())
+	iss := newTestIssuer(t, s)
+	out := t.TempDir()
+	for _, name := range []string{"6f1c1e2a-0000-4000-8000-000000000001.jwt.tmp", "manifest.json.tmp", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(out, name), []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := iss.Batch(context.Background(), builtin(t, "diploma"), graduates(t, 3, 12), Profile{Name: W3C}, BatchOptions{Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(out, "*.tmp"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %q", left)
+	}
+	if _, err := os.Stat(filepath.Join(out, "notes.txt")); err != nil {
+		t.Errorf("a file that is not temporary was removed: %v", err)
+	}
+}
+
 // The resume-after-kill test re-executes the test binary as a child that runs
 // a batch; the parent kills it with SIGKILL part way, then resumes.
 const childEnv = "DIPLOMAT_ISSUER_TEST_CHILD"

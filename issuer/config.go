@@ -17,9 +17,9 @@ import (
 var (
 	bucketConfig      = []byte("issuer.config")      // "config" → Config JSON, "salt" → 32 bytes
 	bucketRegister    = []byte("issuer.register")    // credential id → Entry JSON
-	bucketIdempotency = []byte("issuer.idempotency") // SHA-256 of the idempotency key → credential id
-	bucketLists       = []byte("issuer.lists")       // list id → listMeta JSON; "cur/<profile>/<key>" → list id
-	bucketBits        = []byte("issuer.bits")        // "<list id>/<alloc|revocation|suspension>" → bitstring
+	bucketIdempotency = []byte("issuer.idempotency") // HMAC idempotency key (Issuer.idempotencyKey) → credential id
+	bucketLists       = []byte("issuer.lists")       // "list/<list id>" → listMeta JSON; "cur/<profile>/<key id>/<issuer>" → open list id
+	bucketBits        = []byte("issuer.bits")        // "<list id>/<alloc|revocation|suspension>" → encodedList (credentials/status)
 	bucketCredentials = []byte("issuer.credentials") // credential id → secured credential (Config.KeepCredentials)
 )
 

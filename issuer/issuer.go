@@ -2,7 +2,8 @@ package issuer
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -50,16 +51,24 @@ type Options struct {
 
 // Issuer issues credentials with the keys and configuration of one store.
 // It is safe for concurrent use; several batches may run at once on one
-// store and never share a credential id or status index.
+// store, through one Issuer or several, and never share a credential id or
+// status index. It notices key rotation: every Issue and Batch signs with the
+// key that is active when it starts.
 type Issuer struct {
 	store *keys.Store
 	cfg   Config
 	salt  []byte
+	idem  []byte // HMAC key of idempotency keys, derived from salt
 	now   func() time.Time
 	ld    *jsonld.Loader
 
 	mu    sync.Mutex
-	plans map[Profile]*plan
+	plans map[planKey]*plan
+}
+
+// planKey identifies a plan: a profile with its proof and one key version.
+type planKey struct {
+	name, proof, keyID string
 }
 
 // New returns an Issuer for the store s, which must hold a Config (an error
@@ -75,7 +84,7 @@ func New(s *keys.Store, opts *Options) (*Issuer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	i := &Issuer{store: s, cfg: *cfg, salt: salt, now: opts.Now, ld: opts.Contexts, plans: map[Profile]*plan{}}
+	i := &Issuer{store: s, cfg: *cfg, salt: salt, idem: idempotencySecret(salt), now: opts.Now, ld: opts.Contexts, plans: map[planKey]*plan{}}
 	if i.now == nil {
 		i.now = time.Now
 	}
@@ -118,23 +127,34 @@ type plan struct {
 	ext       string
 }
 
+// plan returns the plan for profile p with the key that fits it now: the key
+// is looked up on every call, so that a rotation since the last call is
+// noticed, and the plan of each key version is built once.
 func (i *Issuer) plan(p Profile) (*plan, error) {
 	p, err := p.normalize()
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	if pl := i.plans[p]; pl != nil {
-		return pl, nil
-	}
 	k, err := pickKey(i.store, p)
 	if err != nil {
 		return nil, err
 	}
-	signer, err := i.store.Signer(k.Name)
+	return i.planFor(p, k)
+}
+
+// planFor returns the plan for the normalized profile p with key version k,
+// active or retired (retired: only to sign the status lists bound to it; see
+// listSigner).
+func (i *Issuer) planFor(p Profile, k *keys.Key) (*plan, error) {
+	pk := planKey{p.Name, p.Proof, k.ID}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if pl := i.plans[pk]; pl != nil {
+		return pl, nil
+	}
+	signer, err := i.signer(k)
 	if err != nil {
-		return nil, fmt.Errorf("key %q: %w", k.Name, err)
+		return nil, err
 	}
 	pl := &plan{profile: p, key: k, inst: templates.Institution(i.cfg.Institution)}
 	pl.signing = credentials.SigningKey{Signer: signer, Chain: k.Chain}
@@ -176,8 +196,42 @@ func (i *Issuer) plan(p Profile) (*plan, error) {
 	case ProofSDJWT:
 		pl.mediaType, pl.ext = "application/dc+sd-jwt", ".sd-jwt"
 	}
-	i.plans[p] = pl
+	i.plans[pk] = pl
 	return pl, nil
+}
+
+// versionSigner is the ability to sign with a given key version, active or
+// retired, that a store may offer (keys.Store.SignerByID). The status lists
+// of a did:key or did:jwk issuer must be signed by the key their credentials
+// were signed with, since that key is the issuer, even after a rotation
+// retired it.
+type versionSigner interface {
+	SignerByID(id string) (crypto.Signer, error)
+}
+
+// signer returns a crypto.Signer for key version k: the store's signer for
+// its name when k is the active version, its own version's signer when it
+// is retired.
+func (i *Issuer) signer(k *keys.Key) (crypto.Signer, error) {
+	if k.State != keys.Active {
+		vs, ok := any(i.store).(versionSigner)
+		if !ok {
+			return nil, fmt.Errorf("%w: key %q version %s is %s and this store cannot sign with it", ErrNoKey, k.Name, k.ID, k.State)
+		}
+		sg, err := vs.SignerByID(k.ID)
+		if err != nil {
+			return nil, fmt.Errorf("key %q version %s: %w", k.Name, k.ID, err)
+		}
+		return sg, nil
+	}
+	sg, err := i.store.Signer(k.Name)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", k.Name, err)
+	}
+	if pub, ok := sg.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(k.Public) {
+		return nil, fmt.Errorf("%w: key %q was rotated while it was being read; try again", ErrNoKey, k.Name)
+	}
+	return sg, nil
 }
 
 // verificationMethod returns the issuer DID and the DID URL of key k: the
@@ -270,14 +324,25 @@ func orgIdentifier(n pkix.Name) string {
 	return ""
 }
 
-// idempotencyKey is the hex SHA-256 of template, profile (with its proof)
-// and the input row: the same row issued again maps to the same credential.
-func idempotencyKey(tmpl string, p Profile, rec templates.Record) (string, error) {
-	row := rec.Canonical()
-	h := sha256.New()
-	fmt.Fprintf(h, "diplomat-issue-v1\x00%s\x00%s\x00%s\x00", tmpl, p.Name, p.Proof)
-	h.Write(row)
-	return hex.EncodeToString(h.Sum(nil)), nil
+// idempotencySecret derives the HMAC key of idempotency keys from the
+// store's secret salt, apart from the subject hashes made with the salt
+// itself.
+func idempotencySecret(salt []byte) []byte {
+	m := hmac.New(sha256.New, salt)
+	m.Write([]byte("diplomat idempotency key v2"))
+	return m.Sum(nil)
+}
+
+// idempotencyKey is the hex HMAC-SHA-256, under the store's secret, of
+// template, profile (with its proof) and the input row: the same row issued
+// again maps to the same credential, and the key tells no one without the
+// store's secret anything about the row (it cannot be recomputed from a
+// guess, nor compared across stores).
+func (i *Issuer) idempotencyKey(tmpl string, p Profile, rec templates.Record) string {
+	m := hmac.New(sha256.New, i.idem)
+	fmt.Fprintf(m, "diplomat-issue-v2\x00%s\x00%s\x00%s\x00", tmpl, p.Name, p.Proof)
+	m.Write(rec.Canonical())
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Issue validates rec, renders it with t, records it in the register with a
@@ -293,11 +358,11 @@ func (i *Issuer) Issue(ctx context.Context, t Template, rec templates.Record, p 
 	if err != nil {
 		return nil, err
 	}
-	j, err := i.prepare(t, pl, rec, 0)
+	j, err := i.prepare(t, pl, rec, 0, i.idempotencyKey(t.Name(), pl.profile, rec))
 	if err != nil {
 		return nil, err
 	}
-	if err := i.reserve([]*job{j}); err != nil {
+	if err := i.reserve(pl, []*job{j}); err != nil {
 		return nil, err
 	}
 	out, err := i.sign(ctx, t, pl, j)
@@ -334,17 +399,10 @@ type job struct {
 }
 
 // prepare renders rec with a fresh id and time; reserve may replace both with
-// those of an earlier issuance of the same row.
-func (i *Issuer) prepare(t Template, pl *plan, rec templates.Record, row int) (*job, error) {
-	key, err := idempotencyKey(t.Name(), pl.profile, rec)
-	if err != nil {
-		return nil, err
-	}
+// those of an earlier issuance of the same row (idempotency key key).
+func (i *Issuer) prepare(t Template, pl *plan, rec templates.Record, row int, key string) (*job, error) {
 	now := i.now().UTC().Truncate(time.Second)
-	id, err := newID()
-	if err != nil {
-		return nil, err
-	}
+	id := templates.NewID()
 	r, err := t.Render(rec, pl.inst, templates.RenderOptions{ID: id, IssuedAt: now})
 	if err != nil {
 		return nil, fmt.Errorf("rendering with template %s: %w", t.Name(), err)
@@ -354,19 +412,7 @@ func (i *Issuer) prepare(t Template, pl *plan, rec templates.Record, row int) (*
 		ID: id, SubjectHash: SubjectHash(i.salt, r.SubjectID), Template: t.Name(),
 		Profile: pl.profile.Name, Proof: pl.profile.Proof, Issued: now,
 		KeyName: pl.key.Name, KeyID: pl.key.ID, VerificationMethod: pl.signing.ID,
-		State: StateValid, Key: key,
+		State: StateValid,
 	}
 	return j, nil
-}
-
-// newID returns a random (version 4) UUID URN.
-func newID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return "urn:uuid:" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }

@@ -479,11 +479,12 @@ func TestEBSIStatusListIsStatusList2021(t *testing.T) {
 }
 
 // TestConcurrentBatchesNeverShareAnIndex runs two batches at once on one
-// store (one process, as bbolt allows) and checks every status index and id
-// is handed out once.
+// store (one process, as bbolt allows), each with its own Issuer as two
+// servers on one store would, and checks every status index and id is handed
+// out once.
 func TestConcurrentBatchesNeverShareAnIndex(t *testing.T) {
 	s := newTestStore(t, t.TempDir())
-	iss := newTestIssuer(t, s)
+	issuers := []*Issuer{newTestIssuer(t, s), newTestIssuer(t, s)}
 	tm := builtin(t, "diploma")
 	a, b := graduates(t, 150, 1), graduates(t, 150, 2)
 	var wg sync.WaitGroup
@@ -493,7 +494,7 @@ func TestConcurrentBatchesNeverShareAnIndex(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[k], errs[k] = iss.Batch(context.Background(), tm, recs, Profile{Name: W3C},
+			results[k], errs[k] = issuers[k].Batch(context.Background(), tm, recs, Profile{Name: W3C},
 				BatchOptions{Out: filepath.Join(t.TempDir(), fmt.Sprint(k)), ChunkSize: 16})
 		}()
 	}
@@ -545,7 +546,7 @@ func TestAllocatorOpensANewListWhenOneIsFull(t *testing.T) {
 		}
 		seen := make(map[int]bool, ListSize)
 		for k := 0; k < ListSize+10; k++ {
-			id, idx, err := a.allocate(W3C, "registrar", "kid")
+			id, idx, err := a.allocate(W3C, "registrar", "kid", "did:example:issuer")
 			if err != nil {
 				return err
 			}

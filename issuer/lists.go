@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/diplomat-edu/diplomat/credentials/status"
+	"github.com/diplomat-edu/diplomat/keys"
 )
 
 // ListSize is the number of entries of every status list this package
@@ -24,22 +27,59 @@ const (
 	PurposeSuspension = "suspension"
 )
 
-// listMeta describes one status list.
+// listMeta describes one status list. A list is bound to one profile, one
+// key version and one issuer: every credential in it was signed by that key
+// version with that issuer, and the list is published under the same issuer
+// (PublishStatus), which verifiers require.
 type listMeta struct {
 	// ID is "<profile>/<n>", n counting from 1 per profile.
-	ID      string    `json:"id"`
-	Profile string    `json:"profile"`
-	KeyName string    `json:"keyName"` // the key its credentials (and the list) are signed with
+	ID      string `json:"id"`
+	Profile string `json:"profile"`
+	// KeyName and KeyID are the key version its credentials are signed
+	// with; Issuer is their issuer (a DID, or for an eSeal without DID its
+	// urn:x509 name).
+	KeyName string    `json:"keyName"`
 	KeyID   string    `json:"keyId"`
+	Issuer  string    `json:"issuer"`
 	Size    int       `json:"size"`
 	Used    int       `json:"used"`
 	Created time.Time `json:"created"`
 }
 
-func listKey(id string) []byte              { return []byte("list/" + id) }
-func bitsKey(id, what string) []byte        { return []byte(id + "/" + what) }
-func curKey(profile, keyName string) []byte { return []byte("cur/" + profile + "/" + keyName) }
-func nextKey(profile string) []byte         { return []byte("next/" + profile) }
+func listKey(id string) []byte       { return []byte("list/" + id) }
+func bitsKey(id, what string) []byte { return []byte(id + "/" + what) }
+func nextKey(profile string) []byte  { return []byte("next/" + profile) }
+
+// curKey names the open list of a profile, key version and issuer.
+func curKey(profile, keyID, issuer string) []byte {
+	return []byte("cur/" + profile + "/" + keyID + "/" + issuer)
+}
+
+// loadBits reads the bitmap key of the bits bucket: a Bitstring Status List
+// encodedList (credentials/status). Absent, it is an all-clear list of
+// ListSize entries; unreadable or of another size, the store is corrupt.
+func loadBits(bits *bbolt.Bucket, key []byte) (*status.Bitstring, error) {
+	v := bits.Get(key)
+	if v == nil {
+		return status.New(ListSize)
+	}
+	b, err := status.Decode(string(v))
+	if err != nil {
+		return nil, fmt.Errorf("status bitmap %s: %v: %w", key, err, keys.ErrCorrupt)
+	}
+	if b.Len() != ListSize {
+		return nil, fmt.Errorf("status bitmap %s: %d entries, want %d: %w", key, b.Len(), ListSize, keys.ErrCorrupt)
+	}
+	return b, nil
+}
+
+func putBits(bits *bbolt.Bucket, key []byte, b *status.Bitstring) error {
+	enc, err := b.Encode()
+	if err != nil {
+		return err
+	}
+	return bits.Put(key, []byte(enc))
+}
 
 // allocator hands out random free indexes inside one read-write transaction.
 // It keeps the lists it touched in memory and writes them back in flush, so a
@@ -53,7 +93,7 @@ type allocator struct {
 
 type openList struct {
 	meta  listMeta
-	alloc []byte
+	alloc *status.Bitstring
 }
 
 func newAllocator(tx *bbolt.Tx, now time.Time) (*allocator, error) {
@@ -83,13 +123,14 @@ func (a *allocator) random() (int, error) {
 }
 
 // allocate returns a fresh (list, index) for a credential of profile signed
-// with the key keyName, opening a new list when the current one is full.
-func (a *allocator) allocate(profile, keyName, keyID string) (string, int, error) {
-	ck := string(curKey(profile, keyName))
+// with key version keyID (named keyName) as issuer, opening a new list when
+// there is none for them yet or the current one is full.
+func (a *allocator) allocate(profile, keyName, keyID, issuer string) (string, int, error) {
+	ck := string(curKey(profile, keyID, issuer))
 	ol := a.open[ck]
 	if ol == nil {
 		var err error
-		if ol, err = a.load(profile, keyName); err != nil {
+		if ol, err = a.load(ck); err != nil {
 			return "", 0, err
 		}
 	}
@@ -100,18 +141,19 @@ func (a *allocator) allocate(profile, keyName, keyID string) (string, int, error
 			}
 		}
 		var err error
-		if ol, err = a.create(profile, keyName, keyID); err != nil {
+		if ol, err = a.create(profile, keyName, keyID, issuer); err != nil {
 			return "", 0, err
 		}
 	}
 	a.open[ck] = ol
+	free := func(i int) bool { used, err := ol.alloc.Get(i); return err == nil && !used }
 	idx := -1
 	for try := 0; try < 32; try++ {
 		i, err := a.random()
 		if err != nil {
 			return "", 0, err
 		}
-		if !getBit(ol.alloc, i) {
+		if free(i) {
 			idx = i
 			break
 		}
@@ -122,7 +164,7 @@ func (a *allocator) allocate(profile, keyName, keyID string) (string, int, error
 			return "", 0, err
 		}
 		for k := 0; k < ol.meta.Size; k++ {
-			if i := (start + k) % ol.meta.Size; !getBit(ol.alloc, i) {
+			if i := (start + k) % ol.meta.Size; free(i) {
 				idx = i
 				break
 			}
@@ -131,28 +173,33 @@ func (a *allocator) allocate(profile, keyName, keyID string) (string, int, error
 	if idx < 0 {
 		return "", 0, fmt.Errorf("status list %s: no free index although %d of %d are used", ol.meta.ID, ol.meta.Used, ol.meta.Size)
 	}
-	setBit(ol.alloc, idx, true)
+	if err := ol.alloc.Set(idx, true); err != nil {
+		return "", 0, err
+	}
 	ol.meta.Used++
 	return ol.meta.ID, idx, nil
 }
 
-func (a *allocator) load(profile, keyName string) (*openList, error) {
-	id := a.lists.Get(curKey(profile, keyName))
+func (a *allocator) load(ck string) (*openList, error) {
+	id := a.lists.Get([]byte(ck))
 	if id == nil {
 		return nil, nil
 	}
 	var m listMeta
 	if err := json.Unmarshal(a.lists.Get(listKey(string(id))), &m); err != nil {
-		return nil, fmt.Errorf("status list %s: %v", id, err)
+		return nil, fmt.Errorf("status list %s: %v: %w", id, err, keys.ErrCorrupt)
 	}
-	alloc := append([]byte(nil), a.bits.Get(bitsKey(m.ID, "alloc"))...)
-	if len(alloc) != m.Size/8 {
-		return nil, fmt.Errorf("status list %s: allocation bitmap has %d bytes, want %d", m.ID, len(alloc), m.Size/8)
+	alloc, err := loadBits(a.bits, bitsKey(m.ID, "alloc"))
+	if err != nil {
+		return nil, err
+	}
+	if alloc.Len() != m.Size {
+		return nil, fmt.Errorf("status list %s: allocation bitmap of %d entries, want %d: %w", m.ID, alloc.Len(), m.Size, keys.ErrCorrupt)
 	}
 	return &openList{meta: m, alloc: alloc}, nil
 }
 
-func (a *allocator) create(profile, keyName, keyID string) (*openList, error) {
+func (a *allocator) create(profile, keyName, keyID, issuer string) (*openList, error) {
 	n := uint64(1)
 	if v := a.lists.Get(nextKey(profile)); len(v) == 8 {
 		n = binary.BigEndian.Uint64(v)
@@ -160,11 +207,16 @@ func (a *allocator) create(profile, keyName, keyID string) (*openList, error) {
 	if err := a.lists.Put(nextKey(profile), binary.BigEndian.AppendUint64(nil, n+1)); err != nil {
 		return nil, err
 	}
-	m := listMeta{ID: profile + "/" + strconv.FormatUint(n, 10), Profile: profile, KeyName: keyName, KeyID: keyID, Size: ListSize, Created: a.now}
-	if err := a.lists.Put(curKey(profile, keyName), []byte(m.ID)); err != nil {
+	m := listMeta{ID: profile + "/" + strconv.FormatUint(n, 10), Profile: profile, KeyName: keyName, KeyID: keyID,
+		Issuer: issuer, Size: ListSize, Created: a.now}
+	if err := a.lists.Put(curKey(profile, keyID, issuer), []byte(m.ID)); err != nil {
 		return nil, err
 	}
-	return &openList{meta: m, alloc: make([]byte, ListSize/8)}, nil
+	alloc, err := status.New(ListSize)
+	if err != nil {
+		return nil, err
+	}
+	return &openList{meta: m, alloc: alloc}, nil
 }
 
 func (a *allocator) write(ol *openList) error {
@@ -175,7 +227,7 @@ func (a *allocator) write(ol *openList) error {
 	if err := a.lists.Put(listKey(ol.meta.ID), data); err != nil {
 		return err
 	}
-	return a.bits.Put(bitsKey(ol.meta.ID, "alloc"), ol.alloc)
+	return putBits(a.bits, bitsKey(ol.meta.ID, "alloc"), ol.alloc)
 }
 
 // flush writes back every list the allocator changed.
@@ -195,26 +247,14 @@ func setStatus(tx *bbolt.Tx, id, purpose string, index int, v bool) error {
 		return err
 	}
 	k := bitsKey(id, purpose)
-	b := append([]byte(nil), bits.Get(k)...)
-	if b == nil {
-		b = make([]byte, ListSize/8)
+	b, err := loadBits(bits, k)
+	if err != nil {
+		return err
 	}
-	if index < 0 || index >= len(b)*8 {
-		return fmt.Errorf("status list %s: index %d out of range", id, index)
+	if err := b.Set(index, v); err != nil {
+		return fmt.Errorf("status list %s: %w", id, err)
 	}
-	setBit(b, index, v)
-	return bits.Put(k, b)
-}
-
-// bit order of both specifications: index 0 is the most significant bit of byte 0.
-func getBit(b []byte, i int) bool { return b[i/8]&(0x80>>(i%8)) != 0 }
-
-func setBit(b []byte, i int, v bool) {
-	if v {
-		b[i/8] |= 0x80 >> (i % 8)
-	} else {
-		b[i/8] &^= 0x80 >> (i % 8)
-	}
+	return putBits(bits, k, b)
 }
 
 // ListURL returns the URL of status list id for purpose under base.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -50,16 +51,37 @@ var (
 )
 
 // Dir writes one file per credential into a folder, named by FileName (its
-// UUID and the format's extension), through a temporary name and a rename so
-// that a file is either whole or absent; Finish writes manifest.json and
-// rejects.json (removed when no row was rejected). A credential whose file
-// is present is not signed again when a batch resumes.
+// UUID and the format's extension), through a temporary name (the file name
+// and ".tmp") and a rename so that a file is either whole or absent; Finish
+// writes manifest.json and rejects.json (removed when no row was rejected).
+// A credential whose file is present is not signed again when a batch
+// resumes, and the *.tmp files an interrupted batch left are removed when a
+// batch opens the folder.
 type Dir struct {
 	// Path is the folder, created (0700) if missing.
 	Path string
 }
 
-func (d *Dir) mkdir() error { return os.MkdirAll(d.Path, 0o700) }
+// open creates the folder if missing and removes the *.tmp files an
+// interrupted batch left in it (a kill -9 between write and rename), so that
+// nothing reads a partial credential. A folder takes one batch at a time.
+func (d *Dir) open() error {
+	if err := os.MkdirAll(d.Path, 0o700); err != nil {
+		return err
+	}
+	ents, err := os.ReadDir(d.Path)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".tmp") {
+			if err := os.Remove(filepath.Join(d.Path, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // Written reports whether FileName(e.ID, ext) exists, and its SHA-256.
 func (d *Dir) Written(e *Entry, ext string) (string, [32]byte, bool, error) {

@@ -101,11 +101,16 @@ func (p Profile) normalize() (Profile, error) {
 	return p, nil
 }
 
-// fits says why k cannot sign for p, or "" if it can.
+// fits says why k cannot sign new credentials for p, or "" if it can.
 func fits(p Profile, k *keys.Key) string {
 	if k.State != keys.Active {
 		return "it is " + string(k.State)
 	}
+	return fitsType(p, k)
+}
+
+// fitsType says why k, whatever its state, is not a key for p, or "".
+func fitsType(p Profile, k *keys.Key) string {
 	if k.Purpose != keys.Assertion {
 		return "it is an " + string(k.Purpose) + " key, not an assertion key"
 	}

@@ -25,7 +25,9 @@ const (
 
 // Entry is what the register keeps about one issued credential. It holds no
 // name or identifier of the holder: only a salted hash of the subject
-// identifier, to find a person's credentials when they ask.
+// identifier, to find a person's credentials when they ask. (The idempotency
+// index that maps an input row to its credential is kept apart, keyed by an
+// HMAC under the store's secret, and is not part of the entry.)
 type Entry struct {
 	// ID is the credential id (urn:uuid:…).
 	ID string `json:"id"`
@@ -53,9 +55,6 @@ type Entry struct {
 	State   string    `json:"state"`
 	Reason  string    `json:"reason,omitempty"`
 	Changed time.Time `json:"changed,omitzero"`
-	// Key is the idempotency key (hex SHA-256 of template, profile and
-	// input row), shared by re-runs of the same row.
-	Key string `json:"key"`
 }
 
 // SubjectHash returns the register's hash of a subject identifier under the

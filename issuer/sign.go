@@ -33,8 +33,9 @@ const (
 // reserve records every job in the register in one transaction: a job whose
 // idempotency key is known takes the earlier entry (same id, time and
 // status index); the others get a random status index in the same
-// transaction, so no crash can hand one index out twice.
-func (i *Issuer) reserve(jobs []*job) error {
+// transaction, so no crash can hand one index out twice. The status list is
+// the open list of the profile, the key version and the issuer of pl.
+func (i *Issuer) reserve(pl *plan, jobs []*job) error {
 	return i.store.Update(func(tx *bbolt.Tx) error {
 		reg, err := tx.CreateBucketIfNotExists(bucketRegister)
 		if err != nil {
@@ -54,13 +55,10 @@ func (i *Issuer) reserve(jobs []*job) error {
 				if err != nil {
 					return err
 				}
-				if e.KeyID != j.entry.KeyID {
-					return fmt.Errorf("row %d was issued before with key %q (%s); resume with --key %s", j.row, e.KeyName, e.KeyID, e.KeyName)
-				}
 				j.entry, j.existing = *e, true
 				continue
 			}
-			list, idx, err := alloc.allocate(j.entry.Profile, j.entry.KeyName, j.entry.KeyID)
+			list, idx, err := alloc.allocate(j.entry.Profile, j.entry.KeyName, j.entry.KeyID, pl.issuerID)
 			if err != nil {
 				return err
 			}
@@ -76,11 +74,29 @@ func (i *Issuer) reserve(jobs []*job) error {
 	})
 }
 
+// checkSameKey refuses to sign a credential recorded earlier with another
+// key (another name, or a version since retired): its status list is bound
+// to that key, and a credential is never signed again by another. A
+// Resumable output that already holds it needs no signature.
+func checkSameKey(pl *plan, e *Entry) error {
+	if e.KeyID == pl.key.ID {
+		return nil
+	}
+	if e.KeyName == pl.key.Name {
+		return fmt.Errorf("%s was issued on %s with key %q version %s, since rotated: it is not signed again with the new version; send the credential issued then, or revoke it and issue a new one",
+			e.ID, e.Issued.Format("2006-01-02"), e.KeyName, e.KeyID)
+	}
+	return fmt.Errorf("%s was issued before with key %q (%s); sign it again with --key %s", e.ID, e.KeyName, e.KeyID, e.KeyName)
+}
+
 // sign shapes the rendered credential for the profile, adds its status and
 // secures it.
 func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issued, error) {
 	r := j.rendered
 	if j.existing {
+		if err := checkSameKey(pl, &j.entry); err != nil {
+			return nil, err
+		}
 		var err error
 		r, err = t.Render(j.rec, pl.inst, templates.RenderOptions{ID: j.entry.ID, IssuedAt: j.entry.Issued})
 		if err != nil {

@@ -83,8 +83,12 @@ type StatusList struct {
 	Purpose string
 	// URL is where it is published: Config.StatusBaseURL/ID/Purpose.
 	URL string
-	// KeyName is the key its credentials were signed with, which signs it.
+	// KeyName and KeyID are the key version its credentials were signed
+	// with, and Issuer their issuer: the list is published under that
+	// issuer (see PublishStatus).
 	KeyName string
+	KeyID   string
+	Issuer  string
 	// Used is the number of indexes handed out.
 	Used int
 	// Bits is the list itself.
@@ -92,7 +96,9 @@ type StatusList struct {
 }
 
 // StatusLists returns every status list of the store, twice (revocation and
-// suspension), ordered by id then purpose.
+// suspension), ordered by id then purpose. A list whose record or bitmap is
+// unreadable or of the wrong size is an error wrapping keys.ErrCorrupt, never
+// a list published with its revoked credentials shown valid.
 func StatusLists(s *keys.Store) ([]StatusList, error) {
 	cfg, _, err := loadConfig(s)
 	if err != nil {
@@ -101,7 +107,7 @@ func StatusLists(s *keys.Store) ([]StatusList, error) {
 	var out []StatusList
 	err = s.View(func(tx *bbolt.Tx) error {
 		lists, bits := tx.Bucket(bucketLists), tx.Bucket(bucketBits)
-		if lists == nil {
+		if lists == nil || bits == nil {
 			return nil
 		}
 		c := lists.Cursor()
@@ -110,24 +116,16 @@ func StatusLists(s *keys.Store) ([]StatusList, error) {
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("status list %s: %v: %w", k, err, keys.ErrCorrupt)
 			}
+			if m.Size != ListSize {
+				return fmt.Errorf("status list %s: size %d, want %d: %w", m.ID, m.Size, ListSize, keys.ErrCorrupt)
+			}
 			for _, purpose := range []string{PurposeRevocation, PurposeSuspension} {
-				b, err := status.New(m.Size)
+				b, err := loadBits(bits, bitsKey(m.ID, purpose))
 				if err != nil {
 					return err
 				}
-				raw := bits.Get(bitsKey(m.ID, purpose))
-				for i := 0; i < len(raw)*8 && i < m.Size; i++ {
-					if raw[i/8] == 0 {
-						i += 7
-						continue
-					}
-					if getBit(raw, i) {
-						if err := b.Set(i, true); err != nil {
-							return err
-						}
-					}
-				}
-				out = append(out, StatusList{ID: m.ID, Profile: m.Profile, Purpose: purpose, URL: ListURL(cfg.StatusBaseURL, m.ID, purpose), KeyName: m.KeyName, Used: m.Used, Bits: b})
+				out = append(out, StatusList{ID: m.ID, Profile: m.Profile, Purpose: purpose, URL: ListURL(cfg.StatusBaseURL, m.ID, purpose),
+					KeyName: m.KeyName, KeyID: m.KeyID, Issuer: m.Issuer, Used: m.Used, Bits: b})
 			}
 		}
 		return nil
@@ -149,8 +147,15 @@ type Published struct {
 // form of its profile (docs/status.md): a BitstringStatusListCredential
 // (VC 2.0) as vc+jwt for w3c and eudi, a VC 1.1 BitstringStatusListCredential
 // sealed with JAdES for edc, a StatusList2021Credential as jwt_vc_json for
-// ebsi. Each is signed with the key of the credentials it lists, valid from
-// now for validity (zero: no validUntil).
+// ebsi, valid from now for validity (zero: no validUntil).
+//
+// Each list is issued by the issuer of its credentials, since verifiers
+// require it, and signed (listSigner) by the active version of the key its
+// credentials were signed with when that version still signs as the same
+// issuer (a did:web issuer: its DID outlives rotations), else by the very
+// version they were signed with, retired or not (a did:key or did:jwk
+// issuer is its key). A list whose key version was destroyed cannot be
+// published any more: an error names it.
 func (i *Issuer) PublishStatus(ctx context.Context, validity time.Duration) ([]Published, error) {
 	lists, err := StatusLists(i.store)
 	if err != nil {
@@ -159,11 +164,7 @@ func (i *Issuer) PublishStatus(ctx context.Context, validity time.Duration) ([]P
 	now := i.now().UTC().Truncate(time.Second)
 	var out []Published
 	for _, l := range lists {
-		p := Profile{Name: l.Profile, Key: l.KeyName}
-		if p.Name == EUDI || p.Name == W3C {
-			p = Profile{Name: W3C, Proof: ProofVCJWT, Key: l.KeyName}
-		}
-		pl, err := i.plan(p)
+		pl, err := i.listSigner(l)
 		if err != nil {
 			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
 		}
@@ -183,6 +184,47 @@ func (i *Issuer) PublishStatus(ctx context.Context, validity time.Duration) ([]P
 			File: strings.ReplaceAll(l.ID, "/", "-") + "-" + l.Purpose + pl.ext})
 	}
 	return out, nil
+}
+
+// listSigner returns the plan that signs list l: the form of its profile,
+// with the key and issuer PublishStatus describes.
+func (i *Issuer) listSigner(l StatusList) (*plan, error) {
+	p := Profile{Name: l.Profile}
+	if p.Name == EUDI || p.Name == W3C {
+		p = Profile{Name: W3C, Proof: ProofVCJWT}
+	}
+	p, err := p.normalize()
+	if err != nil {
+		return nil, err
+	}
+	bound, err := i.store.KeyByID(l.KeyID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the key its credentials were signed with (%q, %s): %w", ErrNoKey, l.KeyName, l.KeyID, err)
+	}
+	if bound.State != keys.Active {
+		// The name's active version, if it signs as the same issuer.
+		if cur, err := i.store.Key(bound.Name); err == nil && cur.State == keys.Active && fitsType(p, cur) == "" {
+			if pl, err := i.planFor(p, cur); err == nil && pl.issuerID == l.Issuer {
+				return pl, nil
+			}
+		}
+		if bound.State == keys.Destroyed {
+			return nil, fmt.Errorf("%w: its credentials were signed by %s with key %q version %s, which was destroyed: the list can no longer be signed as its issuer",
+				ErrNoKey, l.Issuer, l.KeyName, l.KeyID)
+		}
+	}
+	if why := fitsType(p, bound); why != "" {
+		return nil, fmt.Errorf("%w: key %q version %s cannot sign it: %s", ErrNoKey, l.KeyName, l.KeyID, why)
+	}
+	pl, err := i.planFor(p, bound)
+	if err != nil {
+		return nil, err
+	}
+	if l.Issuer != "" && pl.issuerID != l.Issuer {
+		return nil, fmt.Errorf("%w: its credentials were issued by %s, but key %q now signs as %s (the issuer configuration changed); restore the institution's DID to publish it",
+			ErrNoKey, l.Issuer, l.KeyName, pl.issuerID)
+	}
+	return pl, nil
 }
 
 func statusListCredential(l StatusList, issuer string, now time.Time, validity time.Duration) (map[string]any, error) {

@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ type Institution struct {
 // RenderOptions adjust Render.
 type RenderOptions struct {
 	// ID is the credential id, a URI such as "urn:uuid:…". Empty means a
-	// new random urn:uuid.
+	// new random urn:uuid (NewID).
 	ID string
 	// IssuedAt is the issuance time, written (in UTC, to the second) as
 	// issuanceDate, issued and validFrom. The zero value means now.
@@ -139,7 +140,7 @@ func (t *Template) Render(rec Record, inst Institution, opts RenderOptions) (*Re
 	}
 	id := opts.ID
 	if id == "" {
-		id = newURNUUID()
+		id = NewID()
 	} else if !strings.Contains(id, ":") || strings.ContainsAny(id, " \t\r\n\"<>") {
 		return nil, fmt.Errorf("templates: credential id %q is not a URI", id)
 	}
@@ -233,12 +234,19 @@ func typesAndSubject(cred []byte) (types []string, subject string) {
 	return types, subject
 }
 
-func newURNUUID() string {
+// NewID returns a new credential id: a random (version 4, RFC 9562) UUID
+// URN, "urn:uuid:…". It is the one id generator of Diplomat: Render uses it
+// when RenderOptions.ID is empty, and package issuer for every credential it
+// records. crypto/rand.Read never fails (Go 1.24 and later: it returns no
+// error and crashes the program if the system's generator is broken), so
+// neither does NewID.
+func NewID() string {
 	var u [16]byte
-	_, _ = rand.Read(u[:])
+	_, _ = rand.Read(u[:]) // documented never to return an error
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	h := hex.EncodeToString(u[:])
+	return "urn:uuid:" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func (t *Template) checkInstitution(inst *Institution) error {

@@ -12,12 +12,11 @@ import (
 )
 
 type keysImportOptions struct {
-	jwk, pem       string
-	p12            string
-	cert, key      string
-	chain          string
-	purpose        string
-	p12PasswordEnv string
+	jwk, pem  string
+	p12       string
+	cert, key string
+	chain     string
+	purpose   string
 }
 
 func (o *keysImportOptions) AddFlags(c *cobra.Command) {

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
 	"github.com/diplomat-edu/diplomat/verifier/trust/ebsi"
 	"github.com/diplomat-edu/diplomat/verifier/trust/snapshot"
@@ -22,16 +20,6 @@ func loadEuropeanSources(db snapshot.DB, opts snapshot.LoadOptions) (*snapshot.S
 		return nil, fmt.Errorf("%w; the store's trust lists cannot be read (re-import them with 'diplomat trust import')", err)
 	}
 	return srcs, nil
-}
-
-// ebsiResolvers resolves keys with first, then with the DID documents of the
-// held TIR snapshots (did:ebsi issuers).
-func ebsiResolvers(srcs *snapshot.Sources, first credentials.KeyResolver) credentials.KeyResolver {
-	rs := resolvers{first}
-	for _, e := range srcs.EBSI {
-		rs = append(rs, e.Resolver())
-	}
-	return rs
 }
 
 func newTrustSourcesCommand(a *app) *cobra.Command {
@@ -107,24 +95,6 @@ func (o *liveTIROptions) source() (*ebsi.Source, error) {
 		return nil, usagef(strings.TrimPrefix(err.Error(), trust.ErrMalformed.Error()+": "))
 	}
 	return ebsi.NewLiveSource(c, ebsi.Options{Roots: o.roots}), nil
-}
-
-// resolvers tries each resolver in turn: did:key, did:jwk and did:web first,
-// then the DID documents of the held TIR snapshots or the live registry.
-type resolvers []credentials.KeyResolver
-
-func (rs resolvers) ResolveKey(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
-	var first error
-	for _, r := range rs {
-		vm, err := r.ResolveKey(ctx, id)
-		if err == nil {
-			return vm, nil
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	return nil, first
 }
 
 func dayOrDash(t time.Time) string {

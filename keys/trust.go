@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,6 +90,28 @@ type TrustScope struct {
 	// ISCEDFields are the ISCED-F 2013 field codes (2, 3 or 4 digits, e.g.
 	// "0421" law) the issuer may award in; empty means all fields.
 	ISCEDFields []string `json:"iscedFields,omitempty" validate:"max=200,dive,iscedf"`
+}
+
+// String describes the scope in a few words, e.g. "profiles w3c,edc; EQF ≤ 7",
+// or "any" when it restricts nothing.
+func (sc TrustScope) String() string {
+	var parts []string
+	if len(sc.Profiles) > 0 {
+		parts = append(parts, "profiles "+strings.Join(sc.Profiles, ","))
+	}
+	if len(sc.CredentialTypes) > 0 {
+		parts = append(parts, "types "+strings.Join(sc.CredentialTypes, ","))
+	}
+	if sc.MaxEQFLevel > 0 {
+		parts = append(parts, "EQF ≤ "+strconv.Itoa(sc.MaxEQFLevel))
+	}
+	if len(sc.ISCEDFields) > 0 {
+		parts = append(parts, "ISCED-F "+strings.Join(sc.ISCEDFields, ","))
+	}
+	if len(parts) == 0 {
+		return "any"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // ValidAt reports whether t is inside the entry's validity window.

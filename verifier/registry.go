@@ -57,7 +57,7 @@ func (s RegistrySource) Trust(_ context.Context, q TrustQuery) (*TrustAnswer, er
 		return ans, nil
 	}
 	ans.Entity, ans.Country, ans.Status = e.Name, e.Country, "listed"
-	ans.Scope = scopeText(e.Scope)
+	ans.Scope = e.Scope.String()
 	ans.Steps = append(ans.Steps, fmt.Sprintf("entry %s (%s, %s) matches by %s", e.ID, e.Name, e.Country, how))
 	at := q.IssuedAt
 	if at.IsZero() {
@@ -130,26 +130,6 @@ func outOfScope(sc keys.TrustScope, q TrustQuery) string {
 		}
 	}
 	return ""
-}
-
-func scopeText(sc keys.TrustScope) string {
-	var parts []string
-	if len(sc.CredentialTypes) > 0 {
-		parts = append(parts, "types "+strings.Join(sc.CredentialTypes, ","))
-	}
-	if len(sc.Profiles) > 0 {
-		parts = append(parts, "profiles "+strings.Join(sc.Profiles, ","))
-	}
-	if sc.MaxEQFLevel > 0 {
-		parts = append(parts, fmt.Sprintf("EQF ≤ %d", sc.MaxEQFLevel))
-	}
-	if len(sc.ISCEDFields) > 0 {
-		parts = append(parts, "ISCED-F "+strings.Join(sc.ISCEDFields, ","))
-	}
-	if len(parts) == 0 {
-		return "any"
-	}
-	return strings.Join(parts, "; ")
 }
 
 func describeQuery(q TrustQuery) string {

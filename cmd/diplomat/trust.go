@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,27 +23,6 @@ func newTrustCommand(a *app) *cobra.Command {
 		newTrustExplainCommand(a),
 	)
 	return c
-}
-
-// scopeString is a short human description of an accreditation scope.
-func scopeString(s keys.TrustScope) string {
-	var parts []string
-	if len(s.Profiles) > 0 {
-		parts = append(parts, "profiles "+strings.Join(s.Profiles, ","))
-	}
-	if len(s.CredentialTypes) > 0 {
-		parts = append(parts, "types "+strings.Join(s.CredentialTypes, ","))
-	}
-	if s.MaxEQFLevel > 0 {
-		parts = append(parts, "EQF ≤ "+strconv.Itoa(s.MaxEQFLevel))
-	}
-	if len(s.ISCEDFields) > 0 {
-		parts = append(parts, "ISCED-F "+strings.Join(s.ISCEDFields, ","))
-	}
-	if len(parts) == 0 {
-		return "any"
-	}
-	return strings.Join(parts, "; ")
 }
 
 func windowString(e keys.TrustEntry) string {

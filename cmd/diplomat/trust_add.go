@@ -86,6 +86,6 @@ func (o *trustAddOptions) run(a *app) error {
 	if a.json {
 		return a.printJSON(added)
 	}
-	fmt.Fprintf(a.stdout, "trusted %s (%s) as %s\nscope: %s; valid %s\n", added.Name, added.Country, added.ID, scopeString(added.Scope), windowString(*added))
+	fmt.Fprintf(a.stdout, "trusted %s (%s) as %s\nscope: %s; valid %s\n", added.Name, added.Country, added.ID, added.Scope.String(), windowString(*added))
 	return nil
 }

@@ -30,7 +30,7 @@ func newTrustListCommand(a *app) *cobra.Command {
 			}
 			rows := [][]string{{"NAME", "COUNTRY", "SCOPE", "VALID", "SOURCE", "ID"}}
 			for _, e := range entries {
-				rows = append(rows, []string{e.Name, e.Country, scopeString(e.Scope), windowString(e), e.Source, e.ID})
+				rows = append(rows, []string{e.Name, e.Country, e.Scope.String(), windowString(e), e.Source, e.ID})
 			}
 			return a.table(rows)
 		},

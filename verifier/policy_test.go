@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -56,18 +55,6 @@ func TestZeroPolicyHasTheDocumentedDefaults(t *testing.T) {
 	if p.Fetch.timeout() != DefaultFetchTimeout || p.Fetch.maxBytes() != DefaultFetchMaxBytes || p.Cache.ttl() != DefaultCacheTTL ||
 		p.Cache.maxTTL() != DefaultCacheMaxTTL || p.Cache.maxEntries() != DefaultCacheMaxEntries || p.Fetch.AllowPrivateNetworks {
 		t.Errorf("defaults %+v", p)
-	}
-}
-
-func TestPublicAddress(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"127.0.0.1": false, "10.1.2.3": false, "192.168.1.1": false, "172.16.0.1": false, "169.254.169.254": false,
-		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "fe80::1": false, "fc00::1": false, "::ffff:127.0.0.1": false,
-		"224.0.0.1": false, "93.184.216.34": true, "2a00:1450:4001:80b::200e": true,
-	} {
-		if got := publicAddress(netip.MustParseAddr(addr)); got != want {
-			t.Errorf("publicAddress(%s) = %v, want %v", addr, got, want)
-		}
 	}
 }
 

@@ -21,6 +21,7 @@ type trustImportOptions struct {
 	roots    []string
 	grace    time.Duration
 	unsigned bool
+	plainSig bool
 }
 
 func (o *trustImportOptions) addFlags(c *cobra.Command) {
@@ -29,6 +30,7 @@ func (o *trustImportOptions) addFlags(c *cobra.Command) {
 	c.Flags().StringArrayVar(&o.roots, "root", nil, "ebsi-tir: DID whose authorisation of a RootTAO ends a trust chain (repeatable)")
 	c.Flags().DurationVar(&o.grace, "grace", 0, "accept a list this long after its NextUpdate (e.g. 72h); default none")
 	c.Flags().BoolVar(&o.unsigned, "unsigned", false, "lote: accept a plain-JSON list that carries no signature (you vouch for the file)")
+	c.Flags().BoolVar(&o.plainSig, "plain-xmldsig", false, "etsi-tl: accept a list signed with plain XML-DSig, without the XAdES signed properties ETSI TS 119 612 requires (test lists); the signature is still checked")
 }
 
 func newTrustImportCommand(a *app) *cobra.Command {
@@ -45,18 +47,22 @@ func newTrustImportCommand(a *app) *cobra.Command {
 			"malformed changes nothing.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch o.format {
+			case "registry", "etsi-tl", "ebsi-tir", "lote":
+			default:
+				return usagef(fmt.Sprintf("--format %q: want registry, etsi-tl, ebsi-tir or lote", o.format))
+			}
+			if o.plainSig && o.format != "etsi-tl" {
+				return usagef("--plain-xmldsig goes with --format etsi-tl")
+			}
 			data, err := a.readInput(args[0])
 			if err != nil {
 				return err
 			}
-			switch o.format {
-			case "registry":
+			if o.format == "registry" {
 				return a.importRegistry(data, args[0])
-			case "etsi-tl", "ebsi-tir", "lote":
-				return a.importTrustList(o, data, args[0])
-			default:
-				return usagef(fmt.Sprintf("--format %q: want registry, etsi-tl, ebsi-tir or lote", o.format))
 			}
+			return a.importTrustList(o, data, args[0])
 		},
 	}
 	o.addFlags(c)
@@ -97,7 +103,7 @@ func (a *app) importTrustList(o trustImportOptions, data []byte, file string) er
 		return err
 	}
 	st := snapshot.New(s, nil)
-	opts := snapshot.ImportOptions{Pinned: pinned, Roots: o.roots, Grace: o.grace, AllowUnsigned: o.unsigned}
+	opts := snapshot.ImportOptions{Pinned: pinned, Roots: o.roots, Grace: o.grace, AllowUnsigned: o.unsigned, AcceptPlainXMLDSig: o.plainSig}
 	var (
 		m        snapshot.Meta
 		replaced bool

@@ -96,8 +96,13 @@ type Verified struct {
 	// first; nil when there is none.
 	Chain []*x509.Certificate
 	// Signed is the signing time the proof claims (created, iat, sigT);
-	// zero when it claims none.
+	// zero when it claims none. The signer chose it: it proves nothing.
 	Signed time.Time
+	// Timestamped is the time a verified signature time-stamp (RFC 3161,
+	// from a time-stamping authority other than the signer) proves the
+	// signature existed at; zero when there is none. Unlike Signed, it may
+	// be used to judge a certificate or a trust list as of the signing.
+	Timestamped time.Time
 	// Details holds mechanism-specific facts for the report (for JAdES the
 	// signature level and timestamps, for SD-JWT the disclosed claims), as
 	// short human-readable strings.
@@ -118,6 +123,12 @@ type VerificationMethod struct {
 	ID         string
 	Controller string
 	Key        crypto.PublicKey
+	// Relationships are the verification relationships the controller's
+	// document lists the method under ("assertionMethod",
+	// "authentication", …). Nil means the resolver does not say (the key
+	// is not from a DID document); an empty non-nil slice means it is
+	// listed under none.
+	Relationships []string
 }
 
 // Errors mechanisms wrap; callers branch on them with errors.Is.

@@ -103,6 +103,13 @@ type Verified struct {
 	// signature existed at; zero when there is none. Unlike Signed, it may
 	// be used to judge a certificate or a trust list as of the signing.
 	Timestamped time.Time
+	// TimestampChain is the certificate of the time-stamping authority
+	// whose token set Timestamped, first, then the other certificates the
+	// token and the signature's validation data carry; nil when
+	// Timestamped is zero. As for Chain, trust in it (a TSA listed in a
+	// trusted list) is the caller's to decide before relying on
+	// Timestamped.
+	TimestampChain []*x509.Certificate
 	// Details holds mechanism-specific facts for the report (for JAdES the
 	// signature level and timestamps, for SD-JWT the disclosed claims), as
 	// short human-readable strings.

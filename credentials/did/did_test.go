@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -412,5 +413,115 @@ func TestResolverDIDWeb(t *testing.T) {
 	}
 	if _, err := r.ResolveKey(ctx, "did:web:other.example.edu"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("fetch failure not reported: %v", err)
+	}
+}
+
+// The resolver says under which verification relationships the document
+// lists the method, so that the verifier can insist on assertionMethod for
+// credentials and authentication for presentations: a did:web key listed
+// under none (a key-agreement key, say) must not pass for a signing key.
+func TestResolveKeyReportsRelationships(t *testing.T) {
+	ctx := context.Background()
+	keys := testKeys(t)
+	all := []string{"authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation"}
+	kid, _ := did.KeyDID(keys["Ed25519"].Public())
+	jid, _ := did.JWKDID(keys["P-256"].Public())
+	encJWK := func() string {
+		j, _ := did.PublicJWK(keys["P-256"].Public())
+		j.Use = "enc"
+		b, _ := json.Marshal(j)
+		return "did:jwk:" + base64.RawURLEncoding.EncodeToString(b)
+	}()
+
+	const web = "did:web:registrar.example.edu"
+	doc := &did.Document{ID: web}
+	add := func(frag string, pub crypto.PublicKey, rels ...did.Relationship) {
+		vm, err := did.NewJWKMethod(web+frag, web, pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.AddMethod(vm, rels...)
+	}
+	add("#assert", keys["P-256"].Public(), did.AssertionMethod)
+	add("#kex", keys["Ed25519"].Public()) // listed under no relationship
+	add("#auth", keys["P-384"].Public(), did.Authentication, did.CapabilityInvocation)
+	// A method embedded in a relationship, with a relative id.
+	emb, _ := did.NewMultikeyMethod("#emb", web, keys["Ed25519"].Public())
+	doc.Authentication = append(doc.Authentication, did.MethodRef{ID: emb.ID, Method: &emb})
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := did.Resolver{Web: func(context.Context, string) ([]byte, error) { return data, nil }}
+
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{kid, all},
+		{jid + "#0", all},
+		{encJWK, []string{}}, // did:jwk with use "enc": key agreement only
+		{web, []string{"assertionMethod"}},
+		{web + "#assert", []string{"assertionMethod"}},
+		{web + "#kex", []string{}},
+		{web + "#auth", []string{"authentication", "capabilityInvocation"}},
+		{web + "#emb", []string{"authentication"}},
+	} {
+		t.Run(tc.in[:min(len(tc.in), 40)]+"…"+tc.in[max(0, len(tc.in)-8):], func(t *testing.T) {
+			vm, err := r.ResolveKey(ctx, tc.in)
+			if err != nil {
+				t.Fatalf("ResolveKey: %v", err)
+			}
+			if vm.Relationships == nil || !slices.Equal(vm.Relationships, tc.want) {
+				t.Fatalf("Relationships = %#v, want %#v", vm.Relationships, tc.want)
+			}
+		})
+	}
+
+	// Two methods under one id: the key found and the relationships read
+	// could belong to different methods, so the document is refused.
+	twin, _ := did.NewJWKMethod(web+"#kex", web, keys["P-384"].Public())
+	doc.AssertionMethod = append(doc.AssertionMethod, did.MethodRef{ID: twin.ID, Method: &twin})
+	data, _ = json.Marshal(doc)
+	if vm, err := r.ResolveKey(ctx, web+"#kex"); !errors.Is(err, credentials.ErrUnknownKey) {
+		t.Fatalf("ResolveKey with two methods #kex = %v, %v; want an error", vm, err)
+	}
+}
+
+// JWK members are read by their exact names (RFC 7517 names are
+// case-sensitive): encoding/json alone would fold case and take "X" for
+// "x". A member differing from a JWK member only by case is refused; other
+// unknown members are ignored (RFC 7517 section 4).
+func TestParseJWKReadsMembersByExactName(t *testing.T) {
+	a, _, _ := ed25519.GenerateKey(rand.Reader)
+	b, _, _ := ed25519.GenerateKey(rand.Reader)
+	x := func(k ed25519.PublicKey) string { return base64.RawURLEncoding.EncodeToString(k) }
+	enc := func(s string) string { return "did:jwk:" + base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for name, in := range map[string]string{
+		"x then X": enc(`{"kty":"OKP","crv":"Ed25519","x":"` + x(a) + `","X":"` + x(b) + `"}`),
+		"X then x": enc(`{"kty":"OKP","crv":"Ed25519","X":"` + x(b) + `","x":"` + x(a) + `"}`),
+		"Kty":      enc(`{"kty":"OKP","Kty":"EC","crv":"Ed25519","x":"` + x(a) + `"}`),
+		"X only":   enc(`{"kty":"OKP","crv":"Ed25519","X":"` + x(a) + `"}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			pub, err := did.ParseJWK(in)
+			if !errors.Is(err, credentials.ErrMalformed) {
+				t.Fatalf("ParseJWK = %v, %v; want ErrMalformed", pub, err)
+			}
+		})
+	}
+	pub, err := did.ParseJWK(enc(`{"kty":"OKP","crv":"Ed25519","x":"` + x(a) + `","ext":true,"key_ops":["verify"]}`))
+	if err != nil {
+		t.Fatalf("unknown members: %v", err)
+	}
+	mustEqual(t, pub, a)
+
+	// The same holds for a JWK inside a did:web document.
+	const web = "did:web:registrar.example.edu"
+	data := []byte(`{"id":"` + web + `","verificationMethod":[{"id":"#k","type":"JsonWebKey","controller":"` + web + `",` +
+		`"publicKeyJwk":{"kty":"OKP","crv":"Ed25519","x":"` + x(a) + `","X":"` + x(b) + `"}}],"assertionMethod":["#k"]}`)
+	r := did.Resolver{Web: func(context.Context, string) ([]byte, error) { return data, nil }}
+	if vm, err := r.ResolveKey(context.Background(), web+"#k"); err == nil {
+		t.Fatalf("did:web JWK with x and X resolved to %v", vm.Key)
 	}
 }

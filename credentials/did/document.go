@@ -182,21 +182,56 @@ func (d *Document) absolute(id string) string {
 // relative "#frag"), whether listed in verificationMethod or embedded in a
 // relationship. It returns an error wrapping credentials.ErrUnknownKey when
 // there is none.
+//
+// Two methods with that id (DID Core requires ids to be unique) return an
+// error wrapping credentials.ErrMalformed: which key the relationships name
+// would be a guess.
 func (d *Document) Method(id string) (*VerificationMethod, error) {
 	want := d.absolute(id)
+	var found *VerificationMethod
+	n := 0
 	for i := range d.VerificationMethod {
 		if d.absolute(d.VerificationMethod[i].ID) == want {
-			return &d.VerificationMethod[i], nil
+			found = &d.VerificationMethod[i]
+			n++
 		}
 	}
-	for _, rel := range []Relationship{AssertionMethod, Authentication, CapabilityInvocation, CapabilityDelegation} {
+	for _, rel := range relationships {
 		for _, r := range *d.relationship(rel) {
 			if r.Method != nil && d.absolute(r.Method.ID) == want {
-				return r.Method, nil
+				if found == nil {
+					found = r.Method
+				}
+				n++
 			}
 		}
 	}
-	return nil, fmt.Errorf("did: document %s has no verification method %s: %w", short(d.ID), short(id), credentials.ErrUnknownKey)
+	switch {
+	case n > 1:
+		return nil, fmt.Errorf("did: document %s has %d verification methods with id %s: %w", short(d.ID), n, short(id), credentials.ErrMalformed)
+	case found == nil:
+		return nil, fmt.Errorf("did: document %s has no verification method %s: %w", short(d.ID), short(id), credentials.ErrUnknownKey)
+	}
+	return found, nil
+}
+
+// relationships are the verification relationships Document keeps, in the
+// order Relationships lists them.
+var relationships = []Relationship{Authentication, AssertionMethod, CapabilityInvocation, CapabilityDelegation}
+
+// Relationships returns the verification relationships the method with the
+// given id is listed under (by reference or embedded), in the order
+// authentication, assertionMethod, capabilityInvocation,
+// capabilityDelegation. It returns an empty, non-nil slice when it is listed
+// under none, as credentials.VerificationMethod.Relationships expects.
+func (d *Document) Relationships(id string) []string {
+	out := []string{}
+	for _, rel := range relationships {
+		if d.Related(id, rel) {
+			out = append(out, string(rel))
+		}
+	}
+	return out
 }
 
 // Related reports whether the method with the given id is listed under

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -39,6 +40,66 @@ type JWK struct {
 }
 
 var b64 = base64.RawURLEncoding.Strict()
+
+// member returns the field holding the JWK member name, nil for a member
+// JWK does not keep.
+func (j *JWK) member(name string) *string {
+	switch name {
+	case "alg":
+		return &j.Alg
+	case "crv":
+		return &j.Crv
+	case "e":
+		return &j.E
+	case "kid":
+		return &j.Kid
+	case "kty":
+		return &j.Kty
+	case "n":
+		return &j.N
+	case "use":
+		return &j.Use
+	case "x":
+		return &j.X
+	case "y":
+		return &j.Y
+	}
+	return nil
+}
+
+// jwkMembers are the member names JWK keeps.
+var jwkMembers = []string{"alg", "crv", "e", "kid", "kty", "n", "use", "x", "y"}
+
+// UnmarshalJSON reads a JWK by its members' exact names (RFC 7517 names are
+// case-sensitive; encoding/json alone would take "X" for "x"). A member
+// whose name differs from one of JWK's only by case is refused, so that no
+// reader can see another key than this one; other members are ignored (RFC
+// 7517 section 4). Members JWK keeps must be strings.
+func (j *JWK) UnmarshalJSON(data []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return err
+	}
+	if members == nil {
+		return errors.New("did: JWK is not a JSON object")
+	}
+	*j = JWK{}
+	for name, v := range members {
+		dst := j.member(name)
+		if dst == nil {
+			for _, m := range jwkMembers {
+				if strings.EqualFold(name, m) {
+					return fmt.Errorf("did: JWK member %q: member names are case-sensitive (%q): %w", short(name), m, credentials.ErrMalformed)
+				}
+			}
+			continue
+		}
+		if err := json.Unmarshal(v, dst); err != nil {
+			return fmt.Errorf("did: JWK member %q is not a string: %w", name, credentials.ErrMalformed)
+		}
+	}
+	return nil
+}
 
 // PublicJWK returns the JWK of pub, without kid, alg or use. pub is an
 // ed25519.PublicKey, an *ecdsa.PublicKey on P-256, P-384, P-521 or
@@ -186,26 +247,37 @@ var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 // public key (no "d" or other private members) of a supported type; alg and
 // use are allowed and ignored.
 func ParseJWK(did string) (crypto.PublicKey, error) {
+	_, pub, err := parseJWKDID(did)
+	return pub, err
+}
+
+// parseJWKDID returns the JWK of a did:jwk DID or DID URL and its public
+// key, as ParseJWK checks them.
+func parseJWKDID(did string) (*JWK, crypto.PublicKey, error) {
 	msid, ok := strings.CutPrefix(did, "did:jwk:")
 	if !ok {
-		return nil, fmt.Errorf("did: %q is not a did:jwk: %w", short(did), credentials.ErrMalformed)
+		return nil, nil, fmt.Errorf("did: %q is not a did:jwk: %w", short(did), credentials.ErrMalformed)
 	}
 	msid, frag, hasFrag := strings.Cut(msid, "#")
 	if hasFrag && frag != "0" {
-		return nil, fmt.Errorf("did: did:jwk fragment %q, want \"0\": %w", short(frag), credentials.ErrMalformed)
+		return nil, nil, fmt.Errorf("did: did:jwk fragment %q, want \"0\": %w", short(frag), credentials.ErrMalformed)
 	}
 	if strings.ContainsAny(msid, "?/") {
-		return nil, fmt.Errorf("did: did:jwk with a path or query: %w", credentials.ErrMalformed)
+		return nil, nil, fmt.Errorf("did: did:jwk with a path or query: %w", credentials.ErrMalformed)
 	}
 	data, err := b64.DecodeString(msid)
 	if err != nil {
-		return nil, fmt.Errorf("did: did:jwk identifier is not unpadded base64url: %w", credentials.ErrMalformed)
+		return nil, nil, fmt.Errorf("did: did:jwk identifier is not unpadded base64url: %w", credentials.ErrMalformed)
 	}
 	j, err := parsePublicJWK(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return j.PublicKey()
+	pub, err := j.PublicKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	return j, pub, nil
 }
 
 // ParseJWKJSON parses a public JWK from untrusted JSON (size, depth and
@@ -220,9 +292,11 @@ func parsePublicJWK(data []byte) (*JWK, error) {
 	if members == nil {
 		return nil, fmt.Errorf("did: JWK is not a JSON object: %w", credentials.ErrMalformed)
 	}
-	for _, m := range privateMembers {
-		if _, ok := members[m]; ok {
-			return nil, fmt.Errorf("did: JWK has private member %q: %w", m, credentials.ErrMalformed)
+	for name := range members {
+		for _, m := range privateMembers {
+			if strings.EqualFold(name, m) {
+				return nil, fmt.Errorf("did: JWK has private member %q: %w", short(name), credentials.ErrMalformed)
+			}
 		}
 	}
 	var j JWK

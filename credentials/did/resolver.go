@@ -51,6 +51,13 @@ func (e *ResolveError) Unwrap() []error { return []error{credentials.ErrUnknownK
 // id must equal the DID, the method is found by id (a bare DID means the
 // first assertionMethod), and its controller must be the DID. Every error
 // is a *ResolveError wrapping credentials.ErrUnknownKey.
+//
+// The method's Relationships are always set (non-nil): for did:key and
+// did:jwk those of the implied document (all four, or none for a did:jwk
+// whose JWK use is "enc"), for did:web those the document lists the method
+// under, possibly none. ResolveKey does not refuse a method for its
+// relationships: the caller knows which one the proof needs
+// (assertionMethod for a credential, authentication for a presentation).
 func (r Resolver) ResolveKey(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
 	vm, err := r.resolveKey(ctx, id)
 	if err != nil {
@@ -71,14 +78,14 @@ func (r Resolver) resolveKey(ctx context.Context, id string) (*credentials.Verif
 			return nil, err
 		}
 		did := "did:key:" + msid
-		return &credentials.VerificationMethod{ID: did + "#" + msid, Controller: did, Key: pub}, nil
+		return &credentials.VerificationMethod{ID: did + "#" + msid, Controller: did, Key: pub, Relationships: relationshipNames(impliedRelationships(""))}, nil
 	case strings.HasPrefix(id, "did:jwk:"):
-		pub, err := ParseJWK(id)
+		j, pub, err := parseJWKDID(id)
 		if err != nil {
 			return nil, err
 		}
 		did, _, _ := strings.Cut(id, "#")
-		return &credentials.VerificationMethod{ID: did + "#0", Controller: did, Key: pub}, nil
+		return &credentials.VerificationMethod{ID: did + "#0", Controller: did, Key: pub, Relationships: relationshipNames(impliedRelationships(j.Use))}, nil
 	case strings.HasPrefix(id, "did:web:"):
 		return r.resolveWeb(ctx, id)
 	}
@@ -118,7 +125,27 @@ func (r Resolver) resolveWeb(ctx context.Context, id string) (*credentials.Verif
 	if err != nil {
 		return nil, err
 	}
-	return &credentials.VerificationMethod{ID: doc.absolute(vm.ID), Controller: did, Key: pub}, nil
+	return &credentials.VerificationMethod{ID: doc.absolute(vm.ID), Controller: did, Key: pub, Relationships: doc.Relationships(vm.ID)}, nil
+}
+
+// impliedRelationships are the relationships of the only method of a
+// did:key or did:jwk document. A did:jwk whose JWK has use "enc" is for key
+// agreement only (did:jwk specification), which Document does not model;
+// any use other than "sig" is treated alike.
+func impliedRelationships(use string) []Relationship {
+	switch use {
+	case "", "sig":
+		return relationships
+	}
+	return nil
+}
+
+func relationshipNames(rels []Relationship) []string {
+	out := make([]string, len(rels))
+	for i, r := range rels {
+		out[i] = string(r)
+	}
+	return out
 }
 
 // Resolve returns the DID document of a did:key, did:jwk or did:web DID (a
@@ -138,7 +165,7 @@ func (r Resolver) resolve(ctx context.Context, id string) (*Document, error) {
 	case strings.HasPrefix(did, "did:key:"):
 		return KeyDocument(did)
 	case strings.HasPrefix(did, "did:jwk:"):
-		pub, err := ParseJWK(did)
+		j, pub, err := parseJWKDID(did)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +174,7 @@ func (r Resolver) resolve(ctx context.Context, id string) (*Document, error) {
 			return nil, err
 		}
 		doc := &Document{Context: []string{ContextDID, ContextJWK}, ID: did}
-		doc.AddMethod(vm, Authentication, AssertionMethod, CapabilityInvocation, CapabilityDelegation)
+		doc.AddMethod(vm, impliedRelationships(j.Use)...)
 		return doc, nil
 	case strings.HasPrefix(did, "did:web:"):
 		if r.Web == nil {

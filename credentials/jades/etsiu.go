@@ -2,12 +2,16 @@ package jades
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -50,6 +54,22 @@ type unsigned struct {
 	details map[string]string
 	// xVals are the certificates of the xVals components, in order.
 	xVals []*x509.Certificate
+	// timestamped is the earliest genTime of a counted signature
+	// time-stamp, tsaChain its TSA's certificate first and then the others
+	// its token and xVals carry; zero and nil when none counts.
+	timestamped time.Time
+	tsaChain    []*x509.Certificate
+}
+
+// stamped is one time-stamp token checked against what it stamps.
+type stamped struct {
+	ts *Timestamp
+	// imprint is true when the message imprint was checked (and, since a
+	// mismatch is an error, matches).
+	imprint bool
+	// notCounted says why the token proves nothing about time; empty when
+	// it counts.
+	notCounted string
 }
 
 func decodeComponents(j *JWS) ([]component, error) {
@@ -87,7 +107,8 @@ func decodeComponents(j *JWS) ([]component, error) {
 
 // checkUnsigned parses the adoTst header parameter and the etsiU components,
 // checks every time-stamp token's message imprint and TSA signature, and
-// returns the level and details for the report.
+// returns the level and details for the report. A time-stamp counts towards
+// the level only if countable says so; chain[0] is the signer's certificate.
 func checkUnsigned(j *JWS, chain []*x509.Certificate) (*unsigned, error) {
 	comps, err := decodeComponents(j)
 	if err != nil {
@@ -102,7 +123,9 @@ func checkUnsigned(j *JWS, chain []*x509.Certificate) (*unsigned, error) {
 		}
 		return fmt.Sprintf("%s#%d", name, seen[name])
 	}
-	// Certificates first: a TSA certificate may be carried in xVals only.
+	// Certificates first: a TSA certificate may be carried in xVals. The
+	// signature's own x5c is not searched: a TSA certificate there would
+	// be the signer's say-so.
 	for i, c := range comps {
 		if c.name != "xVals" {
 			continue
@@ -113,16 +136,34 @@ func checkUnsigned(j *JWS, chain []*x509.Certificate) (*unsigned, error) {
 		}
 		u.xVals = append(u.xVals, certs...)
 	}
-	extra := append(append([]*x509.Certificate(nil), chain...), u.xVals...)
+	signer := chain[0]
+	check := func(raw json.RawMessage, where string, in []byte) (string, []stamped, error) {
+		var sts []stamped
+		var err error
+		if in == nil {
+			sts, err = describeTimestamps(raw, where, u.xVals, signer)
+		} else {
+			sts, err = checkTimestamps(raw, where, in, u.xVals, signer)
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		parts := make([]string, len(sts))
+		for i, st := range sts {
+			parts[i] = describeTimestamp(st)
+		}
+		return strings.Join(parts, " | "), sts, nil
+	}
 
 	if j.Header.AdoTst != nil {
-		d, err := checkTimestamps(j.Header.AdoTst, "protected header: adoTst", j.SigningPayload, extra)
+		d, _, err := check(j.Header.AdoTst, "protected header: adoTst", j.SigningPayload)
 		if err != nil {
 			return nil, err
 		}
 		u.details[key("adoTst")] = d
 	}
-	var hasTst, hasX, hasR, hasArc bool
+	var hasTst, tstCounted, hasX, hasR, hasArc, arcCounted bool
+	var tstWhy, arcWhy string
 	var others []string
 	allEncoded := len(comps) == 0 || comps[0].encoded != nil
 	for i, c := range comps {
@@ -131,14 +172,28 @@ func checkUnsigned(j *JWS, chain []*x509.Certificate) (*unsigned, error) {
 		case "sigTst":
 			// TS 119 182-1 clause 5.3.4: the imprint is over the
 			// base64url-encoded JWS Signature Value.
-			d, err := checkTimestamps(c.value, where, []byte(j.Signature), extra)
+			d, sts, err := check(c.value, where, []byte(j.Signature))
 			if err != nil {
 				return nil, err
 			}
 			u.details[key("sigTst")] = d
 			hasTst = true
+			for k, st := range sts {
+				if st.notCounted != "" {
+					if tstWhy == "" {
+						tstWhy = fmt.Sprintf("%s.tstTokens[%d]: %s", where, k, st.notCounted)
+					}
+					continue
+				}
+				tstCounted = true
+				if u.timestamped.IsZero() || st.ts.Time.Before(u.timestamped) {
+					u.timestamped = st.ts.Time
+					u.tsaChain = tsaChain(st.ts, u.xVals)
+				}
+			}
 		case "arcTst":
 			var d string
+			var sts []stamped
 			if allEncoded {
 				// TS 119 182-1 clause 5.3.6.3: payload as signed, '.',
 				// protected header, '.', signature, '.', then every etsiU
@@ -153,12 +208,12 @@ func checkUnsigned(j *JWS, chain []*x509.Certificate) (*unsigned, error) {
 				for _, prev := range comps[:i] {
 					in.Write(prev.encoded)
 				}
-				d, err = checkTimestamps(c.value, where, in.Bytes(), extra)
+				d, sts, err = check(c.value, where, in.Bytes())
 				if err != nil {
 					return nil, err
 				}
 			} else {
-				d, err = describeTimestamps(c.value, where, extra)
+				d, sts, err = check(c.value, where, nil)
 				if err != nil {
 					return nil, err
 				}
@@ -167,6 +222,13 @@ func checkUnsigned(j *JWS, chain []*x509.Certificate) (*unsigned, error) {
 			u.details[key("arcTst")] = d
 			if hasTst && hasX && hasR {
 				hasArc = true
+				for k, st := range sts {
+					if st.notCounted == "" {
+						arcCounted = true
+					} else if arcWhy == "" {
+						arcWhy = fmt.Sprintf("%s.tstTokens[%d]: %s", where, k, st.notCounted)
+					}
+				}
 			}
 		case "xVals":
 			u.details[key("xVals")] = fmt.Sprintf("%d certificates", countXVals(c.value))
@@ -187,44 +249,112 @@ func checkUnsigned(j *JWS, chain []*x509.Certificate) (*unsigned, error) {
 		u.details["etsiU.other"] = strings.Join(others, ", ") + " (not interpreted)"
 	}
 	switch {
-	case hasArc:
+	case tstCounted && hasX && hasR && arcCounted:
 		u.level = LevelBLTA
-	case hasTst && hasX && hasR:
+	case tstCounted && hasX && hasR:
 		u.level = LevelBLT
-	case hasTst:
+	case tstCounted:
 		u.level = LevelBT
+	}
+	switch {
+	case tstCounted:
+		note := "signature time-stamp " + u.timestamped.Format(sigTLayout) + " counted"
+		if hasArc && !arcCounted {
+			note += "; archive time-stamp not counted (" + arcWhy + "), so not B-LTA"
+		}
+		u.details["timestamp"] = note
+	case hasTst:
+		u.details["timestamp"] = "signature time-stamp not counted, level B-B: " + tstWhy
 	}
 	return u, nil
 }
 
-// checkTimestamps parses every token of a time-stamp container, checks each
-// one's message imprint against the hash of stamped and its TSA signature,
-// and describes them in one line.
-func checkTimestamps(raw json.RawMessage, where string, stamped []byte, extra []*x509.Certificate) (string, error) {
-	tss, err := parseTimestamps(raw, where, extra)
+// checkTimestamps parses every token of a time-stamp container and checks
+// each one's message imprint against the hash of in and its TSA signature.
+func checkTimestamps(raw json.RawMessage, where string, in []byte, xVals []*x509.Certificate, signer *x509.Certificate) ([]stamped, error) {
+	sts, err := describeTimestamps(raw, where, xVals, signer)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var parts []string
-	for i, ts := range tss {
-		if !bytes.Equal(digest(ts.Hash, stamped), ts.HashedMessage) {
-			return "", invalid(fmt.Sprintf("%s.tstTokens[%d]", where, i), "message imprint does not match what the time-stamp stamps")
+	for i := range sts {
+		if !bytes.Equal(digest(sts[i].ts.Hash, in), sts[i].ts.HashedMessage) {
+			return nil, invalid(fmt.Sprintf("%s.tstTokens[%d]", where, i), "message imprint does not match what the time-stamp stamps")
 		}
-		parts = append(parts, describeTimestamp(ts, "imprint matches"))
+		sts[i].imprint = true
 	}
-	return strings.Join(parts, " | "), nil
+	return sts, nil
 }
 
-func describeTimestamps(raw json.RawMessage, where string, extra []*x509.Certificate) (string, error) {
-	tss, err := parseTimestamps(raw, where, extra)
+// describeTimestamps parses every token of a time-stamp container and checks
+// its TSA signature, not its message imprint: such a token does not count.
+func describeTimestamps(raw json.RawMessage, where string, xVals []*x509.Certificate, signer *x509.Certificate) ([]stamped, error) {
+	tss, err := parseTimestamps(raw, where, xVals)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var parts []string
-	for _, ts := range tss {
-		parts = append(parts, describeTimestamp(ts, ""))
+	out := make([]stamped, len(tss))
+	for i, ts := range tss {
+		out[i] = stamped{ts: ts, notCounted: countable(ts, signer)}
 	}
-	return strings.Join(parts, " | "), nil
+	return out, nil
+}
+
+// countable returns why the time-stamp ts proves nothing about when what it
+// stamps existed, or "" if it does: its TSA certificate must be carried (in
+// the token or xVals), its CMS signature verified, the certificate must have
+// the critical id-kp-timeStamping extended key usage (RFC 3161 section
+// 2.3), cover genTime, and be neither the signer's certificate nor hold the
+// signer's key. Whether the TSA is trusted is the caller's to decide.
+func countable(ts *Timestamp, signer *x509.Certificate) string {
+	switch {
+	case ts.TSA == nil:
+		return "TSA certificate not carried in the token or xVals"
+	case !ts.SignatureChecked:
+		return "TSA signature not checked: " + ts.NotChecked
+	case ts.TSA.Equal(signer) || sameKey(ts.TSA.PublicKey, signer.PublicKey):
+		return "stamped with the signer's own certificate or key"
+	case !timeStampingEKU(ts.TSA):
+		return "TSA certificate lacks the critical id-kp-timeStamping extended key usage"
+	case ts.Time.Before(ts.TSA.NotBefore) || ts.Time.After(ts.TSA.NotAfter):
+		return "genTime outside the TSA certificate's validity"
+	}
+	return ""
+}
+
+var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
+
+// timeStampingEKU reports whether c has a critical extended key usage
+// extension naming id-kp-timeStamping.
+func timeStampingEKU(c *x509.Certificate) bool {
+	if !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
+		return false
+	}
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidExtKeyUsage) {
+			return e.Critical
+		}
+	}
+	return false
+}
+
+// sameKey reports whether a and b are the same public key.
+func sameKey(a, b crypto.PublicKey) bool {
+	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(b)
+}
+
+// tsaChain returns ts's TSA certificate followed by the other certificates
+// its token and xVals carry, each once.
+func tsaChain(ts *Timestamp, xVals []*x509.Certificate) []*x509.Certificate {
+	out := []*x509.Certificate{ts.TSA}
+	for _, set := range [][]*x509.Certificate{ts.Certificates, xVals} {
+		for _, c := range set {
+			if !slices.ContainsFunc(out, c.Equal) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 func parseTimestamps(raw json.RawMessage, where string, extra []*x509.Certificate) ([]*Timestamp, error) {
@@ -257,18 +387,23 @@ func parseTimestamps(raw json.RawMessage, where string, extra []*x509.Certificat
 	return out, nil
 }
 
-func describeTimestamp(ts *Timestamp, imprint string) string {
+func describeTimestamp(st stamped) string {
+	ts := st.ts
 	parts := []string{ts.Time.Format("2006-01-02T15:04:05Z")}
-	if imprint != "" {
-		parts = append(parts, imprint)
+	if st.imprint {
+		parts = append(parts, "imprint matches")
 	}
-	if ts.SignatureChecked {
-		parts = append(parts, "TSA signature valid")
-	} else {
+	switch {
+	case !ts.SignatureChecked:
 		parts = append(parts, "TSA signature not checked: "+ts.NotChecked)
+	case st.notCounted == "":
+		parts = append(parts, "TSA signature valid")
+	default:
+		// The token's signature holds, but not as a TSA's.
+		parts = append(parts, "token signature valid but not counted: "+st.notCounted)
 	}
 	if ts.TSA != nil {
-		parts = append(parts, "TSA "+ts.TSA.Subject.String())
+		parts = append(parts, "signed by "+ts.TSA.Subject.String())
 	}
 	return strings.Join(parts, "; ")
 }

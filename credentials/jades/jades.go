@@ -225,6 +225,15 @@ func matchIssuerSerial(kid string, c *x509.Certificate) (match, ok bool) {
 // certificates not already in it), sigT as Signed, and the level, signer and
 // time-stamps in Details. Trust in the chain is the caller's to decide.
 //
+// A signature time-stamp (sigTst) counts, making the level B-T or higher
+// and setting Timestamped to its genTime and TimestampChain to its TSA's
+// certificates, only if its TSA certificate is carried in the token or in
+// xVals (never taken from x5c), has the critical id-kp-timeStamping
+// extended key usage, covers genTime, is not the signer's certificate or
+// key, and the token's CMS signature and imprint verify; otherwise the
+// level stays B-B and Details["timestamp"] says why. Whether the TSA is
+// trusted is, again, the caller's to decide.
+//
 // Errors wrap credentials.ErrMalformed (not a JAdES JWS JSON signature, an
 // unknown critical parameter, a detached payload), ErrUnknownKey (no x5c),
 // ErrUnsupportedKey (an RSA key under 2048 bits, an unknown key type),
@@ -351,7 +360,11 @@ func (m *Mechanism) Verify(ctx context.Context, secured []byte, _ credentials.Ke
 		Key:       leaf.PublicKey,
 		Chain:     chain,
 		Signed:    signed,
-		Details:   details,
+		// Set only from a time-stamp countable accepted: by a TSA other
+		// than the signer, its signature verified.
+		Timestamped:    u.timestamped,
+		TimestampChain: u.tsaChain,
+		Details:        details,
 	}, nil
 }
 

@@ -103,6 +103,11 @@ func TestVerifyEDCSamplesSignatureValid(t *testing.T) {
 			if d["level"] != LevelBLTA {
 				t.Errorf("level = %q, want B-LTA", d["level"])
 			}
+			// The sealing TSA is not the sealer: its sigTst counts, a little
+			// after the claimed sigT.
+			if ts := v.Timestamped; ts.Before(tc.signed) || ts.After(tc.signed.Add(time.Hour)) || len(v.TimestampChain) == 0 || v.TimestampChain[0].Equal(leaf) {
+				t.Errorf("Timestamped = %v (sigT %v), TSA chain of %d", ts, tc.signed, len(v.TimestampChain))
+			}
 			if d["signature"] != "valid (RS256)" {
 				t.Errorf("signature = %q", d["signature"])
 			}
@@ -485,5 +490,46 @@ func TestVerifyReturnsECKeyForECSeal(t *testing.T) {
 	hdr = j.Header.Members
 	if string(hdr["b64"]) != "false" {
 		t.Errorf("b64 = %s", hdr["b64"])
+	}
+}
+
+// Member names of the signature object are matched exactly (RFC 8259 names
+// are case-sensitive): encoding/json's case folding would let a member such
+// as "PROTECTED" stand in for "protected", so that this reader and another
+// disagree on what was signed. Unknown members of a signature object are
+// refused; so are names at the top level that differ from a JWS member only
+// by case.
+func TestParseMatchesMemberNamesExactly(t *testing.T) {
+	key := newSeal(t, "p256")
+	_, signed := signELM(t, &Mechanism{}, key)
+	e := envelope(t, signed)
+	s := e["signatures"].([]any)[0].(map[string]any)
+	protected, signature := s["protected"].(string), s["signature"].(string)
+	payload, _ := json.Marshal(e["payload"])
+	none := b64url([]byte(`{"alg":"none"}`))
+	q := func(s string) string { return strconv.Quote(s) }
+	general := func(sig string) []byte {
+		return []byte(`{"payload":` + string(payload) + `,"signatures":[` + sig + `]}`)
+	}
+	cases := map[string][]byte{
+		// The exact "protected" says alg none; a case-folding reader takes
+		// the later "PROTECTED" and verifies the seal's signature.
+		"PROTECTED after protected":      general(`{"protected":` + q(none) + `,"PROTECTED":` + q(protected) + `,"signature":` + q(signature) + `}`),
+		"Protected instead of protected": general(`{"Protected":` + q(protected) + `,"signature":` + q(signature) + `}`),
+		"Signature instead of signature": general(`{"protected":` + q(protected) + `,"Signature":` + q(signature) + `}`),
+		"unknown member":                 general(`{"protected":` + q(protected) + `,"signature":` + q(signature) + `,"extra":1}`),
+		"top-level Signatures":           []byte(`{"payload":` + string(payload) + `,"Signatures":[{"protected":` + q(protected) + `,"signature":` + q(signature) + `}],"protected":` + q(protected) + `,"signature":` + q(signature) + `}`),
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := (&Mechanism{}).Verify(context.Background(), data, nil, verifyOpts())
+			if !errors.Is(err, credentials.ErrMalformed) {
+				t.Fatalf("Verify error = %v, want ErrMalformed", err)
+			}
+		})
+	}
+	// The exact form still verifies.
+	if _, err := (&Mechanism{}).Verify(context.Background(), general(`{"protected":`+q(protected)+`,"signature":`+q(signature)+`}`), nil, verifyOpts()); err != nil {
+		t.Fatalf("exact members: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -78,6 +80,7 @@ func Parse(data []byte, maxBytes int) (*JWS, error) {
 	var env struct {
 		Payload, Signatures, Protected, Header, Signature []byte
 	}
+	var folded string
 	err := jsonx.Members(data, func(name string, v []byte) bool {
 		switch name {
 		case "payload":
@@ -90,11 +93,20 @@ func Parse(data []byte, maxBytes int) (*JWS, error) {
 			env.Header = v
 		case "signature":
 			env.Signature = v
+		default:
+			// Other members are ignored, but not one another reader
+			// folding case would take for a JWS member.
+			if folded == "" && isJWSMemberFolded(name) {
+				folded = name
+			}
 		}
 		return true
 	})
 	if err != nil {
 		return nil, wrapErr(credentials.ErrMalformed, "", "not a JWS JSON serialization", err)
+	}
+	if folded != "" {
+		return nil, malformed(strconv.Quote(folded), "member names are case-sensitive: not a JWS member")
 	}
 	if env.Payload == nil {
 		return nil, malformed("payload", "missing: detached payloads are not supported")
@@ -110,7 +122,7 @@ func Parse(data []byte, maxBytes int) (*JWS, error) {
 		if env.Protected != nil || env.Signature != nil || env.Header != nil {
 			return nil, malformed("", "both general (signatures) and flattened (protected, header, signature) members present")
 		}
-		var sigs []rawSignature
+		var sigs []json.RawMessage
 		if err := json.Unmarshal(env.Signatures, &sigs); err != nil {
 			return nil, wrapErr(credentials.ErrMalformed, "signatures", "not an array of signature objects", err)
 		}
@@ -120,7 +132,11 @@ func Parse(data []byte, maxBytes int) (*JWS, error) {
 		if len(sigs) > maxSignatures {
 			return nil, malformed("signatures", "%d signatures: only one signature per credential is supported", len(sigs))
 		}
-		sig = sigs[0]
+		s, err := parseSignatureObject(sigs[0], "signatures[0]")
+		if err != nil {
+			return nil, err
+		}
+		sig = *s
 	case env.Signature != nil:
 		j.Flattened = true
 		if err := json.Unmarshal(env.Signature, &sig.Signature); err != nil || sig.Signature == nil {
@@ -179,9 +195,64 @@ func Parse(data []byte, maxBytes int) (*JWS, error) {
 }
 
 type rawSignature struct {
-	Protected *string         `json:"protected"`
-	Header    json.RawMessage `json:"header"`
-	Signature *string         `json:"signature"`
+	Protected *string
+	Header    json.RawMessage
+	Signature *string
+}
+
+// parseSignatureObject reads one element of a signatures array. Member names
+// are matched exactly (encoding/json would fold case, so that "PROTECTED"
+// could stand in for "protected"), and a member other than protected,
+// header and signature is refused.
+func parseSignatureObject(raw json.RawMessage, where string) (*rawSignature, error) {
+	if firstByte(raw) != '{' {
+		return nil, malformed(where, "not a signature object")
+	}
+	var sig rawSignature
+	var bad error
+	err := jsonx.Members(raw, func(name string, v []byte) bool {
+		switch name {
+		case "protected", "signature":
+			var s string
+			if firstByte(v) != '"' || json.Unmarshal(v, &s) != nil {
+				bad = malformed(where+"."+name, "not a string")
+				return false
+			}
+			if name == "protected" {
+				sig.Protected = &s
+			} else {
+				sig.Signature = &s
+			}
+		case "header":
+			sig.Header = json.RawMessage(v)
+		default:
+			reason := "unknown member of a signature object (protected, header and signature are allowed)"
+			if isJWSMemberFolded(name) {
+				reason = "member names are case-sensitive: not a signature object member"
+			}
+			bad = malformed(where+"."+strconv.Quote(name), "%s", reason)
+			return false
+		}
+		return true
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	if err != nil {
+		return nil, wrapErr(credentials.ErrMalformed, where, "not a signature object", err)
+	}
+	return &sig, nil
+}
+
+// isJWSMemberFolded reports whether name differs from a member of the JWS
+// JSON serialization only by case.
+func isJWSMemberFolded(name string) bool {
+	for _, m := range []string{"payload", "signatures", "protected", "header", "signature"} {
+		if name != m && strings.EqualFold(name, m) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstByte(data []byte) byte {

@@ -31,12 +31,33 @@ func newTestTSA(t testing.TB) *testTSA {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newTestTSAWith(t, key, ekuExtension(t, true, oidTimeStamping))
+}
+
+// oidTimeStamping is id-kp-timeStamping.
+var oidTimeStamping = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
+
+// ekuExtension returns an extended key usage extension naming purposes.
+func ekuExtension(t testing.TB, critical bool, purposes ...asn1.ObjectIdentifier) pkix.Extension {
+	t.Helper()
+	der, err := asn1.Marshal(purposes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: critical, Value: der}
+}
+
+// newTestTSAWith makes a self-signed TSA certificate for key with the given
+// extensions (an RFC 3161 TSA certificate has a critical extended key usage
+// of id-kp-timeStamping).
+func newTestTSAWith(t testing.TB, key *ecdsa.PrivateKey, exts ...pkix.Extension) *testTSA {
+	t.Helper()
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(77),
-		Subject:      pkix.Name{CommonName: "Diplomat Test TSA"},
-		NotBefore:    signedAt.Add(-time.Hour),
-		NotAfter:     signedAt.Add(24 * time.Hour),
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+		SerialNumber:    big.NewInt(77),
+		Subject:         pkix.Name{CommonName: "Diplomat Test TSA"},
+		NotBefore:       signedAt.Add(-time.Hour),
+		NotAfter:        signedAt.Add(24 * time.Hour),
+		ExtraExtensions: exts,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
@@ -158,7 +179,9 @@ func TestVerifyReportsLevelsFromTimestamps(t *testing.T) {
 	}{
 		{"B-T", []map[string]any{sigTst}, LevelBT, "TSA signature valid"},
 		{"B-T, TSA certificate only in xVals", []map[string]any{sigTstNoCert, xVals}, LevelBT, "TSA signature valid"},
-		{"B-T, TSA certificate nowhere", []map[string]any{sigTstNoCert}, LevelBT, "TSA signature not checked: TSA certificate not carried"},
+		// Not counted: nothing shows who stamped it (B-T before the second
+		// review; see TestVerifyCountsOnlyIndependentTimestamps).
+		{"B-B, TSA certificate nowhere", []map[string]any{sigTstNoCert}, LevelBB, "TSA signature not checked: TSA certificate not carried"},
 		{"B-LT", []map[string]any{sigTst, xVals, rVals}, LevelBLT, "TSA signature valid"},
 		{"B-LTA", []map[string]any{sigTst, xVals, rVals, arcTst}, LevelBLTA, "TSA signature valid"},
 	}
@@ -173,6 +196,13 @@ func TestVerifyReportsLevelsFromTimestamps(t *testing.T) {
 			}
 			if d := v.Details["sigTst"]; !strings.Contains(d, "imprint matches") || !strings.Contains(d, tc.tsaSigned) || !strings.HasPrefix(d, "2026-03-01T09:31:00Z") {
 				t.Errorf("sigTst = %q, want time, imprint and %q", d, tc.tsaSigned)
+			}
+			wantStamp := signedAt.Add(time.Minute)
+			if tc.level == LevelBB {
+				wantStamp = time.Time{}
+			}
+			if !v.Timestamped.Equal(wantStamp) {
+				t.Errorf("Timestamped = %v, want %v", v.Timestamped, wantStamp)
 			}
 			if tc.level == LevelBLTA && !strings.Contains(v.Details["arcTst"], "imprint matches") {
 				t.Errorf("arcTst = %q", v.Details["arcTst"])
@@ -240,5 +270,92 @@ func TestParseTimestampReadsTSTInfo(t *testing.T) {
 		if _, err := ParseTimestamp(data, nil); err == nil {
 			t.Errorf("%s: ParseTimestamp accepted it", name)
 		}
+	}
+}
+
+// A signature time-stamp counts (level B-T or higher, Verified.Timestamped)
+// only when a TSA other than the signer made it: its certificate is carried
+// in the token or in xVals, has the critical id-kp-timeStamping extended key
+// usage, is not the signer's certificate or key, and its CMS signature and
+// imprint verify. Otherwise the signer could date its own signature.
+func TestVerifyCountsOnlyIndependentTimestamps(t *testing.T) {
+	key := newSeal(t, "p256")
+	sealKey := key.Signer.(*ecdsa.PrivateKey)
+	otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := newTestTSA(t)
+	doc := []byte(`{"issuer":"did:example:school","type":["VerifiableCredential"]}`)
+	signedByKey := func(t *testing.T, extraX5c ...*x509.Certificate) []byte {
+		h := testHeader(t, key, "ES256")
+		x5c := h["x5c"].([]string)
+		for _, c := range extraX5c {
+			x5c = append(x5c, stdB64(c.Raw))
+		}
+		h["x5c"] = x5c
+		return signWithHeader(t, key, "ES256", h, doc)
+	}
+	xValsOf := func(c *x509.Certificate) map[string]any {
+		return map[string]any{"xVals": []any{map[string]any{"x509Cert": map[string]any{"val": stdB64(c.Raw)}}}}
+	}
+	cases := []struct {
+		name     string
+		tsa      *testTSA
+		withCert bool // the token carries the TSA certificate
+		x5cTSA   bool // the signature's x5c carries it after the seal
+		xVals    bool // xVals carries it
+		counted  bool
+		why      string
+	}{
+		{name: "independent TSA, certificate in the token", tsa: good, withCert: true, counted: true},
+		{name: "independent TSA, certificate in xVals", tsa: good, xVals: true, counted: true},
+		{name: "sealer's own certificate as TSA", tsa: &testTSA{key: sealKey, cert: key.Chain[0]}, withCert: true, why: "signer"},
+		{name: "sealer's own certificate as TSA, in xVals", tsa: &testTSA{key: sealKey, cert: key.Chain[0]}, xVals: true, why: "signer"},
+		{name: "sealer's key under a TSA certificate", tsa: newTestTSAWith(t, sealKey, ekuExtension(t, true, oidTimeStamping)), withCert: true, why: "signer"},
+		{name: "TSA certificate without extended key usage", tsa: newTestTSAWith(t, otherKey), withCert: true, why: "id-kp-timeStamping"},
+		{name: "timeStamping extended key usage not critical", tsa: newTestTSAWith(t, otherKey, ekuExtension(t, false, oidTimeStamping)), withCert: true, why: "id-kp-timeStamping"},
+		{name: "TSA certificate carried nowhere", tsa: good, why: "not carried"},
+		{name: "TSA certificate only in the signature's x5c", tsa: good, x5cTSA: true, why: "not carried"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var signed []byte
+			if tc.x5cTSA {
+				signed = signedByKey(t, tc.tsa.cert)
+			} else {
+				signed = signedByKey(t)
+			}
+			j, err := Parse(signed, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			comps := []map[string]any{tstComp("sigTst", tc.tsa.stamp(t, []byte(j.Signature), tc.withCert))}
+			if tc.xVals {
+				comps = append(comps, xValsOf(tc.tsa.cert))
+			}
+			v, err := (&Mechanism{}).Verify(context.Background(), withEtsiU(t, signed, comps...), nil, verifyOpts())
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if tc.counted {
+				if v.Details["level"] != LevelBT || !v.Timestamped.Equal(signedAt.Add(time.Minute)) {
+					t.Errorf("level %q, Timestamped %v; want B-T at the token's genTime (details %q)", v.Details["level"], v.Timestamped, v.Details)
+				}
+				if len(v.TimestampChain) == 0 || !v.TimestampChain[0].Equal(tc.tsa.cert) {
+					t.Errorf("TimestampChain = %v, want the TSA certificate first", v.TimestampChain)
+				}
+				return
+			}
+			if v.Details["level"] != LevelBB || !v.Timestamped.IsZero() || v.TimestampChain != nil {
+				t.Errorf("level %q, Timestamped %v, TimestampChain %d; want B-B, none (sigTst %q)", v.Details["level"], v.Timestamped, len(v.TimestampChain), v.Details["sigTst"])
+			}
+			if note := v.Details["timestamp"]; !strings.Contains(note, "not counted") || !strings.Contains(note, tc.why) {
+				t.Errorf("timestamp detail = %q, want why it was not counted (%q)", note, tc.why)
+			}
+			if strings.Contains(v.Details["sigTst"], "TSA signature valid") {
+				t.Errorf("sigTst = %q reads as a counted time-stamp", v.Details["sigTst"])
+			}
+		})
 	}
 }

@@ -52,7 +52,7 @@ type IssueOptions struct {
 }
 
 // nonDisclosable are the top-level claims SD-JWT VC forbids hiding.
-var nonDisclosable = map[string]bool{"iss": true, "iat": true, "nbf": true, "exp": true, "cnf": true, "vct": true, "vct#integrity": true, "status": true}
+var nonDisclosable = map[string]bool{"iss": true, "iat": true, "nbf": true, "exp": true, "cnf": true, "vct": true, "vct#integrity": true, "aka_vcts": true, "status": true}
 
 // Issue signs claims (a JSON object: the SD-JWT VC claims set, with vct,
 // optionally iss, nbf, exp, status and cnf) as an SD-JWT VC with key, and
@@ -159,9 +159,13 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 	if err != nil {
 		return "", err
 	}
-	for name := range root.keys {
-		if fixed[name] && root.keys[name].sd {
-			return "", malformed("frame: claim %s is never selectively disclosable", name)
+	// Nor is anything within such a claim (SD-JWT VC section 2.2.2.3:
+	// sub-claims included); Verify would refuse the credential.
+	for _, p := range frame.Disclosable {
+		if len(p) > 0 {
+			if name, ok := p[0].(string); ok && fixed[name] {
+				return "", malformed("frame: claim %s is never selectively disclosable, nor anything within it (%s)", name, p)
+			}
 		}
 	}
 	b := &builder{decoys: frame.Decoys}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,9 +60,12 @@ func (m Mechanism) Sign(ctx context.Context, doc []byte, key credentials.Signing
 // issuers), in this order: form; the issuer key, from x5c (leaf; iss must
 // be a URI SAN of it or an https URL whose host is a DNS SAN) or else from r
 // by kid (or by iss when there is no kid), whose controller must be iss; the
-// signature; vct; exp, nbf and iat against opts.Now and opts.Skew; the
-// Disclosures against the digests; and the KB-JWT, when present or required,
-// against cnf.jwk, opts.Challenge (nonce) and opts.Domain (aud).
+// signature; vct; exp, nbf and iat against opts.Now and opts.Skew; and the
+// KB-JWT, when present or required, against cnf.jwk, opts.Challenge (nonce)
+// and opts.Domain (aud). The Disclosures are checked against the digests
+// first, and one that discloses iss, nbf, exp, cnf, vct, vct#integrity,
+// aka_vcts or status, or a claim within one, is refused (SD-JWT VC section
+// 2.2.2.3) with an error wrapping credentials.ErrInvalidProof.
 //
 // Verified.Document is the processed claims (disclosed claims in place, _sd
 // and _sd_alg removed); Details holds "typ", "vct", "disclosed" (the
@@ -85,6 +89,15 @@ func (m Mechanism) Verify(ctx context.Context, secured []byte, r credentials.Key
 func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResolver, opts credentials.VerifyOptions) (*credentials.Verified, error) {
 	if sd.Header.Typ != TypSDJWTVC && sd.Header.Typ != TypSDJWTVCLegacy {
 		return nil, malformed("typ header is %q, want %q", sd.Header.Typ, TypSDJWTVC)
+	}
+	// The Disclosures are checked first: a claim the verifier relies on
+	// (iss among them) must be in the signed payload, never disclosed.
+	proc, err := sd.process()
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseDisclosed(proc, sdjwtVCNoDisclosure, "SD-JWT VC"); err != nil {
+		return nil, err
 	}
 	iss, ok := sd.Payload["iss"].(string)
 	if !ok || iss == "" {
@@ -112,10 +125,6 @@ func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResol
 		return nil, err
 	}
 	out.Signed = signed
-	proc, err := sd.process()
-	if err != nil {
-		return nil, err
-	}
 	needKB := m.RequireKeyBinding || opts.Challenge != "" || opts.Domain != ""
 	switch {
 	case sd.KeyBinding != "" || needKB:
@@ -134,6 +143,31 @@ func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResol
 	out.Details["disclosed"] = strings.Join(proc.DisclosedPaths(), ", ")
 	out.Details["disclosures"] = strconv.Itoa(len(proc.Disclosed))
 	return out, nil
+}
+
+// sdjwtVCNoDisclosure are the claims SD-JWT VC (section 2.2.2.3) forbids to
+// be disclosed selectively, sub-claims included: the verifier reads them
+// (cnf for key binding, status for revocation, exp and nbf for validity),
+// so a holder must not be able to withhold or choose them. iat and sub may
+// be disclosed.
+var sdjwtVCNoDisclosure = []string{"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "aka_vcts", "status"}
+
+// refuseDisclosed returns an error wrapping credentials.ErrInvalidProof if a
+// Disclosure discloses one of the top-level claims names, or anything within
+// one. The issuer signed its digest, but a verifier cannot rely on a claim a
+// holder may leave out.
+func refuseDisclosed(proc *Processed, names []string, spec string) error {
+	for _, dc := range proc.Disclosed {
+		if len(dc.Path) == 0 {
+			continue
+		}
+		top, ok := dc.Path[0].(string)
+		if !ok || !slices.Contains(names, top) {
+			continue
+		}
+		return invalid("%s is selectively disclosed (disclosure of %s): %s forbids it, since a verifier cannot rely on a claim the holder may leave out", top, dc.Path, spec)
+	}
+	return nil
 }
 
 // checkTimes applies exp, nbf and iat of the issuer-signed payload, read

@@ -169,3 +169,78 @@ func byName(sd *SDJWT, name string) string {
 	}
 	return ""
 }
+
+// SD-JWT VC (section 2.2.2.3) forbids iss, nbf, exp, cnf, vct,
+// vct#integrity, aka_vcts and status, sub-claims included, to be disclosed
+// selectively: the verifier reads them, so a holder could otherwise withhold
+// an expiry or a status entry, or present another holder key. Verify refuses
+// such a disclosure even though the issuer signed its digest; iat and sub
+// may be disclosed.
+func TestVerifyRefusesDisclosedRegisteredClaims(t *testing.T) {
+	iss := newParty(t, "uni", newP256(t))
+	r := resolverFor(iss)
+	hdr := jwsHeader{Typ: TypSDJWTVC, Kid: iss.kid}
+	holderJWK, _ := PublicJWK(ed25519Key(t).Public())
+	base := func() map[string]any {
+		return map[string]any{"iss": iss.did, "vct": "urn:x", "iat": t0.Unix(), "_sd_alg": "sha-256"}
+	}
+	// hidden returns a payload whose claim name is replaced by a digest,
+	// inside the object at parent (nil for the top level), and the disclosure.
+	hidden := func(parent []string, name string, value any) (map[string]any, string) {
+		p := base()
+		d := disclosure(t, "c2FsdHNhbHRzYWx0c2FsdA", name, value)
+		obj := p
+		for _, k := range parent {
+			next, ok := obj[k].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				obj[k] = next
+			}
+			obj = next
+		}
+		delete(obj, name)
+		obj["_sd"] = []any{DigestOf(d)}
+		return p, d
+	}
+	in := func(parent []string, name string, value any, siblings map[string]any) string {
+		p, d := hidden(parent, name, value)
+		obj := p
+		for _, k := range parent {
+			obj = obj[k].(map[string]any)
+		}
+		for k, v := range siblings {
+			obj[k] = v
+		}
+		return craft(t, iss.signer, hdr, p, []string{d}, "")
+	}
+	for _, tc := range []struct {
+		name, path string
+		token      string
+	}{
+		{"exp", "$.exp", in(nil, "exp", t0.Add(time.Hour).Unix(), nil)},
+		{"nbf", "$.nbf", in(nil, "nbf", t0.Unix(), nil)},
+		{"cnf", "$.cnf", in(nil, "cnf", map[string]any{"jwk": holderJWK}, nil)},
+		{"status", "$.status", in(nil, "status", map[string]any{"status_list": map[string]any{"idx": 7, "uri": "https://issuer.example/sl"}}, nil)},
+		{"vct#integrity", "$.vct#integrity", in(nil, "vct#integrity", "sha256-AAAA", nil)},
+		{"aka_vcts", "$.aka_vcts", in(nil, "aka_vcts", []any{"urn:y"}, nil)},
+		{"status sub-claim", "$.status.status_list", in([]string{"status"}, "status_list", map[string]any{"idx": 7, "uri": "https://issuer.example/sl"}, nil)},
+		{"cnf sub-claim", "$.cnf.kid", in([]string{"cnf"}, "kid", "holder-1", map[string]any{"jwk": holderJWK})},
+		{"vct", "$.vct", in(nil, "vct", "urn:x", nil)},
+		{"iss", "$.iss", in(nil, "iss", iss.did, nil)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Mechanism{}.Verify(context.Background(), []byte(tc.token), r, credentials.VerifyOptions{Now: clock(t0)})
+			if !errors.Is(err, credentials.ErrInvalidProof) || !strings.Contains(err.Error(), "is selectively disclosed (disclosure of "+tc.path+")") {
+				t.Fatalf("Verify = %v, want ErrInvalidProof saying %s is selectively disclosed", err, tc.path)
+			}
+		})
+	}
+	for _, name := range []string{"iat", "sub"} {
+		t.Run(name+" may be disclosed", func(t *testing.T) {
+			v, err := Mechanism{}.Verify(context.Background(), []byte(in(nil, name, t0.Unix(), nil)), r, credentials.VerifyOptions{Now: clock(t0)})
+			if err != nil || v.Details["disclosed"] != "$."+name {
+				t.Fatalf("Verify = %v, %v", v, err)
+			}
+		})
+	}
+}

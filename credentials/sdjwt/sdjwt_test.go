@@ -224,6 +224,7 @@ func TestIssueRefusesBadClaimsAndFrames(t *testing.T) {
 		{"missing index", `{"vct":"x","a":[1]}`, []Path{{"a", 3}}, "does not exist"},
 		{"vct not disclosable", `{"vct":"x"}`, []Path{{"vct"}}, "never selectively disclosable"},
 		{"cnf not disclosable", `{"vct":"x","cnf":{}}`, []Path{{"cnf"}}, "never selectively disclosable"},
+		{"status sub-claim not disclosable", `{"vct":"x","status":{"status_list":{"idx":1,"uri":"https://x.example/sl"}}}`, []Path{{"status", "status_list"}}, "never selectively disclosable"},
 		{"path through a string", `{"vct":"x","a":"s"}`, []Path{{"a", "b"}}, "neither an object nor an array"},
 		{"index into an object", `{"vct":"x","a":{"b":1}}`, []Path{{"a", 0}}, "not an array"},
 		{"reserved path step", `{"vct":"x","a":{}}`, []Path{{"a", "_sd"}}, "reserved name"},

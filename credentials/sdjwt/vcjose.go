@@ -94,15 +94,18 @@ var vpFixed = map[string]bool{
 }
 
 // vcNoDisclosure are the members of a credential whose Disclosure Verify
-// refuses: an issuer that made them selectively disclosable lets a holder
-// change what the credential means (@context), who vouches for it (issuer)
-// or escape revocation and expiry (credentialStatus, validFrom, validUntil)
-// by leaving them out.
-var vcNoDisclosure = []string{"@context", "issuer", "credentialStatus", "validFrom", "validUntil"}
+// refuses, sub-claims included: an issuer that made them selectively
+// disclosable lets a holder change what the credential means (@context),
+// who vouches for it (issuer, iss), which schema it must meet
+// (credentialSchema, relatedResource) or escape revocation and expiry
+// (credentialStatus, validFrom, validUntil, nbf, exp), or choose the holder
+// key (cnf), by leaving them out. type may be disclosed (the
+// recommendation's own example does).
+var vcNoDisclosure = []string{"@context", "issuer", "credentialStatus", "credentialSchema", "relatedResource", "validFrom", "validUntil", "iss", "nbf", "exp", "cnf"}
 
 // vpNoDisclosure is the same for a presentation. holder and type may be
 // disclosed (the W3C test suite's presentations do both).
-var vpNoDisclosure = []string{"@context"}
+var vpNoDisclosure = []string{"@context", "iss", "nbf", "exp", "cnf"}
 
 // Sign secures the VC 2.0 credential doc as an SD-JWT with key: typ
 // vc+sd-jwt, cty vc, kid key.ID, x5c key.Chain. The claims in m.Frame become
@@ -206,7 +209,9 @@ func hidesTop(frame Frame, name string) bool {
 // issuer when there is no kid, the controller being the issuer; the
 // signature; the document (VC 2.0 context first, type VerifiableCredential,
 // credentialSubject, no vc or vp claim, none of @context, issuer,
-// credentialStatus, validFrom, validUntil disclosed); exp, nbf and iat
+// credentialStatus, credentialSchema, relatedResource, validFrom,
+// validUntil, iss, nbf, exp, cnf nor anything within them disclosed); exp,
+// nbf and iat
 // (NumericDate, or an RFC 3339 string as some issuers write them) against
 // opts.Now and opts.Skew; and the KB-JWT, when present or required, against
 // cnf.jwk, opts.Challenge and opts.Domain. validFrom and validUntil are left
@@ -283,15 +288,8 @@ func verifyVC2(ctx context.Context, secured []byte, r credentials.KeyResolver, o
 	if err := sd.jws.verify("issuer-signed JWT", out.Key); err != nil {
 		return nil, err
 	}
-	for _, dc := range proc.Disclosed {
-		if len(dc.Path) != 1 {
-			continue
-		}
-		for _, n := range noDisclosure {
-			if dc.Path[0] == n {
-				return nil, invalid("%s is selectively disclosed (disclosure %s): a verifier cannot rely on a %s a holder may leave out", n, dc.Path, n)
-			}
-		}
+	if err := refuseDisclosed(proc, noDisclosure, "VC-JOSE-COSE"); err != nil {
+		return nil, err
 	}
 	if o.vp {
 		if err := checkSecuredCredentials(proc.Claims); err != nil {

@@ -277,6 +277,11 @@ func TestVCVerifyRejectsBadInput(t *testing.T) {
 	statusPayload, statusD := disclosed("credentialStatus", map[string]any{"type": "BitstringStatusListEntry"})
 	untilPayload, untilD := disclosed("validUntil", "2020-01-01T00:00:00Z")
 	typePayload, typeD := disclosed("type", []any{"VerifiableCredential"})
+	expPayload, expD := disclosed("exp", t0.Add(time.Hour).Unix())
+	cnfPayload, cnfD := disclosed("cnf", map[string]any{"jwk": map[string]any{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}})
+	schemaPayload, schemaD := disclosed("credentialSchema", map[string]any{"id": "https://example.org/schema.json", "type": "JsonSchema"})
+	indexD := disclosure(t, "c2FsdHNhbHRzYWx0c2FsdA", "statusListIndex", "7")
+	indexPayload := vc(map[string]any{"credentialStatus": map[string]any{"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListCredential": "https://example.org/sl", "_sd": []any{DigestOf(indexD)}}})
 	vpBase := map[string]any{"@context": contextV2, "type": "VerifiablePresentation", "holder": iss.did}
 	withCreds := func(c any) map[string]any {
 		p := map[string]any{}
@@ -287,6 +292,7 @@ func TestVCVerifyRejectsBadInput(t *testing.T) {
 		return p
 	}
 	vpHdr := jwsHeader{Typ: TypVP, Cty: CtyVP, Kid: iss.kid}
+	vpExpPayload := map[string]any{"@context": contextV2, "type": "VerifiablePresentation", "holder": iss.did, "_sd": []any{DigestOf(expD)}}
 
 	tests := []struct {
 		name   string
@@ -309,6 +315,11 @@ func TestVCVerifyRejectsBadInput(t *testing.T) {
 		{"disclosed issuer", VC{}, craft(t, iss.signer, hdr, vc(map[string]any{"issuer": nil, "iss": iss.did, "_sd": issPayload["_sd"]}), []string{issD}, ""), credentials.ErrInvalidProof, "issuer is selectively disclosed"},
 		{"disclosed credentialStatus", VC{}, craft(t, iss.signer, hdr, statusPayload, []string{statusD}, ""), credentials.ErrInvalidProof, "credentialStatus is selectively disclosed"},
 		{"disclosed validUntil", VC{}, craft(t, iss.signer, hdr, untilPayload, []string{untilD}, ""), credentials.ErrInvalidProof, "validUntil is selectively disclosed"},
+		{"disclosed exp", VC{}, craft(t, iss.signer, hdr, expPayload, []string{expD}, ""), credentials.ErrInvalidProof, "exp is selectively disclosed"},
+		{"disclosed cnf", VC{}, craft(t, iss.signer, hdr, cnfPayload, []string{cnfD}, ""), credentials.ErrInvalidProof, "cnf is selectively disclosed"},
+		{"disclosed credentialSchema", VC{}, craft(t, iss.signer, hdr, schemaPayload, []string{schemaD}, ""), credentials.ErrInvalidProof, "credentialSchema is selectively disclosed"},
+		{"disclosed within credentialStatus", VC{}, craft(t, iss.signer, hdr, indexPayload, []string{indexD}, ""), credentials.ErrInvalidProof, "credentialStatus is selectively disclosed (disclosure of $.credentialStatus.statusListIndex)"},
+		{"VP disclosed exp", VP{}, craft(t, iss.signer, vpHdr, vpExpPayload, []string{expD}, ""), credentials.ErrInvalidProof, "exp is selectively disclosed"},
 		{"type withheld", VC{}, craft(t, iss.signer, hdr, typePayload, nil, ""), credentials.ErrMalformed, "type does not include VerifiableCredential"},
 		{"expired", VC{}, craft(t, iss.signer, hdr, vc(map[string]any{"exp": t0.Add(-time.Hour).Unix()}), nil, ""), credentials.ErrExpired, "expired at"},
 		{"iat in the future (RFC 3339)", VC{}, craft(t, iss.signer, hdr, vc(map[string]any{"iat": "2030-01-01T00:00:00Z"}), nil, ""), credentials.ErrNotYetValid, "issued in the future"},

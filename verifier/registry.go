@@ -75,7 +75,7 @@ func (s RegistrySource) Trust(_ context.Context, q TrustQuery) (*TrustAnswer, er
 	}
 	ans.Trusted = true
 	ans.Reason = fmt.Sprintf("%s (%s) is in the trust registry, matched by %s, and the credential is within its scope", e.Name, e.Country, how)
-	ans.Steps = append(ans.Steps, "valid at the issuance date and within scope")
+	ans.Steps = append(ans.Steps, "valid at "+at.UTC().Format(time.RFC3339)+" and within scope")
 	return ans, nil
 }
 

@@ -70,7 +70,7 @@ const (
 	CheckEnvelope    = "envelope"    // the VC Data Model envelope is well formed
 	CheckProof       = "proof"       // the proof or signature verifies
 	CheckKey         = "key"         // the verification key resolves and belongs to the issuer
-	CheckCertificate = "certificate" // the x5c chain links up and was valid at signing time
+	CheckCertificate = "certificate" // the x5c chain links up and is valid now (or at a verified time-stamp)
 	CheckValidity    = "validity"    // validFrom/validUntil (issuanceDate/expirationDate, nbf/exp)
 	CheckStatus      = "status"      // the status list says neither revoked nor suspended
 	CheckTrust       = "trust"       // a trust source vouches for the issuer, in scope
@@ -166,6 +166,15 @@ type Report struct {
 	Credentials []*Report `json:"credentials,omitempty"`
 	// At is the time the report was made for (the policy's clock).
 	At time.Time `json:"at"`
+	// Signed is the signing time the proof claims (JAdES sigT, JWT iat,
+	// Data Integrity created), shown as the signer's claim: it proves
+	// nothing and no check is judged at it. Zero when none is claimed.
+	Signed time.Time `json:"signed,omitzero"`
+	// Timestamped is the time a verified signature time-stamp (RFC 3161,
+	// from a time-stamping authority other than the signer) proves the
+	// signature existed at; when set (and not after At), the certificate
+	// path and the trust sources are judged at it. Zero when none.
+	Timestamped time.Time `json:"timestamped,omitzero"`
 
 	subjects []string // the credential's subject ids, for holder binding
 	cnf      bool     // the credential binds its holder by a cnf key

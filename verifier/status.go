@@ -1,7 +1,10 @@
 package verifier
 
 import (
+	"bytes"
 	"context"
+	"crypto"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -16,10 +19,88 @@ import (
 // statusList is a verified status list, as cached.
 type statusList struct {
 	url      string
-	issuer   string
-	typ      string // BitstringStatusList or StatusList2021
+	signer   signedBy // who signed it
+	typ      string   // BitstringStatusList or StatusList2021
 	purposes []string
 	bits     *status.Bitstring
+}
+
+// signedBy is what binds a verified signature to its signer: a certificate
+// path, or an issuer the key was resolved from, or else the key alone. A
+// status list counts for a credential only when their signers match (see
+// sameSigner): the issuer a document names proves nothing by itself.
+type signedBy struct {
+	// path is the certificate path of a signature sealed by certificate
+	// (see certPath); nil otherwise.
+	path []*x509.Certificate
+	// issuer is the issuer bound to the key (see boundIssuer); "" when
+	// none is. named is the issuer the content names, bound or not.
+	issuer, named string
+	// key is the verifying key.
+	key crypto.PublicKey
+}
+
+// signerOf returns the signer of vd, whose Chain must already be a
+// certificate path.
+func signerOf(vd *credentials.Verified) signedBy {
+	return signedBy{path: vd.Chain, issuer: boundIssuer(vd), named: vd.Issuer, key: vd.Key}
+}
+
+// sameSigner says why the status list signed by list does not count for a
+// credential signed by cred, or returns nil when it does:
+//   - a credential sealed by certificate: the list is sealed by the same
+//     seal certificate, or by one of the same subject issued (the signature
+//     verifies) by the CA certificate that issued the credential's seal,
+//     both valid now;
+//   - a credential whose issuer is bound to its key (a DID and one of its
+//     keys): the list's issuer is bound the same way and is the same;
+//   - any other: the list is signed with the same key, not by certificate.
+func sameSigner(list, cred signedBy, now time.Time) error {
+	switch {
+	case len(cred.path) > 0:
+		seal := cred.path[0]
+		if len(list.path) == 0 {
+			return fmt.Errorf("the credential is sealed by the certificate %q, but the list is signed by %s, not by certificate", seal.Subject.String(), orNone(list.named))
+		}
+		leaf := list.path[0]
+		if bytes.Equal(leaf.Raw, seal.Raw) {
+			return checkValidityOf(list.path[:1], now)
+		}
+		if len(cred.path) < 2 {
+			return fmt.Errorf("it is sealed by the certificate %q, not by the credential's self-signed seal %q", leaf.Subject.String(), seal.Subject.String())
+		}
+		ca := cred.path[1]
+		if !bytes.Equal(leaf.RawIssuer, ca.RawSubject) || leaf.CheckSignatureFrom(ca) != nil {
+			return fmt.Errorf("it is sealed by the certificate %q, which is neither the credential's seal nor issued by the CA that issued it (%q)", leaf.Subject.String(), ca.Subject.String())
+		}
+		if !bytes.Equal(leaf.RawSubject, seal.RawSubject) {
+			return fmt.Errorf("it is sealed by the certificate %q, issued by the same CA as the credential's seal but to another subject than %q", leaf.Subject.String(), seal.Subject.String())
+		}
+		return checkValidityOf([]*x509.Certificate{leaf, ca}, now)
+	case cred.issuer != "":
+		if len(list.path) > 0 {
+			return fmt.Errorf("it is sealed by the certificate %q, not signed with a key of the credential's issuer %s: a certificate naming a DID does not stand for it", list.path[0].Subject.String(), cred.issuer)
+		}
+		if list.issuer == "" {
+			return fmt.Errorf("its issuer %s is not the DID its key was resolved from, so it is not the credential's issuer %s", orNone(list.named), cred.issuer)
+		}
+		if list.issuer != cred.issuer {
+			return fmt.Errorf("issued by %s, not by the credential's issuer %s", list.issuer, cred.issuer)
+		}
+		return nil
+	default:
+		if k := keyThumbprint(cred.key); len(list.path) > 0 || k == "" || keyThumbprint(list.key) != k {
+			return fmt.Errorf("the credential's issuer %s is not bound to its key, and the list is not signed with that same key", orNone(cred.named))
+		}
+		return nil
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no issuer"
+	}
+	return s
 }
 
 // listTypeOf maps a credentialStatus entry type to the credentialSubject
@@ -48,7 +129,9 @@ func (v *Verifier) unavailable(rep *Report, problem, msg string) {
 	rep.fail(CheckStatus, Invalid, problem, msg+": the credential's status is unknown, so it is not accepted")
 }
 
-func (v *Verifier) checkStatus(ctx context.Context, c *credential, issuer string, now time.Time, rep *Report) error {
+// checkStatus checks the credential's status entries; by is the
+// credential's signer, which each status list's must match.
+func (v *Verifier) checkStatus(ctx context.Context, c *credential, by signedBy, now time.Time, rep *Report) error {
 	if c.tokenStatus {
 		v.unavailable(rep, ProblemStatusUnavailable, "the credential has a status claim (IETF Token Status List), which is not supported")
 		return nil
@@ -79,7 +162,7 @@ func (v *Verifier) checkStatus(ctx context.Context, c *credential, issuer string
 			v.unavailable(rep, ProblemStatusUnavailable, fmt.Sprintf("%s has no valid statusListIndex and statusListCredential", where))
 			continue
 		}
-		list, problem, err := v.statusList(ctx, e.List, issuer, now)
+		list, problem, err := v.statusList(ctx, e.List, by, now)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -134,31 +217,30 @@ func parseIndex(raw json.RawMessage) (int, error) {
 	return i, nil
 }
 
-// statusList returns the verified list at url, from the cache or fetched.
-// The problem slug says how it failed.
-func (v *Verifier) statusList(ctx context.Context, url, issuer string, now time.Time) (*statusList, string, error) {
+// statusList returns the verified list at url, from the cache or fetched,
+// when it is signed by the credential's signer, by. The problem slug says
+// how it failed.
+func (v *Verifier) statusList(ctx context.Context, url string, by signedBy, now time.Time) (*statusList, string, error) {
 	url, _, _ = strings.Cut(url, "#")
-	if l, ok := v.lists.get(url); ok {
-		if l.issuer != issuer {
-			return nil, ProblemStatusListInvalid, fmt.Errorf("issued by %s, not by the credential's issuer %s", l.issuer, issuer)
+	l, ok := v.lists.get(url)
+	if !ok {
+		if v.fetcher == nil {
+			return nil, ProblemStatusUnavailable, fmt.Errorf("not fetched: no fetcher is configured")
 		}
-		return l, "", nil
+		body, err := v.fetcher.Fetch(ctx, url)
+		if err != nil {
+			return nil, ProblemStatusUnavailable, err
+		}
+		var ttl time.Duration
+		l, ttl, err = v.readStatusList(ctx, url, body, now)
+		if err != nil {
+			return nil, ProblemStatusListInvalid, err
+		}
+		v.lists.put(url, l, ttl)
 	}
-	if v.fetcher == nil {
-		return nil, ProblemStatusUnavailable, fmt.Errorf("not fetched: no fetcher is configured")
+	if err := sameSigner(l.signer, by, now); err != nil {
+		return nil, ProblemStatusListInvalid, fmt.Errorf("not signed by the credential's signer: %w", err)
 	}
-	body, err := v.fetcher.Fetch(ctx, url)
-	if err != nil {
-		return nil, ProblemStatusUnavailable, err
-	}
-	l, ttl, err := v.readStatusList(ctx, url, body, now)
-	if err != nil {
-		return nil, ProblemStatusListInvalid, err
-	}
-	if l.issuer != issuer {
-		return nil, ProblemStatusListInvalid, fmt.Errorf("issued by %s, not by the credential's issuer %s", l.issuer, issuer)
-	}
-	v.lists.put(url, l, ttl)
 	return l, "", nil
 }
 
@@ -178,9 +260,15 @@ func (v *Verifier) readStatusList(ctx context.Context, url string, body []byte, 
 	if m == nil {
 		return nil, 0, fmt.Errorf("its proof (%q) is not supported", f.Mechanism)
 	}
-	vd, err := m.Verify(ctx, body, v.resolver, v.verifyOptions(now))
+	vd, err := m.Verify(ctx, body, v.keysFor("assertionMethod"), v.verifyOptions(now))
 	if err != nil {
 		return nil, 0, fmt.Errorf("its proof does not verify: %v", err)
+	}
+	by := signedBy{issuer: boundIssuer(vd), named: vd.Issuer, key: vd.Key}
+	if len(vd.Chain) > 0 {
+		if by.path, err = certPath(vd.Chain); err != nil {
+			return nil, 0, fmt.Errorf("its certificate chain: %v", err)
+		}
 	}
 	c, err := readCredential(vd.Document, f.Mechanism)
 	if err != nil || c.vc == nil {
@@ -216,7 +304,7 @@ func (v *Verifier) readStatusList(ctx context.Context, url string, body []byte, 
 	if err := json.Unmarshal(subs[0], &sub); err != nil {
 		return nil, 0, fmt.Errorf("credentialSubject: %v", err)
 	}
-	l := &statusList{url: url, issuer: vd.Issuer, typ: sub.Type, purposes: stringsOf(sub.Purpose)}
+	l := &statusList{url: url, signer: by, typ: sub.Type, purposes: stringsOf(sub.Purpose)}
 	switch sub.Type {
 	case "BitstringStatusList":
 		l.bits, err = status.Decode(sub.EncodedList)

@@ -38,11 +38,16 @@ type TrustQuery struct {
 	EQFLevel int
 	// ISCEDFields are the ISCED-F codes of the credential's field(s).
 	ISCEDFields []string
-	// IssuedAt is the time the trust decision is made at: for a
-	// certificate-sealed credential its signing time (sigT) when it claims
-	// one; otherwise its issuance (validFrom, issuanceDate, iat), else its
-	// signing time, else the verification time. The verifier never leaves
-	// it zero; a source asked with a zero IssuedAt uses its own clock.
+	// IssuedAt is the time the trust decision is made at: the time a
+	// verified signature time-stamp (credentials.Verified.Timestamped,
+	// from a time-stamping authority other than the signer) proves the
+	// signature existed at, when there is one; otherwise the verification
+	// time (the policy's clock). It is never a date the signer wrote: not
+	// the signing time the proof claims (sigT, iat, created), nor the
+	// issuance the content claims (validFrom, issuanceDate), since a seal
+	// or issuer no longer trusted could otherwise back-date its way into
+	// trust. The verifier never leaves it zero; a source asked with a zero
+	// IssuedAt uses its own clock.
 	IssuedAt time.Time
 	// Credential is the credential JSON, for sources that read more of it
 	// (the EBSI TIR walks termsOfUse).

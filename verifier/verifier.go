@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
@@ -262,4 +263,53 @@ func (rs resolverChain) ResolveKey(ctx context.Context, id string) (*credentials
 		first = fmt.Errorf("no resolver for %q: %w", id, credentials.ErrUnknownKey)
 	}
 	return nil, first
+}
+
+// keysFor returns the resolver handed to a mechanism verifying a proof
+// made for purpose ("assertionMethod" when empty): the verifier's resolver,
+// refusing a method its DID document does not list under that purpose.
+func (v *Verifier) keysFor(purpose string) KeyResolver {
+	if purpose == "" {
+		purpose = "assertionMethod"
+	}
+	return purposeResolver{r: v.resolver, purpose: purpose}
+}
+
+// purposeResolver resolves with r and checks the verification relationship:
+// a method whose Relationships the resolver gives (it comes from a DID
+// document, as did:web's, or an implied one, as did:key's) must be listed
+// under purpose; one whose Relationships is nil (not from a DID document)
+// passes. A method listed elsewhere only is refused with an error wrapping
+// credentials.ErrUnknownKey: the controller did not give that key the
+// power to sign for purpose.
+type purposeResolver struct {
+	r       KeyResolver
+	purpose string
+}
+
+func (p purposeResolver) ResolveKey(ctx context.Context, id string) (*credentials.VerificationMethod, error) {
+	vm, err := p.r.ResolveKey(ctx, id)
+	if err != nil || vm == nil || vm.Relationships == nil || slices.Contains(vm.Relationships, p.purpose) {
+		return vm, err
+	}
+	listed := "in no verification relationship"
+	if len(vm.Relationships) > 0 {
+		listed = "under " + strings.Join(vm.Relationships, ", ") + " only"
+	}
+	name := vm.ID
+	if name == "" {
+		name = id
+	}
+	return nil, fmt.Errorf("verification method %s is listed %s in its DID document, not under %s, so it cannot sign %s: %w",
+		name, listed, p.purpose, purposeWhat(p.purpose), credentials.ErrUnknownKey)
+}
+
+func purposeWhat(purpose string) string {
+	switch purpose {
+	case "assertionMethod":
+		return "a credential or a status list"
+	case "authentication":
+		return "a presentation"
+	}
+	return "for that purpose"
 }

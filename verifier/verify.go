@@ -118,16 +118,19 @@ func describeFormat(f credentials.Format) string {
 // challenge failure found by the second attempt.
 type proved struct {
 	*credentials.Verified
-	timeErr      error // ErrExpired or ErrNotYetValid: the proof is good, the time is not
-	challengeErr error // the proof is good, the challenge or domain is not
+	timeErr      error  // ErrExpired or ErrNotYetValid: the proof is good, the time is not
+	challengeErr error  // the proof is good, the challenge or domain is not
+	stampNote    string // why a verified time-stamp was not used, if one was dropped
 }
 
 // prove runs the mechanism and reports proof and key. It returns nil (and
 // no error) when the proof does not verify.
 func (v *Verifier) prove(ctx context.Context, m credentials.Mechanism, input []byte, opts credentials.VerifyOptions, rep *Report, what string) (*proved, error) {
-	vd, err := m.Verify(ctx, input, v.resolver, opts)
+	keys := v.keysFor(opts.Purpose)
+	vd, err := m.Verify(ctx, input, keys, opts)
 	if err == nil {
-		return &proved{Verified: vd}, nil
+		out := &proved{Verified: vd}
+		return out, v.gateStamp(ctx, out)
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -136,17 +139,17 @@ func (v *Verifier) prove(ctx context.Context, m credentials.Mechanism, input []b
 	if errors.Is(err, credentials.ErrExpired) || errors.Is(err, credentials.ErrNotYetValid) {
 		o := opts
 		o.Skew = farSkew
-		if vd, err2 := m.Verify(ctx, input, v.resolver, o); err2 == nil {
+		if vd, err2 := m.Verify(ctx, input, keys, o); err2 == nil {
 			out.Verified, out.timeErr = vd, err
-			return out, nil
+			return out, v.gateStamp(ctx, out)
 		}
 	}
 	if errors.Is(err, credentials.ErrInvalidProof) && (opts.Challenge != "" || opts.Domain != "") {
 		o := opts
 		o.Challenge, o.Domain, o.Skew = "", "", farSkew
-		if vd, err2 := m.Verify(ctx, input, v.resolver, o); err2 == nil {
+		if vd, err2 := m.Verify(ctx, input, keys, o); err2 == nil {
 			out.Verified, out.challengeErr = vd, err
-			return out, nil
+			return out, v.gateStamp(ctx, out)
 		}
 	}
 	msg := what + err.Error()
@@ -169,22 +172,93 @@ func (v *Verifier) prove(ctx context.Context, m credentials.Mechanism, input []b
 	return nil, nil
 }
 
+// gateStamp keeps out.Timestamped only when a trust source vouches for the
+// time-stamping authority: its certificate path (out.TimestampChain, linked
+// by signature from the TSA's certificate up) valid at the time-stamp and
+// matched by a source, for instance a registry entry for the TSA or its CA.
+// The mechanism checked that the token verifies and that the TSA is not the
+// signer; but anyone can make a TSA certificate, and an untrusted one proves
+// no time. A dropped time-stamp is explained in out.stampNote.
+func (v *Verifier) gateStamp(ctx context.Context, out *proved) error {
+	ts := out.Timestamped
+	if ts.IsZero() {
+		return nil
+	}
+	drop := func(why string) error {
+		out.Timestamped, out.stampNote = time.Time{}, fmt.Sprintf("its time-stamp of %s is not used: %s", ts.UTC().Format(time.RFC3339), why)
+		return nil
+	}
+	if len(out.TimestampChain) == 0 {
+		return drop("the time-stamping authority's certificate is not known")
+	}
+	path, err := certPath(out.TimestampChain)
+	if err == nil {
+		err = checkValidityOf(path, ts)
+	}
+	if err != nil {
+		return drop(err.Error())
+	}
+	q := TrustQuery{Key: path[0].PublicKey, Chain: path, Types: []string{"TimeStampingAuthority"}, IssuedAt: ts}
+	for _, src := range v.trust {
+		ans, err := src.Trust(ctx, q)
+		if err != nil {
+			return fmt.Errorf("verifier: trust source: %w", err)
+		}
+		if ans != nil && ans.Trusted {
+			return nil
+		}
+	}
+	return drop(fmt.Sprintf("no trust source vouches for its time-stamping authority %q", path[0].Subject.String()))
+}
+
+// judgedAt returns the time the certificate path and the trust sources are
+// judged at: the time a verified time-stamp (Verified.Timestamped, from a
+// time-stamping authority other than the signer) proves the signature
+// existed at, when there is one not after now; else now, the verification
+// time. The signing time a proof claims (sigT, iat, created) is never used:
+// the signer wrote it, so a seal that has expired or been withdrawn could
+// otherwise go on sealing by claiming an earlier time. stamped reports
+// whether the time-stamp was used.
+func judgedAt(out *credentials.Verified, now time.Time) (at time.Time, stamped bool) {
+	if ts := out.Timestamped; !ts.IsZero() && !ts.After(now) {
+		return ts, true
+	}
+	return now, false
+}
+
+// describeAt says in words what the time at, from judgedAt, is.
+func describeAt(out *proved, at time.Time, stamped bool) string {
+	const layout = time.RFC3339
+	if stamped {
+		return fmt.Sprintf("%s, the time a verified time-stamp proves the signature existed at", at.UTC().Format(layout))
+	}
+	s := at.UTC().Format(layout) + ", the verification time"
+	switch {
+	case out.stampNote != "":
+		s += " (" + out.stampNote + ")"
+	case !out.Timestamped.IsZero():
+		s += fmt.Sprintf(" (its time-stamp %s is later than that, so it is not used)", out.Timestamped.UTC().Format(layout))
+	case !out.Signed.IsZero():
+		s += fmt.Sprintf(" (the signing time it claims, %s, is the signer's word and no time-stamp proves it)", out.Signed.UTC().Format(layout))
+	}
+	return s
+}
+
 // reportKey adds the passed proof and key checks, and the certificate check
-// for a chain. It replaces out.Chain by the certificate path (see
-// certPath), the only certificates the trust sources are asked about.
+// for a chain, judged at judgedAt. It replaces out.Chain by the certificate
+// path (see certPath), the only certificates the trust sources are asked
+// about.
 func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, rep *Report, who string) {
 	alg := f.Alg
 	if alg != "" {
 		alg = " (" + alg + ")"
 	}
 	rep.pass(CheckProof, fmt.Sprintf("the %s proof%s verifies", out.Mechanism, alg))
+	rep.Signed, rep.Timestamped = out.Signed, out.Timestamped
 	switch {
 	case len(out.Chain) > 0:
 		rep.pass(CheckKey, fmt.Sprintf("the key of the x5c certificate %q: the %s is trusted by this certificate's path, not by the name the content gives", out.Chain[0].Subject.String(), who))
-		at := out.Signed
-		if at.IsZero() {
-			at = now
-		}
+		at, stamped := judgedAt(out.Verified, now)
 		path, err := certPath(out.Chain)
 		if err == nil {
 			err = checkValidityOf(path, at)
@@ -192,10 +266,21 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 		ignored := len(out.Chain) - len(path)
 		out.Chain = path
 		if err != nil {
-			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, err.Error())
+			msg := err.Error() + "; it is judged at " + describeAt(out, at, stamped)
+			// The signature is good and the path was valid when the
+			// signer says it signed, but nothing trusted proves that
+			// time: indeterminate (ETSI EN 319 102-1), not invalid.
+			if !stamped && !out.Signed.IsZero() && checkValidityOf(path, out.Signed) == nil {
+				rep.fail(CheckCertificate, Untrusted, ProblemInvalidChain, msg+"; the path was valid at the signing time the signature claims, but no trusted time-stamp proves it: indeterminate")
+				break
+			}
+			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, msg)
 			break
 		}
-		msg := fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature and was valid at %s", len(path), at.UTC().Format(time.RFC3339))
+		msg := fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature and is valid at %s", len(path), describeAt(out, at, stamped))
+		if stamped {
+			msg = fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature and was valid at %s", len(path), describeAt(out, at, stamped))
+		}
 		if ignored > 0 {
 			msg += fmt.Sprintf("; %d carried certificate(s) off that path are ignored", ignored)
 		}
@@ -312,7 +397,7 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 		v.checkValidity(c, now, rep)
 	}
 
-	if err := v.checkStatus(ctx, c, out.Issuer, now, rep); err != nil {
+	if err := v.checkStatus(ctx, c, signerOf(out.Verified), now, rep); err != nil {
 		return err
 	}
 
@@ -324,23 +409,16 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 		Types:       c.types,
 		Profile:     profileOfCredential(f.Mechanism, c),
 		Schemas:     c.schemas,
-		IssuedAt:    c.issued,
 		Credential:  out.Document,
 		EQFLevel:    e.summary.EQFLevel,
 		ISCEDFields: e.fields,
 	}
-	// An eSeal is judged at its signing time (sigT), not at the date its
-	// payload claims; anything else at its issuance date, else its signing
-	// time, else at the verification time.
-	if len(out.Chain) > 0 && !out.Signed.IsZero() {
-		q.IssuedAt = out.Signed
-	}
-	if q.IssuedAt.IsZero() {
-		q.IssuedAt = out.Signed
-	}
-	if q.IssuedAt.IsZero() {
-		q.IssuedAt = now
-	}
+	// Trust is judged when the signature is known to have existed: at a
+	// verified time-stamp, else now. The dates the content claims
+	// (validFrom, issuanceDate) and the signing time the proof claims
+	// (sigT, iat) are the signer's word: an issuer, or a seal, no longer
+	// trusted could otherwise back-date its way into trust.
+	q.IssuedAt, _ = judgedAt(out.Verified, now)
 	if err := v.checkTrust(ctx, q, rep); err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ exec diplomat trust explain sealed-qualified.json
 stdout 'credential: jades, signature verified'
 stdout 'etsi-tl:SE: TRUSTED \(qualified\)'
 stdout 'entity: Example TSP AB \(SE\)'
-stdout 'service status at the signing time: granted'
+stdout 'service status at the time judged: granted'
 
 ! exec diplomat trust explain sealed-advanced.json
 stdout 'etsi-tl:SE: NOT TRUSTED \(advanced\)'

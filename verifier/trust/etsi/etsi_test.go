@@ -317,7 +317,7 @@ func TestClassifySeal(t *testing.T) {
 		{"seal without QcSSCD is advanced, refused by default", granted, nil, noSSCD, "", false, LevelAdvanced, "granted", "accepts qualified"},
 		{"advanced seal accepted when the policy says so", granted, nil, noSSCD, LevelAdvanced, true, LevelAdvanced, "granted", "trusted: advanced"},
 		{"esign certificate is not a qualified seal", granted, nil, esign, "", false, LevelAdvanced, "granted", ""},
-		{"service withdrawn before signing", withdrawnBefore, nil, qualified, LevelAdvanced, false, LevelNotTrusted, "withdrawn", "withdrawn at the signing time"},
+		{"service withdrawn before signing", withdrawnBefore, nil, qualified, LevelAdvanced, false, LevelNotTrusted, "withdrawn", "withdrawn at the time judged"},
 		{"service withdrawn after signing", withdrawnAfter, nil, qualified, "", true, LevelQualified, "granted", "trusted"},
 		{"chain to an unlisted CA", granted, other, qualified, LevelAdvanced, false, LevelNotTrusted, "", "no certificate of the chain"},
 	}

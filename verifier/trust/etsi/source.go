@@ -228,15 +228,15 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 	at := q.IssuedAt
 	if at.IsZero() {
 		at = s.now()
-		steps.Add("the credential claims no signing time; evaluating at " + at.UTC().Format(time.RFC3339))
+		steps.Add("no time given; evaluating at " + at.UTC().Format(time.RFC3339))
 	} else {
-		steps.Add("signing time " + at.UTC().Format(time.RFC3339) + " (the status of services is read at that time)")
+		steps.Add("judged at " + at.UTC().Format(time.RFC3339) + ", a time-stamp's time or the verification time (the status of services is read at that time)")
 	}
 	leaf := q.Chain[0]
 	steps.Add("seal certificate: " + leaf.Subject.CommonName + ", issued by " + leaf.Issuer.CommonName +
 		", valid " + day(leaf.NotBefore) + " to " + day(leaf.NotAfter))
 	if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
-		return finish(fmt.Sprintf("not trusted: the seal certificate was not valid at the signing time %s", at.UTC().Format(time.RFC3339)))
+		return finish(fmt.Sprintf("not trusted: the seal certificate was not valid at %s", at.UTC().Format(time.RFC3339)))
 	}
 	ms, err := s.find(q.Chain)
 	if err != nil {
@@ -266,20 +266,20 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 	for i := 1; i <= m.index; i++ {
 		c := q.Chain[i]
 		if at.Before(c.NotBefore) || at.After(c.NotAfter) {
-			return finish(fmt.Sprintf("not trusted: chain certificate %d (%s) was not valid at the signing time", i, c.Subject.CommonName))
+			return finish(fmt.Sprintf("not trusted: chain certificate %d (%s) was not valid at the time judged", i, c.Subject.CommonName))
 		}
 	}
 	st := e.service.StateAt(at)
 	if st == nil {
-		return finish(fmt.Sprintf("not trusted: the service %q had no status yet at the signing time (first status from %s)", e.service.Name, day(e.service.States[len(e.service.States)-1].Start)))
+		return finish(fmt.Sprintf("not trusted: the service %q had no status yet at the time judged (first status from %s)", e.service.Name, day(e.service.States[len(e.service.States)-1].Start)))
 	}
 	a.Status = StatusName(st.Status)
-	steps.Add(fmt.Sprintf("service status at the signing time: %s (since %s)", a.Status, st.Start.Format(time.RFC3339)))
+	steps.Add(fmt.Sprintf("service status at the time judged: %s (since %s)", a.Status, st.Start.Format(time.RFC3339)))
 	if cur := &e.service.States[0]; cur != st {
 		steps.Add(fmt.Sprintf("current service status: %s (since %s)", StatusName(cur.Status), cur.Start.Format(time.RFC3339)))
 	}
 	if !goodStatus[st.Status] {
-		return finish(fmt.Sprintf("not trusted: the service was %s at the signing time (since %s)", a.Status, day(st.Start)))
+		return finish(fmt.Sprintf("not trusted: the service was %s at the time judged (since %s)", a.Status, day(st.Start)))
 	}
 	level, why := classify(leaf, st, m.direct)
 	for _, w := range why {
@@ -293,7 +293,7 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 	a.Trusted = level == LevelQualified || (level == LevelAdvanced && accept == LevelAdvanced)
 	switch {
 	case a.Trusted:
-		return finish(fmt.Sprintf("trusted: %s eSeal under %s (%s), service %s at the signing time", level, e.provider.Name, a.Country, a.Status))
+		return finish(fmt.Sprintf("trusted: %s eSeal under %s (%s), service %s at the time judged", level, e.provider.Name, a.Country, a.Status))
 	default:
 		return finish(fmt.Sprintf("not trusted: the seal is %s, and the policy accepts %s seals only", level, accept))
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -180,15 +181,28 @@ func parsePrivatePEM(data []byte) (crypto.Signer, error) {
 }
 
 // privateJWK is a JWK with its private member.
+// privateJWK is a private JWK: the public members as did.JWK reads them
+// (by exact name), and "d". It is read in two passes because did.JWK has
+// its own UnmarshalJSON, which an embedding struct would inherit.
 type privateJWK struct {
 	did.JWK
-	D string `json:"d"`
+	D string
 }
 
 func parsePrivateJWK(data []byte) (crypto.Signer, error) {
 	var j privateJWK
-	if err := jsonx.Decode(data, &j, jsonx.Limits{MaxBytes: 64 << 10, MaxDepth: 4}); err != nil {
+	lim := jsonx.Limits{MaxBytes: 64 << 10, MaxDepth: 4}
+	if err := jsonx.Decode(data, &j.JWK, lim); err != nil {
 		return nil, fmt.Errorf("keys: JWK: %w: %w", ErrInvalid, err)
+	}
+	var members map[string]json.RawMessage
+	if err := jsonx.Decode(data, &members, lim); err != nil {
+		return nil, fmt.Errorf("keys: JWK: %w: %w", ErrInvalid, err)
+	}
+	if raw, ok := members["d"]; ok {
+		if err := json.Unmarshal(raw, &j.D); err != nil {
+			return nil, fmt.Errorf("keys: JWK private member \"d\" is not a string: %w", ErrInvalid)
+		}
 	}
 	pub, err := j.JWK.PublicKey()
 	if err != nil {

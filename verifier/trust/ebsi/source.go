@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,6 +50,7 @@ type Source struct {
 	snap  *Snapshot
 	opts  Options
 	byDID map[string]*issuerIndex
+	name  string // "ebsi-tir:" + the snapshot's name
 }
 
 var _ verifier.TrustSource = (*Source)(nil)
@@ -93,6 +95,7 @@ type scope struct {
 	types    []string
 	text     string
 	step     string
+	accStep  string // the step of an accreditor accredited for the schema
 }
 
 // checked is the outcome of checking an attribute's hash and signature.
@@ -100,7 +103,7 @@ type checked struct{ err error }
 
 // NewSource indexes a snapshot.
 func NewSource(s *Snapshot, opts Options) *Source {
-	src := &Source{snap: s, opts: opts, byDID: make(map[string]*issuerIndex, len(s.Issuers))}
+	src := &Source{snap: s, opts: opts, byDID: make(map[string]*issuerIndex, len(s.Issuers)), name: "ebsi-tir:" + s.Name}
 	for i := range s.Issuers {
 		is := &s.Issuers[i]
 		ix := src.byDID[is.DID]
@@ -164,7 +167,7 @@ func newLink(owner string, a *Attribute, roots []string) *link {
 		if af.LimitJurisdiction != "" {
 			text += ", jurisdiction " + af.LimitJurisdiction
 		}
-		l.scopes = append(l.scopes, scope{schema: schemaKey(af.SchemaID), schemaID: af.SchemaID, types: af.Types, text: text, step: "accreditedFor covers the credential: " + text})
+		l.scopes = append(l.scopes, scope{schema: schemaKey(af.SchemaID), schemaID: af.SchemaID, types: af.Types, text: text, step: "accreditedFor covers the credential: " + text, accStep: l.who + " is accredited for the schema " + af.SchemaID})
 	}
 	if a.IssuerType == TypeRootTAO {
 		if slices.Contains(roots, c.Iss) {
@@ -294,8 +297,8 @@ func parseAttrURL(u string) (string, string, bool) {
 // q.Types and q.Schemas are empty, are read: each is scanned, not decoded,
 // and its strings are checked as they are read.
 func (s *Source) Trust(ctx context.Context, q verifier.TrustQuery) (*verifier.TrustAnswer, error) {
-	steps := make(trust.Steps, 0, 8)
-	a := &verifier.TrustAnswer{Source: "ebsi-tir:" + s.snap.Name}
+	steps := make(trust.Steps, 0, 12)
+	a := &verifier.TrustAnswer{Source: s.name}
 	finish := func(reason string) (*verifier.TrustAnswer, error) {
 		a.Reason = reason
 		steps.Add(reason)
@@ -312,7 +315,8 @@ func (s *Source) Trust(ctx context.Context, q verifier.TrustQuery) (*verifier.Tr
 			at = s.opts.Now()
 		}
 	}
-	steps.Add("issuer " + q.Issuer + ", evaluated at " + at.UTC().Format(time.RFC3339))
+	var tb [40]byte
+	steps.Add("issuer " + q.Issuer + ", evaluated at " + string(at.UTC().AppendFormat(tb[:0], time.RFC3339)))
 	facts, err := readFacts(q)
 	if err != nil {
 		return finish("not trusted: the credential does not decode: " + err.Error())
@@ -328,7 +332,7 @@ func (s *Source) Trust(ctx context.Context, q verifier.TrustQuery) (*verifier.Tr
 	// names, or else each attribute of the issuer in turn.
 	var cands []*link
 	for _, r := range facts.terms {
-		if r.Type != "IssuanceCertificate" {
+		if r.Type != issuanceCertificate {
 			continue
 		}
 		d, id, ok := parseAttrURL(r.ID)
@@ -349,9 +353,10 @@ func (s *Source) Trust(ctx context.Context, q verifier.TrustQuery) (*verifier.Tr
 	if len(cands) == 0 {
 		return finish(fmt.Sprintf("not trusted: %s holds no attribute in the TIR snapshot %q", short(q.Issuer), s.snap.Name))
 	}
-	keys := make([]string, len(facts.schemas))
-	for i, sc := range facts.schemas {
-		keys[i] = schemaKey(sc)
+	var kb [4]schemaRef
+	keys := kb[:0]
+	for _, sc := range facts.schemas {
+		keys = append(keys, newSchemaRef(sc))
 	}
 	var last string
 	for _, leaf := range cands {
@@ -387,8 +392,8 @@ func readFacts(q verifier.TrustQuery) (facts, error) {
 		return f, nil
 	}
 	var rawTerms, rawType, rawSchema []byte
-	err := jsonx.Members(q.Credential, func(name string, value []byte) bool {
-		switch name {
+	err := members(q.Credential, func(name, value []byte) bool {
+		switch string(name) {
 		case "termsOfUse":
 			rawTerms = value
 		case "type":
@@ -421,6 +426,163 @@ func readFacts(q verifier.TrustQuery) (facts, error) {
 	return f, nil
 }
 
+// errMalformed is the scan's answer to JSON that did not pass jsonx.Check.
+var errMalformed = errors.New("json: malformed value (input not checked with jsonx.Check)")
+
+// members calls fn with the name and the exact bytes of the value of each
+// member of the object data, in order, until fn returns false. It reads as
+// jsonx.Members does (data is expected to have passed jsonx.Check; what is
+// malformed is an error, never a panic), without making a string of each
+// name: a name with an escape is passed unescaped (and checked).
+func members(data []byte, fn func(name, value []byte) bool) error {
+	p := skipSpace(data, 0)
+	if p >= len(data) || data[p] != '{' {
+		return errors.New("json: the value is not an object")
+	}
+	p = skipSpace(data, p+1)
+	if p < len(data) && data[p] == '}' {
+		return nil
+	}
+	for p < len(data) {
+		end := skipString(data, p)
+		if end < 0 {
+			return errMalformed
+		}
+		name := data[p+1 : end-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			u, err := jsonx.Unquote(data[p:end])
+			if err != nil {
+				return errMalformed
+			}
+			name = u
+		}
+		p = skipSpace(data, end)
+		if p >= len(data) || data[p] != ':' {
+			return errMalformed
+		}
+		p = skipSpace(data, p+1)
+		vend := skipValue(data, p)
+		if vend < 0 {
+			return errMalformed
+		}
+		if !fn(name, data[p:vend]) {
+			return nil
+		}
+		if p = skipSpace(data, vend); p >= len(data) {
+			return errMalformed
+		}
+		if data[p] == '}' {
+			return nil
+		}
+		if data[p] != ',' {
+			return errMalformed
+		}
+		p = skipSpace(data, p+1)
+	}
+	return errMalformed
+}
+
+// elements calls fn with the exact bytes of each element of the array
+// data, in order, until fn returns false; like members, for checked input.
+func elements(data []byte, fn func(value []byte) bool) error {
+	p := skipSpace(data, 0)
+	if p >= len(data) || data[p] != '[' {
+		return errors.New("json: the value is not an array")
+	}
+	p = skipSpace(data, p+1)
+	if p < len(data) && data[p] == ']' {
+		return nil
+	}
+	for p < len(data) {
+		end := skipValue(data, p)
+		if end < 0 {
+			return errMalformed
+		}
+		if !fn(data[p:end]) {
+			return nil
+		}
+		if p = skipSpace(data, end); p >= len(data) {
+			return errMalformed
+		}
+		if data[p] == ']' {
+			return nil
+		}
+		if data[p] != ',' {
+			return errMalformed
+		}
+		p = skipSpace(data, p+1)
+	}
+	return errMalformed
+}
+
+func skipSpace(d []byte, p int) int {
+	for p < len(d) && (d[p] == ' ' || d[p] == '\t' || d[p] == '\n' || d[p] == '\r') {
+		p++
+	}
+	return p
+}
+
+// skipString returns the offset after the string literal at p, or -1: its
+// closing quote is the first one not escaped (preceded by an even run of
+// backslashes).
+func skipString(d []byte, p int) int {
+	if p >= len(d) || d[p] != '"' {
+		return -1
+	}
+	for p++; ; p++ {
+		i := bytes.IndexByte(d[p:], '"')
+		if i < 0 {
+			return -1
+		}
+		p += i
+		n := 0
+		for j := p - 1; d[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return p + 1
+		}
+	}
+}
+
+// skipValue returns the offset after the value at p, or -1.
+func skipValue(d []byte, p int) int {
+	if p >= len(d) {
+		return -1
+	}
+	switch d[p] {
+	case '"':
+		return skipString(d, p)
+	case '{', '[':
+		depth := 0
+		for p < len(d) {
+			switch d[p] {
+			case '"':
+				if p = skipString(d, p); p < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return p + 1
+				}
+			}
+			p++
+		}
+		return -1
+	}
+	for p < len(d) {
+		switch d[p] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return p
+		}
+		p++
+	}
+	return p
+}
+
 // jsonString returns the string a JSON string literal holds. A literal with
 // no escape, no control character and valid UTF-8 is copied as it is;
 // others go through jsonx.Unquote, which checks them.
@@ -435,12 +597,17 @@ func jsonString(v []byte) (string, error) {
 			}
 		}
 		if plain {
+			if string(in) == issuanceCertificate {
+				return issuanceCertificate, nil // the one type read, kept without a copy
+			}
 			return string(in), nil
 		}
 	}
 	s, err := jsonx.Unquote(v)
 	return string(s), err
 }
+
+const issuanceCertificate = "IssuanceCertificate"
 
 // refsOf reads the id and type of an object, or of each object of an array;
 // values of another shape are skipped, as are members of another type.
@@ -452,9 +619,9 @@ func refsOf(raw []byte) ([]ref, error) {
 	one := func(obj []byte) (ref, error) {
 		var r ref
 		var ferr error
-		err := jsonx.Members(obj, func(name string, value []byte) bool {
+		err := members(obj, func(name, value []byte) bool {
 			var dst *string
-			switch name {
+			switch string(name) {
 			case "id":
 				dst = &r.ID
 			case "type":
@@ -482,13 +649,16 @@ func refsOf(raw []byte) ([]ref, error) {
 	case '[':
 		var out []ref
 		var ferr error
-		err := jsonx.Elements(raw, func(_ int, v []byte) bool {
+		err := elements(raw, func(v []byte) bool {
 			if len(v) == 0 || v[0] != '{' {
 				return true
 			}
 			var r ref
 			if r, ferr = one(v); ferr != nil {
 				return false
+			}
+			if out == nil {
+				out = make([]ref, 0, 2)
 			}
 			out = append(out, r)
 			return true
@@ -517,7 +687,7 @@ func stringsOf(raw []byte) ([]string, error) {
 	case '[':
 		out := make([]string, 0, 4)
 		var ferr error
-		err := jsonx.Elements(raw, func(_ int, v []byte) bool {
+		err := elements(raw, func(v []byte) bool {
 			if len(v) == 0 || v[0] != '"' {
 				return true
 			}
@@ -540,7 +710,7 @@ func stringsOf(raw []byte) ([]string, error) {
 // prepared and checked once is read from the links, the query's time and
 // the credential's schema and types are checked here. Its steps are
 // appended to steps.
-func (s *Source) walk(ctx context.Context, l *link, f facts, schemaKeys []string, at time.Time, steps *trust.Steps) (bool, string, string) {
+func (s *Source) walk(ctx context.Context, l *link, f facts, schemaKeys []schemaRef, at time.Time, steps *trust.Steps) (bool, string, string) {
 	var seen [maxDepth]*link
 	sc := ""
 	for depth := range maxDepth {
@@ -582,7 +752,7 @@ func (s *Source) walk(ctx context.Context, l *link, f facts, schemaKeys []string
 			if cov == nil {
 				return false, fmt.Sprintf("not trusted: no accreditedFor of %s covers the credential's schema %s: an accreditor can accredit only within its own accreditation", l.who, strings.Join(f.schemas, ", ")), ""
 			}
-			steps.Add(l.who + " is accredited for the schema " + cov.schemaID)
+			steps.Add(cov.accStep)
 		}
 		if l.attr.IssuerType == TypeRootTAO {
 			if l.rootOK {
@@ -635,13 +805,13 @@ func (s *Source) accreditorLink(c *claims) (*link, string) {
 // covers returns the accreditedFor entry that covers the credential: the
 // schema is one of the credential's (compared without the registry's API
 // version) and every type of the credential is listed.
-func (l *link) covers(types, schemaKeys []string) *scope {
+func (l *link) covers(types []string, schemaKeys []schemaRef) *scope {
 	if len(types) == 0 {
 		return nil
 	}
 	for i := range l.scopes {
 		sc := &l.scopes[i]
-		if !slices.Contains(schemaKeys, sc.schema) {
+		if !anyKey(schemaKeys, sc.schema) {
 			continue
 		}
 		all := true
@@ -661,13 +831,58 @@ func (l *link) covers(types, schemaKeys []string) *scope {
 // coversSchema returns the accreditedFor entry of an accreditor that names
 // one of the credential's schemas (compared without the registry's API
 // version).
-func (l *link) coversSchema(schemaKeys []string) *scope {
+func (l *link) coversSchema(schemaKeys []schemaRef) *scope {
 	for i := range l.scopes {
-		if slices.Contains(schemaKeys, l.scopes[i].schema) {
+		if anyKey(schemaKeys, l.scopes[i].schema) {
 			return &l.scopes[i]
 		}
 	}
 	return nil
+}
+
+// schemaRef is a schema URL of a query with the bounds of the registry's
+// API version in it (i == k when it has none): its schemaKey is
+// u[:i] + "/trusted-schemas-registry" + u[k:], compared without being built.
+type schemaRef struct {
+	u    string
+	i, k int
+}
+
+const schemaReg = "/trusted-schemas-registry"
+
+func newSchemaRef(u string) schemaRef {
+	i := strings.Index(u, schemaReg+"/v")
+	if i < 0 {
+		return schemaRef{u: u}
+	}
+	j := i + len(schemaReg+"/v")
+	k := j
+	for k < len(u) && u[k] >= '0' && u[k] <= '9' {
+		k++
+	}
+	if k == j || k == len(u) || u[k] != '/' {
+		return schemaRef{u: u}
+	}
+	return schemaRef{u: u, i: i, k: k}
+}
+
+// is reports whether key is schemaKey(r.u).
+func (r schemaRef) is(key string) bool {
+	if r.i == r.k {
+		return key == r.u
+	}
+	head, tail := r.u[:r.i], r.u[r.k:]
+	return len(key) == len(head)+len(schemaReg)+len(tail) &&
+		key[:len(head)] == head && key[len(head):len(head)+len(schemaReg)] == schemaReg && key[len(head)+len(schemaReg):] == tail
+}
+
+func anyKey(keys []schemaRef, key string) bool {
+	for _, r := range keys {
+		if r.is(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // schemaKey drops the Trusted Schemas Registry API version from a schema

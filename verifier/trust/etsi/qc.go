@@ -19,6 +19,13 @@ var (
 	oidQcTypeESeal  = asn1.ObjectIdentifier{0, 4, 0, 1862, 1, 6, 2}
 )
 
+// DER contents of id-etsi-qcs-QcCompliance (0.4.0.1862.1.1) and
+// id-etsi-qcs-QcSSCD (0.4.0.1862.1.4).
+const (
+	derQcCompliance = "\x04\x00\x8e\x46\x01\x01"
+	derQcSSCD       = "\x04\x00\x8e\x46\x01\x04"
+)
+
 // qcFacts are the QC statements of a certificate that matter to a seal.
 type qcFacts struct {
 	compliance, sscd, eseal bool
@@ -40,7 +47,23 @@ func readQC(c *x509.Certificate) qcFacts {
 		for !seq.Empty() {
 			var stmt cryptobyte.String
 			var id asn1.ObjectIdentifier
-			if !seq.ReadASN1(&stmt, cbasn1.SEQUENCE) || !stmt.ReadASN1ObjectIdentifier(&id) {
+			if !seq.ReadASN1(&stmt, cbasn1.SEQUENCE) {
+				return f
+			}
+			// The three statements read are recognised by their DER
+			// encoding (unique for an OID), without decoding every OID.
+			var raw cryptobyte.String
+			if peek := stmt; peek.ReadASN1(&raw, cbasn1.OBJECT_IDENTIFIER) {
+				switch string(raw) {
+				case derQcCompliance:
+					f.compliance = true
+					continue
+				case derQcSSCD:
+					f.sscd = true
+					continue
+				}
+			}
+			if !stmt.ReadASN1ObjectIdentifier(&id) {
 				return f
 			}
 			switch {

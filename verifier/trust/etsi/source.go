@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +86,8 @@ type entry struct {
 	service  *Service
 	cert     *x509.Certificate // nil for an SKI-only identity
 	fp       [32]byte          // SHA-256 of cert.Raw
+	scope    string            // TrustAnswer.Scope: the service's name and type
+	where    string            // the service, provider and list, for the steps
 }
 
 var _ verifier.TrustSource = (*Source)(nil)
@@ -109,7 +112,9 @@ func NewSource(lists []*List, opts Options) *Source {
 			for si := range p.Services {
 				svc := &p.Services[si]
 				for _, c := range svc.Certificates {
-					e := &entry{list: l, provider: p, service: svc, cert: c, fp: sha256.Sum256(c.Raw)}
+					e := &entry{list: l, provider: p, service: svc, cert: c, fp: sha256.Sum256(c.Raw),
+						scope: fmt.Sprintf("%s (%s)", svc.Name, trust.LastSegment(svc.Type)),
+						where: fmt.Sprintf(" the service %q of %s on the %s trusted list (sequence %d)", svc.Name, p.Name, l.Territory, l.SequenceNumber)}
 					s.bySubject[string(c.RawSubject)] = append(s.bySubject[string(c.RawSubject)], e)
 					if len(c.SubjectKeyId) > 0 {
 						s.bySKI[string(c.SubjectKeyId)] = append(s.bySKI[string(c.SubjectKeyId)], e)
@@ -214,7 +219,7 @@ func (svc *Service) StateAt(t time.Time) *State {
 // trusted when the level reached is at least Options.Accept. The error is
 // always nil: every outcome is an answer.
 func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.TrustAnswer, error) {
-	var steps trust.Steps
+	steps := make(trust.Steps, 0, 12)
 	a := &verifier.TrustAnswer{Source: "etsi-tl", Level: LevelNotTrusted}
 	finish := func(reason string) (*verifier.TrustAnswer, error) {
 		a.Reason = reason
@@ -230,11 +235,13 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 		at = s.now()
 		steps.Add("no time given; evaluating at " + at.UTC().Format(time.RFC3339))
 	} else {
-		steps.Add("judged at " + at.UTC().Format(time.RFC3339) + ", a time-stamp's time or the verification time (the status of services is read at that time)")
+		var tb [40]byte
+		steps.Add("judged at " + string(at.UTC().AppendFormat(tb[:0], time.RFC3339)) + ", a time-stamp's time or the verification time (the status of services is read at that time)")
 	}
 	leaf := q.Chain[0]
+	var db1, db2 [16]byte
 	steps.Add("seal certificate: " + leaf.Subject.CommonName + ", issued by " + leaf.Issuer.CommonName +
-		", valid " + day(leaf.NotBefore) + " to " + day(leaf.NotAfter))
+		", valid " + string(leaf.NotBefore.UTC().AppendFormat(db1[:0], time.DateOnly)) + " to " + string(leaf.NotAfter.UTC().AppendFormat(db2[:0], time.DateOnly)))
 	if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
 		return finish(fmt.Sprintf("not trusted: the seal certificate was not valid at %s", at.UTC().Format(time.RFC3339)))
 	}
@@ -253,13 +260,12 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 	if a.Country == "" {
 		a.Country = e.provider.Country
 	}
-	a.Scope = fmt.Sprintf("%s (%s)", e.service.Name, trust.LastSegment(e.service.Type))
-	how := "is issued by"
+	a.Scope = e.scope
+	how := " is issued by"
 	if m.direct {
-		how = "is the certificate of"
+		how = " is the certificate of"
 	}
-	steps.Add(fmt.Sprintf("chain certificate %d (%s) %s the service %q of %s on the %s trusted list (sequence %d)",
-		m.index, q.Chain[m.index].Subject.CommonName, how, e.service.Name, e.provider.Name, e.list.Territory, e.list.SequenceNumber))
+	steps.Add("chain certificate " + strconv.Itoa(m.index) + " (" + q.Chain[m.index].Subject.CommonName + ")" + how + e.where)
 	if err := CheckFresh(e.list, s.now(), s.opts.Grace); err != nil {
 		return finish("not trusted: " + err.Error() + "; import a current list")
 	}
@@ -274,7 +280,8 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 		return finish(fmt.Sprintf("not trusted: the service %q had no status yet at the time judged (first status from %s)", e.service.Name, day(e.service.States[len(e.service.States)-1].Start)))
 	}
 	a.Status = StatusName(st.Status)
-	steps.Add(fmt.Sprintf("service status at the time judged: %s (since %s)", a.Status, st.Start.Format(time.RFC3339)))
+	var sb [40]byte
+	steps.Add("service status at the time judged: " + a.Status + " (since " + string(st.Start.AppendFormat(sb[:0], time.RFC3339)) + ")")
 	if cur := &e.service.States[0]; cur != st {
 		steps.Add(fmt.Sprintf("current service status: %s (since %s)", StatusName(cur.Status), cur.Start.Format(time.RFC3339)))
 	}
@@ -293,7 +300,7 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 	a.Trusted = level == LevelQualified || (level == LevelAdvanced && accept == LevelAdvanced)
 	switch {
 	case a.Trusted:
-		return finish(fmt.Sprintf("trusted: %s eSeal under %s (%s), service %s at the time judged", level, e.provider.Name, a.Country, a.Status))
+		return finish("trusted: " + level + " eSeal under " + e.provider.Name + " (" + a.Country + "), service " + a.Status + " at the time judged")
 	default:
 		return finish(fmt.Sprintf("not trusted: the seal is %s, and the policy accepts %s seals only", level, accept))
 	}
@@ -324,7 +331,7 @@ func best(ms []match, t time.Time) match {
 // classify decides between qualified and advanced for a seal whose service
 // is in force, and says why in steps.
 func classify(leaf *x509.Certificate, st *State, direct bool) (string, []string) {
-	var why []string
+	why := make([]string, 0, 6)
 	if direct {
 		return LevelAdvanced, []string{"the certificate is listed itself, not issued by a qualified CA service: advanced at most"}
 	}
@@ -345,17 +352,17 @@ func classify(leaf *x509.Certificate, st *State, direct bool) (string, []string)
 	eseal := (qc.eseal || has(qForESeal)) && !has(qForESig) && !has(qForWSA)
 	sscd := (qc.sscd || has(qWithSSCD) || has(qWithQSCD) || has(qQSCDManaged)) && !has(qNoSSCD) && !has(qNoQSCD)
 	foreSeals := slices.Contains(st.AdditionalInfo, ForeSeals)
-	check := func(ok bool, what string) {
-		mark := ": yes"
-		if !ok {
-			mark = ": no"
+	check := func(ok bool, yes, no string) {
+		if ok {
+			why = append(why, yes)
+		} else {
+			why = append(why, no)
 		}
-		why = append(why, what+mark)
 	}
-	check(compliant, "qualified certificate (QcCompliance)")
-	check(eseal, "certificate for electronic seals (QcType eseal)")
-	check(sscd, "key in a qualified seal creation device (QcSSCD)")
-	check(foreSeals, "service grants qualified certificates for eSeals (ForeSeals)")
+	check(compliant, "qualified certificate (QcCompliance): yes", "qualified certificate (QcCompliance): no")
+	check(eseal, "certificate for electronic seals (QcType eseal): yes", "certificate for electronic seals (QcType eseal): no")
+	check(sscd, "key in a qualified seal creation device (QcSSCD): yes", "key in a qualified seal creation device (QcSSCD): no")
+	check(foreSeals, "service grants qualified certificates for eSeals (ForeSeals): yes", "service grants qualified certificates for eSeals (ForeSeals): no")
 	if compliant && eseal && sscd && foreSeals {
 		return LevelQualified, why
 	}

@@ -301,3 +301,20 @@ func TestElementsSplitsTopLevelArray(t *testing.T) {
 		t.Error("Elements accepted an object")
 	}
 }
+
+func TestMemberBytesDecodesEscapedNamesOnly(t *testing.T) {
+	data := []byte(`{"a\u0062": 1, "c": [2, {"d": 3}]}`)
+	var names, values []string
+	if err := MemberBytes(data, func(name, value []byte) bool {
+		names, values = append(names, string(name)), append(values, string(value))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(names, ",") != "ab,c" || strings.Join(values, "|") != `1|[2, {"d": 3}]` {
+		t.Errorf("names %q values %q", names, values)
+	}
+	if err := MemberBytes([]byte(`[1]`), func(_, _ []byte) bool { return true }); err == nil {
+		t.Error("an array was read as an object")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -392,7 +391,7 @@ func readFacts(q verifier.TrustQuery) (facts, error) {
 		return f, nil
 	}
 	var rawTerms, rawType, rawSchema []byte
-	err := members(q.Credential, func(name, value []byte) bool {
+	err := jsonx.MemberBytes(q.Credential, func(name, value []byte) bool {
 		switch string(name) {
 		case "termsOfUse":
 			rawTerms = value
@@ -424,163 +423,6 @@ func readFacts(q verifier.TrustQuery) (facts, error) {
 		}
 	}
 	return f, nil
-}
-
-// errMalformed is the scan's answer to JSON that did not pass jsonx.Check.
-var errMalformed = errors.New("json: malformed value (input not checked with jsonx.Check)")
-
-// members calls fn with the name and the exact bytes of the value of each
-// member of the object data, in order, until fn returns false. It reads as
-// jsonx.Members does (data is expected to have passed jsonx.Check; what is
-// malformed is an error, never a panic), without making a string of each
-// name: a name with an escape is passed unescaped (and checked).
-func members(data []byte, fn func(name, value []byte) bool) error {
-	p := skipSpace(data, 0)
-	if p >= len(data) || data[p] != '{' {
-		return errors.New("json: the value is not an object")
-	}
-	p = skipSpace(data, p+1)
-	if p < len(data) && data[p] == '}' {
-		return nil
-	}
-	for p < len(data) {
-		end := skipString(data, p)
-		if end < 0 {
-			return errMalformed
-		}
-		name := data[p+1 : end-1]
-		if bytes.IndexByte(name, '\\') >= 0 {
-			u, err := jsonx.Unquote(data[p:end])
-			if err != nil {
-				return errMalformed
-			}
-			name = u
-		}
-		p = skipSpace(data, end)
-		if p >= len(data) || data[p] != ':' {
-			return errMalformed
-		}
-		p = skipSpace(data, p+1)
-		vend := skipValue(data, p)
-		if vend < 0 {
-			return errMalformed
-		}
-		if !fn(name, data[p:vend]) {
-			return nil
-		}
-		if p = skipSpace(data, vend); p >= len(data) {
-			return errMalformed
-		}
-		if data[p] == '}' {
-			return nil
-		}
-		if data[p] != ',' {
-			return errMalformed
-		}
-		p = skipSpace(data, p+1)
-	}
-	return errMalformed
-}
-
-// elements calls fn with the exact bytes of each element of the array
-// data, in order, until fn returns false; like members, for checked input.
-func elements(data []byte, fn func(value []byte) bool) error {
-	p := skipSpace(data, 0)
-	if p >= len(data) || data[p] != '[' {
-		return errors.New("json: the value is not an array")
-	}
-	p = skipSpace(data, p+1)
-	if p < len(data) && data[p] == ']' {
-		return nil
-	}
-	for p < len(data) {
-		end := skipValue(data, p)
-		if end < 0 {
-			return errMalformed
-		}
-		if !fn(data[p:end]) {
-			return nil
-		}
-		if p = skipSpace(data, end); p >= len(data) {
-			return errMalformed
-		}
-		if data[p] == ']' {
-			return nil
-		}
-		if data[p] != ',' {
-			return errMalformed
-		}
-		p = skipSpace(data, p+1)
-	}
-	return errMalformed
-}
-
-func skipSpace(d []byte, p int) int {
-	for p < len(d) && (d[p] == ' ' || d[p] == '\t' || d[p] == '\n' || d[p] == '\r') {
-		p++
-	}
-	return p
-}
-
-// skipString returns the offset after the string literal at p, or -1: its
-// closing quote is the first one not escaped (preceded by an even run of
-// backslashes).
-func skipString(d []byte, p int) int {
-	if p >= len(d) || d[p] != '"' {
-		return -1
-	}
-	for p++; ; p++ {
-		i := bytes.IndexByte(d[p:], '"')
-		if i < 0 {
-			return -1
-		}
-		p += i
-		n := 0
-		for j := p - 1; d[j] == '\\'; j-- {
-			n++
-		}
-		if n%2 == 0 {
-			return p + 1
-		}
-	}
-}
-
-// skipValue returns the offset after the value at p, or -1.
-func skipValue(d []byte, p int) int {
-	if p >= len(d) {
-		return -1
-	}
-	switch d[p] {
-	case '"':
-		return skipString(d, p)
-	case '{', '[':
-		depth := 0
-		for p < len(d) {
-			switch d[p] {
-			case '"':
-				if p = skipString(d, p); p < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return p + 1
-				}
-			}
-			p++
-		}
-		return -1
-	}
-	for p < len(d) {
-		switch d[p] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return p
-		}
-		p++
-	}
-	return p
 }
 
 // jsonString returns the string a JSON string literal holds. A literal with
@@ -619,7 +461,7 @@ func refsOf(raw []byte) ([]ref, error) {
 	one := func(obj []byte) (ref, error) {
 		var r ref
 		var ferr error
-		err := members(obj, func(name, value []byte) bool {
+		err := jsonx.MemberBytes(obj, func(name, value []byte) bool {
 			var dst *string
 			switch string(name) {
 			case "id":
@@ -649,7 +491,7 @@ func refsOf(raw []byte) ([]ref, error) {
 	case '[':
 		var out []ref
 		var ferr error
-		err := elements(raw, func(v []byte) bool {
+		err := jsonx.Elements(raw, func(_ int, v []byte) bool {
 			if len(v) == 0 || v[0] != '{' {
 				return true
 			}
@@ -687,7 +529,7 @@ func stringsOf(raw []byte) ([]string, error) {
 	case '[':
 		out := make([]string, 0, 4)
 		var ferr error
-		err := elements(raw, func(v []byte) bool {
+		err := jsonx.Elements(raw, func(_ int, v []byte) bool {
 			if len(v) == 0 || v[0] != '"' {
 				return true
 			}

@@ -244,7 +244,7 @@ func (s *Store) AuthenticateToken(secret string, now time.Time) (*Token, error) 
 	if err != nil {
 		return nil, err
 	}
-	if !t.Revoked.IsZero() || (!t.Expires.IsZero() && !now.Before(t.Expires)) {
+	if !t.Usable(now) {
 		return nil, ErrTokenInvalid
 	}
 	return t, nil
@@ -273,4 +273,31 @@ func (s *Store) TouchToken(id string, at time.Time) error {
 		t.LastUsed = at
 		return putToken(b, &t)
 	})
+}
+
+// Token returns the token with id, revoked or not, or an error wrapping
+// ErrNotFound.
+func (s *Store) Token(id string) (*Token, error) {
+	var t *Token
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		var v []byte
+		if b != nil {
+			v = b.Get([]byte("id/" + id))
+		}
+		if v == nil {
+			return fmt.Errorf("keys: no token %q: %w", id, ErrNotFound)
+		}
+		t = new(Token)
+		if err := json.Unmarshal(v, t); err != nil {
+			return fmt.Errorf("keys: token %s: %w", id, ErrCorrupt)
+		}
+		return nil
+	})
+	return t, err
+}
+
+// Usable reports whether the token is neither revoked nor expired at now.
+func (t *Token) Usable(now time.Time) bool {
+	return t.Revoked.IsZero() && (t.Expires.IsZero() || now.Before(t.Expires))
 }

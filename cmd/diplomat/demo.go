@@ -70,7 +70,7 @@ func (o *demoOptions) run(ctx context.Context, a *app) error {
 	if !o.keep {
 		defer os.RemoveAll(dir)
 	}
-	s, err := demoStore(filepath.Join(dir, "home", keys.DefaultFile))
+	s, err := demoStore(filepath.Join(dir, "home", keys.DefaultFile), demoWebDID, "https://registrar.example.edu/status")
 	if err != nil {
 		return err
 	}
@@ -101,60 +101,45 @@ func (o *demoOptions) run(ctx context.Context, a *app) error {
 		}
 	}
 
-	profiles := []issuer.Profile{
-		{Name: issuer.EDC}, {Name: issuer.EBSI}, {Name: issuer.W3C},
-		{Name: issuer.W3C, Proof: issuer.ProofEdDSA}, {Name: issuer.EUDI},
-	}
 	rows := [][]string{{"TEMPLATE", "PROFILE", "FORMAT", "BYTES", "VERIFIED", "STATUS"}}
 	failed := 0
 	var revoke string
-	for _, t := range templates.Builtins() {
-		data, err := records.JSON(t.Name())
-		if err != nil {
-			return fmt.Errorf("sample record of %s: %v", t.Name(), err)
+	err = demoIssue(ctx, iss, func(t *templates.Template, p issuer.Profile, out *issuer.Issued, err error) error {
+		proof := p.Proof
+		if proof == "" {
+			proof = demoProof(p.Name)
 		}
-		recs, err := templates.ReadJSON(data, t.Name()+".json")
-		if err != nil {
-			return err
-		}
-		for _, p := range profiles {
-			proof := p.Proof
-			if proof == "" {
-				proof = demoProof(p.Name)
-			}
-			row := []string{t.Name(), p.Name, proof, "", "", ""}
-			out, err := iss.Issue(ctx, t, recs[0], p)
-			if errors.Is(err, jsonld.ErrUnknownContext) {
-				row[4] = "skipped: JSON-LD contexts not installed (--contexts DIR)"
-				rows = append(rows, row)
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("issuing %s as %s: %w", t.Name(), p, err)
-			}
-			row[3] = strconv.Itoa(len(out.Credential))
-			row[5] = out.Entry.StatusList + "#" + strconv.Itoa(out.Entry.StatusIndex)
-			if v, err := demoVerify(ctx, s, proof, out.Credential, resolver); err != nil {
-				row[4] = "NO: " + err.Error()
-				failed++
-			} else {
-				row[4] = "yes, " + shortIssuer(v)
-			}
-			if revoke == "" && p.Name == issuer.W3C {
-				revoke = out.Entry.ID
-				row[5] += " (revoked below)"
-			}
+		row := []string{t.Name(), p.Name, proof, "", "", ""}
+		if errors.Is(err, jsonld.ErrUnknownContext) {
+			row[4] = "skipped: JSON-LD contexts not installed (--contexts DIR)"
 			rows = append(rows, row)
-			if o.out != "" {
-				name := t.Name() + "-" + p.Name
-				if p.Proof != "" {
-					name += "-" + p.Proof
-				}
-				if err := os.WriteFile(filepath.Join(o.out, name+out.Ext), out.Credential, 0o644); err != nil {
-					return err
-				}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("issuing %s as %s: %w", t.Name(), p, err)
+		}
+		row[3] = strconv.Itoa(len(out.Credential))
+		row[5] = out.Entry.StatusList + "#" + strconv.Itoa(out.Entry.StatusIndex)
+		if v, err := demoVerify(ctx, s, proof, out.Credential, resolver); err != nil {
+			row[4] = "NO: " + err.Error()
+			failed++
+		} else {
+			row[4] = "yes, " + shortIssuer(v)
+		}
+		if revoke == "" && p.Name == issuer.W3C {
+			revoke = out.Entry.ID
+			row[5] += " (revoked below)"
+		}
+		rows = append(rows, row)
+		if o.out != "" {
+			if err := os.WriteFile(filepath.Join(o.out, demoFileName(t, p)+out.Ext), out.Credential, 0o644); err != nil {
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if revoke != "" {
 		if _, err := iss.Revoke(revoke, "demonstration"); err != nil {
@@ -186,9 +171,48 @@ func (o *demoOptions) run(ctx context.Context, a *app) error {
 	return nil
 }
 
+// demoProfiles are the profiles demo and serve --dev issue every template in.
+var demoProfiles = []issuer.Profile{
+	{Name: issuer.EDC}, {Name: issuer.EBSI}, {Name: issuer.W3C},
+	{Name: issuer.W3C, Proof: issuer.ProofEdDSA}, {Name: issuer.EUDI},
+}
+
+// demoIssue issues one credential per built-in template and demo profile
+// from the sample records, and calls fn with each outcome (out nil and err
+// set when issuing failed); an error from fn stops it.
+func demoIssue(ctx context.Context, iss *issuer.Issuer, fn func(t *templates.Template, p issuer.Profile, out *issuer.Issued, err error) error) error {
+	for _, t := range templates.Builtins() {
+		data, err := records.JSON(t.Name())
+		if err != nil {
+			return fmt.Errorf("sample record of %s: %v", t.Name(), err)
+		}
+		recs, err := templates.ReadJSON(data, t.Name()+".json")
+		if err != nil {
+			return err
+		}
+		for _, p := range demoProfiles {
+			out, err := iss.Issue(ctx, t, recs[0], p)
+			if err := fn(t, p, out, err); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// demoFileName names a demo credential file: template-profile[-proof].
+func demoFileName(t *templates.Template, p issuer.Profile) string {
+	name := t.Name() + "-" + p.Name
+	if p.Proof != "" {
+		name += "-" + p.Proof
+	}
+	return name
+}
+
 // demoStore creates the throw-away store: a random passphrase, one key per
-// profile, the demo institution.
-func demoStore(path string) (*keys.Store, error) {
+// profile, the demo institution under webDID, status lists under
+// statusBase.
+func demoStore(path, webDID, statusBase string) (*keys.Store, error) {
 	s, err := keys.Open(path, nil)
 	if err != nil {
 		return nil, err
@@ -212,7 +236,7 @@ func demoStore(path string) (*keys.Store, error) {
 		}})
 	}
 	if err == nil {
-		err = s.SetWebDID(demoWebDID)
+		err = s.SetWebDID(webDID)
 	}
 	if err == nil {
 		err = issuer.SaveConfig(s, &issuer.Config{
@@ -220,7 +244,7 @@ func demoStore(path string) (*keys.Store, error) {
 				LegalName:       map[string]string{"en": "Université Exemple", "fr": "Université Exemple"},
 				LegalIdentifier: "VATFR-12345678901", Country: "FR", Homepage: "https://www.univ-exemple.fr",
 			},
-			StatusBaseURL: "https://registrar.example.edu/status",
+			StatusBaseURL: statusBase,
 		})
 	}
 	if err != nil {

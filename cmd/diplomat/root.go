@@ -73,6 +73,7 @@ func newRootCommand(a *app) *cobra.Command {
 		newDemoCommand(a),
 		newVerifyCommand(a),
 		newIssuerCommand(a), newIssueCommand(a), newRevokeCommand(a), newSuspendCommand(a), newReinstateCommand(a), newStatusCommand(a), newIssuedCommand(a),
+		newServeCommand(a), newTokensCommand(a),
 	)
 	return root
 }

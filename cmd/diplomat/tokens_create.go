@@ -65,4 +65,3 @@ func newTokensCreateCommand(a *app) *cobra.Command {
 	c.Flags().StringVar(&o.expires, "expires", "2160h", "lifetime (Go duration), or never")
 	return c
 }
-

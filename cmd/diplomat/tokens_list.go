@@ -57,4 +57,3 @@ func newTokensListCommand(a *app) *cobra.Command {
 		},
 	}
 }
-

@@ -24,15 +24,21 @@ require (
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
-// Test-only: CLI scenarios (testscript).
-require github.com/rogpeppe/go-internal v1.16.0
+// Test-only: CLI scenarios (testscript), the browser tests of the service
+// (chromedp driving Debian's headless Chromium).
+require (
+	github.com/chromedp/chromedp v0.23.1
+	github.com/rogpeppe/go-internal v1.16.0
+)
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/btcsuite/btcd v0.22.0-beta // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/go-jose/go-jose/v3 v3.0.1-0.20221117193127-916db76e8214 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-playground/locales v0.14.2 // indirect
 	github.com/go-playground/universal-translator v0.18.2 // indirect
 	github.com/goccy/go-json v0.10.6 // indirect

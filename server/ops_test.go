@@ -163,3 +163,59 @@ func TestConfigPrecedenceFileThenEnvironment(t *testing.T) {
 		t.Fatalf("wildcard origin: %v", err)
 	}
 }
+
+func TestConsoleSessionsAreHttpOnlyStrictAndCrossOriginPostsAreRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(path, body string, hdr map[string]string) *http.Response {
+		req, _ := http.NewRequest("POST", e.url+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := post("/console/signin", "token="+e.tokens["admin"], nil)
+	cookies := resp.Cookies()
+	if resp.StatusCode != http.StatusSeeOther || len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode || len(cookies[0].Value) != 64 {
+		t.Fatalf("sign-in: %d %+v", resp.StatusCode, cookies)
+	}
+	// The session id is not stored as such: only its hash.
+	if _, err := e.srv.state.GetState(t.Context(), stateSession, cookies[0].Value); err == nil {
+		t.Fatal("the session is stored under its cookie value")
+	}
+	cookie := cookies[0].Name + "=" + cookies[0].Value
+	resp = post("/console/status/publish", "", map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a cross-origin POST: %d", resp.StatusCode)
+	}
+	resp = post("/console/status/publish", "", map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "same-origin"})
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "published=") {
+		t.Fatalf("a same-origin POST: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// An expired or wrong token does not sign in; a revoked token ends its sessions.
+	if resp := post("/console/signin", "token="+e.tokens["expired"], nil); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+		t.Fatalf("an expired token signs in: %d", resp.StatusCode)
+	}
+	if resp := post("/console/signin", "token="+e.tokens["status"], nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a status-only token signs in: %d", resp.StatusCode)
+	}
+	if _, err := e.store.RevokeToken("test-admin", "test"); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", e.url+"/console/register?q=x", nil)
+	req.Header.Set("Cookie", cookie)
+	r2, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the session of a revoked token still works: %d", r2.StatusCode)
+	}
+}

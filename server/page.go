@@ -33,6 +33,7 @@ func newPages() (*pages, error) {
 		"checkName": checkName,
 		"lower":     strings.ToLower,
 		"day":       day10,
+		"lastSeg":   func(s string) string { return s[strings.LastIndexByte(s, '/')+1:] },
 		"upper":     strings.ToUpper,
 		"join":      strings.Join,
 		"kib":       func(n int) string { return fmt.Sprintf("%.1f KB", float64(n)/1024) },

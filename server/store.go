@@ -381,15 +381,19 @@ func readCred(k, v []byte) (*StoredCredential, error) {
 	return c, nil
 }
 
+// batchCreds is the bucket of batch id's credentials, or nil.
+func batchCreds(tx *bbolt.Tx, id string) *bbolt.Bucket {
+	if root := tx.Bucket(bucketBatchCreds); root != nil {
+		return root.Bucket([]byte(id))
+	}
+	return nil
+}
+
 // BatchCredential implements BatchStore.
 func (b *BoltStorage) BatchCredential(_ context.Context, id, credID string) (*StoredCredential, bool, error) {
 	var out *StoredCredential
 	err := b.s.View(func(tx *bbolt.Tx) error {
-		root := tx.Bucket(bucketBatchCreds)
-		if root == nil {
-			return nil
-		}
-		bk := root.Bucket([]byte(id))
+		bk := batchCreds(tx, id)
 		if bk == nil {
 			return nil
 		}
@@ -406,11 +410,7 @@ func (b *BoltStorage) BatchCredential(_ context.Context, id, credID string) (*St
 // EachBatchCredential implements BatchStore.
 func (b *BoltStorage) EachBatchCredential(_ context.Context, id string, fn func(*StoredCredential) error) error {
 	return b.s.View(func(tx *bbolt.Tx) error {
-		root := tx.Bucket(bucketBatchCreds)
-		if root == nil {
-			return nil
-		}
-		bk := root.Bucket([]byte(id))
+		bk := batchCreds(tx, id)
 		if bk == nil {
 			return nil
 		}

@@ -180,6 +180,20 @@ func TestConsoleSessionsAreHttpOnlyStrictAndCrossOriginPostsAreRefused(t *testin
 		resp.Body.Close()
 		return resp
 	}
+	// Without a session every console route sends to the sign-in page.
+	for _, rt := range [][2]string{{"POST", "/console/batches"}, {"GET", "/console/batches/b_1"}, {"POST", "/console/batches/b_1/start"},
+		{"GET", "/console/batches/b_1/download"}, {"GET", "/console/register"}, {"POST", "/console/credentials/status"}, {"POST", "/console/status/publish"}} {
+		req, _ := http.NewRequest(rt[0], e.url+rt[1], nil)
+		req.Header.Set("Cookie", "diplomat-session="+strings.Repeat("ab", 32))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console" {
+			t.Errorf("%s %s without a session: %d %s", rt[0], rt[1], resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
 	resp := post("/console/signin", "token="+e.tokens["admin"], nil)
 	cookies := resp.Cookies()
 	if resp.StatusCode != http.StatusSeeOther || len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode || len(cookies[0].Value) != 64 {

@@ -2,12 +2,15 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/diplomat-edu/diplomat/verifier"
 )
 
 // metrics are the service's Prometheus metrics, in a registry of the
@@ -58,6 +61,19 @@ func newMetrics() *metrics {
 		f(c)
 	}
 	return m
+}
+
+// formatLabel bounds the values of the format label to the mechanisms the
+// verifier knows: a format read from untrusted input (a JWT's typ) must
+// not create series at will.
+func formatLabel(f string) string {
+	if f == "" {
+		return "unknown"
+	}
+	if slices.Contains(verifier.Mechanisms(), f) {
+		return f
+	}
+	return "other"
 }
 
 func (m *metrics) request(route, method string, status int, d time.Duration) {

@@ -155,6 +155,10 @@ func (s *Server) cors(h http.Handler) http.Handler {
 	})
 }
 
+// maxClients is the number of client addresses the limiter keeps before it
+// forgets all but the most recent.
+const maxClients = 100_000
+
 // limiter is the per-client rate limit of the public routes.
 type limiter struct {
 	mu      sync.Mutex
@@ -184,9 +188,16 @@ func (l *limiter) allow(addr string, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
+	// Forget idle clients every minute, and at once when very many
+	// addresses are known (a flood from many addresses must not grow the
+	// map without bound).
+	if now.Sub(l.swept) > time.Minute || len(l.clients) >= maxClients {
+		idle := 3 * time.Minute
+		if len(l.clients) >= maxClients {
+			idle = 5 * time.Second
+		}
 		for k, c := range l.clients {
-			if now.Sub(c.seen) > 3*time.Minute {
+			if now.Sub(c.seen) > idle {
 				delete(l.clients, k)
 			}
 		}

@@ -195,12 +195,12 @@ func (s *Server) issueOne(ctx context.Context, req *issueRequest, actor string) 
 	default:
 		return nil, badRequest("send credential (an unsigned credential), or template and record")
 	}
-	format := p.Proof
+	format := formatLabel(p.Proof)
 	if out != nil {
 		format = out.Entry.Proof
 	}
 	if err != nil {
-		s.metrics.issued.WithLabelValues(orDefault(format, p.Name), "error").Inc()
+		s.metrics.issued.WithLabelValues(format, "error").Inc()
 		return nil, err
 	}
 	s.metrics.issueTime.WithLabelValues(format).Observe(time.Since(start).Seconds())
@@ -354,7 +354,7 @@ func (s *Server) verify(ctx context.Context, input []byte, req verifier.Request)
 	if err != nil {
 		return nil, err
 	}
-	format := orDefault(rep.Format, "unknown")
+	format := formatLabel(rep.Format)
 	s.metrics.verified.WithLabelValues(format, string(rep.Verdict)).Inc()
 	s.metrics.verifyTime.WithLabelValues(format).Observe(time.Since(start).Seconds())
 	return rep, nil

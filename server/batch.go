@@ -202,6 +202,7 @@ func (b *batchRunner) run(id string) {
 			s.metrics.batchDone.Inc()
 		},
 	})
+	s.lists.opened()
 	if ferr := out.flush(context.Background()); ferr != nil && err == nil {
 		err = ferr
 	}

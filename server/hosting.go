@@ -120,9 +120,26 @@ type listCache struct {
 	mu    sync.Mutex
 	gen   uint64
 	lists map[string]*signedList
+	// missing remembers for a few seconds the URLs of no list, so that
+	// requests for lists that do not exist cost no store reads; a list
+	// opened since is served once its entry expires.
+	missing map[string]time.Time
 }
 
-func newListCache() *listCache { return &listCache{lists: map[string]*signedList{}} }
+func newListCache() *listCache {
+	return &listCache{lists: map[string]*signedList{}, missing: map[string]time.Time{}}
+}
+
+// missingFor is how long a URL of no list is answered 404 from memory.
+const missingFor = 5 * time.Second
+
+// opened forgets the URLs known to be of no list: issuance may have opened
+// a list at one of them.
+func (c *listCache) opened() {
+	c.mu.Lock()
+	clear(c.missing)
+	c.mu.Unlock()
+}
 
 // changed records a status change: every list is signed again when next
 // asked for.
@@ -144,6 +161,12 @@ func (s *Server) statusList(ctx context.Context, url string) (*signedList, error
 		s.metrics.statusCache.WithLabelValues("hit").Inc()
 		return l, nil
 	}
+	c.mu.Lock()
+	known, missing := c.missing[url]
+	c.mu.Unlock()
+	if missing && now.Sub(known) < missingFor {
+		return nil, fmt.Errorf("%w: no status list at %s", issuer.ErrNotFound, url)
+	}
 	s.metrics.statusCache.WithLabelValues("miss").Inc()
 	s.statusMu.Lock()
 	defer s.statusMu.Unlock()
@@ -152,6 +175,12 @@ func (s *Server) statusList(ctx context.Context, url string) (*signedList, error
 		return nil, err
 	}
 	if len(pubs) == 0 {
+		c.mu.Lock()
+		if len(c.missing) > 10_000 {
+			clear(c.missing)
+		}
+		c.missing[url] = now
+		c.mu.Unlock()
 		return nil, fmt.Errorf("%w: no status list at %s", issuer.ErrNotFound, url)
 	}
 	l = &signedList{body: pubs[0].Credential, mediaType: pubs[0].MediaType, signed: now, gen: gen}
@@ -164,6 +193,11 @@ func (s *Server) statusList(ctx context.Context, url string) (*signedList, error
 // handleStatusList serves a status list credential at exactly the URL the
 // credentials name: GET <status path>/{profile}/{n}/{purpose}.
 func (s *Server) handleStatusList(w http.ResponseWriter, r *http.Request) {
+	if !validProfile(r.PathValue("profile")) || !isDigits(r.PathValue("n")) ||
+		(r.PathValue("purpose") != issuer.PurposeRevocation && r.PathValue("purpose") != issuer.PurposeSuspension) {
+		s.writeError(w, r, errorf(http.StatusNotFound, "not-found", "Not found", "no status list here"))
+		return
+	}
 	url := s.inst.StatusBaseURL + "/" + r.PathValue("profile") + "/" + r.PathValue("n") + "/" + r.PathValue("purpose")
 	l, err := s.statusList(r.Context(), url)
 	if err != nil {
@@ -175,6 +209,18 @@ func (s *Server) handleStatusList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveDocument(w, r, l.mediaType, l.body, s.cfg.Status.TTL)
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 9 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // publishStatus signs every list again now and, when configured, writes

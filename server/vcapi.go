@@ -203,6 +203,7 @@ func (s *Server) issueOne(ctx context.Context, req *issueRequest, actor string) 
 		s.metrics.issued.WithLabelValues(format, "error").Inc()
 		return nil, err
 	}
+	s.lists.opened()
 	s.metrics.issueTime.WithLabelValues(format).Observe(time.Since(start).Seconds())
 	if out.Existing {
 		s.metrics.issued.WithLabelValues(format, "existing").Inc()

@@ -173,6 +173,11 @@ type PublishOptions struct {
 	// URLs, when not empty, selects the lists published by their URL
 	// (StatusList.URL); a URL of no list is ignored.
 	URLs []string
+	// ValidFrom is the time the lists are valid from, and the signing time
+	// they state; zero means now. A service that signs lists on demand
+	// sets it a little in the past, so that a verification that began just
+	// before the signing still accepts them.
+	ValidFrom time.Time
 }
 
 // PublishStatusWith is PublishStatus with options: a ttl in the lists, and
@@ -183,6 +188,9 @@ func (i *Issuer) PublishStatusWith(ctx context.Context, opts PublishOptions) ([]
 		return nil, err
 	}
 	now := i.now().UTC().Truncate(time.Second)
+	if !opts.ValidFrom.IsZero() {
+		now = opts.ValidFrom.UTC().Truncate(time.Second)
+	}
 	var out []Published
 	for _, l := range lists {
 		if len(opts.URLs) > 0 && !slices.Contains(opts.URLs, l.URL) {

@@ -149,6 +149,19 @@ func (c *listCache) changed() {
 	c.mu.Unlock()
 }
 
+// listBackdate is how far before its signing a list is valid from: a
+// verification that began before the list was signed on demand (the
+// service's own, or another node's with a clock a little behind) must
+// accept it.
+const listBackdate = time.Minute
+
+// publishOptions are the options lists are signed with now: the
+// configured validity and ttl, valid from listBackdate ago, only the
+// lists at urls (every list without).
+func (s *Server) publishOptions(now time.Time, urls ...string) issuer.PublishOptions {
+	return issuer.PublishOptions{Validity: s.cfg.Status.Validity, TTL: s.cfg.Status.TTL, URLs: urls, ValidFrom: now.Add(-listBackdate)}
+}
+
 // statusList returns the signed list at url, from the cache or signed now.
 // An unknown URL wraps issuer.ErrNotFound.
 func (s *Server) statusList(ctx context.Context, url string) (*signedList, error) {
@@ -170,7 +183,7 @@ func (s *Server) statusList(ctx context.Context, url string) (*signedList, error
 	s.metrics.statusCache.WithLabelValues("miss").Inc()
 	s.statusMu.Lock()
 	defer s.statusMu.Unlock()
-	pubs, err := s.iss.PublishStatusWith(ctx, issuer.PublishOptions{Validity: s.cfg.Status.Validity, TTL: s.cfg.Status.TTL, URLs: []string{url}})
+	pubs, err := s.iss.PublishStatusWith(ctx, s.publishOptions(now, url))
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +241,7 @@ func isDigits(s string) bool {
 func (s *Server) publishStatus(ctx context.Context, actor string) ([]string, error) {
 	s.lists.changed()
 	s.statusMu.Lock()
-	pubs, err := s.iss.PublishStatusWith(ctx, issuer.PublishOptions{Validity: s.cfg.Status.Validity, TTL: s.cfg.Status.TTL})
+	pubs, err := s.iss.PublishStatusWith(ctx, s.publishOptions(s.now()))
 	if err == nil {
 		now := s.now()
 		s.lists.mu.Lock()

@@ -177,6 +177,15 @@ func (s *Server) handleStyle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
+	if name := r.URL.Query().Get("sample"); name != "" {
+		// A development instance verifies its samples in one click.
+		for _, sm := range s.samples {
+			if sm.Name == name {
+				s.showReport(w, r, sm.Data)
+				return
+			}
+		}
+	}
 	s.render(w, r, http.StatusOK, "verify", &pageData{Title: "Verify a credential", Samples: s.samples})
 }
 
@@ -195,13 +204,17 @@ func (s *Server) handlePageVerify(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, "verify", d)
 		return
 	}
+	s.showReport(w, r, input)
+}
+
+// showReport verifies input and renders the result page.
+func (s *Server) showReport(w http.ResponseWriter, r *http.Request, input []byte) {
 	rep, err := s.verify(r.Context(), input, verifier.Request{})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	d.Report, d.Banner = rep, bannerFor(rep)
-	s.render(w, r, http.StatusOK, "verify", d)
+	s.render(w, r, http.StatusOK, "verify", &pageData{Title: "Verification result", Samples: s.samples, Report: rep, Banner: bannerFor(rep)})
 }
 
 // pageInput reads the credential from the form: an uploaded file, else the

@@ -63,6 +63,9 @@ func TestServeDevStartsACompleteInstance(t *testing.T) {
 	if code != 200 || !strings.Contains(string(page), "/samples/diploma-w3c.jwt") || !strings.Contains(string(page), "Development instance") {
 		t.Fatalf("page: %d", code)
 	}
+	if code, page := get("/?sample=transcript-edc.json", ""); code != 200 || !strings.Contains(string(page), "<h2 id=\"verdict\">Verified</h2>") {
+		t.Fatalf("a sample on the page: %d", code)
+	}
 	_, cred := get("/samples/diploma-w3c.jwt", "")
 	body, _ := json.Marshal(map[string]any{"verifiableCredential": string(cred)})
 	resp, err := http.Post(url+"/credentials/verify", "application/json", strings.NewReader(string(body)))

@@ -383,3 +383,26 @@ func TestABatchWithBadRowsListsEveryOneAndSignsNothing(t *testing.T) {
 		t.Fatalf("something was issued: %s", body)
 	}
 }
+
+func TestVerifyTakesEnvelopedCredentialsAsTheVCAPISendsThem(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	cred, _ := e.issue("diploma", "w3c", nil)
+	env := map[string]any{"@context": "https://www.w3.org/ns/credentials/v2", "type": "EnvelopedVerifiableCredential", "id": "data:application/vc+jwt," + string(cred)}
+	for name, body := range map[string]map[string]any{
+		"plain envelope":        {"verifiableCredential": env, "options": map[string]any{"returnCredential": true, "returnResults": true}},
+		"envelope with extras":  {"verifiableCredential": map[string]any{"@context": []any{"https://www.w3.org/ns/credentials/v2"}, "type": []any{"EnvelopedVerifiableCredential"}, "id": env["id"], "name": "x"}},
+		"compact string (ours)": {"verifiableCredential": string(cred)},
+	} {
+		code, m := e.postJSON("/credentials/verify", "", body)
+		if code != 200 || m["verified"] != true || reportOf(m)["format"] != "vc+jwt" {
+			t.Errorf("%s: %d %v", name, code, reportOf(m)["checks"])
+		}
+		if name == "plain envelope" && (m["credential"] == nil || m["results"] == nil) {
+			t.Errorf("returnCredential/returnResults ignored: %v", m)
+		}
+	}
+	env["id"] = "data:application/vc,{}"
+	if code, m := e.postJSON("/credentials/verify", "", map[string]any{"verifiableCredential": env}); code == 200 || m["verified"] != false {
+		t.Fatalf("an unsecured envelope: %d %v", code, m)
+	}
+}

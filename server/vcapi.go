@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/templates"
@@ -284,11 +285,58 @@ func verifyInput(body []byte, members ...string) (input []byte, raw json.RawMess
 		}
 		input = []byte(s)
 	case '{':
-		input = raw
+		input = unwrapEnveloped(raw)
 	default:
 		return nil, nil, opts, badRequest("%s must be an object, or a string holding a compact credential", members[0])
 	}
 	return input, raw, opts, nil
+}
+
+// unwrapEnveloped returns the secured credential an
+// EnvelopedVerifiableCredential (or presentation) carries in its data: URL,
+// read without decoding the whole object: the VC-API's way of sending a
+// JWT or an SD-JWT, whose data: URL is most of the body. The verifier
+// would unwrap it too, but with a full decoding of the envelope; the
+// report is the same, since the envelope adds nothing to check. Anything
+// but a plain envelope (@context, type and id only, the VC 2.0 context, a
+// secured media type) is returned as it is, for the verifier to judge.
+func unwrapEnveloped(raw []byte) []byte {
+	var typ, id, ctx []byte
+	plain := true
+	if err := jsonx.MemberBytes(raw, func(name, value []byte) bool {
+		switch string(name) {
+		case "type":
+			typ = value
+		case "id":
+			id = value
+		case "@context":
+			ctx = value
+		default:
+			plain = false
+		}
+		return plain
+	}); err != nil || !plain || id == nil {
+		return raw
+	}
+	switch string(typ) {
+	case `"EnvelopedVerifiableCredential"`, `["EnvelopedVerifiableCredential"]`, `"EnvelopedVerifiablePresentation"`, `["EnvelopedVerifiablePresentation"]`:
+	default:
+		return raw
+	}
+	switch string(ctx) {
+	case `"https://www.w3.org/ns/credentials/v2"`, `["https://www.w3.org/ns/credentials/v2"]`:
+	default:
+		return raw
+	}
+	u, err := jsonx.Unquote(id)
+	if err != nil {
+		return raw
+	}
+	env, err := jose.ParseEnveloped(string(u))
+	if err != nil {
+		return raw
+	}
+	return env.Data
 }
 
 func (s *Server) handleVerifyCredential(w http.ResponseWriter, r *http.Request) {

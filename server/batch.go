@@ -62,50 +62,90 @@ type BatchRecord struct {
 }
 
 // batchRunner signs queued batches in the background, at most
-// Config.Batches.Concurrent at once, and pauses them on shutdown.
+// Config.Batches.Concurrent at once, and pauses them on shutdown. A node
+// signs a batch only under a lease in the StateStore (kind "batch.lease"),
+// renewed while it runs: nodes sharing a store never sign one batch twice
+// at once, and a batch whose node died is taken over once its lease
+// expires.
 type batchRunner struct {
 	s      *Server
+	node   string
 	queue  chan string
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	live   map[string]*[2]int // id → done, total, while running
+	queued map[string]bool    // ids in the queue
 	once   sync.Once
 }
 
+// batchLease is how long a node's claim on a batch lasts without renewal.
+const batchLease = 30 * time.Second
+
 func newBatchRunner(s *Server) *batchRunner {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &batchRunner{s: s, queue: make(chan string, 1024), ctx: ctx, cancel: cancel, live: map[string]*[2]int{}}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return &batchRunner{s: s, node: hex.EncodeToString(b), queue: make(chan string, 1024), ctx: ctx, cancel: cancel,
+		live: map[string]*[2]int{}, queued: map[string]bool{}}
 }
 
 // start resumes the batches an earlier run left queued, running or paused,
-// and starts the workers.
+// starts the workers, and looks again every batchLease for batches to
+// take over (queued on another node, or left by a node that died).
 func (b *batchRunner) start() {
 	b.once.Do(func() {
-		all, err := b.s.batches.ListBatches(b.ctx)
-		if err != nil {
-			b.s.log.Error("listing batches to resume", slog.String("error", err.Error()))
-		}
-		for i := len(all) - 1; i >= 0; i-- { // oldest first
-			switch all[i].State {
-			case BatchQueued, BatchRunning, BatchPaused:
-				b.s.log.Info("resuming batch", slog.String("batch", all[i].ID), slog.Int("done", all[i].Done), slog.Int("valid", all[i].Valid))
-				b.enqueue(all[i].ID)
-			}
-		}
+		b.resume()
 		for range b.s.cfg.Batches.Concurrent {
 			b.wg.Add(1)
 			go b.work()
 		}
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			t := time.NewTicker(batchLease)
+			defer t.Stop()
+			for {
+				select {
+				case <-b.ctx.Done():
+					return
+				case <-t.C:
+					b.resume()
+				}
+			}
+		}()
 	})
 }
 
+// resume queues every batch waiting to be signed, oldest first.
+func (b *batchRunner) resume() {
+	all, err := b.s.batches.ListBatches(b.ctx)
+	if err != nil {
+		if b.ctx.Err() == nil {
+			b.s.log.Error("listing batches to resume", slog.String("error", err.Error()))
+		}
+		return
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		switch all[i].State {
+		case BatchQueued, BatchRunning, BatchPaused:
+			b.enqueue(all[i].ID)
+		}
+	}
+}
+
 func (b *batchRunner) enqueue(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.queued[id] || b.live[id] != nil {
+		return
+	}
 	select {
 	case b.queue <- id:
+		b.queued[id] = true
 	default:
-		b.s.log.Error("batch queue full", slog.String("batch", id))
+		b.s.log.Error("batch queue full; it is taken up again later", slog.String("batch", id))
 	}
 }
 
@@ -122,8 +162,47 @@ func (b *batchRunner) work() {
 		case <-b.ctx.Done():
 			return
 		case id := <-b.queue:
-			b.run(id)
+			b.mu.Lock()
+			delete(b.queued, id)
+			b.mu.Unlock()
+			b.claimAndRun(id)
 		}
+	}
+}
+
+// claimAndRun runs batch id under a lease: it is skipped when another
+// node holds one, renewed while the batch runs, and released after.
+func (b *batchRunner) claimAndRun(id string) {
+	s := b.s
+	err := s.state.AddState(b.ctx, "batch.lease", id, []byte(b.node), s.now().Add(batchLease))
+	if errors.Is(err, ErrStateExists) {
+		return // another node signs it; taken over if its lease lapses
+	}
+	if err != nil {
+		if b.ctx.Err() == nil {
+			s.log.Error("claiming a batch", slog.String("batch", id), slog.String("error", err.Error()))
+		}
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(batchLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := s.state.PutState(context.Background(), "batch.lease", id, []byte(b.node), s.now().Add(batchLease)); err != nil {
+					s.log.Error("renewing a batch lease", slog.String("batch", id), slog.String("error", err.Error()))
+				}
+			}
+		}
+	}()
+	b.run(id)
+	close(done)
+	if err := s.state.DeleteState(context.Background(), "batch.lease", id); err != nil {
+		s.log.Error("releasing a batch lease", slog.String("batch", id), slog.String("error", err.Error()))
 	}
 }
 
@@ -148,6 +227,12 @@ func (b *batchRunner) run(id string) {
 	if err != nil {
 		s.log.Error("batch", slog.String("batch", id), slog.String("error", err.Error()))
 		return
+	}
+	if rec.State != BatchQueued && rec.State != BatchRunning && rec.State != BatchPaused {
+		return // finished meanwhile, here or on another node
+	}
+	if rec.State == BatchPaused || rec.State == BatchRunning {
+		s.log.Info("resuming batch", slog.String("batch", id), slog.Int("done", rec.Done), slog.Int("valid", rec.Valid))
 	}
 	fail := func(err error) {
 		rec.State, rec.Error, rec.Updated = BatchFailed, err.Error(), s.now()

@@ -31,8 +31,10 @@ type Options struct {
 	Issuer *issuer.Issuer
 	// Verifier are the verifier's options (policy, trust sources, fetcher,
 	// contexts): the server adds a fetcher that answers for its own DID
-	// document and status lists without the network, and builds a new
-	// verifier whenever a status changes so that its caches never hide it.
+	// document and status lists without the network and, when Nonces is
+	// nil, a nonce store in State (a presentation's challenge is accepted
+	// once), and builds a new verifier whenever a status changes so that
+	// its caches never hide it.
 	Verifier verifier.Options
 	// Tokens, Audit, State and Batches are the storage; nil means the
 	// store's (NewBoltStorage(Store)).
@@ -136,6 +138,10 @@ func New(opts Options) (*Server, error) {
 	s.lists = newListCache()
 	s.vopts = opts.Verifier
 	s.vopts.Fetcher = &selfFetcher{s: s, next: opts.Verifier.Fetcher}
+	if s.vopts.Nonces == nil {
+		// A presentation's challenge is accepted once, on every node.
+		s.vopts.Nonces = stateNonces{state: s.state, now: s.now}
+	}
 	if err := s.resetVerifier(); err != nil {
 		return nil, err
 	}

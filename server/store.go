@@ -50,6 +50,10 @@ type StateStore interface {
 	// PutState stores value under kind and key until expires, replacing
 	// what was there.
 	PutState(ctx context.Context, kind, key string, value []byte, expires time.Time) error
+	// AddState stores value under kind and key until expires only when no
+	// live value is there, in one step (a nonce used once, a lease taken
+	// by one node); otherwise an error wrapping ErrStateExists.
+	AddState(ctx context.Context, kind, key string, value []byte, expires time.Time) error
 	// GetState returns the value, or an error wrapping ErrNoState when
 	// there is none or it expired.
 	GetState(ctx context.Context, kind, key string) ([]byte, error)
@@ -65,6 +69,9 @@ type StateStore interface {
 
 // ErrNoState is wrapped when a state value is absent or expired.
 var ErrNoState = errors.New("no such state, or it expired")
+
+// ErrStateExists is wrapped by AddState when a live value is there.
+var ErrStateExists = errors.New("state already exists")
 
 // BatchStore keeps batches: their record, their CSV input until they are
 // done, and the credentials they signed until they are deleted.
@@ -156,8 +163,29 @@ func (b *BoltStorage) PutState(_ context.Context, kind, key string, value []byte
 		if err != nil {
 			return err
 		}
-		v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(value)), uint64(expires.UnixNano()))
-		return bk.Put(stateKey(kind, key), append(v, value...))
+		return bk.Put(stateKey(kind, key), stateValue(value, expires))
+	})
+}
+
+// stateValue is a state value as stored: its expiry (8 bytes, Unix
+// nanoseconds), then the value.
+func stateValue(value []byte, expires time.Time) []byte {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(value)), uint64(expires.UnixNano()))
+	return append(v, value...)
+}
+
+// AddState implements StateStore: bbolt's single writer makes the check
+// and the write one step.
+func (b *BoltStorage) AddState(_ context.Context, kind, key string, value []byte, expires time.Time) error {
+	return b.s.Update(func(tx *bbolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists(bucketState)
+		if err != nil {
+			return err
+		}
+		if _, live := readState(bk, stateKey(kind, key), time.Now()); live {
+			return fmt.Errorf("%s %s: %w", kind, key, ErrStateExists)
+		}
+		return bk.Put(stateKey(kind, key), stateValue(value, expires))
 	})
 }
 

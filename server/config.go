@@ -114,7 +114,7 @@ type StatusConfig struct {
 	// Cache-Control max-age. Default 5m.
 	TTL time.Duration `yaml:"ttl"`
 	// Validity is how long each signed list is valid (validUntil); lists
-	// are signed again before half of it has passed. Default 24h.
+	// are signed again after TTL. Default 24h.
 	Validity time.Duration `yaml:"validity"`
 	// PublishDir, when set, is a folder "publish status" also writes the
 	// signed lists to, for a static host.

@@ -115,7 +115,7 @@ type signedList struct {
 }
 
 // listCache keeps the signed status lists by URL. A list is signed again
-// when a status changed since (gen), or half its validity has passed.
+// when a status changed since (gen), or status.ttl has passed.
 type listCache struct {
 	mu    sync.Mutex
 	gen   uint64
@@ -170,7 +170,10 @@ func (s *Server) statusList(ctx context.Context, url string) (*signedList, error
 	l, gen := c.lists[url], c.gen
 	c.mu.Unlock()
 	now := s.now()
-	if l != nil && l.gen == gen && now.Sub(l.signed) < s.cfg.Status.Validity/2 {
+	// A list signed here is served until a status changes here, or for
+	// status.ttl at most: a change made on another node sharing the store
+	// is then served within the same time any verifier caches a list.
+	if l != nil && l.gen == gen && now.Sub(l.signed) < min(s.cfg.Status.Validity/2, s.cfg.Status.TTL) {
 		s.metrics.statusCache.WithLabelValues("hit").Inc()
 		return l, nil
 	}

@@ -3,10 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,32 +21,53 @@ import (
 // credentials, one verifies over the VC-API as verified (the instance
 // trusts itself and serves its own status lists), the printed admin token
 // works, and on cancel (SIGTERM) it stops and removes its store.
-func TestServeDevStartsACompleteInstance(t *testing.T) {
+// serving is a "diplomat serve" running in this process.
+type serving struct {
+	url, token, store string
+	cancel            context.CancelFunc
+	done              chan error
+}
+
+// startServe runs "diplomat serve" with args until the test ends, and
+// reads what it prints: its URL, the admin token and store of --dev.
+func startServe(t *testing.T, args ...string) *serving {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	pr, pw := io.Pipe()
-	done := make(chan error, 1)
+	sv := &serving{cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		done <- run(ctx, []string{"serve", "--dev", "--listen", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), pw, io.Discard)
+		sv.done <- run(ctx, append([]string{"serve"}, args...), func(string) string { return "" }, strings.NewReader(""), pw, io.Discard)
 		pw.Close()
 	}()
-	var url, token, store string
+	t.Cleanup(func() { cancel(); <-sv.done })
 	sc := bufio.NewScanner(pr)
 	deadline := time.AfterFunc(60*time.Second, func() { pw.CloseWithError(io.ErrUnexpectedEOF) })
-	for sc.Scan() && (url == "" || token == "" || store == "") {
+	for sc.Scan() {
 		line := sc.Text()
 		if u, ok := strings.CutPrefix(line, "diplomat is serving on "); ok {
-			url = u
+			sv.url = u
 		}
 		if _, tok, ok := strings.Cut(line, "admin token (console sign-in, API): "); ok {
-			token = tok
+			sv.token = tok
 		}
 		if _, rest, ok := strings.Cut(line, "throw-away store "); ok {
-			store, _, _ = strings.Cut(rest, " ")
+			sv.store, _, _ = strings.Cut(rest, " ")
+		}
+		if line == "stop with Ctrl-C" {
+			break
 		}
 	}
 	deadline.Stop()
 	go io.Copy(io.Discard, pr)
+	if sv.url == "" {
+		t.Fatal("serve printed no URL")
+	}
+	return sv
+}
+
+func TestServeDevStartsACompleteInstance(t *testing.T) {
+	sv := startServe(t, "--dev", "--listen", "127.0.0.1:0")
+	url, token, store := sv.url, sv.token, sv.store
 	if url == "" || !strings.HasPrefix(token, "dpl_") || store == "" {
 		t.Fatalf("url %q token %q store %q", url, token, store)
 	}
@@ -87,9 +112,10 @@ func TestServeDevStartsACompleteInstance(t *testing.T) {
 	if code, _ := get("/readyz", ""); code != 200 {
 		t.Fatalf("readyz: %d", code)
 	}
-	cancel()
+	sv.cancel()
 	select {
-	case err := <-done:
+	case err := <-sv.done:
+		sv.done <- err // for the cleanup
 		if err != nil {
 			t.Fatalf("serve: %v", err)
 		}
@@ -98,5 +124,45 @@ func TestServeDevStartsACompleteInstance(t *testing.T) {
 	}
 	if _, err := os.Stat(store); !os.IsNotExist(err) {
 		t.Fatalf("the throw-away store %s is still there: %v", store, err)
+	}
+}
+
+// TestServeTLSFromFiles serves HTTPS with a certificate and key from PEM
+// files, and says so in its URL.
+func TestServeTLSFromFiles(t *testing.T) {
+	cert, _, err := selfSignedCertificate("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	_ = os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
+	_ = os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	sv := startServe(t, "--dev", "--listen", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.HasPrefix(sv.url, "https://") {
+		t.Fatalf("url %s", sv.url)
+	}
+	pool := x509.NewCertPool()
+	leaf, _ := x509.ParseCertificate(cert.Certificate[0])
+	pool.AddCert(leaf)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(sv.url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS == nil {
+		t.Fatalf("%d %v", resp.StatusCode, resp.TLS)
+	}
+	// Plain HTTP to the TLS port is refused.
+	if resp, err := http.Get(strings.Replace(sv.url, "https://", "http://", 1) + "/readyz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Fatal("plain HTTP answered on the TLS port")
+		}
 	}
 }

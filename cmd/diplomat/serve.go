@@ -118,7 +118,8 @@ func (o *serveOptions) run(cmd *cobra.Command, a *app) error {
 	// DID and status URLs, and a busy port is better said at once.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %v", cfg.Listen, errors.Unwrap(err))
+		return withHint(fmt.Errorf("cannot listen on %s: %v", cfg.Listen, errors.Unwrap(err)),
+			"another program uses that address: choose another with --listen (e.g. 127.0.0.1:8081)")
 	}
 	defer ln.Close()
 	cfg.Listen = ln.Addr().String()

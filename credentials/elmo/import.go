@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -222,14 +223,12 @@ func Import(ctx context.Context, data []byte, opts *Options) (*Result, error) {
 		now = opts.Now
 	}
 	for i, d := range docs {
-		sig, err := verifySignature(ctx, data, d, opts.Trust, now())
-		if err != nil {
-			return nil, err
-		}
-		if err := sig.require(opts); err != nil {
-			return nil, err
+		sig := verifySignature(data, d, now())
+		if sig.Signed && !sig.Verified {
+			return nil, sig.require(opts)
 		}
 		res.Signatures = append(res.Signatures, sig)
+		q := SignerQuery{At: now()}
 		for k, r := range d.all("report") {
 			m := &mapper{lang: lang, digest: sum[:], rep: &Report{Source: opts.Source, Document: d.path(), Report: r.path(), MobilityID: mobility[i], Signature: sig},
 				doc: d, report: r, schemes: map[string]*elm.GradingScheme{}, media: map[string]string{}}
@@ -246,6 +245,18 @@ func Import(ctx context.Context, data []byte, opts *Options) (*Result, error) {
 				return nil, err
 			}
 			res.Credentials = append(res.Credentials, conv)
+			q.EQFLevel = max(q.EQFLevel, conv.EQFLevel)
+			for _, f := range conv.ISCEDFields {
+				if !slices.Contains(q.ISCEDFields, f) {
+					q.ISCEDFields = append(q.ISCEDFields, f)
+				}
+			}
+		}
+		if err := sig.askTrust(ctx, opts.Trust, q); err != nil {
+			return nil, err
+		}
+		if err := sig.require(opts); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil

@@ -130,7 +130,7 @@ func (m *mapper) organisation(n *node) error {
 		o.Homepage = elm.List(&elm.WebResource{Node: elm.Node{Type: elm.One("WebResource")}, ContentURL: u.token()})
 	}
 	m.issuer = o
-	m.ref = &elm.Organisation{Node: o.Node, LegalName: o.LegalName, Agent: elm.Agent{Location: o.Location}}
+	m.ref = o
 	return nil
 }
 

@@ -22,11 +22,25 @@ import (
 // SignerTrust says whether a trust source knows the certificate that signed
 // an ELMO document. verifier.ELMOTrust adapts the verifier's trust sources.
 type SignerTrust interface {
-	// TrustSigner answers for chain (the signing certificate first, then
-	// those it carried) at time at. When no source knows the signer it
-	// returns an answer with Known false and a Reason, and a nil error; an
-	// error is only for a failure of a source itself.
-	TrustSigner(ctx context.Context, chain []*x509.Certificate, at time.Time) (*SignerAnswer, error)
+	// TrustSigner answers q. When no source knows the signer (or knows
+	// it, but not for what the document holds) it returns an answer with
+	// Known false and a Reason, and a nil error; an error is only for a
+	// failure of a source itself.
+	TrustSigner(ctx context.Context, q SignerQuery) (*SignerAnswer, error)
+}
+
+// SignerQuery is what a trust source is asked about an ELMO signer.
+type SignerQuery struct {
+	// Chain is the signing certificate, then the others the signature
+	// carries.
+	Chain []*x509.Certificate
+	// At is the time of the question (the verification time).
+	At time.Time
+	// EQFLevel is the highest EQF level the document states (0: none),
+	// and ISCEDFields its ISCED-F fields: what an accreditation's scope
+	// is checked against.
+	EQFLevel    int
+	ISCEDFields []string
 }
 
 // SignerAnswer is a trust source's answer about a signer.
@@ -136,7 +150,7 @@ var (
 // verifySignature checks the enveloped signature of doc (an <elmo>), if it
 // has one, over doc itself (for a document wrapped in an EWP response: over
 // the <elmo> element, as it was signed before being wrapped).
-func verifySignature(ctx context.Context, data []byte, doc *node, trust SignerTrust, now time.Time) (*Signature, error) {
+func verifySignature(data []byte, doc *node, now time.Time) *Signature {
 	var sigNode *node
 	for _, ch := range doc.children {
 		if ch.local == "Signature" && ch.space == dsigNS {
@@ -144,13 +158,13 @@ func verifySignature(ctx context.Context, data []byte, doc *node, trust SignerTr
 		}
 	}
 	if sigNode == nil {
-		return &Signature{}, nil
+		return &Signature{}
 	}
 	sigNode.markTree()
 	s := &Signature{Signed: true}
-	fail := func(format string, args ...any) (*Signature, error) {
+	fail := func(format string, args ...any) *Signature {
 		s.Problem = fmt.Sprintf(format, args...)
-		return s, nil
+		return s
 	}
 	el, err := etreeOf(data, doc)
 	if err != nil {
@@ -218,14 +232,21 @@ func verifySignature(ctx context.Context, data []byte, doc *node, trust SignerTr
 		}
 	}
 	s.Verified = true
-	if trust != nil {
-		ans, err := trust.TrustSigner(ctx, chain, now)
-		if err != nil {
-			return nil, fmt.Errorf("elmo: asking the trust sources about the signer: %w", err)
-		}
-		s.Trust = ans
+	return s
+}
+
+// askTrust asks trust about a verified signer.
+func (s *Signature) askTrust(ctx context.Context, trust SignerTrust, q SignerQuery) error {
+	if !s.Verified || trust == nil {
+		return nil
 	}
-	return s, nil
+	q.Chain = s.Chain
+	ans, err := trust.TrustSigner(ctx, q)
+	if err != nil {
+		return fmt.Errorf("elmo: asking the trust sources about the signer: %w", err)
+	}
+	s.Trust = ans
+	return nil
 }
 
 func etChild(el *etree.Element, tag string) *etree.Element {

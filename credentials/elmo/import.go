@@ -231,7 +231,7 @@ func Import(ctx context.Context, data []byte, opts *Options) (*Result, error) {
 		q := SignerQuery{At: now()}
 		for k, r := range d.all("report") {
 			m := &mapper{lang: lang, digest: sum[:], rep: &Report{Source: opts.Source, Document: d.path(), Report: r.path(), MobilityID: mobility[i], Signature: sig},
-				doc: d, report: r, schemes: map[string]*elm.GradingScheme{}, media: map[string]string{}}
+				doc: d, report: r, schemes: map[string]*elm.GradingScheme{}, schemesUsed: map[string]bool{}, media: map[string]string{}}
 			c, err := m.credential(k, opts.IssuedAt)
 			if err != nil {
 				return nil, fmt.Errorf("elmo: %w", err)
@@ -337,10 +337,15 @@ func (m *mapper) finish(c *elm.EuropeanDigitalCredential, doc, report *node, doc
 	// report, that nothing carried or reported.
 	var walk func(n *node)
 	walk = func(n *node) {
-		if n.local == "report" && n.space == Namespace && n != report {
+		switch {
+		case n.local == "report" && n.space == Namespace && n != report:
 			return
-		}
-		if !n.used {
+		case n.reported:
+			return
+		case n.unknown != "":
+			m.unmapped(n, n.unknown)
+			return
+		case !n.used:
 			m.unmapped(n, "no ELM home")
 			return
 		}
@@ -350,6 +355,14 @@ func (m *mapper) finish(c *elm.EuropeanDigitalCredential, doc, report *node, doc
 		}
 	}
 	walk(doc)
+	if tor := doc.parent; tor != nil {
+		// The rest of an EWP <tor>: omobility-id is carried.
+		for _, ch := range tor.children {
+			if ch != doc {
+				walk(ch)
+			}
+		}
+	}
 	prefix := doc.path()
 	for _, w := range warns {
 		if strings.HasPrefix(w.Path, prefix) {
@@ -360,7 +373,7 @@ func (m *mapper) finish(c *elm.EuropeanDigitalCredential, doc, report *node, doc
 	// its own.
 	var reset func(n *node)
 	reset = func(n *node) {
-		n.used = false
+		n.used, n.reported = false, false
 		for _, ch := range n.children {
 			reset(ch)
 		}

@@ -27,17 +27,20 @@ type mapper struct {
 	issuer  *elm.Organisation // the report's issuer, in full
 	ref     *elm.Organisation // the same, as awarding bodies name it
 	schemes map[string]*elm.GradingScheme
-	media   map[string]string // attachment identifier (internal) → media object id
-	out     *elm.EuropeanDigitalCredential
-	eqf     int
-	isced   []string
+	// schemesUsed are the local ids of the grading schemes a carried
+	// result uses.
+	schemesUsed map[string]bool
+	media       map[string]string // attachment identifier (internal) → media object id
+	out         *elm.EuropeanDigitalCredential
+	eqf         int
+	isced       []string
 }
 
 func (m *mapper) unmapped(n *node, reason string) {
-	if n == nil {
+	if n == nil || n.reported {
 		return
 	}
-	n.markTree()
+	n.reported = true
 	m.rep.Unmapped = append(m.rep.Unmapped, Unmapped{Path: n.path(), Element: n.name(), Reason: reason})
 }
 
@@ -187,8 +190,37 @@ func (m *mapper) learner(n *node) *elm.Person {
 	return p
 }
 
-// media maps an <attachment> to media objects, one per <content>.
+// attachment maps an <attachment> to media objects, one per <content>; an
+// attachment none of whose contents can be carried is reported whole.
 func (m *mapper) attachment(n *node, where string) []*elm.MediaObject {
+	var out []*elm.MediaObject
+	var failed []*node
+	var reasons []string
+	for _, c := range n.all("content") {
+		mo, reason := dataURL(c.token())
+		if mo == nil {
+			failed = append(failed, c)
+			reasons = append(reasons, reason)
+			continue
+		}
+		c.mark()
+		mo.ID = derivedID(m.digest, c.path())
+		if l := c.lang(); l != "" {
+			m.adjusted(c, "the content's xml:lang "+l+" is not kept (an ELM media object has no language)")
+		}
+		out = append(out, mo)
+	}
+	if len(out) == 0 {
+		why := "an attachment without content"
+		if len(reasons) > 0 {
+			why = "its content cannot be carried: " + reasons[0]
+		}
+		m.unmapped(n, why)
+		return nil
+	}
+	for i, c := range failed {
+		m.unmapped(c, reasons[i])
+	}
 	n.mark()
 	title := m.text(n.all("title"), false)
 	desc := m.text(n.all("description"), true)
@@ -196,33 +228,18 @@ func (m *mapper) attachment(n *node, where string) []*elm.MediaObject {
 	if t := n.child("type").mark(); t != nil {
 		typ = &elm.Concept{Node: elm.Node{Type: elm.One("Concept")}, PrefLabel: elm.Lang("en", t.token())}
 	}
-	var ids []string
-	for _, id := range n.all("identifier") {
-		id.mark()
-		ids = append(ids, id.token())
-	}
-	var out []*elm.MediaObject
-	for _, c := range n.all("content") {
-		c.mark()
-		mo, reason := dataURL(c.token())
-		if mo == nil {
-			m.unmapped(c, reason)
-			continue
-		}
-		mo.ID = derivedID(m.digest, c.path())
+	for _, mo := range out {
 		mo.Title, mo.Description, mo.AttachmentType = title, desc, typ
 		if mo.Title == nil {
 			mo.Title = m.plainText(where)
 		}
-		if l := c.lang(); l != "" {
-			m.adjusted(c, "the content's xml:lang "+l+" is not kept (an ELM media object has no language)")
+	}
+	for _, id := range n.all("identifier") {
+		id.mark()
+		if _, dup := m.media[id.token()]; !dup {
+			m.media[id.token()] = out[0].ID
 		}
-		for _, id := range ids {
-			if _, dup := m.media[id]; !dup {
-				m.media[id] = mo.ID
-			}
-		}
-		out = append(out, mo)
+		m.adjusted(id, "the attachment's identifier "+id.token()+" becomes the id of its media object, "+out[0].ID)
 	}
 	m.unmapped(n.child("extension"), "extension: its content is not defined by ELMO")
 	return out
@@ -405,6 +422,9 @@ func (m *mapper) instance(n *node, la *elm.LearningAchievement, spec *elm.Qualif
 		}
 		cp := &elm.CreditPoint{Node: elm.Node{Type: elm.One("CreditPoint")}, Point: val.token()}
 		if strings.EqualFold(scheme, "ects") {
+			if scheme != "ects" {
+				m.adjusted(c.child("scheme"), "scheme "+scheme+" is ECTS, written ects")
+			}
 			cp.Framework = vocabConcept(elm.CreditNamespace, "6fcec5c5af", "European Credit Transfer System")
 		} else {
 			cp.Framework = &elm.Concept{Node: elm.Node{Type: elm.One("Concept")}, Notation: scheme, PrefLabel: elm.Lang("en", scheme)}
@@ -468,6 +488,7 @@ func (m *mapper) instance(n *node, la *elm.LearningAchievement, spec *elm.Qualif
 				continue
 			}
 			r.mark()
+			m.adjusted(r, "the reference becomes the id of the attachment's media object, "+id)
 			la.SupplementaryDocument.Items = append(la.SupplementaryDocument.Items, &elm.WebResource{Node: elm.Node{Type: elm.One("WebResource")}, ContentURL: id})
 		}
 	}
@@ -506,6 +527,7 @@ func (m *mapper) result(n *node, la *elm.LearningAchievement, title elm.LangMap,
 	if sid != nil {
 		sid.mark()
 		gs, ok := m.schemes[sid.token()]
+		m.schemesUsed[sid.token()] = true
 		if !ok {
 			m.rep.Warnings = append(m.rep.Warnings, Problem{Path: sid.path(), Line: sid.line, Column: sid.col, Message: fmt.Sprintf("names the grading scheme %q, which the report does not describe", sid.token())})
 			gs = &elm.GradingScheme{Node: elm.Node{Type: elm.One("GradingScheme")}, Title: m.plainText(sid.token()),
@@ -747,6 +769,11 @@ func (m *mapper) credential(k int, issued time.Time) (*elm.EuropeanDigitalCreden
 		}
 	}
 	subject.HasClaim = elm.List[elm.Claim](main)
+	for _, g := range r.all("gradingScheme") {
+		if id, _ := g.attr("localId"); !m.schemesUsed[collapse(id)] {
+			m.unmapped(g, "a grading scheme no carried result uses")
+		}
+	}
 	for _, gt := range m.doc.child("groups").all("groupType") {
 		for _, g := range gt.all("group") {
 			if !g.used {

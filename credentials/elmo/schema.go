@@ -319,11 +319,11 @@ func (c *checker) sequence(n *node, seq []elem) {
 			}
 			switch {
 			case ch.space == Namespace:
-				c.add(ch, false, "unknown element <%s> of the ELMO namespace (a newer schema version?): not read", ch.local)
+				ch.unknown = "unknown element of the ELMO namespace (a newer schema version?): not read"
 			default:
-				c.add(ch, false, "element <%s> of the unknown namespace %q outside an extension: not read", ch.local, ch.space)
+				ch.unknown = fmt.Sprintf("element of the unknown namespace %q outside an extension: not read", ch.space)
 			}
-			ch.markTree()
+			c.add(ch, false, "<%s>: %s", ch.local, ch.unknown)
 			continue
 		}
 		for j := pos; j < k; j++ {

@@ -10,13 +10,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
-	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
 // SignerTrust says whether a trust source knows the certificate that signed
@@ -286,37 +284,22 @@ func keyInfoChain(sigEl *etree.Element) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// etreeOf finds doc's element in the document as etree read it (which
-// keeps text and children in order, as the digest needs), detached with the
-// namespace declarations in scope, and without comments: the reference with
-// an empty URI excludes them (XML-DSig 4.4.3.3).
+// etreeOf reads doc's element as etree reads it (keeping text and
+// children in order, as the digest needs), without comments: the reference
+// with an empty URI excludes them (XML-DSig 4.4.3.3). An <elmo> wrapped in
+// an EWP response is read from its own bytes, standing alone, as it was
+// when it was signed: the wrapper's namespace declarations are not its.
 func etreeOf(data []byte, doc *node) (*etree.Element, error) {
+	if doc.parent != nil {
+		data = data[doc.start:doc.end]
+	}
 	et := etree.NewDocument()
 	if err := et.ReadFromBytes(data); err != nil {
 		return nil, err
 	}
-	var idx []int
-	for e := doc; e.parent != nil; e = e.parent {
-		idx = append(idx, slices.Index(e.parent.children, e))
-	}
 	el := et.Root()
-	for i := len(idx) - 1; i >= 0 && el != nil; i-- {
-		kids := el.ChildElements()
-		if idx[i] >= len(kids) {
-			return nil, fmt.Errorf("the document's structure is not the one read")
-		}
-		el = kids[idx[i]]
-	}
-	if el != et.Root() {
-		ctx, err := etreeutils.NSBuildParentContext(el)
-		if err != nil {
-			return nil, err
-		}
-		if el, err = etreeutils.NSDetatch(ctx, el); err != nil {
-			return nil, err
-		}
-	} else {
-		el = el.Copy()
+	if el == nil || el.Tag != "elmo" || el.NamespaceURI() != Namespace {
+		return nil, fmt.Errorf("the document's structure is not the one read")
 	}
 	var strip func(e *etree.Element)
 	strip = func(e *etree.Element) {

@@ -34,13 +34,16 @@ type node struct {
 	parent       *node
 	text         string // the concatenated character data of the element itself
 	line, col    int
-	used         bool // the mapping carried the element (or reported it)
+	start, end   int64  // byte offsets of the element in the document
+	used         bool   // the mapping carried the element
+	reported     bool   // the mapping reported the element as having no ELM home
+	unknown      string // why the schema check did not read it, when it did not
 }
 
 // name is the element's local name, prefixed by "{namespace}" when it is
 // not in the ELMO namespace.
 func (n *node) name() string {
-	if n.space == Namespace || n.space == "" {
+	if n.space == Namespace || n.space == "" || strings.HasPrefix(n.space, ewpTorsPrefix) {
 		return n.local
 	}
 	return "{" + n.space + "}" + n.local
@@ -205,6 +208,7 @@ func parseTree(data []byte, lim limits) (*node, error) {
 	var text strings.Builder
 	for {
 		line, col := d.InputPos()
+		off := d.InputOffset()
 		tok, err := d.Token()
 		if err == io.EOF {
 			break
@@ -234,7 +238,7 @@ func parseTree(data []byte, lim limits) (*node, error) {
 				cur.text += text.String()
 			}
 			text.Reset()
-			n := &node{space: t.Name.Space, local: t.Name.Local, line: line, col: col, parent: cur}
+			n := &node{space: t.Name.Space, local: t.Name.Local, line: line, col: col, start: off, parent: cur}
 			if len(t.Attr) > 0 {
 				n.attrs = t.Attr
 			}
@@ -249,6 +253,7 @@ func parseTree(data []byte, lim limits) (*node, error) {
 			cur = n
 		case xml.EndElement:
 			depth--
+			cur.end = d.InputOffset()
 			cur.text += text.String()
 			text.Reset()
 			cur = cur.parent

@@ -133,7 +133,9 @@ func (m *mapper) organisation(n *node) error {
 		o.Homepage = elm.List(&elm.WebResource{Node: elm.Node{Type: elm.One("WebResource")}, ContentURL: u.token()})
 	}
 	m.issuer = o
-	m.ref = o
+	// Inside the transcript the organisation is named by its id; the
+	// transcript's own awarding process holds it in full.
+	m.ref = &elm.Organisation{Node: elm.Node{ID: o.ID, Ref: true}}
 	return nil
 }
 
@@ -762,7 +764,7 @@ func (m *mapper) credential(k int, issued time.Time) (*elm.EuropeanDigitalCreden
 	main.Type = elm.One("LearningAchievement")
 	main.ID = derivedID(m.digest, r.path()+"#transcript")
 	main.Title = elm.Lang("en", "Transcript of records: "+name)
-	main.AwardedBy = &elm.AwardingProcess{Node: elm.Node{Type: elm.One("AwardingProcess")}, AwardingBody: elm.List(m.ref), AwardingDate: elm.DateTime(issueDate)}
+	main.AwardedBy = &elm.AwardingProcess{Node: elm.Node{Type: elm.One("AwardingProcess")}, AwardingBody: elm.List(m.issuer), AwardingDate: elm.DateTime(issueDate)}
 	for _, l := range r.all("learningOpportunitySpecification") {
 		if la := m.los(l); la != nil {
 			main.HasPart.Items = append(main.HasPart.Items, la)

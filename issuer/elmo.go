@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials/elmo"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/templates"
 )
 
@@ -23,7 +25,7 @@ const ELMOTemplateName = "elmo"
 
 // Record members of an ELMO record.
 const (
-	elmoCredential = "credential" // the mapped credential, as generic JSON values
+	elmoCredential = "credential" // the mapped credential, JSON text (checked by elmo.Import's writer)
 	elmoSubject    = "subjectID"
 	elmoEQF        = "eqf"
 	elmoISCED      = "isced"
@@ -36,7 +38,7 @@ func (elmoTemplate) Name() string { return ELMOTemplateName }
 
 // Validate checks that rec came from ELMORecords.
 func (elmoTemplate) Validate(rec templates.Record) []templates.FieldError {
-	if _, ok := rec[elmoCredential].(map[string]any); !ok {
+	if c, ok := rec[elmoCredential].(string); !ok || !strings.HasPrefix(c, "{") || jsonx.Check([]byte(c), jsonx.Limits{}) != nil {
 		return []templates.FieldError{{Item: rec.Item(), Field: elmoCredential, Message: "not a record of ELMORecords: it holds no mapped credential"}}
 	}
 	return nil
@@ -46,19 +48,14 @@ func (elmoTemplate) Validate(rec templates.Record) []templates.FieldError {
 // issuer, and the id and time of this issuance. The awarding bodies stay the
 // ELMO report's issuer: the institution where the learning took place.
 func (elmoTemplate) Render(rec templates.Record, inst templates.Institution, opts templates.RenderOptions) (*templates.Rendered, error) {
-	src, ok := rec[elmoCredential].(map[string]any)
+	src, ok := rec[elmoCredential].(string)
 	if !ok {
 		return nil, fmt.Errorf("elmo: the record holds no mapped credential")
-	}
-	c := make(map[string]any, len(src)+2)
-	for k, v := range src {
-		c[k] = v
 	}
 	org, err := templates.OrganisationJSON(inst, "en")
 	if err != nil {
 		return nil, fmt.Errorf("elmo: the issuing institution: %w", err)
 	}
-	c["issuer"] = json.RawMessage(org)
 	id := opts.ID
 	if id == "" {
 		id = templates.NewID()
@@ -67,13 +64,36 @@ func (elmoTemplate) Render(rec templates.Record, inst templates.Institution, opt
 	if at.IsZero() {
 		at = time.Now()
 	}
-	now := at.UTC().Truncate(time.Second).Format(time.RFC3339)
-	c["id"] = id
-	c["issuanceDate"], c["issued"], c["validFrom"] = now, now, now
-	out, err := json.Marshal(c)
-	if err != nil {
-		return nil, fmt.Errorf("elmo: writing the credential: %w", err)
+	now, _ := json.Marshal(at.UTC().Truncate(time.Second).Format(time.RFC3339))
+	idJSON, _ := json.Marshal(id)
+	// The members are copied as they are, in their order, but for those
+	// this issuance sets.
+	out := make([]byte, 0, len(src)+len(org)+256)
+	out = append(out, '{')
+	put := func(name string, value []byte) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		q, _ := json.Marshal(name)
+		out = append(append(append(out, q...), ':'), value...)
 	}
+	err = jsonx.Members([]byte(src), func(name string, value []byte) bool {
+		switch name {
+		case "id":
+			put(name, idJSON)
+		case "issuer":
+			put(name, org)
+		case "issuanceDate", "issued", "validFrom":
+			put(name, now)
+		default:
+			put(name, value)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("elmo: the mapped credential: %v", err)
+	}
+	out = append(out, '}')
 	r := &templates.Rendered{Credential: out, Types: []string{"VerifiableCredential", "EuropeanDigitalCredential"},
 		Disclosable: []string{
 			"credentialSubject.dateOfBirth",
@@ -105,11 +125,7 @@ func ELMORecords(ctx context.Context, data []byte, opts *elmo.Options) ([]templa
 	}
 	recs := make([]templates.Record, 0, len(res.Credentials))
 	for k, cv := range res.Credentials {
-		var tree map[string]any
-		if err := json.Unmarshal(cv.JSON, &tree); err != nil {
-			return nil, nil, fmt.Errorf("elmo: %w", err)
-		}
-		rec := templates.Record{elmoCredential: tree, elmoSubject: cv.SubjectID, elmoEQF: cv.EQFLevel, elmoISCED: cv.ISCEDFields,
+		rec := templates.Record{elmoCredential: string(cv.JSON), elmoSubject: cv.SubjectID, elmoEQF: cv.EQFLevel, elmoISCED: cv.ISCEDFields,
 			elmoSource: cv.Report.Report, "@item": k + 1}
 		recs = append(recs, rec)
 	}

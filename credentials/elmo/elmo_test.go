@@ -543,3 +543,19 @@ func TestRoundTripKeepsEveryMappedElement(t *testing.T) {
 		})
 	}
 }
+
+func TestManyUnknownElementsAreReportedInLinearTime(t *testing.T) {
+	many := strings.Repeat("<nickname>x</nickname>", 100_000)
+	data := strings.Replace(string(genELMO(1)), "<birthName>", many+"<birthName>", 1)
+	start := time.Now()
+	res := importOK(t, []byte(data), nil)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if n := len(res.Warnings); n != maxProblems {
+		t.Errorf("%d warnings listed, want %d (the rest summed up)", n, maxProblems)
+	}
+	if n := len(res.Credentials[0].Report.Unmapped); n < 100_000 {
+		t.Errorf("%d unmapped entries: every unknown element is reported", n)
+	}
+}

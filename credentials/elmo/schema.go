@@ -263,13 +263,28 @@ func (p Problem) String() string {
 	return loc + ": " + p.Message
 }
 
+// maxProblems bounds the problems a document's check lists, of each kind:
+// beyond, they are counted in one last problem.
+const maxProblems = 200
+
 // checker walks a document against the content models.
 type checker struct {
-	problems []Problem
+	problems       []Problem
+	errs, warnings int
 }
 
 func (c *checker) add(n *node, isErr bool, format string, args ...any) {
-	c.problems = append(c.problems, Problem{Path: n.path(), Line: n.line, Column: n.col, Error: isErr, Message: fmt.Sprintf(format, args...)})
+	k := &c.warnings
+	if isErr {
+		k = &c.errs
+	}
+	*k++
+	switch {
+	case *k < maxProblems:
+		c.problems = append(c.problems, Problem{Path: n.path(), Line: n.line, Column: n.col, Error: isErr, Message: fmt.Sprintf(format, args...)})
+	case *k == maxProblems:
+		c.problems = append(c.problems, Problem{Path: n.path(), Line: n.line, Column: n.col, Error: isErr, Message: "and more like the above: the check stops listing them here"})
+	}
 }
 
 // element checks n against type t (and e, the particle that admitted it,

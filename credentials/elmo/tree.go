@@ -35,6 +35,7 @@ type node struct {
 	text         string // the concatenated character data of the element itself
 	line, col    int
 	start, end   int64  // byte offsets of the element in the document
+	pos, same    int    // its position among its parent's children of its name, and their number
 	used         bool   // the mapping carried the element
 	reported     bool   // the mapping reported the element as having no ELM home
 	unknown      string // why the schema check did not read it, when it did not
@@ -120,19 +121,8 @@ func (n *node) path() string {
 	var parts []string
 	for e := n; e != nil; e = e.parent {
 		seg := e.name()
-		if p := e.parent; p != nil {
-			count, pos := 0, 0
-			for _, s := range p.children {
-				if s.local == e.local && s.space == e.space {
-					count++
-					if s == e {
-						pos = count
-					}
-				}
-			}
-			if count > 1 {
-				seg += "[" + strconv.Itoa(pos) + "]"
-			}
+		if e.same > 1 {
+			seg += "[" + strconv.Itoa(e.pos) + "]"
 		}
 		parts = append(parts, seg)
 	}
@@ -142,6 +132,30 @@ func (n *node) path() string {
 		b.WriteString(parts[i])
 	}
 	return b.String()
+}
+
+// number sets every element's position among the children of its parent
+// that share its name, once, so that a path costs its depth only.
+func number(root *node) {
+	stack := []*node{root}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if len(n.children) == 0 {
+			continue
+		}
+		type key struct{ space, local string }
+		counts := make(map[key]int, 8)
+		for _, c := range n.children {
+			k := key{c.space, c.local}
+			counts[k]++
+			c.pos = counts[k]
+		}
+		for _, c := range n.children {
+			c.same = counts[key{c.space, c.local}]
+			stack = append(stack, c)
+		}
+	}
 }
 
 // mark records that the element (and its text) is carried by the mapping.
@@ -276,5 +290,6 @@ func parseTree(data []byte, lim limits) (*node, error) {
 	if root == nil {
 		return nil, &SyntaxError{Msg: "no root element"}
 	}
+	number(root)
 	return root, nil
 }

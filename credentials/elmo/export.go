@@ -191,11 +191,11 @@ func (w *xw) leaf(name, text string, attrs ...string) {
 }
 
 type exporter struct {
-	c       *elm.EuropeanDigitalCredential
-	media   map[string]string // media object id → attachment identifier
-	schemes map[*elm.GradingScheme]string
-	order   []*elm.GradingScheme
-	groups_ []*elm.Concept
+	c          *elm.EuropeanDigitalCredential
+	media      map[string]string // media object id → attachment identifier
+	schemes    map[*elm.GradingScheme]string
+	order      []*elm.GradingScheme
+	groupsUsed []*elm.Concept
 }
 
 // langLeaves writes one element per text of a language map, languages in
@@ -211,6 +211,18 @@ func (x *exporter) langLeaves(w *xw, name string, lm elm.LangMap) {
 			w.leaf(name, v, "xml:lang", k)
 		}
 	}
+}
+
+// titles writes the first non-empty language map as <title> elements, or
+// one empty <title> (which the schema requires, and accepts empty).
+func (x *exporter) titles(w *xw, candidates ...elm.LangMap) {
+	for _, lm := range candidates {
+		if len(lm) > 0 {
+			x.langLeaves(w, "title", lm)
+			return
+		}
+	}
+	w.leaf("title", "")
 }
 
 func (x *exporter) learner(w *xw, p *elm.Person) {
@@ -287,14 +299,7 @@ ids:
 	} else if n == 0 {
 		w.leaf("identifier", "", "type", "local")
 	}
-	names := o.LegalName
-	if len(names) == 0 {
-		names = o.PrefLabel
-	}
-	if len(names) == 0 {
-		w.leaf("title", "")
-	}
-	x.langLeaves(w, "title", names)
+	x.titles(w, o.LegalName, o.PrefLabel)
 	url := ""
 	if h, ok := o.Homepage.First(); ok && h != nil {
 		url = h.ContentURL
@@ -315,14 +320,7 @@ func (x *exporter) los(w *xw, la *elm.LearningAchievement) {
 			w.leaf("identifier", id.Notation, "type", orDefault(id.SchemeName, "local"))
 		}
 	}
-	title := spec.Title
-	if len(title) == 0 {
-		title = la.Title
-	}
-	if len(title) == 0 {
-		w.leaf("title", "")
-	}
-	x.langLeaves(w, "title", title)
+	x.titles(w, spec.Title, la.Title)
 	if t := spec.Category.Get("en"); t != "" {
 		w.leaf("type", t)
 	}
@@ -505,7 +503,7 @@ func (x *exporter) instance(w *xw, la *elm.LearningAchievement, spec *elm.Qualif
 	if group != nil {
 		typeref := strings.TrimPrefix(group.Subject.InScheme.ID, schemeGroupTypePrefix)
 		w.leaf("grouping", "", "typeref", typeref, "idref", group.Subject.Notation)
-		x.groups_ = append(x.groups_, group.Subject)
+		x.groupsUsed = append(x.groupsUsed, group.Subject)
 	}
 	if len(dsNotes) > 0 {
 		x.diplomaSupplement(w, la, dsNotes)
@@ -651,7 +649,7 @@ func (x *exporter) attachment(w *xw, mo *elm.MediaObject) {
 
 // groups writes the groups the instances named.
 func (x *exporter) groups(w *xw) {
-	if len(x.groups_) == 0 {
+	if len(x.groupsUsed) == 0 {
 		return
 	}
 	type gtype struct {
@@ -661,7 +659,7 @@ func (x *exporter) groups(w *xw) {
 	}
 	var types []*gtype
 	byID := map[string]*gtype{}
-	for _, c := range x.groups_ {
+	for _, c := range x.groupsUsed {
 		id := strings.TrimPrefix(c.InScheme.ID, schemeGroupTypePrefix)
 		t := byID[id]
 		if t == nil {

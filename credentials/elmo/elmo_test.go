@@ -559,3 +559,35 @@ func TestManyUnknownElementsAreReportedInLinearTime(t *testing.T) {
 		t.Errorf("%d unmapped entries: every unknown element is reported", n)
 	}
 }
+
+func TestEveryReportBecomesItsOwnCredential(t *testing.T) {
+	doc := string(genELMO(2))
+	i, j := strings.Index(doc, "  <report>"), strings.Index(doc, "  </report>")+len("  </report>\n")
+	second := strings.Replace(doc[i:j], "<country>FR</country>", "<country>DE</country>", 1)
+	second = strings.Replace(second, "Example University", "Beispieluniversität", 1)
+	data := doc[:j] + second + doc[j:]
+	res := importOK(t, []byte(data), nil)
+	if len(res.Credentials) != 2 {
+		t.Fatalf("%d credentials", len(res.Credentials))
+	}
+	a, b := res.Credentials[0], res.Credentials[1]
+	if a.Credential.ID == b.Credential.ID || a.Report.Report != "/elmo/report[1]" || b.Report.Report != "/elmo/report[2]" {
+		t.Errorf("ids %s %s, reports %s %s", a.Credential.ID, b.Credential.ID, a.Report.Report, b.Report.Report)
+	}
+	if got := b.Credential.Issuer.LegalName.Get("en"); got != "Beispieluniversität" {
+		t.Errorf("second issuer %q", got)
+	}
+	for _, c := range res.Credentials {
+		if n := mainClaim(t, c.Credential).HasPart.Len(); n != 3 {
+			t.Errorf("%s: %d parts", c.Report.Report, n)
+		}
+		for _, u := range c.Report.Unmapped {
+			if strings.Contains(u.Path, "/report[") && !strings.HasPrefix(u.Path, c.Report.Report) {
+				t.Errorf("%s reports %s of the other report", c.Report.Report, u.Path)
+			}
+		}
+	}
+	if a.Report.Mapped != b.Report.Mapped {
+		t.Errorf("mapped %d and %d elements of two like reports", a.Report.Mapped, b.Report.Mapped)
+	}
+}

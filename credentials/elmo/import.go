@@ -226,10 +226,10 @@ func Import(ctx context.Context, data []byte, opts *Options) (*Result, error) {
 		}
 		res.Signatures = append(res.Signatures, sig)
 		q := SignerQuery{At: now()}
-		for k, r := range d.all("report") {
+		for _, r := range d.all("report") {
 			m := &mapper{lang: lang, digest: sum[:], rep: &Report{Source: opts.Source, Document: d.path(), Report: r.path(), MobilityID: mobility[i], Signature: sig},
 				doc: d, report: r, schemes: map[string]*elm.GradingScheme{}, schemesUsed: map[string]bool{}, media: map[string]string{}}
-			c, err := m.credential(k, opts.IssuedAt)
+			c, err := m.credential(opts.IssuedAt)
 			if err != nil {
 				return nil, fmt.Errorf("elmo: %w", err)
 			}

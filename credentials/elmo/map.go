@@ -715,9 +715,9 @@ func mustInt(s string) *big.Int {
 	return n
 }
 
-// credential maps report number k (0-based) of the document to an ELM
+// credential maps the mapper's report to an ELM
 // credential.
-func (m *mapper) credential(k int, issued time.Time) (*elm.EuropeanDigitalCredential, error) {
+func (m *mapper) credential(issued time.Time) (*elm.EuropeanDigitalCredential, error) {
 	r := m.report
 	r.mark()
 	m.doc.mark()

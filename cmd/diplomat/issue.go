@@ -51,7 +51,7 @@ func newIssueCommand(a *app) *cobra.Command {
 	o := &issueOptions{}
 	c := &cobra.Command{
 		Use:   "issue (--record FILE | --csv FILE) --template T --profile P [--out DIR] | issue --elmo FILE --profile P",
-		Short: "Issue signed credentials from a record or a CSV export",
+		Short: "Issue signed credentials from a record, a CSV export or an ELMO transcript",
 		Long: "Validate every record first (nothing is signed if one is invalid, unless --skip-invalid), then sign\n" +
 			"one credential per record on every core, record each in the issued register with a status list\n" +
 			"index, and write one file per credential and OUT/manifest.json. A batch interrupted for any reason\n" +

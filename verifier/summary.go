@@ -54,6 +54,8 @@ type Course struct {
 	Title string `json:"title,omitempty"`
 	ECTS  string `json:"ects,omitempty"`
 	Grade string `json:"grade,omitempty"`
+	// EQFLevel is the course's own EQF level, when it states one.
+	EQFLevel int `json:"eqfLevel,omitempty"`
 }
 
 func fromELMSummary(s elm.Summary) *Summary {
@@ -64,7 +66,7 @@ func fromELMSummary(s elm.Summary) *Summary {
 		ECTS: s.ECTS, Grade: s.Grade, GradingScheme: s.GradingScheme, Language: s.Language,
 	}
 	for _, p := range s.Parts {
-		out.Courses = append(out.Courses, Course{Title: p.Title, ECTS: p.ECTS, Grade: p.Grade})
+		out.Courses = append(out.Courses, Course{Title: p.Title, ECTS: p.ECTS, Grade: p.Grade, EQFLevel: p.EQFLevel})
 	}
 	if out.ECTS == "" {
 		if t, ok := s.TotalPartsECTS(); ok {

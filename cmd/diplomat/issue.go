@@ -21,6 +21,8 @@ import (
 type issueOptions struct {
 	record      string
 	csv         string
+	elmo        string
+	elmoOpts    elmoOptions
 	template    string
 	profile     string
 	proof       string
@@ -34,6 +36,8 @@ func (o *issueOptions) AddFlags(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&o.record, "record", "", "JSON file with one record (or an array of records), - for stdin")
 	f.StringVar(&o.csv, "csv", "", "CSV file, one record per row, header naming the fields")
+	f.StringVar(&o.elmo, "elmo", "", "ELMO file (EMREX, Erasmus Without Paper): one credential per report, no --template (see docs/elmo.md)")
+	o.elmoOpts.addFlags(c)
 	f.StringVar(&o.template, "template", "", "built-in template name (diplomat templates list) or a template file")
 	f.StringVar(&o.profile, "profile", "", "edc, ebsi, w3c or eudi (see docs/profiles.md)")
 	f.StringVar(&o.proof, "proof", "", "w3c only: vc+jwt (default), eddsa-rdfc-2022 or ecdsa-rdfc-2019")
@@ -46,8 +50,8 @@ func (o *issueOptions) AddFlags(c *cobra.Command) {
 func newIssueCommand(a *app) *cobra.Command {
 	o := &issueOptions{}
 	c := &cobra.Command{
-		Use:   "issue (--record FILE | --csv FILE) --template T --profile P [--out DIR]",
-		Short: "Issue signed credentials from a record or a CSV export",
+		Use:   "issue (--record FILE | --csv FILE) --template T --profile P [--out DIR] | issue --elmo FILE --profile P",
+		Short: "Issue signed credentials from a record, a CSV export or an ELMO transcript",
 		Long: "Validate every record first (nothing is signed if one is invalid, unless --skip-invalid), then sign\n" +
 			"one credential per record on every core, record each in the issued register with a status list\n" +
 			"index, and write one file per credential and OUT/manifest.json. A batch interrupted for any reason\n" +
@@ -76,6 +80,9 @@ func loadTemplate(name string) (*templates.Template, error) {
 }
 
 func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
+	if o.elmo != "" {
+		return o.runELMO(cmd, a)
+	}
 	if (o.record == "") == (o.csv == "") {
 		return usagef("give exactly one of --record FILE and --csv FILE")
 	}

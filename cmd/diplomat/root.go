@@ -72,6 +72,7 @@ func newRootCommand(a *app) *cobra.Command {
 		newTemplatesCommand(a),
 		newDemoCommand(a),
 		newVerifyCommand(a),
+		newImportCommand(a), newExportCommand(a),
 		newIssuerCommand(a), newIssueCommand(a), newRevokeCommand(a), newSuspendCommand(a), newReinstateCommand(a), newStatusCommand(a), newIssuedCommand(a),
 	)
 	return root

@@ -371,7 +371,11 @@ func printSummary(w *errWriter, s *verifier.Summary, indent string) {
 	if len(s.Courses) > 0 {
 		w.println(indent + "courses:")
 		for _, c := range s.Courses {
-			w.println(fmt.Sprintf("%s  %-40s %6s ECTS  %s", indent, oneLine(c.Title, 40), c.ECTS, c.Grade))
+			line := fmt.Sprintf("%s  %-40s %6s ECTS  %s", indent, oneLine(c.Title, 40), c.ECTS, c.Grade)
+			if c.EQFLevel > 0 {
+				line += fmt.Sprintf("  (EQF %d)", c.EQFLevel)
+			}
+			w.println(line)
 		}
 	}
 }

@@ -45,6 +45,8 @@ type Part struct {
 	Title string
 	ECTS  string
 	Grade string
+	// EQFLevel is the part's own EQF level (1 to 8), 0 when not stated.
+	EQFLevel int
 }
 
 // TotalPartsECTS adds up the ECTS of the parts; ok is false when a part's
@@ -158,7 +160,11 @@ func summariseAchievement(s *Summary, la *LearningAchievement) {
 			continue
 		}
 		g, _ := gradeOf(part)
-		s.Parts = append(s.Parts, Part{Title: part.Title.Get(), ECTS: ectsOf(part), Grade: g})
+		p := Part{Title: part.Title.Get(), ECTS: ectsOf(part), Grade: g}
+		if q := part.SpecifiedBy; q != nil && q.EQFLevel != nil {
+			p.EQFLevel, _ = EQFLevel(q.EQFLevel.ID)
+		}
+		s.Parts = append(s.Parts, p)
 	}
 }
 

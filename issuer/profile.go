@@ -81,6 +81,14 @@ func defaultProof(name string) string {
 	return ""
 }
 
+// CheckProfile reports whether p names a profile and, when set, a proof it
+// offers: nil, or an error wrapping ErrUnknownProfile that lists the
+// choices. It looks at no key.
+func CheckProfile(p Profile) error {
+	_, err := p.normalize()
+	return err
+}
+
 // normalize checks the profile and fills the default proof. Errors wrap
 // ErrUnknownProfile.
 func (p Profile) normalize() (Profile, error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,15 +65,29 @@ func newIssueCommand(a *app) *cobra.Command {
 }
 
 // loadTemplate returns a built-in template by name, or a template file.
+// An unknown name and a missing file are usage errors.
 func loadTemplate(name string) (*templates.Template, error) {
 	if strings.ContainsAny(name, `/\`) || strings.Contains(name, ".") {
-		return templates.Load(name)
+		t, err := templates.Load(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fileError("reading the template", name, err)
+		}
+		return t, err
 	}
 	t, err := templates.Builtin(name)
-	if err != nil {
-		return nil, withHint(err, "run 'diplomat templates list', or give a template file path")
+	if errors.Is(err, templates.ErrUnknownTemplate) {
+		return nil, withHint(usagef(err.Error()), "run 'diplomat templates list', or give a template file path")
 	}
-	return t, nil
+	return t, err
+}
+
+// checkProfile refuses an unknown --profile or --proof value before
+// anything is read or opened (a usage error, exit code 2).
+func checkProfile(profile, proof string) error {
+	if err := issuer.CheckProfile(issuer.Profile{Name: profile, Proof: proof}); err != nil {
+		return withHint(usagef(err.Error()), "see docs/profiles.md for what each profile is")
+	}
+	return nil
 }
 
 func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
@@ -81,6 +96,9 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 	}
 	if o.template == "" || o.profile == "" {
 		return usagef("give --template and --profile")
+	}
+	if err := checkProfile(o.profile, o.proof); err != nil {
+		return err
 	}
 	t, err := loadTemplate(o.template)
 	if err != nil {

@@ -57,7 +57,10 @@ func newIssuedListCommand(a *app) *cobra.Command {
 			default:
 				return usagef("--status " + strconv.Quote(o.f.State) + ": use valid, suspended or revoked")
 			}
-			s, err := a.openStore()
+			s, err := a.existingStore()
+			if done, err2 := a.noStoreYet(err, []issuer.Entry{}, "nothing issued yet"); done {
+				return err2
+			}
 			if err != nil {
 				return err
 			}

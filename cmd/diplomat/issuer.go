@@ -10,12 +10,9 @@ import (
 )
 
 func newIssuerCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "issuer",
-		Short: "Configure the issuing institution once per store",
-	}
-	c.AddCommand(newIssuerInitCommand(a), newIssuerShowCommand(a))
-	return c
+	return newGroupCommand("issuer", "Configure the issuing institution once per store",
+		"",
+		newIssuerInitCommand(a), newIssuerShowCommand(a))
 }
 
 func notConfigured(err error) error {

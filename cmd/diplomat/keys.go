@@ -11,11 +11,8 @@ import (
 )
 
 func newKeysCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "keys",
-		Short: "Create and look after the institution's signing keys and eSeals",
-	}
-	c.AddCommand(
+	return newGroupCommand("keys", "Create and look after the institution's signing keys and eSeals",
+		"",
 		newKeysCreateCommand(a),
 		newKeysListCommand(a),
 		newKeysShowCommand(a),
@@ -23,9 +20,7 @@ func newKeysCommand(a *app) *cobra.Command {
 		newKeysExportCommand(a),
 		newKeysImportCommand(a),
 		newKeysCSRCommand(a),
-		newKeysDestroyCommand(a),
-	)
-	return c
+		newKeysDestroyCommand(a))
 }
 
 // keyView is the JSON form of a key version for --json output.

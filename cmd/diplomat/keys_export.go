@@ -49,7 +49,7 @@ func (o *keysExportOptions) run(a *app, name string) error {
 	if (o.did != "" || o.domain != "") && o.format != "did-web" {
 		return usagef("--did and --domain go with --format did-web")
 	}
-	s, err := a.openStore()
+	s, err := a.existingStore()
 	if err != nil {
 		return err
 	}

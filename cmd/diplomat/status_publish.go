@@ -12,12 +12,9 @@ import (
 )
 
 func newStatusCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "status",
-		Short: "Publish the status lists of issued credentials",
-	}
-	c.AddCommand(newStatusPublishCommand(a))
-	return c
+	return newGroupCommand("status", "Publish the status lists of issued credentials",
+		"",
+		newStatusPublishCommand(a))
 }
 
 type statusPublishOptions struct {

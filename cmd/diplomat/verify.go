@@ -174,7 +174,7 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.Request, dir string) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("reading %s: %v", dir, errors.Unwrap(err))
+		return fileError("reading", dir, err)
 	}
 	type result struct {
 		File   string           `json:"file"`

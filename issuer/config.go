@@ -45,6 +45,11 @@ type Config struct {
 	// well. False (the zero value, and the default) keeps only the register
 	// entry: data minimisation, the credential is the holder's.
 	KeepCredentials bool `json:"keepCredentials,omitempty"`
+	// Keys maps a profile name to the name of the key that signs for it
+	// when a Profile names none (ChooseKeys fills it, diplomat issuer
+	// init records it). A profile missing from the map signs with the key
+	// ChooseKeys would choose at that moment. Nil: none recorded.
+	Keys map[string]string `json:"keys,omitempty"`
 }
 
 // Institution is the issuing organisation as the configuration file writes
@@ -121,6 +126,14 @@ func (c *Config) Validate() error {
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLocalHost(u.Hostname())) {
 		return bad("statusBaseURL", "%q must be https (http only for localhost)", c.StatusBaseURL)
+	}
+	for prof, name := range c.Keys {
+		if defaultProof(prof) == "" {
+			return bad("keys."+prof, "not a profile (choose among %s)", strings.Join(Profiles(), ", "))
+		}
+		if name == "" {
+			return bad("keys."+prof, "empty key name")
+		}
 	}
 	return nil
 }

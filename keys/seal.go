@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -207,7 +208,7 @@ func (s *Store) AttachChain(name string, chainPEM []byte) (*Key, error) {
 		if !samePublic(certs[0].PublicKey, k.Public) {
 			return fmt.Errorf("keys: the certificate %q is not for key %q: %w", certs[0].Subject.String(), name, ErrInvalid)
 		}
-		r.Chain = nil
+		r.Chain, r.Awaiting = nil, false
 		for _, c := range orderChain(certs[0], certs[1:]) {
 			r.Chain = append(r.Chain, c.Raw)
 		}
@@ -303,7 +304,8 @@ func (sub SealSubject) name() pkix.Name {
 // optional OU and L), signed by that key, to send to a qualified trust
 // service provider. All of CommonName, Organization, OrganizationIdentifier
 // and Country are required. The key must be RSA or ECDSA P-256/P-384 and the
-// store unlocked. Attach the issued certificate with AttachChain.
+// store unlocked. The key is then AwaitingCertificate until the issued
+// certificate is attached with AttachChain.
 func (s *Store) CSR(name string, sub SealSubject) ([]byte, error) {
 	if err := sub.check(true); err != nil {
 		return nil, err
@@ -323,7 +325,24 @@ func (s *Store) CSR(name string, sub SealSubject) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: creating the CSR: %w", err)
 	}
-	if err := s.audit("keys.csr", k.ID, name, sub.OrganizationIdentifier); err != nil {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketKeys).Get([]byte(k.ID))
+		if v == nil {
+			return fmt.Errorf("keys: key %q was removed while making its CSR: %w", name, ErrNotFound)
+		}
+		var r keyRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("keys: key record %q: %w", k.ID, ErrCorrupt)
+		}
+		if len(r.Chain) == 0 {
+			r.Awaiting = true
+			if err := putRecord(tx, &r); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, s.now().UTC(), "keys.csr", k.ID, name, sub.OrganizationIdentifier)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), nil

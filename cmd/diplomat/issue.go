@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/diplomat-edu/diplomat/issuer"
+	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/templates"
 )
 
@@ -38,7 +39,7 @@ func (o *issueOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.template, "template", "", "built-in template name (diplomat templates list) or a template file")
 	f.StringVar(&o.profile, "profile", "", "edc, ebsi, w3c or eudi (see docs/profiles.md)")
 	f.StringVar(&o.proof, "proof", "", "w3c only: vc+jwt (default), eddsa-rdfc-2022 or ecdsa-rdfc-2019")
-	f.StringVar(&o.key, "key", "", "signing key name (default: the first active key that fits the profile)")
+	f.StringVar(&o.key, "key", "", "signing key name (default: the key issuer init recorded for the profile)")
 	f.StringVar(&o.out, "out", "", "folder for the credentials, manifest.json and rejects.json (required for more than one record)")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "issue the valid rows and write the rejected ones with their reasons to OUT/rejects.json")
 	f.IntVar(&o.workers, "workers", 0, "signing goroutines (default: every core)")
@@ -154,6 +155,7 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 			what = "already issued; signed again"
 		}
 		a.stderrf("%s %s (%s, template %s, status %s index %d)\n", what, res.Entry.ID, p, t.Name(), res.Entry.StatusList, res.Entry.StatusIndex)
+		a.signedWith(s, res.Entry.KeyName, res.Entry.KeyID, res.Entry.Issuer)
 		return nil
 	}
 
@@ -171,10 +173,23 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 	}
 	a.stderrf("issued %d, resumed %d, already written %d, rejected %d: %s\n",
 		res.Issued, res.Recovered, res.Skipped, len(res.Manifest.Rejected), filepath.Join(o.out, "manifest.json"))
+	a.signedWith(s, res.Manifest.Key, res.Manifest.KeyID, res.Manifest.Issuer)
 	if n := len(res.Manifest.Rejected); n > 0 {
 		a.stderrf("warning: %d rows rejected, with reasons in %s\n", n, filepath.Join(o.out, "rejects.json"))
 	}
 	return nil
+}
+
+// signedWith says on stderr which key signed and as which issuer.
+func (a *app) signedWith(s *keys.Store, name, id, iss string) {
+	what := "key"
+	if k, err := s.KeyByID(id); err == nil {
+		what = kind(k) + " " + string(k.Type)
+		if len(k.Chain) > 0 {
+			what = fmt.Sprintf("%s %q", kind(k), k.Chain[0].Subject.CommonName)
+		}
+	}
+	a.stderrf("signed with key %q (%s, id %s) as %s\n", name, what, id, orDash(iss))
 }
 
 func inputHint(err error) error {

@@ -35,6 +35,7 @@ type keyView struct {
 	Destroyed *time.Time       `json:"destroyed,omitempty"`
 	Imported  bool             `json:"imported,omitempty"`
 	Test      bool             `json:"testSeal,omitempty"`
+	Awaiting  bool             `json:"awaitingCertificate,omitempty"`
 	DIDKey    string           `json:"didKey,omitempty"`
 	DIDJWK    string           `json:"didJwk,omitempty"`
 	Chain     []*keys.CertInfo `json:"certificates,omitempty"`
@@ -42,7 +43,7 @@ type keyView struct {
 
 func newKeyView(k *keys.Key, withChain bool) keyView {
 	v := keyView{ID: k.ID, Name: k.Name, Type: k.Type, Purpose: k.Purpose, State: k.State,
-		Created: k.Created, Imported: k.Imported, Test: k.Test}
+		Created: k.Created, Imported: k.Imported, Test: k.Test, Awaiting: k.AwaitingCertificate}
 	if !k.Retired.IsZero() {
 		v.Retired = &k.Retired
 	}
@@ -68,6 +69,8 @@ func kind(k *keys.Key) string {
 		return "eSeal (TEST, not qualified)"
 	case len(k.Chain) > 0:
 		return "eSeal"
+	case k.AwaitingCertificate:
+		return "awaiting certificate (CSR made)"
 	}
 	return "DID key"
 }

@@ -5,8 +5,6 @@ import (
 	"crypto"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/jades"
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/templates"
 )
@@ -303,8 +302,6 @@ func (i *Issuer) verificationMethod(k *keys.Key) (issuer, vm string, err error) 
 	return "", "", fmt.Errorf("%w: the institution's DID %s: Diplomat signs with did:web, did:key or did:jwk", ErrNoKey, issuer)
 }
 
-var oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
-
 // matchSeal checks that the institution is the subject of the eSeal: its
 // organisation name is one of the legal names, its country the institution's,
 // and its organizationIdentifier (when the certificate has one) the legal
@@ -337,7 +334,7 @@ func matchSeal(inst Institution, k *keys.Key) error {
 	if !strings.EqualFold(country, inst.Country) {
 		return mismatch("country", country, inst.Country)
 	}
-	if oi := orgIdentifier(sub); oi != "" && inst.LegalIdentifier != "" {
+	if oi := certname.OrganizationIdentifier(sub); oi != "" && inst.LegalIdentifier != "" {
 		// EN 319 412-1 writes "VATFR-123…"; a configuration may give the
 		// bare identifier.
 		if oi != inst.LegalIdentifier && !strings.HasSuffix(oi, "-"+inst.LegalIdentifier) {
@@ -345,17 +342,6 @@ func matchSeal(inst Institution, k *keys.Key) error {
 		}
 	}
 	return nil
-}
-
-func orgIdentifier(n pkix.Name) string {
-	for _, a := range n.Names {
-		if a.Type.Equal(oidOrganizationIdentifier) {
-			if s, ok := a.Value.(string); ok {
-				return s
-			}
-		}
-	}
-	return ""
 }
 
 // idempotencySecret derives the HMAC key of idempotency keys from the

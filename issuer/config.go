@@ -97,25 +97,8 @@ func (c *Config) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, field, fmt.Sprintf(format, args...))
 	}
-	inst := c.Institution
-	if len(inst.LegalName) == 0 {
-		return bad("institution.legalName", "required (a map of language to name)")
-	}
-	for lang, name := range inst.LegalName {
-		if strings.TrimSpace(name) == "" || lang == "" {
-			return bad("institution.legalName."+lang, "empty")
-		}
-	}
-	if !keys.IsCountry(inst.Country) {
-		return bad("institution.country", "%q is not an ISO 3166-1 alpha-2 code", inst.Country)
-	}
-	if inst.DID != "" && !strings.HasPrefix(inst.DID, "did:") {
-		return bad("institution.did", "%q is not a DID", inst.DID)
-	}
-	if inst.Homepage != "" {
-		if u, err := url.Parse(inst.Homepage); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return bad("institution.homepage", "%q is not an http(s) URL", inst.Homepage)
-		}
+	if err := c.Institution.validate("institution."); err != nil {
+		return err
 	}
 	u, err := url.Parse(c.StatusBaseURL)
 	if c.StatusBaseURL == "" {

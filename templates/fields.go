@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/text/language"
+
+	"github.com/diplomat-edu/diplomat/internal/suggest"
 )
 
 // Validate checks a record against the template's fields and returns every
@@ -34,6 +36,52 @@ func (t *Template) ValidateAll(recs []Record, file string) error {
 		return nil
 	}
 	return &RecordsError{File: file, Errors: all}
+}
+
+// CheckColumns checks the columns of a CSV header (CSVColumns) before any
+// row: a column no field takes (a typo, a language tag that is not one, a
+// list column without its index) and a required field no column gives are
+// each one problem, reported once for the file at row 1 (the header) rather
+// than once per row. It returns a *RecordsError listing them, or nil.
+func (t *Template) CheckColumns(columns []string, file string) error {
+	var errs []FieldError
+	given := map[string]bool{}
+	for _, col := range columns {
+		name, _, _ := strings.Cut(col, ".")
+		given[name] = true
+		// The column's own problems, as a row holding a value in it
+		// alone would show them.
+		_, probs := t.normalize(Record{col: "x"})
+		for _, p := range probs {
+			if p.Field == col && columnProblem(p.Message) {
+				errs = append(errs, FieldError{Row: 1, Field: col, Message: p.Message})
+			}
+		}
+	}
+	for _, f := range t.h.Fields {
+		if !f.Required || f.Default != "" || given[f.Name] {
+			continue
+		}
+		msg := "required, and the header has no column for it"
+		switch f.Type {
+		case LangText:
+			msg += fmt.Sprintf(" (add %s.%s, or %s.xx for another language)", f.Name, t.lang, f.Name)
+		case List:
+			msg += fmt.Sprintf(" (add %s.1.%s and the other columns of an item)", f.Name, f.Fields[0].Name)
+		}
+		errs = append(errs, FieldError{Row: 1, Field: f.Name, Message: msg})
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &RecordsError{File: file, Errors: errs}
+}
+
+// columnProblem reports whether a message normalize gives is about the
+// column's name rather than its value.
+func columnProblem(msg string) bool {
+	return strings.HasPrefix(msg, "unknown field") || strings.HasPrefix(msg, "must be a list") ||
+		strings.Contains(msg, "is not a BCP 47 language tag")
 }
 
 // entry is one input value and the column (or JSON path) it came from.
@@ -404,39 +452,12 @@ func (t *Template) list(f *Field, es []entry, top map[string]any, p *problems) [
 
 // unknownField words an unknown column, with the closest field name.
 func unknownField(name string, fields []Field) string {
-	best, dist := "", 4
-	for _, f := range fields {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(f.Name)); d < dist {
-			best, dist = f.Name, d
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf("unknown field (did you mean %s?)", best)
-	}
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.Name
 	}
+	if best := suggest.Nearest(name, names, 4); best != "" {
+		return fmt.Sprintf("unknown field (did you mean %s?)", best)
+	}
 	return "unknown field (fields: " + strings.Join(names, ", ") + ")"
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -84,30 +84,9 @@ func ReadCSV(data []byte, file string) ([]Record, error) {
 		line := 1 + badUTF8Line(data)
 		return nil, fail(line, "not UTF-8 text (save or export the file as \"CSV UTF-8\")")
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = detectDelimiter(data)
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fail(0, "empty file: the first row must name the fields")
-	}
+	r, header, err := readHeader(data, fail)
 	if err != nil {
-		return nil, fail(1, "%s", csvReason(err))
-	}
-	seen := make(map[string]int, len(header))
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		header[i] = h
-		switch {
-		case h == "":
-			return nil, fail(1, "column %d has no name in the header", i+1)
-		case strings.HasPrefix(h, "@"):
-			return nil, fail(1, "column name %q is reserved", h)
-		}
-		if j, dup := seen[h]; dup {
-			return nil, fail(1, "column %q appears twice in the header (columns %d and %d)", h, j+1, i+1)
-		}
-		seen[h] = i
+		return nil, err
 	}
 	prevEnd := 1 + newlines(header)
 	row := 1
@@ -146,6 +125,61 @@ func ReadCSV(data []byte, file string) ([]Record, error) {
 		return nil, fail(0, "no records after the header row")
 	}
 	return out, nil
+}
+
+// CSVColumns returns the column names of a CSV file's header row, trimmed,
+// read as ReadCSV reads them (and with the same errors for a bad header):
+// what Template.CheckColumns checks before any row is.
+func CSVColumns(data []byte, file string) ([]string, error) {
+	fail := func(row int, format string, args ...any) error {
+		where := file
+		if row > 0 {
+			where = fmt.Sprintf("%s row %d", file, row)
+		}
+		return fmt.Errorf("%s: %w: %s", strings.TrimSpace(where), ErrMalformedInput, fmt.Sprintf(format, args...))
+	}
+	if len(data) > MaxInputBytes {
+		return nil, fail(0, "%d bytes, over the limit of %d", len(data), MaxInputBytes)
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if !utf8.Valid(data) {
+		return nil, fail(1+badUTF8Line(data), "not UTF-8 text (save or export the file as \"CSV UTF-8\")")
+	}
+	_, header, err := readHeader(data, fail)
+	return header, err
+}
+
+// readHeader returns a reader positioned after the header row of data
+// (UTF-8, without its byte-order mark) and the header's trimmed column
+// names, or the error fail makes for a missing, empty, reserved or
+// repeated column name.
+func readHeader(data []byte, fail func(row int, format string, args ...any) error) (*csv.Reader, []string, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = detectDelimiter(data)
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, fail(0, "empty file: the first row must name the fields")
+	}
+	if err != nil {
+		return nil, nil, fail(1, "%s", csvReason(err))
+	}
+	seen := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		header[i] = h
+		switch {
+		case h == "":
+			return nil, nil, fail(1, "column %d has no name in the header", i+1)
+		case strings.HasPrefix(h, "@"):
+			return nil, nil, fail(1, "column name %q is reserved", h)
+		}
+		if j, dup := seen[h]; dup {
+			return nil, nil, fail(1, "column %q appears twice in the header (columns %d and %d)", h, j+1, i+1)
+		}
+		seen[h] = i
+	}
+	return r, header, nil
 }
 
 // detectDelimiter returns ';' when the header row has more semicolons than

@@ -116,6 +116,14 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 		if err != nil {
 			return err
 		}
+		// A problem of the header is one problem, not one per row.
+		cols, err := templates.CSVColumns(data, filepath.Base(o.csv))
+		if err != nil {
+			return err
+		}
+		if err := t.CheckColumns(cols, filepath.Base(o.csv)); err != nil {
+			return withHint(err, "nothing was signed; fix the header (the first row) of "+o.csv+": 'diplomat templates show "+t.Name()+"' lists the fields")
+		}
 	} else {
 		data, err := a.readInput(o.record)
 		if err != nil {

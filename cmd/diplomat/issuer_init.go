@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -54,13 +54,17 @@ func (o *issuerInitOptions) run(a *app) error {
 	if err != nil {
 		return err
 	}
-	cfgJSON, err := json.Marshal(map[string]any{"institution": json.RawMessage(data), "statusBaseURL": o.statusURL, "keepCredentials": o.keep})
-	if err != nil {
-		return fmt.Errorf("%s: %v", o.institution, err)
-	}
-	cfg, err := issuer.ParseConfig(cfgJSON)
+	inst, err := issuer.ParseInstitution(data)
 	if err != nil {
 		return withHint(fmt.Errorf("%s: %w", o.institution, err), "see docs/issuing.md for the institution file")
+	}
+	cfg := &issuer.Config{Institution: *inst, StatusBaseURL: o.statusURL, KeepCredentials: o.keep}
+	if err := cfg.Validate(); err != nil {
+		var ie *issuer.InstitutionError
+		if errors.As(err, &ie) {
+			return withHint(fmt.Errorf("%s: %w", o.institution, err), "see docs/issuing.md for the institution file")
+		}
+		return usagef("--status-url: " + strings.TrimPrefix(err.Error(), issuer.ErrInvalidConfig.Error()+": statusBaseURL: "))
 	}
 	named := map[string]string{}
 	for _, kv := range o.keys {

@@ -78,10 +78,12 @@ func (t *Template) CheckColumns(columns []string, file string) error {
 }
 
 // columnProblem reports whether a message normalize gives is about the
-// column's name rather than its value.
+// column's name rather than its value: an unknown field, a list column
+// without its index, a multilingual column whose suffix is not a language
+// (langText's message, not the one of a "lang" rule on a value).
 func columnProblem(msg string) bool {
 	return strings.HasPrefix(msg, "unknown field") || strings.HasPrefix(msg, "must be a list") ||
-		strings.Contains(msg, "is not a BCP 47 language tag")
+		strings.Contains(msg, "is not a BCP 47 language tag (write ")
 }
 
 // entry is one input value and the column (or JSON path) it came from.

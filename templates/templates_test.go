@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials/elm"
+	"github.com/diplomat-edu/diplomat/testdata/records"
 )
 
 func mustBuiltin(t testing.TB, name string) *Template {
@@ -588,9 +589,9 @@ func TestCheckColumnsReportsEachHeaderProblemOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	csv := "id,given_name,familyName,title.en,title.xx-1234567,awardDate,eqf,isced,credits,grade,gradingScheme\n" +
-		"a,Camille,Dupont,Master,Maîtrise,2025-07-01,7,0613,120,15,fr-20\n" +
-		"b,Zoë,Martin,Master,Maîtrise,2025-07-01,7,0613,120,12,fr-20\n"
+	csv := "id,given_name,familyName,title.en,title.xx-1234567,awardDate,eqf,isced,credits,grade,gradingScheme,studyLanguage,course.1.title\n" +
+		"a,Camille,Dupont,Master,Maîtrise,2025-07-01,7,0613,120,15,fr-20,fr,\n" +
+		"b,Zoë,Martin,Master,Maîtrise,2025-07-01,7,0613,120,12,fr-20,fr,\n"
 	cols, err := CSVColumns([]byte(csv), "grads.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -616,6 +617,7 @@ func TestCheckColumnsReportsEachHeaderProblemOnce(t *testing.T) {
 		"title.xx-1234567": "is not a BCP 47 language tag",
 		"givenName":        "required, and the header has no column for it",
 		"ects":             "required, and the header has no column for it",
+		"course.1.title":   "unknown field",
 	}
 	for field, msg := range want {
 		if !strings.Contains(got[field], msg) {
@@ -628,8 +630,30 @@ func TestCheckColumnsReportsEachHeaderProblemOnce(t *testing.T) {
 	if !strings.Contains(err.Error(), "grads.csv header, column given_name: unknown field (did you mean givenName?)") {
 		t.Errorf("message %q", err)
 	}
-	ok, _ := CSVColumns([]byte("id,givenName,familyName,title.en,awardDate,eqf,isced,ects,grade,gradingScheme\n"), "ok.csv")
+	// Every column of the sample export, whatever its values' rules.
+	ok, _ := CSVColumns([]byte("id,givenName,familyName,dateOfBirth,title.en,title.fr,awardDate,eqf,nqf.fr,isced,ects,grade,gradingScheme,studyLanguage,studyMode,duration,outcomes.en,entitlement.en,note.en\n"), "ok.csv")
 	if err := tm.CheckColumns(ok, "ok.csv"); err != nil {
 		t.Errorf("a good header: %v", err)
+	}
+}
+
+// TestSampleCSVHeadersHaveNoColumnProblem: the header of every built-in
+// template's sample export passes CheckColumns, whatever rules its values
+// follow (a column is judged by its name only).
+func TestSampleCSVHeadersHaveNoColumnProblem(t *testing.T) {
+	for _, tm := range Builtins() {
+		t.Run(tm.Name(), func(t *testing.T) {
+			data, err := records.CSV(tm.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, err := CSVColumns(data, tm.Name()+".csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tm.CheckColumns(cols, tm.Name()+".csv"); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }

@@ -94,10 +94,10 @@ revoked, suspended, expired), 2 usage error.`,
 			}
 			req := verifier.Request{Challenge: o.challenge, Domain: o.domain}
 			if o.dir != "" {
-				return a.verifyDir(cmd.Context(), v, req, o.dir)
+				return a.verifyDir(cmd.Context(), v, req, o)
 			}
 			if len(args) > 1 {
-				return a.verifyFiles(cmd.Context(), v, req, args, "")
+				return a.verifyFiles(cmd.Context(), v, req, args, "", o)
 			}
 			data, err := a.readInput(args[0])
 			if err != nil {
@@ -114,6 +114,7 @@ revoked, suspended, expired), 2 usage error.`,
 			} else if err := a.printReport(rep); err != nil {
 				return err
 			}
+			a.offlineHint(o, rep)
 			if rep.Verdict != verifier.Verified {
 				return &silentError{code: 1}
 			}
@@ -211,7 +212,8 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 }
 
 // verifyDir verifies every regular file of dir, in name order.
-func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.Request, dir string) error {
+func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.Request, o *verifyOptions) error {
+	dir := o.dir
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return fileError("reading", dir, err)
@@ -230,7 +232,7 @@ func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.
 		a.stderrf("no files in %s\n", dir)
 		return nil
 	}
-	return a.verifyFiles(ctx, v, req, paths, dir)
+	return a.verifyFiles(ctx, v, req, paths, dir, o)
 }
 
 // fileResult is one file of verifyFiles, in its JSON output: the report,
@@ -244,7 +246,7 @@ type fileResult struct {
 // verifyFiles verifies each file and prints a table and counts (JSON with
 // --json). Files that are plainly not credentials are skipped and named
 // (notCredential). dir, when not empty, is left out of the names shown.
-func (a *app) verifyFiles(ctx context.Context, v *verifier.Verifier, req verifier.Request, paths []string, dir string) error {
+func (a *app) verifyFiles(ctx context.Context, v *verifier.Verifier, req verifier.Request, paths []string, dir string, o *verifyOptions) error {
 	results := []fileResult{}
 	counts := map[verifier.Verdict]int{}
 	verified, skipped := 0, 0
@@ -279,6 +281,13 @@ func (a *app) verifyFiles(ctx context.Context, v *verifier.Verifier, req verifie
 		}
 	}
 	checked := len(results) - skipped
+	var reps []*verifier.Report
+	for _, r := range results {
+		if r.Report != nil {
+			reps = append(reps, r.Report)
+		}
+	}
+	a.offlineHint(o, reps...)
 	if a.json {
 		if err := a.printJSON(results); err != nil {
 			return err
@@ -321,6 +330,27 @@ func (a *app) verifyFiles(ctx context.Context, v *verifier.Verifier, req verifie
 		return &silentError{code: 1}
 	}
 	return nil
+}
+
+// offlineHint says how to verify without the network when a report failed
+// because a did:web document or a status list could not be fetched and no
+// --documents folder was given.
+func (a *app) offlineHint(o *verifyOptions, reps ...*verifier.Report) {
+	if o.documents != "" {
+		return
+	}
+	var fetchFailed func(r *verifier.Report) bool
+	fetchFailed = func(r *verifier.Report) bool {
+		for _, c := range r.Failed() {
+			if (c.Code == verifier.ProblemUnknownKey || c.Code == verifier.ProblemStatusUnavailable) && strings.Contains(c.Message, verifier.ErrFetch.Error()) {
+				return true
+			}
+		}
+		return slices.ContainsFunc(r.Credentials, fetchFailed)
+	}
+	if slices.ContainsFunc(reps, fetchFailed) {
+		a.stderrf("hint: a document the issuer publishes could not be fetched; if you hold its published files (status publish --out, demo --out), verify offline with --documents DIR\n")
+	}
 }
 
 // notCredential says what data is when it is plainly not a credential or

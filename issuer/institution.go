@@ -61,13 +61,13 @@ func ParseInstitution(data []byte) (*Institution, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, bad("", "must be a JSON object with legalName, country and the other members of docs/issuing.md, not %s", kindOf(v))
+		return nil, bad("", "must be a JSON object with legalName, country and the other members of docs/issuing.md, not %s", jsonx.Kind(v))
 	}
 	inst := &Institution{LegalName: map[string]string{}}
 	text := func(name string, val any) (string, error) {
 		s, ok := val.(string)
 		if !ok {
-			return "", bad(name, "must be a text (in quotes), not %s", kindOf(val))
+			return "", bad(name, "must be a text (in quotes), not %s", jsonx.Kind(val))
 		}
 		return strings.TrimSpace(s), nil
 	}
@@ -86,6 +86,10 @@ func ParseInstitution(data []byte) (*Institution, error) {
 		inst.LegalName[tag.String()] = s
 		return nil
 	}
+	texts := map[string]*string{
+		"legalIdentifier": &inst.LegalIdentifier, "country": &inst.Country, "homepage": &inst.Homepage,
+		"email": &inst.Email, "logo": &inst.Logo, "did": &inst.DID, "location": &inst.Location,
+	}
 	for _, name := range sortedNames(m) {
 		val := m[name]
 		if lang, ok := strings.CutPrefix(name, "legalName."); ok {
@@ -94,9 +98,10 @@ func ParseInstitution(data []byte) (*Institution, error) {
 			}
 			continue
 		}
-		var dst *string
-		switch name {
-		case "legalName":
+		dst, isText := texts[name]
+		switch {
+		case isText:
+		case name == "legalName":
 			switch x := val.(type) {
 			case string:
 				if err := addName(name, "en", x); err != nil {
@@ -109,23 +114,9 @@ func ParseInstitution(data []byte) (*Institution, error) {
 					}
 				}
 			default:
-				return nil, bad(name, `must be the name, or a map of language to name such as {"en": "…", "fr": "…"}, not %s`, kindOf(val))
+				return nil, bad(name, `must be the name, or a map of language to name such as {"en": "…", "fr": "…"}, not %s`, jsonx.Kind(val))
 			}
 			continue
-		case "legalIdentifier":
-			dst = &inst.LegalIdentifier
-		case "country":
-			dst = &inst.Country
-		case "homepage":
-			dst = &inst.Homepage
-		case "email":
-			dst = &inst.Email
-		case "logo":
-			dst = &inst.Logo
-		case "did":
-			dst = &inst.DID
-		case "location":
-			dst = &inst.Location
 		default:
 			msg := fmt.Sprintf("not a member of an institution file (members: %s)", strings.Join(institutionMembers, ", "))
 			if near := suggest.Nearest(name, institutionMembers, 3); near != "" {
@@ -186,23 +177,6 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// kindOf names the JSON kind of a decoded value for a message.
-func kindOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "true or false"
-	case string:
-		return "a text"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "a list"
-	}
-	return "a number"
 }
 
 // lineCol turns a byte offset into a 1-based line and column.

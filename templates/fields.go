@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/internal/suggest"
 )
 
@@ -153,7 +154,7 @@ func (t *Template) level(fields []Field, entries []entry, top map[string]any, pr
 					col := fmt.Sprintf("%s.%d", e.col, i+1)
 					obj, ok := item.(map[string]any)
 					if !ok {
-						p.add(col, "must be an object of the item's fields, found %s", jsonKind(item))
+						p.add(col, "must be an object of the item's fields, found %s", jsonx.Kind(item))
 						continue
 					}
 					for k, v := range obj {
@@ -308,7 +309,7 @@ func (t *Template) convert(f *Field, raw any, col string) (any, string) {
 		return b, ""
 	}
 	if !isString {
-		return nil, fmt.Sprintf("must be %s, found %s", typeWords(f.Type), jsonKind(raw))
+		return nil, fmt.Sprintf("must be %s, found %s", typeWords(f.Type), jsonx.Kind(raw))
 	}
 	s = strings.TrimSpace(s)
 	switch f.Type {

@@ -38,14 +38,7 @@ func TestReportJSONIsCamelCaseWithACodeOnEveryFailedCheck(t *testing.T) {
 	w := newWorld(t)
 	for _, c := range corpus() {
 		t.Run(c.name, func(t *testing.T) {
-			opts := w.options()
-			if c.opts != nil {
-				c.opts(w, &opts)
-			}
-			rep, err := Verify(context.Background(), c.input(w), withRequest(opts, c.req))
-			if err != nil {
-				t.Fatal(err)
-			}
+			rep := c.verify(t, w)
 			data, err := json.Marshal(rep)
 			if err != nil {
 				t.Fatal(err)

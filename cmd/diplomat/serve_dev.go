@@ -81,7 +81,7 @@ func (o *serveOptions) startDev(ctx context.Context, a *app, cfg *server.Config,
 	if strings.Contains(host, ":") { // an IPv6 literal cannot be a did:web host
 		webDID = "did:web:localhost%3A" + port
 	}
-	if d.store, err = demoStore(filepath.Join(dir, "home", keys.DefaultFile), webDID, cfg.PublicURL+"/status"); err != nil {
+	if d.store, _, err = demoStore(filepath.Join(dir, "home", keys.DefaultFile), webDID, cfg.PublicURL+"/status"); err != nil {
 		return nil, err
 	}
 	if o.contexts != "" {
@@ -89,7 +89,7 @@ func (o *serveOptions) startDev(ctx context.Context, a *app, cfg *server.Config,
 			return nil, err
 		}
 	}
-	if err := devTrustItself(d.store, webDID); err != nil {
+	if err := devTrustItself(d.store); err != nil {
 		return nil, err
 	}
 	if d.iss, err = issuer.New(d.store, nil); err != nil {
@@ -116,14 +116,11 @@ func (o *serveOptions) startDev(ctx context.Context, a *app, cfg *server.Config,
 	return d, nil
 }
 
-// devTrustItself puts the instance in its own trust registry: its did:web,
-// the did:key of each key (for VC-API credentials issued as a did:key) and
-// its TEST eSeal.
-func devTrustItself(s *keys.Store, webDID string) error {
+// devTrustItself puts the instance in its own trust registry beyond the
+// did:web entry demoStore adds: the did:key of each key (for VC-API
+// credentials issued as a did:key) and its TEST eSeal.
+func devTrustItself(s *keys.Store) error {
 	const name = "Université Exemple (development instance)"
-	if _, err := s.AddTrust(keys.TrustEntry{DID: webDID, Name: name, Country: "FR"}); err != nil {
-		return err
-	}
 	ks, err := s.Keys()
 	if err != nil {
 		return err

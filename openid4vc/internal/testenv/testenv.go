@@ -56,6 +56,9 @@ type Options struct {
 	Prefix string
 	// Records replaces the in-memory protocol store.
 	Records openid4vc.Records
+	// Now is the clock of the protocol state (offers, tokens, nonces,
+	// requests); nil: time.Now.
+	Now func() time.Time
 }
 
 // Env is one running service.
@@ -81,8 +84,7 @@ type Env struct {
 	VerifierKey   crypto.Signer
 	VerifierChain []*x509.Certificate
 
-	mu     sync.Mutex
-	status map[string][]byte
+	now func() time.Time
 }
 
 // New starts an environment; everything stops with t.
@@ -111,7 +113,7 @@ func New(t testing.TB, o Options) *Env {
 	e.Store = e.newStore(t, o.LDP)
 	e.Records = o.Records
 	if e.Records == nil {
-		e.Records = memstore.New(nil)
+		e.Records = memstore.New(o.Now)
 	}
 	if e.Issuer, err = issuer.New(e.Store, nil); err != nil {
 		t.Fatal(err)
@@ -126,6 +128,7 @@ func New(t testing.TB, o Options) *Env {
 		t.Fatal(err)
 	}
 	e.startVCI(o)
+	e.now = o.Now
 	e.startVP(o.Prefix, e.URL)
 	e.Mux.HandleFunc("GET /status/", e.serveStatus)
 	return e
@@ -243,6 +246,7 @@ func (e *Env) startVCI(o Options) {
 	e.VCI, err = vci.New(vci.Options{
 		Issuer: e.URL, Configurations: configs, Records: e.Records, Issue: IssuerAdapter{Issuer: e.Issuer},
 		SignIn: e.SignIn, EncryptionKey: encKey, EncryptionRequired: o.EncryptionRequired, RequireDPoP: o.RequireDPoP,
+		Now: o.Now,
 		Display: []vci.Display{{Name: "Université Exemple", Locale: "fr"}, {Name: "Université Exemple (Example University)", Locale: "en"}},
 	})
 	if err != nil {
@@ -280,7 +284,7 @@ func (e *Env) NewRP(prefix, base, path string) (*vp.RelyingParty, error) {
 		prefix = vp.PrefixX509Hash
 	}
 	o := vp.Options{Prefix: prefix, ResponseURI: base + path + "response", RequestURIBase: base + path + "request/",
-		Records: e.Records, Verify: e.Verifier, Contexts: e.Contexts}
+		Records: e.Records, Verify: e.Verifier, Contexts: e.Contexts, Now: e.now}
 	switch prefix {
 	case vp.PrefixX509Hash, vp.PrefixX509SanDNS:
 		o.Signer, o.Chain = e.VerifierKey, e.VerifierChain

@@ -95,9 +95,9 @@ func (cq *CredentialQuery) check(c *Credential, am AuthorityMatcher, at string, 
 		ps.add(at, "%s", why)
 		return
 	}
-	_, option, ok := cq.resolveClaims(c.Claims)
+	_, option, ok := cq.resolveClaims(c)
 	if !ok {
-		ps.add(at, "%s", cq.missing(c.Claims))
+		ps.add(at, "%s", cq.missing(c))
 		return
 	}
 	if !c.SelectiveDisclosure {
@@ -129,10 +129,10 @@ func (cq *CredentialQuery) check(c *Credential, am AuthorityMatcher, at string, 
 }
 
 // missing describes which claims of cq are absent from claims.
-func (cq *CredentialQuery) missing(claims any) string {
+func (cq *CredentialQuery) missing(c *Credential) string {
 	var absent []string
 	for i := range cq.Claims {
-		if _, ok := cq.Claims[i].resolve(claims); !ok {
+		if _, ok := cq.Claims[i].resolve(c); !ok {
 			s := cq.Claims[i].Path.String()
 			if len(cq.Claims[i].Values) > 0 {
 				s += " (with an accepted value)"

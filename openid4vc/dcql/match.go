@@ -40,8 +40,11 @@ type Credential struct {
 	// SelectiveDisclosure says whether claims are disclosed one by one
 	// (SD-JWT): then only what is asked may be disclosed.
 	SelectiveDisclosure bool
-	// Disclosed (verifier side, SelectiveDisclosure only) are the paths of
-	// the claims the presentation disclosed selectively.
+	// Presented marks a presentation received by a verifier (rather than a
+	// credential a wallet holds).
+	Presented bool
+	// Disclosed (Presented and SelectiveDisclosure) are the paths of the
+	// claims the presentation disclosed selectively.
 	Disclosed []Path
 }
 
@@ -147,7 +150,7 @@ func (cq *CredentialQuery) match(c *Credential, am AuthorityMatcher, strict bool
 	if why := cq.mismatch(c, am, strict); why != "" {
 		return nil, false
 	}
-	claims, _, ok := cq.resolveClaims(c.Claims)
+	claims, _, ok := cq.resolveClaims(c)
 	return claims, ok
 }
 
@@ -208,14 +211,14 @@ func (cq *CredentialQuery) mismatch(c *Credential, am AuthorityMatcher, strict b
 // all of them, or those of the first satisfiable claim set. ok is false when
 // they cannot be had. option is the index of the claim set used (-1 without
 // claim sets).
-func (cq *CredentialQuery) resolveClaims(claims any) (paths []Path, option int, ok bool) {
+func (cq *CredentialQuery) resolveClaims(c *Credential) (paths []Path, option int, ok bool) {
 	if len(cq.Claims) == 0 {
 		return nil, -1, true
 	}
 	resolved := make([][]Path, len(cq.Claims))
 	have := make([]bool, len(cq.Claims))
 	for i := range cq.Claims {
-		resolved[i], have[i] = cq.Claims[i].resolve(claims)
+		resolved[i], have[i] = cq.Claims[i].resolve(c)
 	}
 	if len(cq.ClaimSets) == 0 {
 		for i := range cq.Claims {
@@ -244,16 +247,21 @@ func (cq *CredentialQuery) resolveClaims(claims any) (paths []Path, option int, 
 	return nil, -1, false
 }
 
-// resolve returns the concrete paths of the claims cl selects in claims
-// whose value matches (when values are given).
-func (cl *ClaimsQuery) resolve(claims any) ([]Path, bool) {
-	sel, err := Select(claims, cl.Path)
+// resolve returns the concrete paths of the claims cl selects in c's claims
+// whose value matches (when values are given). In a presentation with
+// selective disclosure, an empty object or array does not answer a claim:
+// it is what a claim whose every member was withheld looks like.
+func (cl *ClaimsQuery) resolve(c *Credential) ([]Path, bool) {
+	sel, err := Select(c.Claims, cl.Path)
 	if err != nil {
 		return nil, false
 	}
 	var out []Path
 	for _, s := range sel {
 		if len(cl.Values) > 0 && !slices.ContainsFunc(cl.Values, func(v any) bool { return valueEqual(v, s.Value) }) {
+			continue
+		}
+		if c.Presented && c.SelectiveDisclosure && empty(s.Value) {
 			continue
 		}
 		out = append(out, s.Path)
@@ -367,6 +375,16 @@ func intEqual(w int64, got any) bool {
 		return g == w
 	case int:
 		return int64(g) == w
+	}
+	return false
+}
+
+func empty(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		return len(t) == 0
+	case []any:
+		return len(t) == 0
 	}
 	return false
 }

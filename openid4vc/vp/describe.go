@@ -77,6 +77,7 @@ func describeSDJWT(sd *sdjwt.SDJWT, presented bool) (*dcql.Credential, error) {
 	_, hasCnf := sd.Payload["cnf"]
 	c := &dcql.Credential{Format: dcql.FormatSDJWT, Claims: claims, VCT: vct, Issuer: iss, SelectiveDisclosure: true, HolderBinding: hasCnf}
 	if presented {
+		c.Presented = true
 		c.HolderBinding = sd.KeyBinding != ""
 		for _, d := range p.Disclosed {
 			c.Disclosed = append(c.Disclosed, toDCQL(d.Path))

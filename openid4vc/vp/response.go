@@ -352,6 +352,7 @@ func describePresentation(ctx context.Context, format string, input []byte, rp *
 		}
 		c := describeW3C(ctx, format, vc, rp.opts.Contexts)
 		c.AuthorityKeyIDs = akis(chain)
+		c.Presented = true
 		return c, nil
 	case dcql.FormatLDPVC:
 		creds, err := vpCredentials(input)
@@ -366,7 +367,9 @@ func describePresentation(ctx context.Context, format string, input []byte, rp *
 		if !ok {
 			return nil, errors.New("the credential in the presentation is not a JSON object")
 		}
-		return describeW3C(ctx, format, m, rp.opts.Contexts), nil
+		c := describeW3C(ctx, format, m, rp.opts.Contexts)
+		c.Presented = true
+		return c, nil
 	}
 	return nil, fmt.Errorf("format %q is not supported", clip(format))
 }

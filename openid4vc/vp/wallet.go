@@ -154,6 +154,9 @@ func ParseRequestLink(link string) (*RequestLink, error) {
 func (w *Wallet) FetchRequest(ctx context.Context, link string) (*Request, error) {
 	l, err := ParseRequestLink(link)
 	if err != nil {
+		if e := (*openid4vc.Error)(nil); errors.As(err, &e) {
+			return nil, e
+		}
 		return nil, openid4vc.Wrap(openid4vc.CodeInvalidRequest, err, "")
 	}
 	prefix, ident, _ := strings.Cut(l.ClientID, ":")

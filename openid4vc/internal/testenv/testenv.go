@@ -246,7 +246,7 @@ func (e *Env) startVCI(o Options) {
 	e.VCI, err = vci.New(vci.Options{
 		Issuer: e.URL, Configurations: configs, Records: e.Records, Issue: IssuerAdapter{Issuer: e.Issuer},
 		SignIn: e.SignIn, EncryptionKey: encKey, EncryptionRequired: o.EncryptionRequired, RequireDPoP: o.RequireDPoP,
-		Now: o.Now,
+		Now:     o.Now,
 		Display: []vci.Display{{Name: "Université Exemple", Locale: "fr"}, {Name: "Université Exemple (Example University)", Locale: "en"}},
 	})
 	if err != nil {

@@ -14,7 +14,9 @@ import (
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/jwt"
 )
 
-func specKey(t *testing.T) *ecdsa.PrivateKey {
+func specKey(t *testing.T) *ecdsa.PrivateKey { return specKeyF(t) }
+
+func specKeyF(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	var j struct{ X, Y, D string }
 	b, err := os.ReadFile("testdata/spec/oid4vp-encrypted-response-key.json")

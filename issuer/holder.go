@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/elm"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -86,12 +88,21 @@ func (i *Issuer) IssueTo(ctx context.Context, t Template, rec templates.Record, 
 	if err != nil {
 		return nil, err
 	}
-	j, err := i.prepare(t, pl, rec, 0, i.idempotencyKey(t.Name(), pl.profile, rec))
+	key := i.idempotencyKey(t.Name(), pl.profile, rec)
+	// A credential already in the register (the registrar issued it before
+	// offering it, or an earlier request of the same offer did) is signed
+	// again without a write to the store.
+	j, err := i.registered(rec, key)
 	if err != nil {
 		return nil, err
 	}
-	if err := i.reserve(pl, []*job{j}); err != nil {
-		return nil, err
+	if j == nil {
+		if j, err = i.prepare(t, pl, rec, 0, key); err != nil {
+			return nil, err
+		}
+		if err := i.reserve(pl, []*job{j}); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]*Issued, 0, len(resolved))
 	for k := range resolved {
@@ -109,6 +120,29 @@ func (i *Issuer) IssueTo(ctx context.Context, t Template, rec templates.Record, 
 		}
 	}
 	return out, nil
+}
+
+// registered returns the job of a record already in the register under
+// idempotency key key (existing), or nil.
+func (i *Issuer) registered(rec templates.Record, key string) (*job, error) {
+	var j *job
+	err := i.store.View(func(tx *bbolt.Tx) error {
+		idem := tx.Bucket(bucketIdempotency)
+		if idem == nil {
+			return nil
+		}
+		id := idem.Get([]byte(key))
+		if id == nil {
+			return nil
+		}
+		e, err := getEntry(tx, string(id))
+		if err != nil {
+			return err
+		}
+		j = &job{rec: rec, key: key, entry: *e, existing: true}
+		return nil
+	})
+	return j, err
 }
 
 // bindSubject sets credentialSubject.id of the shaped credential doc to the

@@ -40,6 +40,67 @@ type CredentialResponse struct {
 	NotificationID string       `json:"notification_id,omitempty"`
 }
 
+// MarshalJSON writes the response. Credentials are written as their Value
+// is (a JSON string or object, checked), without re-encoding: a diploma is
+// tens of kilobytes, and encoding/json would scan it twice more.
+func (r *CredentialResponse) MarshalJSON() ([]byte, error) {
+	n := 64
+	for _, c := range r.Credentials {
+		n += len(c.Value) + 16
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	if len(r.Credentials) > 0 {
+		b = append(b, `"credentials":[`...)
+		for i, c := range r.Credentials {
+			if !validCredential(c.Value) {
+				return nil, errors.New("vci: a credential value is not a JSON string or object")
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"credential":`...)
+			b = append(b, c.Value...)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	add := func(name string, v any) {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		q, _ := json.Marshal(name)
+		b = append(b, q...)
+		b = append(b, ':')
+		q, _ = json.Marshal(v)
+		b = append(b, q...)
+	}
+	if r.TransactionID != "" {
+		add("transaction_id", r.TransactionID)
+	}
+	if r.Interval != 0 {
+		add("interval", r.Interval)
+	}
+	if r.NotificationID != "" {
+		add("notification_id", r.NotificationID)
+	}
+	return append(b, '}'), nil
+}
+
+// validCredential accepts a JSON string without control characters or
+// escapes that could end it early, or a JSON object.
+func validCredential(v []byte) bool {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		for i := 1; i < len(v)-1; i++ {
+			if v[i] == '"' || v[i] < 0x20 || v[i] == '\\' {
+				return json.Valid(v)
+			}
+		}
+		return true
+	}
+	return len(v) > 0 && v[0] == '{' && json.Valid(v)
+}
+
 // MarshalJSON writes each credential as {"credential": value}.
 func (c Credential) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {

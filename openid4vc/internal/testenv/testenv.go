@@ -59,6 +59,9 @@ type Options struct {
 	// Now is the clock of the protocol state (offers, tokens, nonces,
 	// requests); nil: time.Now.
 	Now func() time.Time
+	// Timers, when set, time the client's HTTP, the handlers, the protocol
+	// store, the issuer and the verifier (benchmarks).
+	Timers *Timers
 }
 
 // Env is one running service.
@@ -84,7 +87,8 @@ type Env struct {
 	VerifierKey   crypto.Signer
 	VerifierChain []*x509.Certificate
 
-	now func() time.Time
+	now    func() time.Time
+	timers *Timers
 }
 
 // New starts an environment; everything stops with t.
@@ -96,7 +100,14 @@ func New(t testing.TB, o Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(e.Mux)
+	var handler http.Handler = e.Mux
+	if ts := o.Timers; ts != nil {
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer ts.Server.Since(time.Now())
+			e.Mux.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewUnstartedServer(handler)
 	srv.Listener.Close()
 	srv.Listener = ln
 	leafKey, leaf := e.issue(pkix.Name{CommonName: "localhost"}, []string{"localhost"}, []net.IP{net.ParseIP("127.0.0.1")}, false, x509.ExtKeyUsageServerAuth)
@@ -107,13 +118,21 @@ func New(t testing.TB, o Options) *Env {
 	port := ln.Addr().(*net.TCPAddr).Port
 	e.URL = fmt.Sprintf("https://127.0.0.1:%d", port)
 	e.Local = fmt.Sprintf("https://localhost:%d", port)
-	e.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.Roots}},
+	var rt http.RoundTripper = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.Roots}, MaxIdleConnsPerHost: 64}
+	if o.Timers != nil {
+		rt = timedTransport{rt: rt, t: &o.Timers.Client}
+	}
+	e.Client = &http.Client{Timeout: 10 * time.Second, Transport: rt,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	e.Store = e.newStore(t, o.LDP)
 	e.Records = o.Records
 	if e.Records == nil {
 		e.Records = memstore.New(o.Now)
+	}
+	e.timers = o.Timers
+	if e.timers != nil {
+		e.Records = TimedRecords{R: e.Records, T: &e.timers.Records}
 	}
 	if e.Issuer, err = issuer.New(e.Store, nil); err != nil {
 		t.Fatal(err)
@@ -242,9 +261,13 @@ func (e *Env) startVCI(o Options) {
 	configs := vci.ConfigurationsFor(vci.TemplateInfo{Name: "diploma",
 		Titles: map[string]string{"en": "Diploma", "fr": "Diplôme", "de": "Abschlusszeugnis"}}, formats, nil)
 	encKey, _ := openid4vc.NewEncryptionKey()
+	var issue vci.CredentialIssuer = &IssuerAdapter{Issuer: e.Issuer}
+	if e.timers != nil {
+		issue = TimedIssuer{I: issue, T: &e.timers.Issue}
+	}
 	var err error
 	e.VCI, err = vci.New(vci.Options{
-		Issuer: e.URL, Configurations: configs, Records: e.Records, Issue: IssuerAdapter{Issuer: e.Issuer},
+		Issuer: e.URL, Configurations: configs, Records: e.Records, Issue: issue,
 		SignIn: e.SignIn, EncryptionKey: encKey, EncryptionRequired: o.EncryptionRequired, RequireDPoP: o.RequireDPoP,
 		Now:     o.Now,
 		Display: []vci.Display{{Name: "Université Exemple", Locale: "fr"}, {Name: "Université Exemple (Example University)", Locale: "en"}},
@@ -283,8 +306,12 @@ func (e *Env) NewRP(prefix, base, path string) (*vp.RelyingParty, error) {
 	if prefix == "" {
 		prefix = vp.PrefixX509Hash
 	}
+	var v vp.Verifier = e.Verifier
+	if e.timers != nil {
+		v = TimedVerifier{V: v, T: &e.timers.Verify}
+	}
 	o := vp.Options{Prefix: prefix, ResponseURI: base + path + "response", RequestURIBase: base + path + "request/",
-		Records: e.Records, Verify: e.Verifier, Contexts: e.Contexts, Now: e.now}
+		Records: e.Records, Verify: v, Contexts: e.Contexts, Now: e.now}
 	switch prefix {
 	case vp.PrefixX509Hash, vp.PrefixX509SanDNS:
 		o.Signer, o.Chain = e.VerifierKey, e.VerifierChain
@@ -357,15 +384,30 @@ type Dataset struct {
 // one copy to each holder.
 type IssuerAdapter struct {
 	Issuer *issuer.Issuer
+	// templates caches parsed templates by name (parsing one takes longer
+	// than issuing from it).
+	templates sync.Map
+}
+
+func (a *IssuerAdapter) template(name string) (*templates.Template, error) {
+	if t, ok := a.templates.Load(name); ok {
+		return t.(*templates.Template), nil
+	}
+	t, err := templates.Builtin(name)
+	if err != nil {
+		return nil, err
+	}
+	a.templates.Store(name, t)
+	return t, nil
 }
 
 // IssueCredentials implements vci.CredentialIssuer.
-func (a IssuerAdapter) IssueCredentials(ctx context.Context, req vci.IssueRequest) ([]vci.Credential, error) {
+func (a *IssuerAdapter) IssueCredentials(ctx context.Context, req vci.IssueRequest) ([]vci.Credential, error) {
 	var ds Dataset
 	if err := json.Unmarshal(req.Dataset, &ds); err != nil {
 		return nil, fmt.Errorf("offer dataset: %w", err)
 	}
-	t, err := templates.Builtin(ds.Template)
+	t, err := a.template(ds.Template)
 	if err != nil {
 		return nil, err
 	}

@@ -214,4 +214,3 @@ func reportSplit(b *testing.B, durations []time.Duration, ts *testenv.Timers) {
 	b.ReportMetric(ms(ts.Sign.Total()), "sign-ms")
 	b.ReportMetric(ms(server-ts.Records.Total()-ts.Issue.Total()), "server-ms")
 }
-

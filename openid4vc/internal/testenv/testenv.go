@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,6 +60,9 @@ type Options struct {
 	// Now is the clock of the protocol state (offers, tokens, nonces,
 	// requests); nil: time.Now.
 	Now func() time.Time
+	// SignedMetadata signs the issuer metadata with the verifier's
+	// certificate (a test stand-in for the issuer's own).
+	SignedMetadata bool
 	// Timers, when set, time the client's HTTP, the handlers, the protocol
 	// store, the issuer and the verifier (benchmarks).
 	Timers *Timers
@@ -172,13 +176,27 @@ func (e *Env) newCA() {
 	e.Roots.AddCert(e.CA)
 }
 
-var serial int64 = 100
+var serial atomic.Int64
+
+// Leaf is a key certified by the test CA.
+type Leaf struct {
+	Key   *ecdsa.PrivateKey
+	Chain []*x509.Certificate
+}
+
+// Now is the time to sign with.
+func (Leaf) Now() time.Time { return time.Now() }
+
+// NewLeaf returns a P-256 key and its chain (leaf, CA).
+func (e *Env) NewLeaf(sub pkix.Name, eku x509.ExtKeyUsage) Leaf {
+	k, c := e.issue(sub, nil, nil, true, eku)
+	return Leaf{Key: k, Chain: []*x509.Certificate{c, e.CA}}
+}
 
 // issue makes a P-256 leaf signed by the CA.
 func (e *Env) issue(sub pkix.Name, dns []string, ips []net.IP, sign bool, eku x509.ExtKeyUsage) (*ecdsa.PrivateKey, *x509.Certificate) {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	serial++
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: sub, DNSNames: dns, IPAddresses: ips,
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(100 + serial.Add(1)), Subject: sub, DNSNames: dns, IPAddresses: ips,
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{eku}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, e.CA, &k.PublicKey, e.caKey)
@@ -265,8 +283,13 @@ func (e *Env) startVCI(o Options) {
 	if e.timers != nil {
 		issue = TimedIssuer{I: issue, T: &e.timers.Issue}
 	}
+	var metaSigner crypto.Signer
+	if o.SignedMetadata {
+		metaSigner = e.VerifierKey
+	}
 	var err error
 	e.VCI, err = vci.New(vci.Options{
+		MetadataSigner: metaSigner, MetadataChain: e.VerifierChain,
 		Issuer: e.URL, Configurations: configs, Records: e.Records, Issue: issue,
 		SignIn: e.SignIn, EncryptionKey: encKey, EncryptionRequired: o.EncryptionRequired, RequireDPoP: o.RequireDPoP,
 		Now:     o.Now,

@@ -310,3 +310,32 @@ func TestWalletRefusesBadRequests(t *testing.T) {
 		}
 	})
 }
+
+// A query that does not require holder binding accepts an SD-JWT without a
+// KB-JWT (bound to the request by its state); the default query refuses it.
+func TestPresentationWithoutHolderBinding(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	holder := p256(t)
+	raw := receive(t, e, testenv.ConfigSDJWT, holder)
+	q := query(t, `{"credentials":[{"id":"diploma","format":"dc+sd-jwt","meta":{"vct_values":["urn:eudi:elm:1"]},"require_cryptographic_holder_binding":false,
+	  "claims":[{"path":["elm","credentialSubject","hasClaim",null,"title"]}]}]}`)
+	cr, err := e.RP.CreateRequest(ctx, vp.RequestOptions{Query: q, ResponseMode: vp.ModeDirectPost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, wallet := e.Wallet()
+	req, err := wallet.FetchRequest(ctx, cr.Link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noKB, _ := sdjwt.Present(string(raw), sdjwt.PresentOptions{})
+	tb, _ := json.Marshal(map[string][]any{"diploma": {noKB}})
+	if st, body := postForm(t, e, url.Values{"vp_token": {string(tb)}, "state": {req.State}}); st != 200 {
+		t.Fatalf("%d %s", st, body)
+	}
+	res, _ := e.RP.Result(ctx, cr.TransactionID, "")
+	if res.Status != vp.StatusAnswered {
+		t.Fatalf("%+v", res)
+	}
+}

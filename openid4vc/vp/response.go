@@ -252,8 +252,10 @@ func (rp *RelyingParty) verifyToken(ctx context.Context, q *dcql.Query, token js
 		return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "vp_token is not a JSON object of arrays: %v", err), nil
 	}
 	formats := map[string]string{}
+	bound := map[string]bool{}
 	for _, c := range q.Credentials {
 		formats[c.ID] = c.Format
+		bound[c.ID] = c.HolderBindingRequired()
 	}
 	out := map[string][]Presentation{}
 	presented := map[string][]dcql.Credential{}
@@ -273,7 +275,14 @@ func (rp *RelyingParty) verifyToken(ctx context.Context, q *dcql.Query, token js
 			if err != nil {
 				return out, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "vp_token %s[%d]: %v", clip(id), i, err), nil
 			}
-			rep, err := rp.opts.Verify.Verify(ctx, input, verifier.Request{Challenge: nonce, Domain: rp.clientID})
+			vreq := verifier.Request{Challenge: nonce, Domain: rp.clientID}
+			if !bound[id] && format == dcql.FormatSDJWT && bytes.HasSuffix(input, []byte("~")) {
+				// No key binding asked, none given: the SD-JWT is verified
+				// as a credential; the response is bound to the request by
+				// its state (OpenID4VP 1.0 section 5.3).
+				vreq = verifier.Request{}
+			}
+			rep, err := rp.opts.Verify.Verify(ctx, input, vreq)
 			if err != nil {
 				return out, nil, err
 			}
@@ -282,7 +291,7 @@ func (rp *RelyingParty) verifyToken(ctx context.Context, q *dcql.Query, token js
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s[%d]: %v", id, i, err))
 			} else {
-				cred.HolderBinding = cred.HolderBinding && passed(rep, verifier.CheckHolder)
+				cred.HolderBinding = cred.HolderBinding && (passed(rep, verifier.CheckHolder) || !bound[id] && vreq.Challenge == "")
 				presented[id] = append(presented[id], *cred)
 				p.Claims, _ = json.Marshal(cred.Claims)
 			}

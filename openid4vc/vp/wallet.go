@@ -49,6 +49,10 @@ type Wallet struct {
 	Now func() time.Time
 	// AllowHTTP accepts http URLs (tests on loopback only).
 	AllowHTTP bool
+	// RequireTrusted refuses (invalid_client) a signed request whose
+	// verifier Roots do not vouch for. False: the request is returned with
+	// Trusted false, for the wallet to show and let the student decide.
+	RequireTrusted bool
 }
 
 func (w *Wallet) http() *http.Client {
@@ -310,6 +314,9 @@ func (w *Wallet) checkObject(ctx context.Context, token, linkClientID, prefix, i
 	}
 	if err := w.fill(r, p.ResponseType, p.ResponseMode, p.ResponseURI, p.RedirectURI, p.Nonce, p.State, p.DCQL, p.Scope, p.ClientMetadata, p.TransactionDat); err != nil {
 		return nil, err
+	}
+	if w.RequireTrusted && !r.Trusted {
+		return nil, openid4vc.Errorf(openid4vc.CodeInvalidClient, "the verifier's certificate does not chain to a trusted root")
 	}
 	if prefix == PrefixX509SanDNS {
 		if u, _ := url.Parse(r.ResponseURI); u == nil || !strings.EqualFold(u.Hostname(), ident) {

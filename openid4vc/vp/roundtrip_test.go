@@ -273,3 +273,38 @@ func holderDID(t testing.TB, pub crypto.PublicKey) string {
 	}
 	return d
 }
+
+// "Any ELM credential with EQF level 6 or more": a value list on the
+// level's concept; a diploma of level 7 answers it, a query for level 8
+// finds nothing.
+func TestEQFQuery(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	_, wallet := e.Wallet()
+	k := p256(t)
+	held := []vp.Held{{Format: dcql.FormatJWTVC, Raw: receive(t, e, testenv.ConfigJWTVC, k), Holder: k}}
+	eqf := func(levels ...string) dcql.Query {
+		var vals []string
+		for _, l := range levels {
+			vals = append(vals, `"http://data.europa.eu/snb/eqf/`+l+`"`)
+		}
+		return query(t, `{"credentials":[{"id":"elm","format":"jwt_vc_json","meta":{"type_values":[["EuropeanDigitalCredential"]]},
+		  "claims":[{"path":["credentialSubject","hasClaim",null,"specifiedBy","eqfLevel","id"],"values":[`+strings.Join(vals, ",")+`]}]}]}`)
+	}
+	cr, err := e.RP.CreateRequest(ctx, vp.RequestOptions{Query: eqf("6", "7", "8")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := present(t, wallet, cr.Link, held); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := e.RP.Result(ctx, cr.TransactionID, "")
+	if res.Status != vp.StatusAnswered || res.Presentations["elm"][0].Report.Verdict != verifier.Verified {
+		t.Fatalf("%+v", res)
+	}
+	cr, _ = e.RP.CreateRequest(ctx, vp.RequestOptions{Query: eqf("8")})
+	req, _ := wallet.FetchRequest(ctx, cr.Link)
+	if _, err := wallet.Select(ctx, req, held); !errors.Is(err, dcql.ErrNoMatch) {
+		t.Fatalf("a level-7 diploma answered a level-8 query: %v", err)
+	}
+}

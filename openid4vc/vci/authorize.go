@@ -44,10 +44,8 @@ type AuthorizationRequest struct {
 // ParseAuthorizationRequest reads an authorization request from form or
 // query values. A repeated parameter is invalid_request.
 func ParseAuthorizationRequest(form url.Values) (*AuthorizationRequest, error) {
-	for name, vs := range form {
-		if len(vs) > 1 {
-			return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "parameter %s is repeated", clip(name))
-		}
+	if err := openid4vc.SingleValued(form); err != nil {
+		return nil, err
 	}
 	r := &AuthorizationRequest{
 		ResponseType: form.Get("response_type"), ClientID: form.Get("client_id"), RedirectURI: form.Get("redirect_uri"),

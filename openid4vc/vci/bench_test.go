@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -198,19 +197,5 @@ func BenchmarkPreAuthorizedFlow(b *testing.B) {
 		durations = append(durations, time.Since(start))
 	}
 	b.StopTimer()
-	reportSplit(b, durations, &ts)
-}
-
-// reportSplit reports the median flow and the mean split per flow.
-func reportSplit(b *testing.B, durations []time.Duration, ts *testenv.Timers) {
-	slices.Sort(durations)
-	n := float64(len(durations))
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
-	server := ts.Server.Total()
-	b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "ms/flow-p50")
-	b.ReportMetric(ms(ts.Client.Total()-server), "net-ms")
-	b.ReportMetric(ms(ts.Records.Total()), "store-ms")
-	b.ReportMetric(ms(ts.Issue.Total()), "issue-ms")
-	b.ReportMetric(ms(ts.Sign.Total()), "sign-ms")
-	b.ReportMetric(ms(server-ts.Records.Total()-ts.Issue.Total()), "server-ms")
+	ts.Report(b, durations)
 }

@@ -41,12 +41,7 @@ type Client struct {
 	AllowHTTP bool
 }
 
-func (c *Client) http() *http.Client {
-	if c.HTTP != nil {
-		return c.HTTP
-	}
-	return netguard.NewClient(netguard.Options{})
-}
+func (c *Client) http() *http.Client { return openid4vc.HTTPClient(c.HTTP) }
 
 func (c *Client) now() time.Time {
 	if c.Now != nil {
@@ -98,23 +93,9 @@ func (c *Client) do(ctx context.Context, method, u string, header http.Header, b
 	}
 	r := &response{status: resp.StatusCode, header: resp.Header, body: b}
 	if resp.StatusCode/100 != 2 {
-		return r, remoteError(r)
+		return r, openid4vc.ParseError(r.status, r.header, r.body)
 	}
 	return r, nil
-}
-
-// remoteError reads an OAuth error response.
-func remoteError(r *response) error {
-	var e struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	if json.Unmarshal(r.body, &e) != nil || e.Error == "" {
-		e.Error = openid4vc.CodeServerError
-		e.Description = fmt.Sprintf("HTTP status %d without an OAuth error", r.status)
-	}
-	return &openid4vc.Error{Code: e.Error, Description: openid4vc.ASCIIDescription(e.Description), Status: r.status,
-		DPoPNonce: r.header.Get("DPoP-Nonce")}
 }
 
 func checkURL(u string, allowHTTP bool) error {
@@ -147,6 +128,15 @@ func decodeJSON(r *response, v any, what string) error {
 
 func (r *response) bodyLen() int64 { return int64(len(r.body)) }
 
+// getJSON GETs u and decodes its application/json answer into v.
+func (c *Client) getJSON(ctx context.Context, u string, v any, what string) error {
+	r, err := c.do(ctx, http.MethodGet, u, http.Header{"Accept": {"application/json"}}, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return decodeJSON(r, v, what)
+}
+
 // ResolveOffer reads a credential offer link and, when it refers to the
 // offer by credential_offer_uri, fetches it (application/json, never a
 // signed or unsigned JWT, OpenID4VCI 1.0 section 4.1.3).
@@ -158,12 +148,8 @@ func (c *Client) ResolveOffer(ctx context.Context, link string) (*Offer, error) 
 	if l.Offer != nil {
 		return l.Offer, nil
 	}
-	r, err := c.do(ctx, http.MethodGet, l.URI, http.Header{"Accept": {"application/json"}}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fetching the credential offer: %w", err)
-	}
 	var raw json.RawMessage
-	if err := decodeJSON(r, &raw, "credential offer"); err != nil {
+	if err := c.getJSON(ctx, l.URI, &raw, "credential offer"); err != nil {
 		return nil, err
 	}
 	return ParseOffer(raw)
@@ -179,12 +165,8 @@ func (c *Client) FetchMetadata(ctx context.Context, issuer string) (*Metadata, e
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.do(ctx, http.MethodGet, u, http.Header{"Accept": {"application/json"}}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("issuer metadata: %w", err)
-	}
 	var m Metadata
-	if err := decodeJSON(r, &m, "issuer metadata"); err != nil {
+	if err := c.getJSON(ctx, u, &m, "issuer metadata"); err != nil {
 		return nil, err
 	}
 	if m.CredentialIssuer != issuer {
@@ -208,12 +190,8 @@ func (c *Client) FetchAuthServer(ctx context.Context, as string) (*AuthServerMet
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.do(ctx, http.MethodGet, u, http.Header{"Accept": {"application/json"}}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("authorization server metadata: %w", err)
-	}
 	var m AuthServerMetadata
-	if err := decodeJSON(r, &m, "authorization server metadata"); err != nil {
+	if err := c.getJSON(ctx, u, &m, "authorization server metadata"); err != nil {
 		return nil, err
 	}
 	if m.Issuer != as {

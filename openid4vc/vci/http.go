@@ -1,13 +1,11 @@
 package vci
 
 import (
-	"encoding/json"
 	"errors"
 	"html/template"
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 
@@ -32,40 +30,12 @@ func (is *Issuer) fail(w http.ResponseWriter, r *http.Request, err error) {
 	openid4vc.WriteError(w, err)
 }
 
-// writeJSON writes v with Cache-Control: no-store.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		openid4vc.WriteError(w, err)
-		return
-	}
-	writeRaw(w, status, "application/json", b)
-}
-
 func writeRaw(w http.ResponseWriter, status int, ct string, b []byte) {
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(b)
-}
-
-// readForm parses a application/x-www-form-urlencoded body of at most
-// maxFormBytes.
-func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
-		return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "the body must be application/x-www-form-urlencoded")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBytes))
-	if err != nil {
-		return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "the body is over %d bytes or cannot be read", maxFormBytes)
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "the form does not parse: %v", err)
-	}
-	return form, nil
 }
 
 // ServeMetadata serves the credential issuer metadata (GET
@@ -119,7 +89,7 @@ func (is *Issuer) ServeOffer(w http.ResponseWriter, r *http.Request) {
 
 // ServeToken serves POST token.
 func (is *Issuer) ServeToken(w http.ResponseWriter, r *http.Request) {
-	form, err := readForm(w, r)
+	form, err := openid4vc.ReadForm(w, r, maxFormBytes)
 	if err != nil {
 		is.fail(w, r, err)
 		return
@@ -135,7 +105,7 @@ func (is *Issuer) ServeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, http.StatusOK, resp)
+	openid4vc.WriteJSON(w, http.StatusOK, resp)
 }
 
 // ServeNonce serves POST nonce.
@@ -145,7 +115,7 @@ func (is *Issuer) ServeNonce(w http.ResponseWriter, r *http.Request) {
 		is.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"c_nonce": n})
+	openid4vc.WriteJSON(w, http.StatusOK, map[string]string{"c_nonce": n})
 }
 
 func (is *Issuer) call(w http.ResponseWriter, r *http.Request) (CredentialCall, error) {
@@ -172,7 +142,7 @@ func (is *Issuer) ServeCredential(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, http.StatusOK, "application/jwt", []byte(ans.Encrypted))
 		return
 	}
-	writeJSON(w, http.StatusOK, ans.Response)
+	openid4vc.WriteJSON(w, http.StatusOK, ans.Response)
 }
 
 // ServeNotification serves POST notification (204 on success).
@@ -192,7 +162,7 @@ func (is *Issuer) ServeNotification(w http.ResponseWriter, r *http.Request) {
 
 // ServePAR serves POST par (201 with request_uri).
 func (is *Issuer) ServePAR(w http.ResponseWriter, r *http.Request) {
-	form, err := readForm(w, r)
+	form, err := openid4vc.ReadForm(w, r, maxFormBytes)
 	if err != nil {
 		is.fail(w, r, err)
 		return
@@ -207,7 +177,7 @@ func (is *Issuer) ServePAR(w http.ResponseWriter, r *http.Request) {
 		is.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, resp)
+	openid4vc.WriteJSON(w, http.StatusCreated, resp)
 }
 
 // SignInPage renders the sign-in page of the authorization endpoint: the
@@ -244,7 +214,7 @@ func (is *Issuer) ServeAuthorize(page SignInPage) http.HandlerFunc {
 			}
 			page(w, r, s, is.ep.Authorize, "")
 		case http.MethodPost:
-			form, err := readForm(w, r)
+			form, err := openid4vc.ReadForm(w, r, maxFormBytes)
 			if err != nil {
 				showError(w, err)
 				return

@@ -9,28 +9,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/jwt"
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/testenv"
+	"github.com/diplomat-edu/diplomat/openid4vc/storetest"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 )
-
-// clock is a settable clock for the protocol state.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // answer is one raw HTTP exchange.
 type answer struct {
@@ -90,8 +77,8 @@ func preAuthForm(o *vci.CreatedOffer) url.Values {
 }
 
 func TestTokenEndpointRejections(t *testing.T) {
-	c := &clock{t: time.Now()}
-	e := testenv.New(t, testenv.Options{Now: c.now})
+	c := storetest.NewClock(time.Now())
+	e := testenv.New(t, testenv.Options{Now: c.Now})
 
 	t.Run("reused offer: invalid_grant", func(t *testing.T) {
 		o := newOffer(t, e, vci.OfferRequest{})
@@ -104,7 +91,7 @@ func TestTokenEndpointRejections(t *testing.T) {
 	})
 	t.Run("expired offer: invalid_grant", func(t *testing.T) {
 		o := newOffer(t, e, vci.OfferRequest{TTL: time.Hour})
-		c.add(time.Hour)
+		c.Advance(time.Hour)
 		if a := tokenForm(t, e, preAuthForm(o), ""); a.code() != openid4vc.CodeInvalidGrant {
 			t.Fatalf("%d %s", a.status, a.body)
 		}
@@ -116,10 +103,10 @@ func TestTokenEndpointRejections(t *testing.T) {
 	})
 	t.Run("offer expires after 7 days by default", func(t *testing.T) {
 		o := newOffer(t, e, vci.OfferRequest{})
-		if d := o.Expires.Sub(c.now()); d != 7*24*time.Hour {
+		if d := o.Expires.Sub(c.Now()); d != 7*24*time.Hour {
 			t.Fatalf("expires in %s", d)
 		}
-		c.add(7*24*time.Hour - time.Second)
+		c.Advance(7*24*time.Hour - time.Second)
 		if a := tokenForm(t, e, preAuthForm(o), ""); a.status != 200 {
 			t.Fatalf("just before expiry: %d %s", a.status, a.body)
 		}
@@ -200,7 +187,7 @@ func TestTokenEndpointRejections(t *testing.T) {
 	t.Run("invalid DPoP proof at the token endpoint", func(t *testing.T) {
 		o := newOffer(t, e, vci.OfferRequest{})
 		k := p256(t)
-		p, _ := openid4vc.DPoPSigner{Signer: k}.Proof("POST", e.URL+"/elsewhere", "", "", c.now())
+		p, _ := openid4vc.DPoPSigner{Signer: k}.Proof("POST", e.URL+"/elsewhere", "", "", c.Now())
 		if a := tokenForm(t, e, preAuthForm(o), p); a.code() != openid4vc.CodeInvalidDPoPProof || a.status != 400 {
 			t.Fatalf("%d %s", a.status, a.body)
 		}

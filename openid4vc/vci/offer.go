@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
+	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/jsonobj"
 )
 
@@ -149,17 +150,9 @@ type OfferLink struct {
 // credential_offer (the offer as JSON) and credential_offer_uri (an https
 // URL to fetch it from).
 func ParseOfferLink(link string) (*OfferLink, error) {
-	link = strings.TrimSpace(link)
-	if len(link) > 2*MaxOfferBytes {
-		return nil, fmt.Errorf("credential offer link of %d bytes is over the limit", len(link))
-	}
-	u, err := url.Parse(link)
+	q, err := openid4vc.LinkQuery(link, 2*MaxOfferBytes, "credential offer link")
 	if err != nil {
-		return nil, fmt.Errorf("credential offer link does not parse: %v", err)
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return nil, fmt.Errorf("credential offer link: query: %v", err)
+		return nil, err
 	}
 	byValue, byRef := q["credential_offer"], q["credential_offer_uri"]
 	switch {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -92,8 +91,12 @@ func CheckProof(ctx context.Context, proof string, c ProofCheck) (*Proof, error)
 		if err != nil {
 			return nil, bad("%v", err)
 		}
-		if err := checkChain(chain, c.Roots, c.Now); err != nil {
+		trusted, err := openid4vc.CheckChain(chain, c.Roots, c.Now)
+		if err != nil {
 			return nil, bad("x5c: %v", err)
+		}
+		if c.Roots != nil && !trusted {
+			return nil, bad("x5c: the chain does not lead to a trusted root")
 		}
 		h.Key, h.Chain = chain[0].PublicKey, chain
 	default:
@@ -149,30 +152,6 @@ func CheckProof(ctx context.Context, proof string, c ProofCheck) (*Proof, error)
 		return nil, bad("%v", err)
 	}
 	return &Proof{Holder: h, Nonce: nonce}, nil
-}
-
-// checkChain checks an x5c chain: each certificate signed by the next,
-// every one valid at now, and, with roots, a path to one of them.
-func checkChain(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) error {
-	for i, c := range chain {
-		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
-			return fmt.Errorf("certificate %d is not valid now", i)
-		}
-		if i+1 < len(chain) {
-			if err := c.CheckSignatureFrom(chain[i+1]); err != nil {
-				return fmt.Errorf("certificate %d is not signed by certificate %d: %v", i, i+1, err)
-			}
-		}
-	}
-	if roots == nil {
-		return nil
-	}
-	inter := x509.NewCertPool()
-	for _, c := range chain[1:] {
-		inter.AddCert(c)
-	}
-	_, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	return err
 }
 
 // ProofSigner makes jwt key proofs with a holder key (the wallet side).

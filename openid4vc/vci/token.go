@@ -59,10 +59,8 @@ type TokenResponse struct {
 // header. A parameter given twice, or authorization_details that is not a
 // JSON array of objects, is an invalid_request *openid4vc.Error.
 func ParseTokenRequest(form url.Values, dpop string) (*TokenRequest, error) {
-	for name, vs := range form {
-		if len(vs) > 1 {
-			return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "parameter %s is repeated", clip(name))
-		}
+	if err := openid4vc.SingleValued(form); err != nil {
+		return nil, err
 	}
 	r := &TokenRequest{
 		GrantType: form.Get("grant_type"), PreAuthorizedCode: form.Get("pre-authorized_code"),

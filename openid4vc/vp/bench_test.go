@@ -2,7 +2,6 @@ package vp_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -53,14 +52,5 @@ func BenchmarkPresentationFlow(b *testing.B) {
 		durations = append(durations, time.Since(start))
 	}
 	b.StopTimer()
-	slices.Sort(durations)
-	n := float64(len(durations))
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
-	server := ts.Server.Total()
-	b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "ms/flow-p50")
-	b.ReportMetric(ms(ts.Client.Total()-server), "net-ms")
-	b.ReportMetric(ms(ts.Records.Total()), "store-ms")
-	b.ReportMetric(ms(ts.Verify.Total()), "verify-ms")
-	b.ReportMetric(ms(ts.Sign.Total()), "sign-ms")
-	b.ReportMetric(ms(server-ts.Records.Total()-ts.Verify.Total()), "server-ms")
+	ts.Report(b, durations)
 }

@@ -1,11 +1,7 @@
 package vp
 
 import (
-	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"path"
 
 	"github.com/diplomat-edu/diplomat/openid4vc"
@@ -34,7 +30,7 @@ func (rp *RelyingParty) ServeRequestObject(w http.ResponseWriter, r *http.Reques
 	}
 	nonce := ""
 	if r.Method == http.MethodPost {
-		form, err := readForm(w, r, 64<<10)
+		form, err := openid4vc.ReadForm(w, r, 64<<10)
 		if err != nil {
 			rp.fail(w, r, err)
 			return
@@ -54,7 +50,7 @@ func (rp *RelyingParty) ServeRequestObject(w http.ResponseWriter, r *http.Reques
 
 // ServeResponse serves the response_uri (POST, form-encoded).
 func (rp *RelyingParty) ServeResponse(w http.ResponseWriter, r *http.Request) {
-	form, err := readForm(w, r, MaxResponseBytes)
+	form, err := openid4vc.ReadForm(w, r, MaxResponseBytes)
 	if err != nil {
 		rp.fail(w, r, err)
 		return
@@ -64,25 +60,5 @@ func (rp *RelyingParty) ServeResponse(w http.ResponseWriter, r *http.Request) {
 		rp.fail(w, r, err)
 		return
 	}
-	b, _ := json.Marshal(ack)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.Write(b)
-}
-
-func readForm(w http.ResponseWriter, r *http.Request, max int64) (url.Values, error) {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
-		return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "the body must be application/x-www-form-urlencoded")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	if err != nil {
-		return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "the body is over %d bytes or cannot be read", max)
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "the form does not parse: %v", err)
-	}
-	return form, nil
+	openid4vc.WriteJSON(w, http.StatusOK, ack)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,20 +16,9 @@ import (
 	"github.com/diplomat-edu/diplomat/openid4vc/dcql"
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/jwt"
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/testenv"
+	"github.com/diplomat-edu/diplomat/openid4vc/storetest"
 	"github.com/diplomat-edu/diplomat/openid4vc/vp"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func errCode(err error) string {
 	var e *openid4vc.Error
@@ -68,8 +56,8 @@ func encryptedForm(t *testing.T, req *vp.Request, tok map[string][]any, state st
 }
 
 func TestResponseRejections(t *testing.T) {
-	c := &clock{t: time.Now()}
-	e := testenv.New(t, testenv.Options{Now: c.now})
+	c := storetest.NewClock(time.Now())
+	e := testenv.New(t, testenv.Options{Now: c.Now})
 	ctx := context.Background()
 	_, wallet := e.Wallet()
 	holder := p256(t)
@@ -197,8 +185,8 @@ func TestResponseRejections(t *testing.T) {
 	t.Run("an expired request: invalid_request", func(t *testing.T) {
 		_, req := newRequest(vp.ModeDirectPost)
 		tb, _ := json.Marshal(token(req))
-		c.add(11 * time.Minute)
-		defer c.add(-11 * time.Minute)
+		c.Advance(11 * time.Minute)
+		defer c.Advance(-11 * time.Minute)
 		if st, body := postForm(t, e, url.Values{"vp_token": {string(tb)}, "state": {req.State}}); st != 400 || !strings.Contains(body, "expired") {
 			t.Fatalf("%d %s", st, body)
 		}

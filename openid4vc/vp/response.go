@@ -85,10 +85,8 @@ var protocolChecks = []string{verifier.CheckFormat, verifier.CheckEnvelope, veri
 // (invalid_request) that the wallet sees; the response is recorded as
 // rejected first.
 func (rp *RelyingParty) HandleResponse(ctx context.Context, form url.Values) (*Ack, error) {
-	for name, vs := range form {
-		if len(vs) > 1 {
-			return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "parameter %s is repeated", clip(name))
-		}
+	if err := openid4vc.SingleValued(form); err != nil {
+		return nil, err
 	}
 	var payload struct {
 		VPToken          json.RawMessage `json:"vp_token"`

@@ -55,12 +55,7 @@ type Wallet struct {
 	RequireTrusted bool
 }
 
-func (w *Wallet) http() *http.Client {
-	if w.HTTP != nil {
-		return w.HTTP
-	}
-	return netguard.NewClient(netguard.Options{})
-}
+func (w *Wallet) http() *http.Client { return openid4vc.HTTPClient(w.HTTP) }
 
 func (w *Wallet) now() time.Time {
 	if w.Now != nil {
@@ -111,22 +106,12 @@ type RequestLink struct {
 // ParseRequestLink reads a wallet invocation link (openid4vp://, haip-vp://
 // or an https link with the parameters in its query).
 func ParseRequestLink(link string) (*RequestLink, error) {
-	link = strings.TrimSpace(link)
-	if len(link) > 256<<10 {
-		return nil, errors.New("request link is over 256 KiB")
-	}
-	u, err := url.Parse(link)
+	q, err := openid4vc.LinkQuery(link, 256<<10, "request link")
 	if err != nil {
-		return nil, fmt.Errorf("request link does not parse: %v", err)
+		return nil, err
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return nil, fmt.Errorf("request link query: %v", err)
-	}
-	for name, vs := range q {
-		if len(vs) > 1 {
-			return nil, fmt.Errorf("request link: parameter %s is repeated", clip(name))
-		}
+	if err := openid4vc.SingleValued(q); err != nil {
+		return nil, err
 	}
 	l := &RequestLink{ClientID: q.Get("client_id"), RequestURI: q.Get("request_uri"), RequestURIMethod: q.Get("request_uri_method"), Request: q.Get("request")}
 	switch {
@@ -263,7 +248,7 @@ func (w *Wallet) checkObject(ctx context.Context, token, linkClientID, prefix, i
 		if prefix == PrefixX509SanDNS && !slices.Contains(chain[0].DNSNames, ident) {
 			return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "x509_san_dns: %q is not a dNSName of the leaf certificate (%v)", clip(ident), chain[0].DNSNames)
 		}
-		trusted, err := w.checkVerifierChain(chain, now)
+		trusted, err := openid4vc.CheckChain(chain, w.Roots, now)
 		if err != nil {
 			return nil, openid4vc.Errorf(openid4vc.CodeInvalidRequest, "the verifier's certificate chain: %v", err)
 		}
@@ -416,32 +401,6 @@ func (w *Wallet) fill(r *Request, responseType, mode, responseURI, redirectURI, 
 		}
 	}
 	return nil
-}
-
-// checkVerifierChain checks a verifier's chain: consistent and valid now,
-// and (with Roots) trusted. It returns whether it is trusted.
-func (w *Wallet) checkVerifierChain(chain []*x509.Certificate, now time.Time) (bool, error) {
-	for i, c := range chain {
-		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
-			return false, fmt.Errorf("certificate %d is not valid now", i)
-		}
-		if i+1 < len(chain) {
-			if err := c.CheckSignatureFrom(chain[i+1]); err != nil {
-				return false, fmt.Errorf("certificate %d is not signed by certificate %d", i, i+1)
-			}
-		}
-	}
-	if w.Roots == nil {
-		return false, nil
-	}
-	inter := x509.NewCertPool()
-	for _, c := range chain[1:] {
-		inter.AddCert(c)
-	}
-	if _, err := chain[0].Verify(x509.VerifyOptions{Roots: w.Roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-		return false, nil
-	}
-	return true, nil
 }
 
 func certName(c *x509.Certificate) string {
@@ -622,14 +581,7 @@ func (w *Wallet) post(ctx context.Context, u string, form url.Values) (*Ack, err
 		return nil, fmt.Errorf("reading the verifier's answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error       string `json:"error"`
-			Description string `json:"error_description"`
-		}
-		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			return nil, fmt.Errorf("the verifier answered HTTP status %d", resp.StatusCode)
-		}
-		return nil, &openid4vc.Error{Code: e.Error, Description: openid4vc.ASCIIDescription(e.Description), Status: resp.StatusCode}
+		return nil, openid4vc.ParseError(resp.StatusCode, resp.Header, b)
 	}
 	var ack Ack
 	if len(bytes.TrimSpace(b)) > 0 {

@@ -32,18 +32,7 @@ func Decode(data []byte, v any, lim jsonx.Limits) error {
 	if err := exact(tree, reflect.TypeOf(v), "$"); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			p := "$"
-			if te.Field != "" {
-				p = "$." + te.Field
-			}
-			return fmt.Errorf("%s: expected %s, found JSON %s", p, te.Type, te.Value)
-		}
-		return err
-	}
-	return nil
+	return jsonx.Decode(data, v, lim)
 }
 
 // exact walks the decoded tree with the Go type it will be decoded into.

@@ -6,7 +6,9 @@ import (
 	"crypto"
 	"io"
 	"net/http"
+	"slices"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/openid4vc"
@@ -126,3 +128,26 @@ func (tt timedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// Report reports the median of durations (ms/flow-p50) and, per flow on
+// average, the split of the time: net-ms (the client's HTTP round trips
+// less the handlers' time), store-ms, issue-ms or verify-ms (whichever ran),
+// sign-ms (the wallet's signatures) and server-ms (the rest of the
+// handlers).
+func (ts *Timers) Report(b *testing.B, durations []time.Duration) {
+	slices.Sort(durations)
+	n := float64(len(durations))
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
+	server := ts.Server.Total()
+	b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "ms/flow-p50")
+	b.ReportMetric(ms(ts.Client.Total()-server), "net-ms")
+	b.ReportMetric(ms(ts.Records.Total()), "store-ms")
+	if ts.Issue.Total() > 0 {
+		b.ReportMetric(ms(ts.Issue.Total()), "issue-ms")
+	}
+	if ts.Verify.Total() > 0 {
+		b.ReportMetric(ms(ts.Verify.Total()), "verify-ms")
+	}
+	b.ReportMetric(ms(ts.Sign.Total()), "sign-ms")
+	b.ReportMetric(ms(server-ts.Records.Total()-ts.Issue.Total()-ts.Verify.Total()), "server-ms")
+}

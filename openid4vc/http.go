@@ -129,3 +129,12 @@ func CheckChain(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) 
 	_, err = chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	return err == nil, nil
 }
+
+// Now returns clock(), or time.Now() when clock is nil: the clocks of
+// Options and clients.
+func Now(clock func() time.Time) time.Time {
+	if clock != nil {
+		return clock()
+	}
+	return time.Now()
+}

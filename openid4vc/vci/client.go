@@ -43,12 +43,7 @@ type Client struct {
 
 func (c *Client) http() *http.Client { return openid4vc.HTTPClient(c.HTTP) }
 
-func (c *Client) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
+func (c *Client) now() time.Time { return openid4vc.Now(c.Now) }
 
 func (c *Client) max() int64 {
 	if c.MaxBytes > 0 {

@@ -57,12 +57,7 @@ type Wallet struct {
 
 func (w *Wallet) http() *http.Client { return openid4vc.HTTPClient(w.HTTP) }
 
-func (w *Wallet) now() time.Time {
-	if w.Now != nil {
-		return w.Now()
-	}
-	return time.Now()
-}
+func (w *Wallet) now() time.Time { return openid4vc.Now(w.Now) }
 
 // Request is a verified authorization request.
 type Request struct {

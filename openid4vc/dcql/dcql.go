@@ -517,34 +517,31 @@ func (q *Query) Validate() error {
 		if c.ClaimSets != nil && len(c.Claims) == 0 {
 			ps.add(at+".claim_sets", "must not be present without claims")
 		}
-		for j, set := range c.ClaimSets {
-			if len(set) == 0 {
-				ps.add(fmt.Sprintf("%s.claim_sets[%d]", at, j), "must not be empty")
-			}
-			for _, id := range set {
-				if !claimIDs[id] {
-					ps.add(fmt.Sprintf("%s.claim_sets[%d]", at, j), "names claim %q, which claims does not define", clip(id))
-				}
-			}
-		}
+		ps.idLists(at+".claim_sets", c.ClaimSets, claimIDs, "claim %q, which claims does not define")
 	}
 	for i, s := range q.CredentialSets {
 		at := fmt.Sprintf("$.credential_sets[%d]", i)
 		if len(s.Options) == 0 {
 			ps.add(at+".options", "must name at least one option")
 		}
-		for j, opt := range s.Options {
-			if len(opt) == 0 {
-				ps.add(fmt.Sprintf("%s.options[%d]", at, j), "must not be empty")
-			}
-			for _, id := range opt {
-				if !ids[id] {
-					ps.add(fmt.Sprintf("%s.options[%d]", at, j), "names %q, which is not a Credential Query id", clip(id))
-				}
+		ps.idLists(at+".options", s.Options, ids, "%q, which is not a Credential Query id")
+	}
+	return ps.err("DCQL query")
+}
+
+// idLists checks lists of ids (claim_sets, options): each non-empty, each
+// id among known; unknown describes an unknown id (%q).
+func (ps *problems) idLists(at string, lists [][]string, known map[string]bool, unknown string) {
+	for j, list := range lists {
+		if len(list) == 0 {
+			ps.add(fmt.Sprintf("%s[%d]", at, j), "must not be empty")
+		}
+		for _, id := range list {
+			if !known[id] {
+				ps.add(fmt.Sprintf("%s[%d]", at, j), "names "+unknown, clip(id))
 			}
 		}
 	}
-	return ps.err("DCQL query")
 }
 
 // pathConflict says why two claims paths of one Credential Query cannot

@@ -308,3 +308,29 @@ func TestEQFQuery(t *testing.T) {
 		t.Fatalf("a level-7 diploma answered a level-8 query: %v", err)
 	}
 }
+
+// A signed request object can also travel in the link itself (request=…).
+func TestRequestByValue(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	_, wallet := e.Wallet()
+	k := p256(t)
+	held := []vp.Held{{Format: dcql.FormatSDJWT, Raw: receive(t, e, testenv.ConfigSDJWT, k), Holder: k}}
+	cr, err := e.RP.CreateRequest(ctx, vp.RequestOptions{Query: query(t, sdjwtQuery), ByValue: true, Scheme: "haip-vp://"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.RequestURI != "" || !strings.HasPrefix(cr.Link, "haip-vp://?") || !strings.Contains(cr.Link, "request=") {
+		t.Fatalf("link %s", cr.Link)
+	}
+	req, _, _, err := present(t, wallet, cr.Link, held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !req.Signed || req.ResponseMode != vp.ModeDirectPostJWT {
+		t.Fatalf("%+v", req)
+	}
+	if res, _ := e.RP.Result(ctx, cr.TransactionID, ""); res.Status != vp.StatusAnswered {
+		t.Fatalf("%+v", res)
+	}
+}

@@ -219,13 +219,32 @@ func (is *Issuer) StartSignIn(ctx context.Context, req *AuthorizationRequest) (*
 			return nil, err
 		}
 	}
+	// Count the codes sent: whoever holds the offer link could otherwise
+	// flood the student with sign-in mails.
 	var offer offerRecord
-	found, err := is.load(ctx, openid4vc.KindOffer, s.OfferKey, &offer)
+	err := is.opts.Records.Update(ctx, openid4vc.KindOffer, s.OfferKey, func(r openid4vc.Record) (*openid4vc.Record, error) {
+		offer = offerRecord{}
+		if err := json.Unmarshal(r.Value, &offer); err != nil {
+			return nil, err
+		}
+		if offer.State != offerPending {
+			return nil, openid4vc.Errorf(openid4vc.CodeAccessDenied, "the offer is no longer pending")
+		}
+		if offer.SignIns >= 2*is.opts.MaxAttempts {
+			return nil, openid4vc.Errorf(openid4vc.CodeAccessDenied, "too many sign-in codes were sent for this offer; ask the registrar for a new offer")
+		}
+		offer.SignIns++
+		b, err := json.Marshal(offer)
+		if err != nil {
+			return nil, err
+		}
+		return &openid4vc.Record{Value: b, Expires: r.Expires}, nil
+	})
+	if errors.Is(err, openid4vc.ErrNotFound) {
+		return nil, openid4vc.Errorf(openid4vc.CodeAccessDenied, "the offer is no longer pending")
+	}
 	if err != nil {
 		return nil, err
-	}
-	if !found || offer.State != offerPending {
-		return nil, openid4vc.Errorf(openid4vc.CodeAccessDenied, "the offer is no longer pending")
 	}
 	session := openid4vc.NewHandle()
 	code := openid4vc.Digits(6)

@@ -537,3 +537,23 @@ func TestPKCERejections(t *testing.T) {
 		t.Fatalf("request_uri reused: %d", pg.status)
 	}
 }
+
+// Whoever holds an authorization code offer cannot flood the student with
+// sign-in codes: after 10 the offer refuses to send more.
+func TestSignInCodesAreLimited(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	o := newOffer(t, e, vci.OfferRequest{SignIn: "s@u.example"})
+	verifier := openid4vc.NewHandle()
+	q := url.Values{"response_type": {"code"}, "client_id": {"w"}, "redirect_uri": {"https://wallet.example/cb"},
+		"code_challenge": {vci.S256(verifier)}, "code_challenge_method": {"S256"},
+		"issuer_state": {o.Offer.Grants.AuthorizationCode.IssuerState}, "scope": {testenv.ConfigSDJWT}}
+	for i := 1; i <= 11; i++ {
+		pg := browse(t, e, "GET", e.URL+"/authorize?"+q.Encode(), nil)
+		if i <= 10 && pg.status != 200 {
+			t.Fatalf("sign-in %d: %d", i, pg.status)
+		}
+		if i == 11 && (pg.status != 400 || !strings.Contains(pg.body, "too many sign-in codes")) {
+			t.Fatalf("sign-in %d: %d %s", i, pg.status, pg.body)
+		}
+	}
+}

@@ -35,6 +35,8 @@ type offerRecord struct {
 	PreAuthKey     string    `json:"preAuthKey,omitempty"`
 	IssuerStateKey string    `json:"issuerStateKey,omitempty"`
 	SignInContact  string    `json:"signInContact,omitempty"`
+	// SignIns counts the sign-in codes sent for the offer.
+	SignIns int `json:"signIns,omitempty"`
 	Created        time.Time `json:"created"`
 }
 

@@ -32,12 +32,12 @@ type offerRecord struct {
 	Attempts int    `json:"attempts,omitempty"`
 	// PreAuthKey and IssuerStateKey are the storage keys of the offer's
 	// pre-authorized code and issuer_state, deleted on redemption.
-	PreAuthKey     string    `json:"preAuthKey,omitempty"`
-	IssuerStateKey string    `json:"issuerStateKey,omitempty"`
-	SignInContact  string    `json:"signInContact,omitempty"`
+	PreAuthKey     string `json:"preAuthKey,omitempty"`
+	IssuerStateKey string `json:"issuerStateKey,omitempty"`
+	SignInContact  string `json:"signInContact,omitempty"`
 	// SignIns counts the sign-in codes sent for the offer.
-	SignIns int `json:"signIns,omitempty"`
-	Created        time.Time `json:"created"`
+	SignIns int       `json:"signIns,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // grantRecord is what a token, or an authorization code, gives access to.

@@ -416,6 +416,7 @@ type job struct {
 	rendered *templates.Rendered
 	entry    Entry
 	existing bool
+	holder   *Holder // the wallet key to bind to (IssueTo), nil for none
 }
 
 // prepare renders rec with a fresh id and time; reserve may replace both with

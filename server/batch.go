@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/issuer"
+	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/templates"
 )
 
@@ -63,7 +64,7 @@ type BatchRecord struct {
 
 // batchRunner signs queued batches in the background, at most
 // Config.Batches.Concurrent at once, and pauses them on shutdown. A node
-// signs a batch only under a lease in the StateStore (kind "batch.lease"),
+// signs a batch only under a lease in the Records (kind "batch-lease"),
 // renewed while it runs: nodes sharing a store never sign one batch twice
 // at once, and a batch whose node died is taken over once its lease
 // expires.
@@ -80,8 +81,12 @@ type batchRunner struct {
 	once   sync.Once
 }
 
-// batchLease is how long a node's claim on a batch lasts without renewal.
-const batchLease = 30 * time.Second
+// batchLease is how long a node's claim on a batch lasts without renewal;
+// kindBatchLease is the kind of its record.
+const (
+	batchLease     = 30 * time.Second
+	kindBatchLease = "batch-lease"
+)
 
 func newBatchRunner(s *Server) *batchRunner {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -174,8 +179,8 @@ func (b *batchRunner) work() {
 // node holds one, renewed while the batch runs, and released after.
 func (b *batchRunner) claimAndRun(id string) {
 	s := b.s
-	err := s.state.AddState(b.ctx, "batch.lease", id, []byte(b.node), s.now().Add(batchLease))
-	if errors.Is(err, ErrStateExists) {
+	err := s.records.Create(b.ctx, kindBatchLease, id, openid4vc.Record{Value: []byte(b.node), Expires: s.now().Add(batchLease)})
+	if errors.Is(err, openid4vc.ErrExists) {
 		return // another node signs it; taken over if its lease lapses
 	}
 	if err != nil {
@@ -193,7 +198,11 @@ func (b *batchRunner) claimAndRun(id string) {
 			case <-done:
 				return
 			case <-t.C:
-				if err := s.state.PutState(context.Background(), "batch.lease", id, []byte(b.node), s.now().Add(batchLease)); err != nil {
+				err := s.records.Update(context.Background(), kindBatchLease, id, func(rec openid4vc.Record) (*openid4vc.Record, error) {
+					rec.Expires = s.now().Add(batchLease)
+					return &rec, nil
+				})
+				if err != nil {
 					s.log.Error("renewing a batch lease", slog.String("batch", id), slog.String("error", err.Error()))
 				}
 			}
@@ -201,7 +210,7 @@ func (b *batchRunner) claimAndRun(id string) {
 	}()
 	b.run(id)
 	close(done)
-	if err := s.state.DeleteState(context.Background(), "batch.lease", id); err != nil {
+	if err := s.records.Delete(context.Background(), kindBatchLease, id); err != nil {
 		s.log.Error("releasing a batch lease", slog.String("batch", id), slog.String("error", err.Error()))
 	}
 }

@@ -15,15 +15,16 @@ import (
 
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/templates"
 )
 
 // The registrar console: signed in with an admin or issue token, the
-// session kept in the StateStore under a random id sent as a cookie
+// session kept in the Records under a random id sent as a cookie
 // (HttpOnly, SameSite=Strict, Secure and __Host- when the public URL is
 // https), every route behind http.CrossOriginProtection.
 
-const stateSession = "session"
+const kindSession = "console-session"
 
 // session is a console sign-in.
 type session struct {
@@ -53,12 +54,12 @@ func (s *Server) currentSession(r *http.Request) (*session, *keys.Token) {
 	if err != nil || len(c.Value) != 64 {
 		return nil, nil
 	}
-	v, err := s.state.GetState(r.Context(), stateSession, keys.TokenHash(c.Value))
+	rec, err := s.records.Get(r.Context(), kindSession, openid4vc.Key(c.Value))
 	if err != nil {
 		return nil, nil
 	}
 	var se session
-	if json.Unmarshal(v, &se) != nil {
+	if json.Unmarshal(rec.Value, &se) != nil {
 		return nil, nil
 	}
 	tok, err := s.tokens.Token(r.Context(), se.TokenID)
@@ -140,7 +141,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	if !tok.Expires.IsZero() && tok.Expires.Before(exp) {
 		exp = tok.Expires
 	}
-	if err := s.state.PutState(r.Context(), stateSession, keys.TokenHash(id), v, exp); err != nil {
+	if err := s.records.Create(r.Context(), kindSession, openid4vc.Key(id), openid4vc.Record{Value: v, Expires: exp}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -152,7 +153,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(s.cookieName()); err == nil {
-		_ = s.state.DeleteState(r.Context(), stateSession, keys.TokenHash(c.Value))
+		_ = s.records.Delete(r.Context(), kindSession, openid4vc.Key(c.Value))
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: s.cfg.secureCookies(), SameSite: http.SameSiteStrictMode})

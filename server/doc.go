@@ -10,8 +10,9 @@
 // (issuer, verifier, templates, keys), encode, and send every error through
 // one writer (errors.go) that maps domain errors to status codes and RFC
 // 9457 problems. What the service keeps beyond the issuer's register is
-// behind four small interfaces (TokenStore, AuditLog, StateStore,
-// BatchStore) implemented over the bbolt store by BoltStorage.
+// behind small interfaces (TokenStore, AuditLog, BatchStore, and the
+// OpenID4VC library's openid4vc.Records for everything with an expiry)
+// implemented over the bbolt store by BoltStorage.
 //
 // It is not a library of verification or issuance (those are packages
 // issuer and verifier), and it parses no command line: cmd/diplomat builds

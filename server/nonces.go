@@ -2,38 +2,40 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/verifier"
 )
 
-// stateNonces is the verifier's NonceStore over the StateStore: a
-// presentation's challenge is accepted once, on every node sharing the
-// store, for nonceTTL.
-type stateNonces struct {
-	state StateStore
-	now   func() time.Time
+// recordNonces is the verifier's NonceStore over the Records: a
+// presentation's challenge sent to /presentations/verify is accepted once,
+// on every node sharing the records, for nonceTTL.
+type recordNonces struct {
+	records openid4vc.Records
+	now     func() time.Time
 }
 
-var _ verifier.NonceStore = stateNonces{}
+var _ verifier.NonceStore = recordNonces{}
+
+// kindVCAPINonce is the kind of the challenges the VC-API's presentation
+// verification has accepted (apart from the OpenID4VP flow's own).
+const kindVCAPINonce = "vcapi-nonce"
 
 // nonceTTL is how long a used challenge is remembered: longer than any
 // presentation lifetime the default policy accepts.
 const nonceTTL = 10 * time.Minute
 
-// Use records nonce (by its SHA-256) as used; a second use wraps
+// Use records nonce (by its digest) as used; a second use wraps
 // verifier.ErrReplay.
-func (n stateNonces) Use(nonce string) error {
+func (n recordNonces) Use(nonce string) error {
 	if nonce == "" {
 		return fmt.Errorf("empty nonce: %w", verifier.ErrReplay)
 	}
-	sum := sha256.Sum256([]byte(nonce))
-	err := n.state.AddState(context.Background(), "vp.nonce", hex.EncodeToString(sum[:]), nil, n.now().Add(nonceTTL))
-	if errors.Is(err, ErrStateExists) {
+	err := openid4vc.Once(context.Background(), n.records, kindVCAPINonce, openid4vc.Key(nonce), n.now().Add(nonceTTL))
+	if errors.Is(err, openid4vc.ErrExists) {
 		return fmt.Errorf("challenge used before: %w", verifier.ErrReplay)
 	}
 	return err

@@ -200,7 +200,7 @@ func TestConsoleSessionsAreHttpOnlyStrictAndCrossOriginPostsAreRefused(t *testin
 		t.Fatalf("sign-in: %d %+v", resp.StatusCode, cookies)
 	}
 	// The session id is not stored as such: only its hash.
-	if _, err := e.srv.state.GetState(t.Context(), stateSession, cookies[0].Value); err == nil {
+	if _, err := e.srv.records.Get(t.Context(), kindSession, cookies[0].Value); err == nil {
 		t.Fatal("the session is stored under its cookie value")
 	}
 	cookie := cookies[0].Name + "=" + cookies[0].Value

@@ -17,6 +17,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/verifier"
 )
 
@@ -32,15 +33,17 @@ type Options struct {
 	// Verifier are the verifier's options (policy, trust sources, fetcher,
 	// contexts): the server adds a fetcher that answers for its own DID
 	// document and status lists without the network and, when Nonces is
-	// nil, a nonce store in State (a presentation's challenge is accepted
+	// nil, a nonce store in Records (a presentation's challenge is accepted
 	// once), and builds a new verifier whenever a status changes so that
 	// its caches never hide it.
 	Verifier verifier.Options
-	// Tokens, Audit, State and Batches are the storage; nil means the
-	// store's (NewBoltStorage(Store)).
+	// Tokens, Audit, Records and Batches are the storage; nil means the
+	// store's (NewBoltStorage(Store, Now)). Records keeps the short-lived
+	// state with an expiry: console sessions, challenges used, batch
+	// leases, and the OpenID4VC flows' codes and transactions.
 	Tokens  TokenStore
 	Audit   AuditLog
-	State   StateStore
+	Records openid4vc.Records
 	Batches BatchStore
 	// Logger receives the access log and errors; nil discards them.
 	Logger *slog.Logger
@@ -69,7 +72,7 @@ type Server struct {
 	iss     *issuer.Issuer
 	tokens  TokenStore
 	audit   AuditLog
-	state   StateStore
+	records openid4vc.Records
 	batches BatchStore
 	log     *slog.Logger
 	now     func() time.Time
@@ -116,16 +119,16 @@ func New(opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	bs := NewBoltStorage(opts.Store)
-	s.tokens, s.audit, s.state, s.batches = opts.Tokens, opts.Audit, opts.State, opts.Batches
+	bs := NewBoltStorage(opts.Store, s.now)
+	s.tokens, s.audit, s.records, s.batches = opts.Tokens, opts.Audit, opts.Records, opts.Batches
 	if s.tokens == nil {
 		s.tokens = bs
 	}
 	if s.audit == nil {
 		s.audit = bs
 	}
-	if s.state == nil {
-		s.state = bs
+	if s.records == nil {
+		s.records = bs
 	}
 	if s.batches == nil {
 		s.batches = bs
@@ -140,7 +143,7 @@ func New(opts Options) (*Server, error) {
 	s.vopts.Fetcher = &selfFetcher{s: s, next: opts.Verifier.Fetcher}
 	if s.vopts.Nonces == nil {
 		// A presentation's challenge is accepted once, on every node.
-		s.vopts.Nonces = stateNonces{state: s.state, now: s.now}
+		s.vopts.Nonces = recordNonces{records: s.records, now: s.now}
 	}
 	if err := s.resetVerifier(); err != nil {
 		return nil, err
@@ -240,13 +243,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// purgeLoop removes expired state and batches past their retention.
+// purgeLoop removes expired records (when the backend can) and batches
+// past their retention.
 func (s *Server) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
-		if _, err := s.state.PurgeState(ctx, s.now()); err != nil && ctx.Err() == nil {
-			s.log.Warn("purging expired state", slog.String("error", err.Error()))
+		if p, ok := s.records.(purger); ok {
+			if _, err := p.PurgeExpired(ctx, s.now()); err != nil && ctx.Err() == nil {
+				s.log.Warn("purging expired records", slog.String("error", err.Error()))
+			}
 		}
 		s.runner.purge(ctx)
 		select {

@@ -167,7 +167,7 @@ func TestSIGTERMDuringABatchLosesNothingAndTheBatchCompletesAfterRestart(t *test
 	if err != nil {
 		t.Fatal(err)
 	}
-	paused, err := NewBoltStorage(s).GetBatch(t.Context(), rec.ID)
+	paused, err := NewBoltStorage(s, nil).GetBatch(t.Context(), rec.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

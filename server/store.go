@@ -13,6 +13,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/openid4vc"
 )
 
 // The storage the server keeps beyond the issuer's register and the keys:
@@ -43,35 +44,12 @@ type AuditLog interface {
 	RecordAudit(ctx context.Context, op, subject, actor, detail string) error
 }
 
-// StateStore keeps short-lived state with an expiry, shared by every node:
-// console sessions, and the codes, nonces and transactions of the
-// OpenID4VC flows. Kinds separate the uses ("session", "vci.code").
-type StateStore interface {
-	// PutState stores value under kind and key until expires, replacing
-	// what was there.
-	PutState(ctx context.Context, kind, key string, value []byte, expires time.Time) error
-	// AddState stores value under kind and key until expires only when no
-	// live value is there, in one step (a nonce used once, a lease taken
-	// by one node); otherwise an error wrapping ErrStateExists.
-	AddState(ctx context.Context, kind, key string, value []byte, expires time.Time) error
-	// GetState returns the value, or an error wrapping ErrNoState when
-	// there is none or it expired.
-	GetState(ctx context.Context, kind, key string) ([]byte, error)
-	// TakeState returns the value and deletes it in one step, so that a
-	// single-use code is redeemed once even by two nodes racing; an error
-	// wrapping ErrNoState when there is none or it expired.
-	TakeState(ctx context.Context, kind, key string) ([]byte, error)
-	// DeleteState removes the value; absent is not an error.
-	DeleteState(ctx context.Context, kind, key string) error
-	// PurgeState removes every value expired at now and returns how many.
-	PurgeState(ctx context.Context, now time.Time) (int, error)
-}
-
-// ErrNoState is wrapped when a state value is absent or expired.
-var ErrNoState = errors.New("no such state, or it expired")
-
-// ErrStateExists is wrapped by AddState when a live value is there.
-var ErrStateExists = errors.New("state already exists")
+// Short-lived state with an expiry — console sessions, presentation
+// challenges used, batch leases, and the codes, nonces and transactions of
+// the OpenID4VC flows — is kept in an openid4vc.Records, the one interface
+// of records with an expiry that the protocol library declares (single use
+// by Update or openid4vc.Take, replay detection by Create or
+// openid4vc.Once). BoltStorage implements it over the store.
 
 // BatchStore keeps batches: their record, their CSV input until they are
 // done, and the credentials they signed until they are deleted.
@@ -114,24 +92,41 @@ type StoredCredential struct {
 	Credential []byte `json:"-"`
 }
 
-// BoltStorage implements TokenStore, AuditLog, StateStore and BatchStore
-// over the bbolt store, in buckets named "server.*".
+// BoltStorage implements TokenStore, AuditLog, BatchStore and
+// openid4vc.Records over the bbolt store, in buckets named "server.*".
 type BoltStorage struct {
-	s *keys.Store
+	s   *keys.Store
+	now func() time.Time
 }
 
-// NewBoltStorage returns the storage kept in s.
-func NewBoltStorage(s *keys.Store) *BoltStorage { return &BoltStorage{s: s} }
+// NewBoltStorage returns the storage kept in s; now is the clock records
+// expire by (nil: time.Now).
+func NewBoltStorage(s *keys.Store, now func() time.Time) *BoltStorage {
+	if now == nil {
+		now = time.Now
+	}
+	return &BoltStorage{s: s, now: now}
+}
 
 var (
-	_ TokenStore = (*BoltStorage)(nil)
-	_ AuditLog   = (*BoltStorage)(nil)
-	_ StateStore = (*BoltStorage)(nil)
-	_ BatchStore = (*BoltStorage)(nil)
+	_ TokenStore        = (*BoltStorage)(nil)
+	_ AuditLog          = (*BoltStorage)(nil)
+	_ openid4vc.Records = (*BoltStorage)(nil)
+	_ BatchStore        = (*BoltStorage)(nil)
+	_ purger            = (*BoltStorage)(nil)
 )
 
+// purger is the optional ability of a Records backend to remove expired
+// records at once (the server calls it every few minutes); one without it
+// removes them in its own time.
+type purger interface {
+	// PurgeExpired removes every record expired at now and returns how
+	// many.
+	PurgeExpired(ctx context.Context, now time.Time) (int, error)
+}
+
 var (
-	bucketState      = []byte("server.state")       // kind "\x00" key → 8-byte expiry (unix nanos) + value
+	bucketState      = []byte("server.records")     // kind "\x00" key → 8-byte expiry (unix nanos) + value
 	bucketBatches    = []byte("server.batches")     // "rec/<id>" → BatchRecord JSON; "in/<id>" → CSV input
 	bucketBatchCreds = []byte("server.batch-creds") // nested bucket per batch id: credential id → header JSON "\n" credential
 )
@@ -156,87 +151,86 @@ func (b *BoltStorage) RecordAudit(_ context.Context, op, subject, actor, detail 
 
 func stateKey(kind, key string) []byte { return []byte(kind + "\x00" + key) }
 
-// PutState implements StateStore.
-func (b *BoltStorage) PutState(_ context.Context, kind, key string, value []byte, expires time.Time) error {
-	return b.s.Update(func(tx *bbolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists(bucketState)
-		if err != nil {
-			return err
-		}
-		return bk.Put(stateKey(kind, key), stateValue(value, expires))
-	})
+// stateValue is a record as stored: its expiry (8 bytes, Unix
+// nanoseconds), then its value.
+func stateValue(rec openid4vc.Record) []byte {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(rec.Value)), uint64(rec.Expires.UnixNano()))
+	return append(v, rec.Value...)
 }
 
-// stateValue is a state value as stored: its expiry (8 bytes, Unix
-// nanoseconds), then the value.
-func stateValue(value []byte, expires time.Time) []byte {
-	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(value)), uint64(expires.UnixNano()))
-	return append(v, value...)
-}
-
-// AddState implements StateStore: bbolt's single writer makes the check
-// and the write one step.
-func (b *BoltStorage) AddState(_ context.Context, kind, key string, value []byte, expires time.Time) error {
-	return b.s.Update(func(tx *bbolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists(bucketState)
-		if err != nil {
-			return err
-		}
-		if _, live := readState(bk, stateKey(kind, key), time.Now()); live {
-			return fmt.Errorf("%s %s: %w", kind, key, ErrStateExists)
-		}
-		return bk.Put(stateKey(kind, key), stateValue(value, expires))
-	})
-}
-
-func readState(bk *bbolt.Bucket, k []byte, now time.Time) ([]byte, bool) {
+// readState returns the live record under k, copied out of bbolt.
+func readState(bk *bbolt.Bucket, k []byte, now time.Time) (openid4vc.Record, bool) {
 	if bk == nil {
-		return nil, false
+		return openid4vc.Record{}, false
 	}
 	v := bk.Get(k)
-	if len(v) < 8 || int64(binary.BigEndian.Uint64(v)) <= now.UnixNano() {
-		return nil, false
+	if len(v) < 8 {
+		return openid4vc.Record{}, false
 	}
-	return bytes.Clone(v[8:]), true
+	exp := time.Unix(0, int64(binary.BigEndian.Uint64(v)))
+	if !now.Before(exp) {
+		return openid4vc.Record{}, false
+	}
+	return openid4vc.Record{Value: bytes.Clone(v[8:]), Expires: exp}, true
 }
 
-// GetState implements StateStore.
-func (b *BoltStorage) GetState(_ context.Context, kind, key string) ([]byte, error) {
-	var out []byte
-	err := b.s.View(func(tx *bbolt.Tx) error {
-		v, ok := readState(tx.Bucket(bucketState), stateKey(kind, key), time.Now())
-		if !ok {
-			return ErrNoState
+// Create implements openid4vc.Records: bbolt's single writer makes the
+// check and the write one step.
+func (b *BoltStorage) Create(_ context.Context, kind, key string, rec openid4vc.Record) error {
+	return b.s.Update(func(tx *bbolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists(bucketState)
+		if err != nil {
+			return err
 		}
-		out = v
+		if _, live := readState(bk, stateKey(kind, key), b.now()); live {
+			return fmt.Errorf("%s record: %w", kind, openid4vc.ErrExists)
+		}
+		return bk.Put(stateKey(kind, key), stateValue(rec))
+	})
+}
+
+// Get implements openid4vc.Records.
+func (b *BoltStorage) Get(_ context.Context, kind, key string) (openid4vc.Record, error) {
+	var out openid4vc.Record
+	err := b.s.View(func(tx *bbolt.Tx) error {
+		rec, ok := readState(tx.Bucket(bucketState), stateKey(kind, key), b.now())
+		if !ok {
+			return fmt.Errorf("%s record: %w", kind, openid4vc.ErrNotFound)
+		}
+		out = rec
 		return nil
 	})
 	return out, err
 }
 
-// TakeState implements StateStore: bbolt's single writer makes the read
-// and the delete one step.
-func (b *BoltStorage) TakeState(_ context.Context, kind, key string) ([]byte, error) {
-	var out []byte
+// Update implements openid4vc.Records in one bbolt transaction, so that
+// concurrent updates of a record run one after the other.
+func (b *BoltStorage) Update(_ context.Context, kind, key string, fn func(rec openid4vc.Record) (*openid4vc.Record, error)) error {
+	var fnErr error
 	err := b.s.Update(func(tx *bbolt.Tx) error {
 		bk := tx.Bucket(bucketState)
-		v, ok := readState(bk, stateKey(kind, key), time.Now())
-		if bk != nil {
-			if err := bk.Delete(stateKey(kind, key)); err != nil {
-				return err
-			}
-		}
+		rec, ok := readState(bk, stateKey(kind, key), b.now())
 		if !ok {
-			return ErrNoState
+			return fmt.Errorf("%s record: %w", kind, openid4vc.ErrNotFound)
 		}
-		out = v
-		return nil
+		next, err := fn(rec)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if next == nil {
+			return bk.Delete(stateKey(kind, key))
+		}
+		return bk.Put(stateKey(kind, key), stateValue(*next))
 	})
-	return out, err
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
 }
 
-// DeleteState implements StateStore.
-func (b *BoltStorage) DeleteState(_ context.Context, kind, key string) error {
+// Delete implements openid4vc.Records.
+func (b *BoltStorage) Delete(_ context.Context, kind, key string) error {
 	return b.s.Update(func(tx *bbolt.Tx) error {
 		if bk := tx.Bucket(bucketState); bk != nil {
 			return bk.Delete(stateKey(kind, key))
@@ -245,8 +239,8 @@ func (b *BoltStorage) DeleteState(_ context.Context, kind, key string) error {
 	})
 }
 
-// PurgeState implements StateStore.
-func (b *BoltStorage) PurgeState(_ context.Context, now time.Time) (int, error) {
+// PurgeExpired removes every record expired at now.
+func (b *BoltStorage) PurgeExpired(_ context.Context, now time.Time) (int, error) {
 	n := 0
 	err := b.s.Update(func(tx *bbolt.Tx) error {
 		bk := tx.Bucket(bucketState)

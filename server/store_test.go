@@ -3,70 +3,42 @@ package server
 import (
 	"errors"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/openid4vc"
+	"github.com/diplomat-edu/diplomat/openid4vc/storetest"
 	"github.com/diplomat-edu/diplomat/verifier"
 )
 
-func TestStateIsSingleUseAndExpires(t *testing.T) {
+func openRecords(t *testing.T, now func() time.Time) *BoltStorage {
 	s, err := keys.Open(filepath.Join(t.TempDir(), keys.DefaultFile), &keys.Options{KDF: keys.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	st := NewBoltStorage(s)
+	t.Cleanup(func() { s.Close() })
+	return NewBoltStorage(s, now)
+}
+
+// TestBoltRecordsKeepTheOpenID4VCContract runs the contract every
+// openid4vc.Records backend must pass on the bbolt one.
+func TestBoltRecordsKeepTheOpenID4VCContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) openid4vc.Records { return openRecords(t, now) })
+}
+
+func TestExpiredRecordsArePurgedAndChallengesAcceptedOnce(t *testing.T) {
+	c := storetest.NewClock(time.Now())
+	st := openRecords(t, c.Now)
 	ctx := t.Context()
-	now := time.Now()
-	if err := st.PutState(ctx, "vci.code", "abc", []byte("offer"), now.Add(time.Minute)); err != nil {
+	if err := st.Create(ctx, "console-session", "old", openid4vc.Record{Value: []byte("x"), Expires: c.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	// Two takers racing: one gets it.
-	var got atomic.Int32
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if v, err := st.TakeState(ctx, "vci.code", "abc"); err == nil && string(v) == "offer" {
-				got.Add(1)
-			} else if !errors.Is(err, ErrNoState) {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if got.Load() != 1 {
-		t.Fatalf("a single-use code was taken %d times", got.Load())
-	}
-	// Expired values are gone, and purged.
-	if err := st.PutState(ctx, "session", "old", []byte("x"), now.Add(-time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.GetState(ctx, "session", "old"); !errors.Is(err, ErrNoState) {
-		t.Fatalf("an expired value: %v", err)
-	}
-	if n, err := st.PurgeState(ctx, now); err != nil || n != 1 {
+	c.Advance(2 * time.Minute)
+	if n, err := st.PurgeExpired(ctx, c.Now()); err != nil || n != 1 {
 		t.Fatalf("purge: %d %v", n, err)
 	}
-	// AddState: once while live, again once expired.
-	if err := st.AddState(ctx, "lease", "b1", nil, now.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.AddState(ctx, "lease", "b1", nil, now.Add(time.Minute)); !errors.Is(err, ErrStateExists) {
-		t.Fatalf("a second add: %v", err)
-	}
-	if err := st.PutState(ctx, "lease", "b2", nil, now.Add(-time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.AddState(ctx, "lease", "b2", nil, now.Add(time.Minute)); err != nil {
-		t.Fatalf("adding over an expired value: %v", err)
-	}
-	// The verifier's nonce store: a challenge is accepted once.
-	n := stateNonces{state: st, now: time.Now}
+	n := recordNonces{records: st, now: c.Now}
 	if err := n.Use("challenge-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -75,5 +47,9 @@ func TestStateIsSingleUseAndExpires(t *testing.T) {
 	}
 	if err := n.Use(""); !errors.Is(err, verifier.ErrReplay) {
 		t.Fatalf("an empty challenge: %v", err)
+	}
+	c.Advance(nonceTTL + time.Second)
+	if err := n.Use("challenge-1"); err != nil {
+		t.Fatalf("a challenge is remembered past its time: %v", err)
 	}
 }

@@ -283,6 +283,9 @@ func verifyInput(body []byte, members ...string) (input []byte, raw json.RawMess
 		if e := json.Unmarshal(raw, &s); e != nil {
 			return nil, nil, opts, badRequest("%s: %v", members[0], e)
 		}
+		if strings.TrimSpace(s) == "" {
+			return nil, nil, opts, badRequest("%s is empty", members[0])
+		}
 		input = []byte(s)
 	case '{':
 		input = unwrapEnveloped(raw)

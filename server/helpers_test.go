@@ -54,7 +54,6 @@ type envOptions struct {
 	contexts bool // import the reference JSON-LD contexts (skips without them)
 	config   func(*Config)
 	dir      string // the store folder; empty: a new temporary one
-	noServe  bool   // prepare the store only
 }
 
 // prepareStore makes a store at dir for an instance listening on addr:

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -319,6 +318,3 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, w
 		}
 	}
 }
-
-// itoa is strconv.Itoa, short.
-func itoa(n int) string { return strconv.Itoa(n) }

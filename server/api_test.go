@@ -59,7 +59,7 @@ func TestEveryAPIRouteRefusesMissingWrongExpiredRevokedAndOutOfScopeTokens(t *te
 }
 
 func TestBadBodiesGetClearProblems(t *testing.T) {
-	e := newEnv(t, envOptions{config: func(c *Config) { c.Limits.Body = 64 << 10 }})
+	e := newEnv(t, envOptions{config: func(c *Config) { c.Limits.Body, c.Limits.Batch = 64<<10, 64<<10 }})
 	big := []byte(`{"verifiableCredential":"` + strings.Repeat("a", 70<<10) + `"}`)
 	cases := []struct {
 		name, path, tok, ctype string
@@ -69,6 +69,7 @@ func TestBadBodiesGetClearProblems(t *testing.T) {
 	}{
 		{"too large", "/credentials/verify", "", "application/json", big, 413, "larger than"},
 		{"too large issue", "/credentials/issue", "issue", "application/json", big, 413, "larger than"},
+		{"too large batch", "/batches?template=diploma", "issue", "text/csv", big, 413, "larger than"},
 		{"malformed JSON", "/credentials/verify", "", "application/json", []byte(`{"verifiableCredential": {`), 400, ""},
 		{"malformed issue JSON", "/credentials/issue", "issue", "application/json", []byte(`{"template": "diploma",,}`), 400, ""},
 		{"wrong content type", "/credentials/verify", "", "text/plain", []byte(`{}`), 415, "application/json"},
@@ -102,6 +103,10 @@ func TestBadBodiesGetClearProblems(t *testing.T) {
 				t.Errorf("content type %q", hdr.Get("Content-Type"))
 			}
 		})
+	}
+	// The page answers a too-large form with its own page, saying so.
+	if code, body, _ := e.do("POST", "/", "", "application/x-www-form-urlencoded", append([]byte("credential="), big...)); code != 413 || !strings.Contains(string(body), "larger than") {
+		t.Fatalf("a too-large form on the page: %d", code)
 	}
 	// An invalid record lists every problem, each with its field.
 	code, body, _ := e.do("POST", "/credentials/issue", "issue", "application/json", []byte(`{"template": "diploma", "record": {"givenName": "A"}}`))

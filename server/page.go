@@ -262,6 +262,9 @@ func (s *Server) pageInput(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	default:
 		return nil, badRequest("send the form")
 	}
+	if int64(len(text)) > limit {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "too-large", "Too large", "the credential is larger than %d bytes", limit)
+	}
 	if strings.TrimSpace(text) == "" {
 		return nil, badRequest("paste a credential or choose a file to verify")
 	}

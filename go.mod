@@ -9,7 +9,7 @@ require (
 	github.com/hyperledger/aries-framework-go v0.3.2
 	github.com/lestrrat-go/jwx/v2 v2.1.7
 	github.com/mr-tron/base58 v1.3.0
-	github.com/piprate/json-gold v0.5.0
+	github.com/piprate/json-gold v0.9.1
 	github.com/russellhaering/goxmldsig v1.6.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/schollz/progressbar/v3 v3.19.1
@@ -27,6 +27,7 @@ require github.com/rogpeppe/go-internal v1.16.0
 
 require (
 	github.com/btcsuite/btcd v0.22.0-beta // indirect
+	github.com/cayleygraph/quad v1.3.0 // indirect
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/go-jose/go-jose/v3 v3.0.1-0.20221117193127-916db76e8214 // indirect
@@ -60,5 +61,4 @@ require (
 	github.com/teserakt-io/golang-ed25519 v0.0.0-20210104091850-3888c087a4c8 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
-	google.golang.org/protobuf v1.34.2 // indirect
 )

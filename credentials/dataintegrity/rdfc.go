@@ -79,11 +79,19 @@ func quadsOf(ds *ld.RDFDataset) ([]quad, error) {
 }
 
 func termOf(n ld.Node) (term, error) {
+	// json-gold 0.9 makes value terms; pointers are kept for any caller
+	// still building datasets by hand.
 	switch v := n.(type) {
+	case ld.IRI:
+		return term{kind: kindIRI, value: v.Value}, nil
 	case *ld.IRI:
 		return term{kind: kindIRI, value: v.Value}, nil
+	case ld.BlankNode:
+		return term{kind: kindBlank, value: v.Attribute}, nil
 	case *ld.BlankNode:
 		return term{kind: kindBlank, value: v.Attribute}, nil
+	case ld.Literal:
+		return term{kind: kindLiteral, value: v.Value, datatype: v.Datatype, lang: v.Language}, nil
 	case *ld.Literal:
 		return term{kind: kindLiteral, value: v.Value, datatype: v.Datatype, lang: v.Language}, nil
 	}

@@ -15,8 +15,14 @@ var ErrSyntax = errors.New("N-Quads syntax error")
 // nodes, literals with \u, \U and character escapes, comments). Duplicate
 // statements are kept: Canonicalize removes them. An error wraps ErrSyntax
 // and names the line and column.
-func ParseNQuads(data []byte) ([]Quad, error) {
-	p := nqParser{s: string(data), line: 1}
+func ParseNQuads(data []byte) ([]Quad, error) { return parse(data, false) }
+
+// ParseGeneralizedNQuads is ParseNQuads that also accepts blank nodes as
+// predicates (generalized RDF, as JSON-LD's produceGeneralizedRdf makes).
+func ParseGeneralizedNQuads(data []byte) ([]Quad, error) { return parse(data, true) }
+
+func parse(data []byte, generalized bool) ([]Quad, error) {
+	p := nqParser{s: string(data), line: 1, generalized: generalized}
 	var out []Quad
 	for {
 		p.skipSpaceAndComments(true)
@@ -36,6 +42,8 @@ type nqParser struct {
 	i         int
 	line      int
 	lineStart int
+
+	generalized bool
 }
 
 func (p *nqParser) errorf(format string, args ...any) error {
@@ -73,7 +81,7 @@ func (p *nqParser) statement() (Quad, error) {
 	if q[0], err = p.term("subject", true, true, false); err != nil {
 		return q, err
 	}
-	if q[1], err = p.term("predicate", true, false, false); err != nil {
+	if q[1], err = p.term("predicate", true, p.generalized, false); err != nil {
 		return q, err
 	}
 	if q[2], err = p.term("object", true, true, true); err != nil {

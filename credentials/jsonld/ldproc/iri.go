@@ -46,7 +46,7 @@ func wellFormedIRI(s string) bool {
 // iriParts are the components of a URI reference (RFC 3986, 5.2.1).
 type iriParts struct {
 	scheme, authority, path, query, fragment string
-	hasAuthority, hasQuery, hasFragment       bool
+	hasAuthority, hasQuery, hasFragment      bool
 }
 
 func splitIRI(s string) iriParts {

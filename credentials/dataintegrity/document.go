@@ -3,6 +3,7 @@ package dataintegrity
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -27,6 +28,50 @@ func contextList(v any, path string) ([]any, error) {
 		return nil, fmt.Errorf("%w: %s is missing: a Data Integrity proof needs a JSON-LD document", credentials.ErrMalformed, path)
 	}
 	return nil, fmt.Errorf("%w: %s must be a string, an object or an array", credentials.ErrMalformed, path)
+}
+
+// ErrInlineContext is wrapped (with credentials.ErrMalformed) by the errors
+// for a document with an inline context where only pinned context URLs are
+// accepted (Options.AllowInlineContexts).
+var ErrInlineContext = errors.New("inline JSON-LD context")
+
+// checkInline refuses @context values other than URLs anywhere in v (the
+// document or a proof), naming the JSON path.
+func checkInline(v any, path string) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			p := path + "." + k
+			if k == "@context" {
+				for i, c := range asList(e) {
+					if _, ok := c.(string); !ok && c != nil {
+						if _, isList := e.([]any); isList {
+							p = fmt.Sprintf("%s[%d]", p, i)
+						}
+						return fmt.Errorf("%w: %w at %s: only pinned context URLs are accepted", credentials.ErrMalformed, ErrInlineContext, p)
+					}
+				}
+				continue
+			}
+			if err := checkInline(e, p); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if err := checkInline(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
 }
 
 // hasContext reports whether the list names url.

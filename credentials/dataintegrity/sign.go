@@ -40,12 +40,9 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 	if key.ID == "" {
 		return nil, fmt.Errorf("%w: the key has no verification method id (SigningKey.ID)", credentials.ErrUnsupportedKey)
 	}
-	var m map[string]any
-	if err := jsonx.Decode(doc, &m, s.limits); err != nil {
-		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
-	}
-	if m == nil {
-		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	m, err := s.decode(doc)
+	if err != nil {
+		return nil, err
 	}
 	ctxList, err := contextList(m["@context"], "@context")
 	if err != nil {
@@ -217,4 +214,23 @@ func verifySignature(pub crypto.PublicKey, hashData, sig []byte, alg algorithm) 
 		return ecdsa.Verify(k, h.Sum(nil), r, s)
 	}
 	return false
+}
+
+// decode reads a document: a JSON object within the Suite's limits, with
+// no inline context unless they are allowed.
+func (s *Suite) decode(doc []byte) (map[string]any, error) {
+	v, err := jsonx.DecodeAny(doc, s.limits)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	}
+	if !s.inline {
+		if err := checkInline(m, "$"); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }

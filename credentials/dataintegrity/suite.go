@@ -10,6 +10,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -32,15 +33,30 @@ const credentialsV2 = "https://www.w3.org/ns/credentials/v2"
 // errors for a proof type or cryptosuite this package does not implement.
 var ErrUnsupported = errors.New("unsupported proof")
 
-// Options configure a Suite. The zero value canonicalises with json-gold
-// and loads only the contexts built into the binary.
+// Options configure a Suite. The zero value canonicalises with ldproc,
+// loads only the contexts built into the binary and refuses inline
+// contexts.
 type Options struct {
 	// Contexts loads JSON-LD contexts. Nil: jsonld.New(jsonld.Options{}),
 	// the built-in contexts only (enough for VC 1.1, not for VC 2.0 or
 	// edc-ap, which come from the store's context cache).
 	Contexts *jsonld.Loader
-	// Canonicalizer produces RDFC-1.0 N-Quads. Nil: RDFC over Contexts.
+	// Engine is the JSON-LD processor: EngineLDProc (the zero value) or
+	// EngineJSONGold, the reference. Ignored when Canonicalizer is set.
+	Engine string
+	// Canonicalizer produces RDFC-1.0 N-Quads. Nil: the Engine's, over
+	// Contexts and Work.
 	Canonicalizer Canonicalizer
+	// Work bounds the canonicalisation of hard graphs (rdfc.Options: work
+	// per quad, minimum work, timeout). The zero value means rdfc's
+	// defaults, ample for any credential.
+	Work rdfc.Options
+	// AllowInlineContexts accepts @context values that are objects
+	// (contexts written into the document rather than named by a pinned
+	// URL). False, the zero value: refused with an error wrapping
+	// ErrInlineContext, since an inline context can make the JSON a
+	// person reads say something else than the RDF that was signed.
+	AllowInlineContexts bool
 	// Limits bound the size and nesting of documents read. The zero value
 	// means the jsonx defaults (8 MiB, 64 levels).
 	Limits jsonx.Limits
@@ -54,6 +70,7 @@ type Suite struct {
 	name   string
 	canon  Canonicalizer
 	limits jsonx.Limits
+	inline bool
 }
 
 var _ credentials.Mechanism = (*Suite)(nil)
@@ -64,15 +81,28 @@ func New(cryptosuite string, opts Options) (*Suite, error) {
 	if cryptosuite != EdDSARDFC2022 && cryptosuite != ECDSARDFC2019 {
 		return nil, fmt.Errorf("%w: cryptosuite %q (supported: %s, %s)", ErrUnsupported, cryptosuite, EdDSARDFC2022, ECDSARDFC2019)
 	}
-	c := opts.Canonicalizer
-	if c == nil {
-		l := opts.Contexts
-		if l == nil {
-			l = jsonld.New(jsonld.Options{})
-		}
-		c = RDFC{Loader: l}
+	c, err := opts.canonicalizer()
+	if err != nil {
+		return nil, err
 	}
-	return &Suite{name: cryptosuite, canon: c, limits: opts.Limits}, nil
+	return &Suite{name: cryptosuite, canon: c, limits: opts.Limits, inline: opts.AllowInlineContexts}, nil
+}
+
+func (opts Options) canonicalizer() (Canonicalizer, error) {
+	if opts.Canonicalizer != nil {
+		return opts.Canonicalizer, nil
+	}
+	l := opts.Contexts
+	if l == nil {
+		l = jsonld.New(jsonld.Options{})
+	}
+	switch opts.Engine {
+	case "", EngineLDProc:
+		return NewLDProc(l, opts.Work), nil
+	case EngineJSONGold:
+		return RDFC{Loader: l, Work: opts.Work}, nil
+	}
+	return nil, fmt.Errorf("%w: JSON-LD engine %q (supported: %s, %s)", ErrUnsupported, opts.Engine, EngineLDProc, EngineJSONGold)
 }
 
 // Name returns the cryptosuite: "eddsa-rdfc-2022" or "ecdsa-rdfc-2019".

@@ -13,7 +13,6 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/diplomat-edu/diplomat/credentials"
-	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // Verify implements credentials.Mechanism. It checks every proof of secured
@@ -41,12 +40,9 @@ import (
 // *jsonld.ContextError naming its URL. Verified describes the first proof;
 // Details lists all of them. Verified.Document is secured, unchanged.
 func (s *Suite) Verify(ctx context.Context, secured []byte, r credentials.KeyResolver, opts credentials.VerifyOptions) (*credentials.Verified, error) {
-	var m map[string]any
-	if err := jsonx.Decode(secured, &m, s.limits); err != nil {
-		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
-	}
-	if m == nil {
-		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	m, err := s.decode(secured)
+	if err != nil {
+		return nil, err
 	}
 	docContext, err := contextList(m["@context"], "@context")
 	if err != nil {

@@ -1,9 +1,11 @@
 package ldproc
 
 import (
+	"encoding/json"
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -223,7 +225,7 @@ func (cp *ctxProc) processMap(resultp **Context, cloned *bool, active *Context, 
 	}
 	*resultp = result
 	if v, ok := c["@version"]; ok {
-		if f, ok := v.(float64); !ok || f != 1.1 {
+		if f, ok := number(v); !ok || f != 1.1 {
 			return errf("invalid @version value", "%v", v)
 		}
 		if result.mode10 {
@@ -801,4 +803,17 @@ func (cp *ctxProc) expandIRI(active *Context, value string, docRelative, vocab b
 		return &value, nil
 	}
 	return &value, nil
+}
+
+// number returns v as a float64 if it is a JSON number (float64, or
+// json.Number as a decoder with UseNumber gives it).
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		return f, err == nil
+	}
+	return 0, false
 }

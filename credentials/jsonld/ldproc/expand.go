@@ -1,6 +1,7 @@
 package ldproc
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -63,7 +64,7 @@ func asArray(v any) []any {
 
 func isScalar(v any) bool {
 	switch v.(type) {
-	case string, float64, bool:
+	case string, float64, json.Number, bool:
 		return true
 	}
 	return false
@@ -393,7 +394,7 @@ func (e *expander) expandEntries(active, typeScoped *Context, prop string, hasPr
 		}
 		if iriP == nil || (!strings.Contains(*iriP, ":") && !isKeyword(*iriP)) {
 			if e.safe {
-				if iriP == nil {
+				if iriP == nil || (active.terms[key] == nil && !active.hasVocab) {
 					return e.safeErr("property %q is not defined by the document's contexts", key)
 				}
 				return e.safeErr("property %q expands to the relative IRI %q", key, *iriP)

@@ -187,6 +187,9 @@ func (w *rdfWriter) literal(m map[string]any, val any, graph rdfc.Term, gok bool
 		}
 		lex, dt = string(b), rdfJSON
 	default:
+		if f, ok := number(val); ok {
+			val = f
+		}
 		switch x := val.(type) {
 		case bool:
 			lex = strconv.FormatBool(x)

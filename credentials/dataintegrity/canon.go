@@ -56,8 +56,9 @@ const (
 // RDFC-1.0 (credentials/rdfc) under the bounds of Work. Its processed
 // contexts are shared by every call.
 type LDProc struct {
-	proc *ldproc.Processor
-	work rdfc.Options
+	proc  *ldproc.Processor
+	work  rdfc.Options
+	quads sync.Pool // *[]rdfc.Quad, reused between calls
 }
 
 var _ Canonicalizer = (*LDProc)(nil)
@@ -87,10 +88,20 @@ func (c *LDProc) Dataset(ctx context.Context, doc any, h crypto.Hash) (*rdfc.Res
 	if h != crypto.SHA256 && h != crypto.SHA384 {
 		return nil, fmt.Errorf("%w: hash %v (RDFC-1.0 here uses SHA-256 or SHA-384)", ErrCanonicalize, h)
 	}
-	quads, err := c.proc.ToRDF(ctx, doc, ldproc.Options{Safe: true})
+	buf, _ := c.quads.Get().(*[]rdfc.Quad)
+	if buf == nil {
+		buf = new([]rdfc.Quad)
+	}
+	defer func() {
+		clear(*buf) // drop the strings the quads hold
+		*buf = (*buf)[:0]
+		c.quads.Put(buf)
+	}()
+	quads, err := c.proc.AppendRDF(ctx, (*buf)[:0], doc, ldproc.Options{Safe: true})
 	if err != nil {
 		return nil, canonError(err)
 	}
+	*buf = quads
 	o := c.work
 	o.Hash = h
 	r, err := rdfc.Canonicalize(ctx, quads, o)

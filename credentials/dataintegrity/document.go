@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // contextList returns the document's @context as a list, or an error
@@ -101,28 +102,17 @@ type span struct{ start, end int }
 // topLevel returns the value spans of the top-level members of the JSON
 // object doc (already checked by jsonx) and the offset of its closing brace.
 func topLevel(doc []byte) (map[string]span, int, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	spans := map[string]span{}
+	err := jsonx.MemberBytes(doc, func(name, value []byte) bool {
+		start := cap(doc) - cap(value)
+		spans[string(name)] = span{start, start + len(value)}
+		return true
+	})
+	closing := bytes.LastIndexByte(doc, '}')
+	if err != nil || closing < 0 {
 		return nil, 0, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
 	}
-	spans := map[string]span{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
-		}
-		key, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
-		}
-		end := int(dec.InputOffset())
-		spans[key] = span{end - len(raw), end}
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
-	}
-	return spans, int(dec.InputOffset()) - 1, nil
+	return spans, closing, nil
 }
 
 // setMembers returns doc with the top-level members in set replaced (or, if

@@ -20,6 +20,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 	"github.com/diplomat-edu/diplomat/internal/reftest"
 )
 
@@ -162,3 +163,8 @@ func p256Curve() elliptic.Curve { return elliptic.P256() }
 func referenceLoader(t testing.TB) *jsonld.Loader {
 	return jsonld.New(jsonld.Options{Cache: referenceCache(t)})
 }
+
+var (
+	rdfcDefaults = rdfc.Options{}
+	sha256Hash   = crypto.SHA256
+)

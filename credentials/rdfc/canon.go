@@ -47,6 +47,9 @@ type Options struct {
 	// Timeout bounds the wall-clock time, on top of ctx's deadline. Zero:
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Quads asks for Result.Quads. False: only NQuads and Labels are
+	// made, which is all a signature needs.
+	Quads bool
 }
 
 // Result is a canonicalised dataset.
@@ -55,7 +58,8 @@ type Result struct {
 	// quad, sorted.
 	NQuads []byte
 	// Quads are the quads with their canonical blank node labels
-	// ("c14n0", ...), in the order of the lines of NQuads.
+	// ("c14n0", ...), in the order of the lines of NQuads; only when
+	// Options.Quads asked for them.
 	Quads []Quad
 	// Labels maps every blank node label of the input to its canonical
 	// label.
@@ -85,18 +89,20 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 	}
 	c := &canon{ctx: ctx, hasher: h.New(), blankIdx: map[string]int32{}}
 	c.dedupe(quads)
-	c.budget = max(int64(minWork), int64(perQuad)*int64(len(c.quads)))
+	c.budget = max(int64(minWork), int64(perQuad)*int64(len(c.quads)+len(c.plain)))
 	c.deadline = time.Now().Add(timeout)
 	if err := c.run(); err != nil {
 		return nil, err
 	}
-	return c.result(), nil
+	return c.result(opts.Quads), nil
 }
 
 type canon struct {
 	ctx      context.Context
 	hasher   hash.Hash
-	quads    []Quad
+	in       []Quad     // the input
+	plain    []int32    // indices in in of the quads without blank nodes, duplicates included
+	quads    []Quad     // the quads with blank nodes, without duplicates
 	pos      [][4]int32 // per quad: the blank node index at each position, or -1
 	labels   []string   // blank node index → input label
 	blankIdx map[string]int32
@@ -111,15 +117,27 @@ type canon struct {
 	lines        [][]byte
 }
 
+// dedupe splits the quads: those without blank nodes need no work and lose
+// their duplicates when the lines are sorted; the others lose theirs here,
+// since a duplicate would change their hashes.
 func (c *canon) dedupe(in []Quad) {
-	seen := make(map[Quad]struct{}, len(in))
-	c.quads = make([]Quad, 0, len(in))
-	for _, q := range in {
-		if _, dup := seen[q]; dup {
+	c.in = in
+	c.plain = make([]int32, 0, len(in))
+	var blank []int32
+	for i := range in {
+		q := &in[i]
+		if q[0].Kind != Blank && q[2].Kind != Blank && q[3].Kind != Blank && q[1].Kind != Blank {
+			c.plain = append(c.plain, int32(i))
 			continue
 		}
-		seen[q] = struct{}{}
-		c.quads = append(c.quads, q)
+		blank = append(blank, int32(i))
+	}
+	// Duplicates are found by sorting: cheaper than hashing whole quads.
+	slices.SortFunc(blank, func(a, b int32) int { return compareQuads(&in[a], &in[b]) })
+	blank = slices.CompactFunc(blank, func(a, b int32) bool { return in[a] == in[b] })
+	c.quads = make([]Quad, len(blank))
+	for i, qi := range blank {
+		c.quads[i] = in[qi]
 	}
 	c.pos = make([][4]int32, len(c.quads))
 	for i, q := range c.quads {
@@ -453,7 +471,7 @@ func (c *canon) permute(list []int32, f func([]int32) error) error {
 	return nil
 }
 
-func (c *canon) result() *Result {
+func (c *canon) result(wantQuads bool) *Result {
 	labels := make(map[string]string, len(c.labels))
 	names := make([]string, len(c.labels))
 	for id, l := range c.labels {
@@ -463,27 +481,74 @@ func (c *canon) result() *Result {
 	name := func(id int32) string { return names[id] }
 	type line struct {
 		start, end int
-		q          int
+		q          int // index in c.quads, or len(c.quads)+index in c.plain
 	}
-	var buf []byte
-	lines := make([]line, len(c.quads))
+	size := 0
+	for _, qs := range [][]Quad{c.in} {
+		for i := range qs {
+			for k := range qs[i] {
+				t := &qs[i][k]
+				size += len(t.Value) + len(t.Datatype) + len(t.Lang) + 8
+			}
+		}
+	}
+	buf := make([]byte, 0, size+size/8)
+	lines := make([]line, 0, len(c.quads)+len(c.plain))
 	for i := range c.quads {
 		start := len(buf)
 		buf = c.appendQuadWith(buf, i, name)
-		lines[i] = line{start, len(buf), i}
+		lines = append(lines, line{start, len(buf), i})
+	}
+	for i, qi := range c.plain {
+		start := len(buf)
+		buf = AppendNQuad(buf, c.in[qi])
+		lines = append(lines, line{start, len(buf), len(c.quads) + i})
 	}
 	slices.SortFunc(lines, func(a, b line) int { return bytes.Compare(buf[a.start:a.end], buf[b.start:b.end]) })
-	out := make([]byte, 0, len(buf))
-	quads := make([]Quad, len(lines))
-	for i, l := range lines {
-		out = append(out, buf[l.start:l.end]...)
-		q := c.quads[l.q]
-		for k := range q {
-			if id := c.pos[l.q][k]; id >= 0 {
-				q[k].Value = names[id]
-			}
-		}
-		quads[i] = q
+	lines = slices.CompactFunc(lines, func(a, b line) bool { return bytes.Equal(buf[a.start:a.end], buf[b.start:b.end]) })
+	size = 0
+	for _, l := range lines {
+		size += l.end - l.start
 	}
-	return &Result{NQuads: out, Quads: quads, Labels: labels}
+	out := make([]byte, 0, size)
+	for _, l := range lines {
+		out = append(out, buf[l.start:l.end]...)
+	}
+	r := &Result{NQuads: out, Labels: labels}
+	if wantQuads {
+		r.Quads = make([]Quad, len(lines))
+		for i, l := range lines {
+			if l.q >= len(c.quads) {
+				r.Quads[i] = c.in[c.plain[l.q-len(c.quads)]]
+				continue
+			}
+			q := c.quads[l.q]
+			for k := range q {
+				if id := c.pos[l.q][k]; id >= 0 {
+					q[k].Value = names[id]
+				}
+			}
+			r.Quads[i] = q
+		}
+	}
+	return r
+}
+
+func compareQuads(a, b *Quad) int {
+	for k := range a {
+		x, y := &a[k], &b[k]
+		if x.Kind != y.Kind {
+			return int(x.Kind) - int(y.Kind)
+		}
+		if c := cmpString(x.Value, y.Value); c != 0 {
+			return c
+		}
+		if c := cmpString(x.Datatype, y.Datatype); c != 0 {
+			return c
+		}
+		if c := cmpString(x.Lang, y.Lang); c != 0 {
+			return c
+		}
+	}
+	return 0
 }

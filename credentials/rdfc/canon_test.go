@@ -42,7 +42,7 @@ func TestRDFC10TestSuite(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			opts := Options{}
+			opts := Options{Quads: true}
 			if hashAlg == "SHA384" {
 				opts.Hash = crypto.SHA384
 			}

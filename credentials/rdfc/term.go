@@ -1,6 +1,7 @@
 package rdfc
 
 import (
+	"encoding/binary"
 	"strings"
 )
 
@@ -99,18 +100,35 @@ func AppendTerm(b []byte, t Term) []byte {
 
 const hexDigits = "0123456789ABCDEF"
 
+// needsEscape marks the bytes canonical N-Quads escapes in a literal.
+var needsEscape = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'], t[0x7f] = true, true, true
+	return t
+}()
+
 // appendEscaped escapes a literal's lexical form as canonical N-Quads asks:
 // \" \\ \n \r \t \b \f as such, other control characters as \u00XX.
 func appendEscaped(b []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
-			continue
+	for {
+		i := 0
+		// Eight bytes at a time while none needs escaping.
+		for ; i+8 <= len(s); i += 8 {
+			x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+			if hasLess(x, 0x20)|hasByte(x, '"')|hasByte(x, '\\')|hasByte(x, 0x7f) != 0 {
+				break
+			}
 		}
-		b = append(b, s[start:i]...)
-		start = i + 1
-		switch c {
+		for i < len(s) && !needsEscape[s[i]] {
+			i++
+		}
+		b = append(b, s[:i]...)
+		if i == len(s) {
+			return b
+		}
+		switch c := s[i]; c {
 		case '"':
 			b = append(b, `\"`...)
 		case '\\':
@@ -129,8 +147,19 @@ func appendEscaped(b []byte, s string) []byte {
 			b = append(b, `\u00`...)
 			b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
 		}
+		s = s[i+1:]
 	}
-	return append(b, s[start:]...)
+}
+
+const lo8, hi8 = 0x0101010101010101, 0x8080808080808080
+
+// hasLess is non-zero if a byte of x is below n (n <= 128).
+func hasLess(x, n uint64) uint64 { return (x - lo8*n) & ^x & hi8 }
+
+// hasByte is non-zero if a byte of x is b.
+func hasByte(x uint64, b byte) uint64 {
+	y := x ^ (lo8 * uint64(b))
+	return (y - lo8) & ^y & hi8
 }
 
 // String returns q as an N-Quads line.

@@ -73,6 +73,9 @@ type Context struct {
 	mode10   bool // processing mode json-ld-1.0
 
 	derived sync.Map // derivation key → *Context
+
+	aliasOnce sync.Once
+	alias     *aliases
 }
 
 type deriveKey struct {
@@ -100,15 +103,45 @@ func (c *Context) hasProtected() bool {
 	return false
 }
 
-var keywords = map[string]bool{
-	"@base": true, "@container": true, "@context": true, "@default": true, "@direction": true, "@embed": true,
-	"@explicit": true, "@graph": true, "@id": true, "@import": true, "@included": true, "@index": true,
-	"@json": true, "@language": true, "@list": true, "@nest": true, "@none": true, "@omitDefault": true,
-	"@prefix": true, "@preserve": true, "@protected": true, "@requireAll": true, "@reverse": true,
-	"@set": true, "@type": true, "@value": true, "@version": true, "@vocab": true, "@propagate": true,
+func isKeyword(s string) bool {
+	if len(s) < 2 || s[0] != '@' {
+		return false
+	}
+	switch s {
+	case "@base", "@container", "@context", "@default", "@direction", "@embed",
+		"@explicit", "@graph", "@id", "@import", "@included", "@index",
+		"@json", "@language", "@list", "@nest", "@none", "@omitDefault",
+		"@prefix", "@preserve", "@protected", "@requireAll", "@reverse",
+		"@set", "@type", "@value", "@version", "@vocab", "@propagate":
+		return true
+	}
+	return false
 }
 
-func isKeyword(s string) bool { return len(s) > 1 && s[0] == '@' && keywords[s] }
+// aliases are the keys that expand to @type, @value and @id in a context:
+// the keyword and the terms defined as its alias.
+type aliases struct{ typ, value, id []string }
+
+func (c *Context) aliases() *aliases {
+	c.aliasOnce.Do(func() {
+		a := &aliases{typ: []string{"@type"}, value: []string{"@value"}, id: []string{"@id"}}
+		for name, t := range c.terms {
+			if isKeyword(name) {
+				continue
+			}
+			switch t.id {
+			case "@type":
+				a.typ = append(a.typ, name)
+			case "@value":
+				a.value = append(a.value, name)
+			case "@id":
+				a.id = append(a.id, name)
+			}
+		}
+		c.alias = a
+	})
+	return c.alias
+}
 
 // keywordLike reports whether s has the form of a keyword (@ followed by
 // letters only), which JSON-LD ignores when it is not a keyword.
@@ -745,6 +778,15 @@ func bitsSet(c uint8) int {
 
 // expandIRI is the IRI Expansion algorithm; nil is null.
 func (cp *ctxProc) expandIRI(active *Context, value string, docRelative, vocab bool, local map[string]any, defined map[string]bool, remote []string) (*string, error) {
+	if vocab && local == nil && (len(value) == 0 || value[0] != '@') {
+		// The common case: a term of the active context.
+		if t := active.terms[value]; t != nil {
+			if t.null && !isKeyword(t.id) {
+				return nil, nil
+			}
+			return &t.id, nil
+		}
+	}
 	if isKeyword(value) {
 		return &value, nil
 	}

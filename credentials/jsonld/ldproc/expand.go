@@ -205,78 +205,9 @@ func sortedKeys(m map[string]any) []string {
 
 func (e *expander) expandObject(active *Context, prop string, hasProp bool, propDef *term, el map[string]any, baseURL string, fromMap bool) (any, error) {
 	keys := sortedKeys(el)
-	// Step 7: revert a context that does not propagate.
-	if active.previous != nil && !fromMap {
-		revert := true
-		for _, k := range keys {
-			iri, err := e.expandIRI(active, k, false, true)
-			if err != nil {
-				return nil, e.fail(err)
-			}
-			if iri != nil && *iri == "@value" {
-				revert = false
-				break
-			}
-			if iri != nil && *iri == "@id" && len(el) == 1 {
-				revert = false
-			}
-		}
-		if revert {
-			active = active.previous
-		}
-	}
-	if propDef != nil && propDef.hasCtx {
-		var err error
-		if active, err = e.derive(active, propDef, true, true); err != nil {
-			return nil, e.fail(err)
-		}
-	}
-	if c, ok := el["@context"]; ok {
-		var err error
-		e.push("@context")
-		if active, err = e.cp.process(active, c, baseURL, nil, false, true, true, false); err != nil {
-			return nil, e.fail(err)
-		}
-		e.pop()
-	}
-	typeScoped := active
-	var inputType string
-	foundType := false
-	for _, k := range keys {
-		iri, err := e.expandIRI(active, k, false, true)
-		if err != nil {
-			return nil, e.fail(err)
-		}
-		if iri == nil || *iri != "@type" {
-			continue
-		}
-		vals := asArray(el[k])
-		sorted := make([]string, 0, len(vals))
-		for _, v := range vals {
-			if s, ok := v.(string); ok {
-				sorted = append(sorted, s)
-			}
-		}
-		slices.Sort(sorted)
-		for _, s := range sorted {
-			if d := typeScoped.terms[s]; d != nil && d.hasCtx {
-				if active, err = e.derive(active, d, false, false); err != nil {
-					return nil, e.fail(err)
-				}
-			}
-		}
-		if !foundType && len(vals) > 0 {
-			foundType = true
-			if s, ok := vals[len(vals)-1].(string); ok {
-				t, err := e.expandIRI(active, s, false, true)
-				if err != nil {
-					return nil, e.fail(err)
-				}
-				if t != nil {
-					inputType = *t
-				}
-			}
-		}
+	active, typeScoped, inputType, err := e.objectContext(active, propDef, el, keys, baseURL, fromMap)
+	if err != nil {
+		return nil, err
 	}
 	result := map[string]any{}
 	var nests []string
@@ -867,4 +798,228 @@ func (e *expander) finishObject(result map[string]any, prop string, hasProp bool
 		}
 	}
 	return result, nil
+}
+
+// errMultipleTypeKeys is objectContext's answer, without sorted keys, for
+// an object with several entries expanding to @type: their order matters.
+var errMultipleTypeKeys = errf("internal", "several keys expand to @type")
+
+// objectContext is steps 7 to 12 of the Expansion algorithm: the active
+// context of a map element (reverted, property-scoped, embedded and
+// type-scoped), the type-scoped context and the input type. keys are el's
+// keys in order; nil: in map order, and errMultipleTypeKeys if two expand
+// to @type.
+func (e *expander) objectContext(active *Context, propDef *term, el map[string]any, keys []string, baseURL string, fromMap bool) (*Context, *Context, string, error) {
+	if keys == nil {
+		return e.objectContextFast(active, propDef, el, baseURL, fromMap)
+	}
+	each := func(f func(k string) error) error {
+		if keys != nil {
+			for _, k := range keys {
+				if err := f(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for k := range el {
+			if err := f(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errStop := errf("internal", "stop")
+	if active.previous != nil && !fromMap {
+		revert := true
+		err := each(func(k string) error {
+			iri, err := e.expandIRI(active, k, false, true)
+			if err != nil {
+				return e.fail(err)
+			}
+			if iri != nil && *iri == "@value" {
+				revert = false
+				return errStop
+			}
+			if iri != nil && *iri == "@id" && len(el) == 1 {
+				revert = false
+			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			return nil, nil, "", err
+		}
+		if revert {
+			active = active.previous
+		}
+	}
+	if propDef != nil && propDef.hasCtx {
+		var err error
+		if active, err = e.derive(active, propDef, true, true); err != nil {
+			return nil, nil, "", e.fail(err)
+		}
+	}
+	if c, ok := el["@context"]; ok {
+		var err error
+		e.push("@context")
+		if active, err = e.cp.process(active, c, baseURL, nil, false, true, true, false); err != nil {
+			return nil, nil, "", e.fail(err)
+		}
+		e.pop()
+	}
+	typeScoped := active
+	var inputType string
+	typeKeys := 0
+	err := each(func(k string) error {
+		iri, err := e.expandIRI(typeScoped, k, false, true)
+		if err != nil {
+			return e.fail(err)
+		}
+		if iri == nil || *iri != "@type" {
+			return nil
+		}
+		typeKeys++
+		if keys == nil && typeKeys > 1 {
+			return errMultipleTypeKeys
+		}
+		v := el[k]
+		var vals []any
+		if s, ok := v.(string); ok {
+			if d := typeScoped.terms[s]; d != nil && d.hasCtx {
+				if active, err = e.derive(active, d, false, false); err != nil {
+					return e.fail(err)
+				}
+			}
+			if typeKeys == 1 {
+				t, err := e.expandIRI(active, s, false, true)
+				if err != nil {
+					return e.fail(err)
+				}
+				if t != nil {
+					inputType = *t
+				}
+			}
+			return nil
+		}
+		vals = asArray(v)
+		sorted := make([]string, 0, len(vals))
+		for _, v := range vals {
+			if s, ok := v.(string); ok {
+				sorted = append(sorted, s)
+			}
+		}
+		slices.Sort(sorted)
+		for _, s := range sorted {
+			if d := typeScoped.terms[s]; d != nil && d.hasCtx {
+				if active, err = e.derive(active, d, false, false); err != nil {
+					return e.fail(err)
+				}
+			}
+		}
+		if typeKeys == 1 && len(vals) > 0 {
+			if s, ok := vals[len(vals)-1].(string); ok {
+				t, err := e.expandIRI(active, s, false, true)
+				if err != nil {
+					return e.fail(err)
+				}
+				if t != nil {
+					inputType = *t
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return active, typeScoped, inputType, nil
+}
+
+// objectContextFast is objectContext without sorted keys: it looks up the
+// aliases of @value, @id and @type instead of expanding every key.
+func (e *expander) objectContextFast(active *Context, propDef *term, el map[string]any, baseURL string, fromMap bool) (*Context, *Context, string, error) {
+	if active.previous != nil && !fromMap {
+		a := active.aliases()
+		revert := true
+		for _, k := range a.value {
+			if _, ok := el[k]; ok {
+				revert = false
+			}
+		}
+		if len(el) == 1 {
+			for _, k := range a.id {
+				if _, ok := el[k]; ok {
+					revert = false
+				}
+			}
+		}
+		if revert {
+			active = active.previous
+		}
+	}
+	if propDef != nil && propDef.hasCtx {
+		var err error
+		if active, err = e.derive(active, propDef, true, true); err != nil {
+			return nil, nil, "", e.fail(err)
+		}
+	}
+	if c, ok := el["@context"]; ok {
+		var err error
+		if active, err = e.cp.process(active, c, baseURL, nil, false, true, true, false); err != nil {
+			return nil, nil, "", e.fail(err)
+		}
+	}
+	typeScoped := active
+	var inputType string
+	found := false
+	for _, k := range typeScoped.aliases().typ {
+		v, ok := el[k]
+		if !ok {
+			continue
+		}
+		if found {
+			return nil, nil, "", errMultipleTypeKeys
+		}
+		found = true
+		var err error
+		last, isStr := v.(string)
+		if isStr {
+			if d := typeScoped.terms[last]; d != nil && d.hasCtx {
+				if active, err = e.derive(active, d, false, false); err != nil {
+					return nil, nil, "", e.fail(err)
+				}
+			}
+		} else {
+			vals, _ := v.([]any)
+			var sorted [8]string
+			list := sorted[:0]
+			for _, x := range vals {
+				s, ok := x.(string)
+				if !ok {
+					return nil, nil, "", errMultipleTypeKeys // the full algorithms say what is wrong
+				}
+				list = append(list, s)
+			}
+			if len(list) == 0 {
+				continue
+			}
+			last = list[len(list)-1]
+			slices.Sort(list)
+			for _, s := range list {
+				if d := typeScoped.terms[s]; d != nil && d.hasCtx {
+					if active, err = e.derive(active, d, false, false); err != nil {
+						return nil, nil, "", e.fail(err)
+					}
+				}
+			}
+		}
+		t, err := e.expandIRI(active, last, false, true)
+		if err != nil {
+			return nil, nil, "", e.fail(err)
+		}
+		if t != nil {
+			inputType = *t
+		}
+	}
+	return active, typeScoped, inputType, nil
 }

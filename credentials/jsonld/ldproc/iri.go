@@ -24,8 +24,19 @@ func isAbsoluteIRI(s string) bool { return schemeEnd(s) > 0 }
 // isBlankLabel reports whether s is a blank node identifier.
 func isBlankLabel(s string) bool { return strings.HasPrefix(s, "_:") }
 
+// notInIRI marks the bytes N-Quads does not allow in an IRI.
+var notInIRI = func() (t [256]bool) {
+	for c := 0; c <= 0x20; c++ {
+		t[c] = true
+	}
+	for _, c := range "<>\"{}|^`\\" {
+		t[c] = true
+	}
+	return t
+}()
+
 // wellFormedIRI reports whether s is an absolute IRI with no character
-// N-Quads cannot carry.
+// N-Quads cannot carry and at most one '#'.
 func wellFormedIRI(s string) bool {
 	if !isAbsoluteIRI(s) {
 		return false
@@ -33,7 +44,7 @@ func wellFormedIRI(s string) bool {
 	hashes := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c <= 0x20 || strings.IndexByte("<>\"{}|^`\\", c) >= 0 {
+		if notInIRI[c] {
 			return false
 		}
 		if c == '#' {

@@ -176,9 +176,18 @@ func (p *Processor) Expand(ctx context.Context, doc any, opts Options) ([]any, e
 // ToRDF expands doc and returns its RDF dataset as quads, in no particular
 // order and possibly with duplicates (rdfc.Canonicalize removes them).
 func (p *Processor) ToRDF(ctx context.Context, doc any, opts Options) ([]rdfc.Quad, error) {
+	return p.AppendRDF(ctx, nil, doc, opts)
+}
+
+// AppendRDF is ToRDF appending the quads to dst, whose memory it reuses.
+func (p *Processor) AppendRDF(ctx context.Context, dst []rdfc.Quad, doc any, opts Options) ([]rdfc.Quad, error) {
+	opts.ctx = ctx
+	if qs, err := p.fastToRDF(dst, doc, &opts); err == nil {
+		return qs, nil
+	}
 	expanded, err := p.Expand(ctx, doc, opts)
 	if err != nil {
 		return nil, err
 	}
-	return toRDF(expanded, &opts), nil
+	return toRDF(dst, expanded, &opts), nil
 }

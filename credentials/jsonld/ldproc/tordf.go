@@ -36,8 +36,8 @@ type rdfWriter struct {
 	n     int
 }
 
-func toRDF(expanded []any, opts *Options) []rdfc.Quad {
-	w := &rdfWriter{opts: opts, blank: map[string]string{}}
+func toRDF(dst []rdfc.Quad, expanded []any, opts *Options) []rdfc.Quad {
+	w := &rdfWriter{opts: opts, blank: map[string]string{}, quads: dst}
 	for _, el := range expanded {
 		if m, ok := el.(map[string]any); ok {
 			w.node(m, rdfc.Term{}, true)
@@ -178,44 +178,66 @@ func (w *rdfWriter) literal(m map[string]any, val any, graph rdfc.Term, gok bool
 	dt, _ := m["@type"].(string)
 	lang, _ := m["@language"].(string)
 	dir, _ := m["@direction"].(string)
-	var lex string
-	switch {
-	case dt == "@json":
+	if dir != "" && dt == "" && w.opts.RDFDirection == "compound-literal" {
+		lex, _, ok := lexical(val, dt)
+		if !ok || (lang != "" && !wellFormedLang(lang)) {
+			return rdfc.Term{}, false
+		}
+		b := w.newBlank()
+		w.emit(b, rdfc.NewIRI(rdfValue), rdfc.NewLiteral(lex, "", ""), graph, gok)
+		if lang != "" {
+			w.emit(b, rdfc.NewIRI(rdfLang), rdfc.NewLiteral(strings.ToLower(lang), "", ""), graph, gok)
+		}
+		w.emit(b, rdfc.NewIRI(rdfDir), rdfc.NewLiteral(dir, "", ""), graph, gok)
+		return b, true
+	}
+	return w.literalTerm(val, dt, lang, dir)
+}
+
+// lexical returns the lexical form and datatype of a value object's
+// value, as Object to RDF makes them.
+func lexical(val any, dt string) (string, string, bool) {
+	if dt == "@json" {
 		b, err := jcs.Marshal(val)
 		if err != nil {
-			return rdfc.Term{}, false
+			return "", "", false
 		}
-		lex, dt = string(b), rdfJSON
-	default:
-		if f, ok := number(val); ok {
-			val = f
+		return string(b), rdfJSON, true
+	}
+	if f, ok := number(val); ok {
+		val = f
+	}
+	switch x := val.(type) {
+	case bool:
+		if dt == "" {
+			dt = xsdBoolean
 		}
-		switch x := val.(type) {
-		case bool:
-			lex = strconv.FormatBool(x)
+		return strconv.FormatBool(x), dt, true
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) >= 1e21 || dt == xsdDouble {
 			if dt == "" {
-				dt = xsdBoolean
+				dt = xsdDouble
 			}
-		case float64:
-			if x != math.Trunc(x) || math.Abs(x) >= 1e21 || dt == xsdDouble {
-				lex = canonicalDouble(x)
-				if dt == "" {
-					dt = xsdDouble
-				}
-			} else {
-				lex = strconv.FormatFloat(x, 'f', 0, 64)
-				if x == 0 {
-					lex = "0" // not "-0"
-				}
-				if dt == "" {
-					dt = xsdInteger
-				}
-			}
-		case string:
-			lex = x
-		default:
-			return rdfc.Term{}, false
+			return canonicalDouble(x), dt, true
 		}
+		if dt == "" {
+			dt = xsdInteger
+		}
+		if x == 0 {
+			return "0", dt, true // not "-0"
+		}
+		return strconv.FormatFloat(x, 'f', 0, 64), dt, true
+	case string:
+		return x, dt, true
+	}
+	return "", "", false
+}
+
+// literalTerm is the literal for a value (not a compound literal).
+func (w *rdfWriter) literalTerm(val any, dt, lang, dir string) (rdfc.Term, bool) {
+	lex, dt, ok := lexical(val, dt)
+	if !ok {
+		return rdfc.Term{}, false
 	}
 	if dt != "" && !wellFormedIRI(dt) {
 		return rdfc.Term{}, false
@@ -223,19 +245,8 @@ func (w *rdfWriter) literal(m map[string]any, val any, graph rdfc.Term, gok bool
 	if lang != "" && !wellFormedLang(lang) {
 		return rdfc.Term{}, false
 	}
-	if dir != "" && dt == "" {
-		switch w.opts.RDFDirection {
-		case "i18n-datatype":
-			return rdfc.NewLiteral(lex, i18nNS+strings.ToLower(lang)+"_"+dir, ""), true
-		case "compound-literal":
-			b := w.newBlank()
-			w.emit(b, rdfc.NewIRI(rdfValue), rdfc.NewLiteral(lex, "", ""), graph, gok)
-			if lang != "" {
-				w.emit(b, rdfc.NewIRI(rdfLang), rdfc.NewLiteral(strings.ToLower(lang), "", ""), graph, gok)
-			}
-			w.emit(b, rdfc.NewIRI(rdfDir), rdfc.NewLiteral(dir, "", ""), graph, gok)
-			return b, true
-		}
+	if dir != "" && dt == "" && w.opts.RDFDirection == "i18n-datatype" {
+		return rdfc.NewLiteral(lex, i18nNS+strings.ToLower(lang)+"_"+dir, ""), true
 	}
 	if lang != "" && dt == "" {
 		return rdfc.NewLiteral(lex, rdfc.RDFLangString, lang), true

@@ -368,3 +368,41 @@ func TestW3CToRDF(t *testing.T) {
 		return r
 	})
 }
+
+// TestFastPathAgreesWithFullAlgorithms: for every input of the toRdf and
+// expand suites, the fast path either steps aside or gives the dataset the
+// full algorithms give.
+func TestFastPathAgreesWithFullAlgorithms(t *testing.T) {
+	dir := reftest.Path(t, "vectors", "json-ld-api")
+	fast := 0
+	for _, manifest := range []string{"toRdf-manifest.jsonld", "expand-manifest.jsonld"} {
+		for _, st := range readManifest(t, dir, manifest) {
+			o, _, skip := optionsOf(t, dir, st)
+			if skip != "" {
+				continue
+			}
+			input := readJSONFile(t, filepath.Join(dir, st.Input))
+			p := New(fileSource{dir})
+			o.ctx = context.Background()
+			got, err := p.fastToRDF(nil, input, &o)
+			if err != nil {
+				continue
+			}
+			fast++
+			expanded, err := p.Expand(context.Background(), input, o)
+			if err != nil {
+				t.Errorf("%s %s: the fast path accepts what expansion refuses: %v", manifest, st.ID, err)
+				continue
+			}
+			a, err1 := canonical(got)
+			b, err2 := canonical(toRDF(nil, expanded, &o))
+			if err1 != nil || err2 != nil || a != b {
+				t.Errorf("%s %s: fast path\n%s\nfull algorithms\n%s", manifest, st.ID, a, b)
+			}
+		}
+	}
+	if fast < 300 {
+		t.Errorf("the fast path ran on only %d inputs", fast)
+	}
+	t.Logf("the fast path ran on %d inputs", fast)
+}

@@ -203,7 +203,10 @@ func BenchmarkVerify(b *testing.B) {
 					b.Fatal(err)
 				}
 				ours = append(ours, t)
-				t, err = timed(func() error { _, err := (jose.VCJWT{}).Verify(ctx, jwt, keyResolver{}, credentials.VerifyOptions{}); return err })
+				t, err = timed(func() error {
+					_, err := (jose.VCJWT{}).Verify(ctx, jwt, keyResolver{}, credentials.VerifyOptions{})
+					return err
+				})
 				if err != nil {
 					b.Fatalf("vc+jwt: %v", err)
 				}
@@ -259,4 +262,3 @@ func BenchmarkCanonicalizeEngines(b *testing.B) {
 		})
 	}
 }
-

@@ -39,29 +39,45 @@ var ErrInlineContext = errors.New("inline JSON-LD context")
 // checkInline refuses @context values other than URLs anywhere in v (the
 // document or a proof), naming the JSON path.
 func checkInline(v any, path string) error {
+	if p := inlineContext(v); p != nil {
+		return fmt.Errorf("%w: %w at %s%s: only pinned context URLs are accepted", credentials.ErrMalformed, ErrInlineContext, path, p)
+	}
+	return nil
+}
+
+// inlineContext returns the path (below v) of the first @context entry
+// that is not a URL, or nil; the path is built only when one is found.
+func inlineContext(v any) []byte {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			p := path + "." + k
 			if k == "@context" {
-				for i, c := range asList(e) {
+				list, isList := e.([]any)
+				if !isList {
+					list = []any{e}
+				}
+				for i, c := range list {
 					if _, ok := c.(string); !ok && c != nil {
-						if _, isList := e.([]any); isList {
-							p = fmt.Sprintf("%s[%d]", p, i)
+						p := []byte(".@context")
+						if isList {
+							p = fmt.Appendf(p, "[%d]", i)
 						}
-						return fmt.Errorf("%w: %w at %s: only pinned context URLs are accepted", credentials.ErrMalformed, ErrInlineContext, p)
+						return p
 					}
 				}
 				continue
 			}
-			if err := checkInline(e, p); err != nil {
-				return err
+			if _, leaf := e.(string); leaf {
+				continue
+			}
+			if p := inlineContext(e); p != nil {
+				return append([]byte("."+k), p...)
 			}
 		}
 	case []any:
 		for i, e := range x {
-			if err := checkInline(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
+			if p := inlineContext(e); p != nil {
+				return append(fmt.Appendf(nil, "[%d]", i), p...)
 			}
 		}
 	}

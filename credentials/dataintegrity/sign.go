@@ -16,6 +16,7 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -219,7 +220,10 @@ func verifySignature(pub crypto.PublicKey, hashData, sig []byte, alg algorithm) 
 // decode reads a document: a JSON object within the Suite's limits, with
 // no inline context unless they are allowed.
 func (s *Suite) decode(doc []byte) (map[string]any, error) {
-	v, err := jsonx.DecodeAny(doc, s.limits)
+	if err := jsonx.Check(doc, s.limits); err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	v, err := jsontree.Decode(doc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
 	}

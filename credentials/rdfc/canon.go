@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"hash/maphash"
 	"maps"
 	"slices"
 	"strconv"
@@ -132,9 +133,39 @@ func (c *canon) dedupe(in []Quad) {
 		}
 		blank = append(blank, int32(i))
 	}
-	// Duplicates are found by sorting: cheaper than hashing whole quads.
-	slices.SortFunc(blank, func(a, b int32) int { return compareQuads(&in[a], &in[b]) })
-	blank = slices.CompactFunc(blank, func(a, b int32) bool { return in[a] == in[b] })
+	// Duplicates are found by sorting the quads' hashes, then comparing
+	// the quads whose hashes are equal.
+	type keyed struct {
+		h uint64
+		i int32
+	}
+	keys := make([]keyed, len(blank))
+	for n, qi := range blank {
+		keys[n] = keyed{hashQuad(&in[qi]), qi}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		switch {
+		case a.h < b.h:
+			return -1
+		case a.h > b.h:
+			return 1
+		}
+		return int(a.i - b.i)
+	})
+	blank = blank[:0]
+	for n, k := range keys {
+		dup := false
+		for m := n - 1; m >= 0 && keys[m].h == k.h; m-- {
+			if in[keys[m].i] == in[k.i] {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			blank = append(blank, k.i)
+		}
+	}
+	slices.Sort(blank) // keep the input order
 	c.quads = make([]Quad, len(blank))
 	for i, qi := range blank {
 		c.quads[i] = in[qi]
@@ -534,21 +565,19 @@ func (c *canon) result(wantQuads bool) *Result {
 	return r
 }
 
-func compareQuads(a, b *Quad) int {
-	for k := range a {
-		x, y := &a[k], &b[k]
-		if x.Kind != y.Kind {
-			return int(x.Kind) - int(y.Kind)
-		}
-		if c := cmpString(x.Value, y.Value); c != 0 {
-			return c
-		}
-		if c := cmpString(x.Datatype, y.Datatype); c != 0 {
-			return c
-		}
-		if c := cmpString(x.Lang, y.Lang); c != 0 {
-			return c
-		}
+var quadSeed = maphash.MakeSeed()
+
+func hashQuad(q *Quad) uint64 {
+	var h maphash.Hash
+	h.SetSeed(quadSeed)
+	for k := range q {
+		h.WriteByte(byte(q[k].Kind))
+		h.WriteString(q[k].Value)
+		h.WriteByte(0)
+		h.WriteString(q[k].Datatype)
+		h.WriteByte(0)
+		h.WriteString(q[k].Lang)
+		h.WriteByte(0)
 	}
-	return 0
+	return h.Sum64()
 }

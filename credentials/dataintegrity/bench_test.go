@@ -1,6 +1,7 @@
 package dataintegrity
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -44,10 +45,17 @@ type benchDoc struct {
 func benchDocs(b *testing.B) []benchDoc {
 	docs := []benchDoc{{"edc-sample", reftest.Read(b, "elm", "Sample-MC-Annex1-unsigned.jsonld")}}
 	docs = append(docs, benchDoc{"diploma", renderTemplate(b, "diploma", nil)})
-	docs = append(docs, benchDoc{"transcript-60", renderTemplate(b, "transcript", func(rec map[string]any) {
+	docs = append(docs, benchDoc{"transcript-60", renderTranscript(b, 60)})
+	return docs
+}
+
+// renderTranscript renders the transcript template with n course units
+// (n over 200, the template's limit, repeats the list of 200).
+func renderTranscript(t testing.TB, n int) []byte {
+	rendered := renderTemplate(t, "transcript", func(rec map[string]any) {
 		courses := rec["course"].([]any)
 		var out []any
-		for i := range 60 {
+		for i := range min(n, 200) {
 			c := map[string]any{}
 			for k, v := range courses[i%2].(map[string]any) {
 				c[k] = v
@@ -57,8 +65,30 @@ func benchDocs(b *testing.B) []benchDoc {
 			out = append(out, c)
 		}
 		rec["course"] = out
-	})})
-	return docs
+	})
+	if n <= 200 {
+		return rendered
+	}
+	// Past the template's limit: more course units, edited copies.
+	var m map[string]any
+	if err := json.Unmarshal(rendered, &m); err != nil {
+		t.Fatal(err)
+	}
+	claim := m["credentialSubject"].(map[string]any)["hasClaim"].([]any)[0].(map[string]any)
+	parts := claim["hasPart"].([]any)
+	for i := len(parts); i < n; i++ {
+		b, _ := json.Marshal(parts[i%len(parts)])
+		b = bytes.ReplaceAll(b, []byte("Course unit "), []byte(fmt.Sprintf("Course unit %d.", i)))
+		var p any
+		json.Unmarshal(b, &p)
+		parts = append(parts, p)
+	}
+	claim["hasPart"] = parts
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // renderTemplate renders the example record of a built-in template, edited

@@ -139,7 +139,7 @@ func TestEnginesAgreeOnTemplates(t *testing.T) {
 		})
 	}
 	t.Run("transcript-60", func(t *testing.T) {
-		checkEnginesAgree(t, fast, gold, benchDocs(&testing.B{})[2].doc)
+		checkEnginesAgree(t, fast, gold, renderTranscript(t, 60))
 	})
 }
 

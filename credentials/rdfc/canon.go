@@ -29,7 +29,7 @@ const (
 	// permutation.
 	DefaultWorkPerQuad = 100
 	// DefaultMinWork is the work allowed to any dataset, however small.
-	DefaultMinWork = 20000
+	DefaultMinWork = 100000
 	// DefaultTimeout bounds the time one canonicalisation may take.
 	DefaultTimeout = 3 * time.Second
 )
@@ -423,7 +423,7 @@ func (c *canon) hashNDegree(id int32, is *tmpIssuer) (string, *tmpIssuer, error)
 		var chosenPath []byte
 		var chosenIssuer *tmpIssuer
 		err := c.permute(hn[rh], func(perm []int32) error {
-			if err := c.spend(len(perm) + len(is.order)/8); err != nil {
+			if err := c.spend(len(perm) + len(is.order)); err != nil { // the copy of the issuer costs its size
 				return err
 			}
 			issuerCopy := is.clone()

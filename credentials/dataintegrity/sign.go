@@ -16,6 +16,7 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jcs"
 	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
@@ -45,9 +46,12 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 	if err != nil {
 		return nil, err
 	}
-	ctxList, err := contextList(m["@context"], "@context")
-	if err != nil {
-		return nil, err
+	var ctxList []any
+	if _, has := m["@context"]; has || !isJCS(s.name) {
+		// A JCS proof needs no JSON-LD context, but one given is checked.
+		if ctxList, err = contextList(m["@context"], "@context"); err != nil {
+			return nil, err
+		}
 	}
 	existing, hasProofs := m["proof"]
 	var previous []any
@@ -62,7 +66,7 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		}
 	}
 	set := map[string][]byte{}
-	if !hasContext(ctxList, credentialsV2) && !hasContext(ctxList, ContextV2) {
+	if !isJCS(s.name) && !hasContext(ctxList, credentialsV2) && !hasContext(ctxList, ContextV2) {
 		if len(previous) > 0 {
 			return nil, fmt.Errorf("%w: @context defines no Data Integrity terms and the document already has proofs; adding %s would break them", credentials.ErrMalformed, ContextV2)
 		}
@@ -78,7 +82,9 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		unsecured[k] = v
 	}
 	delete(unsecured, "proof")
-	unsecured["@context"] = ctxList
+	if ctxList != nil {
+		unsecured["@context"] = ctxList
+	}
 
 	now := time.Now
 	if opts.Now != nil {
@@ -102,7 +108,12 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		proof["domain"] = opts.Domain
 	}
 
-	hashData, err := s.hashData(ctx, func() ([]byte, error) { return s.canon.Canonicalize(ctx, unsecured, alg.hash) }, proof, ctxList, alg)
+	if isJCS(s.name) && ctxList != nil {
+		// The proof carries the document's context (the JCS suites'
+		// proof configuration).
+		proof["@context"] = ctxList
+	}
+	hashData, err := s.hashData(ctx, s.name, func() ([]byte, error) { return s.canonical(ctx, s.name, unsecured, alg.hash) }, proof, ctxList, alg)
 	if err != nil {
 		return nil, err
 	}
@@ -125,24 +136,39 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 	return setMembers(doc, set)
 }
 
-// hashData canonicalises the proof configuration (proof without proofValue,
-// with the document's @context) while canonDoc canonicalises the document,
-// and returns hash(proof config) ‖ hash(doc).
-func (s *Suite) hashData(ctx context.Context, canonDoc func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
+// canonical is the transformation of cryptosuite: RDFC-1.0 N-Quads, or JCS.
+func (s *Suite) canonical(ctx context.Context, cryptosuite string, doc any, h crypto.Hash) ([]byte, error) {
+	if isJCS(cryptosuite) {
+		b, err := jcs.Marshal(doc)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+		}
+		return b, nil
+	}
+	return s.canon.Canonicalize(ctx, doc, h)
+}
+
+// hashData canonicalises the proof configuration (proof without proofValue;
+// with the document's @context for the RDFC suites, as the proof has it for
+// the JCS ones) while canonDoc canonicalises the document, and returns
+// hash(proof config) ‖ hash(doc).
+func (s *Suite) hashData(ctx context.Context, cryptosuite string, canonDoc func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
 	config := make(map[string]any, len(proof)+1)
 	for k, v := range proof {
 		if k != "proofValue" {
 			config[k] = v
 		}
 	}
-	config["@context"] = docContext
+	if !isJCS(cryptosuite) {
+		config["@context"] = docContext
+	}
 	type result struct {
 		b   []byte
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		b, err := s.canon.Canonicalize(ctx, config, alg.hash)
+		b, err := s.canonical(ctx, cryptosuite, config, alg.hash)
 		done <- result{b, err}
 	}()
 	doc, docErr := canonDoc()

@@ -7,6 +7,8 @@ import (
 	"crypto/elliptic"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
@@ -18,7 +20,24 @@ import (
 const (
 	EdDSARDFC2022 = "eddsa-rdfc-2022"
 	ECDSARDFC2019 = "ecdsa-rdfc-2019"
+	// The JCS cryptosuites sign the JSON itself (RFC 8785): no JSON-LD
+	// processing, no contexts to load.
+	EdDSAJCS2022 = "eddsa-jcs-2022"
+	ECDSAJCS2019 = "ecdsa-jcs-2019"
+	// ECDSASD2023 is selective disclosure with ECDSA (sd.go).
+	ECDSASD2023 = "ecdsa-sd-2023"
 )
+
+// Cryptosuites lists the cryptosuites Sign makes and Verify checks, in the
+// order docs/data-integrity.md gives them.
+func Cryptosuites() []string {
+	return []string{EdDSARDFC2022, ECDSARDFC2019, EdDSAJCS2022, ECDSAJCS2019}
+}
+
+func supported(cryptosuite string) bool { return slices.Contains(Cryptosuites(), cryptosuite) }
+
+// isJCS reports whether cryptosuite canonicalises with JCS.
+func isJCS(cryptosuite string) bool { return cryptosuite == EdDSAJCS2022 || cryptosuite == ECDSAJCS2019 }
 
 // ProofType is the proof type of every proof this package makes and checks.
 const ProofType = "DataIntegrityProof"
@@ -75,11 +94,11 @@ type Suite struct {
 
 var _ credentials.Mechanism = (*Suite)(nil)
 
-// New returns the Suite for cryptosuite (EdDSARDFC2022 or ECDSARDFC2019). Any
-// other name returns an error wrapping ErrUnsupported.
+// New returns the Suite for cryptosuite (one of Cryptosuites). Any other
+// name returns an error wrapping ErrUnsupported.
 func New(cryptosuite string, opts Options) (*Suite, error) {
-	if cryptosuite != EdDSARDFC2022 && cryptosuite != ECDSARDFC2019 {
-		return nil, fmt.Errorf("%w: cryptosuite %q (supported: %s, %s)", ErrUnsupported, cryptosuite, EdDSARDFC2022, ECDSARDFC2019)
+	if !supported(cryptosuite) {
+		return nil, fmt.Errorf("%w: cryptosuite %q (supported: %s)", ErrUnsupported, cryptosuite, strings.Join(Cryptosuites(), ", "))
 	}
 	c, err := opts.canonicalizer()
 	if err != nil {
@@ -105,7 +124,7 @@ func (opts Options) canonicalizer() (Canonicalizer, error) {
 	return nil, fmt.Errorf("%w: JSON-LD engine %q (supported: %s, %s)", ErrUnsupported, opts.Engine, EngineLDProc, EngineJSONGold)
 }
 
-// Name returns the cryptosuite: "eddsa-rdfc-2022" or "ecdsa-rdfc-2019".
+// Name returns the cryptosuite, as New was given it.
 func (s *Suite) Name() string { return s.name }
 
 // algorithm is what a cryptosuite does with a given key.
@@ -118,12 +137,12 @@ type algorithm struct {
 // wrapping credentials.ErrUnsupportedKey.
 func algorithmFor(cryptosuite string, pub crypto.PublicKey) (algorithm, error) {
 	switch cryptosuite {
-	case EdDSARDFC2022:
+	case EdDSARDFC2022, EdDSAJCS2022:
 		if k, ok := pub.(ed25519.PublicKey); ok && len(k) == ed25519.PublicKeySize {
 			return algorithm{hash: crypto.SHA256, sigSize: ed25519.SignatureSize}, nil
 		}
 		return algorithm{}, fmt.Errorf("%w: %s needs an Ed25519 key, not %s", credentials.ErrUnsupportedKey, cryptosuite, keyKind(pub))
-	case ECDSARDFC2019:
+	case ECDSARDFC2019, ECDSAJCS2019, ECDSASD2023:
 		if k, ok := pub.(*ecdsa.PublicKey); ok {
 			switch k.Curve {
 			case elliptic.P256():

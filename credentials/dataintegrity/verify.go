@@ -44,13 +44,15 @@ func (s *Suite) Verify(ctx context.Context, secured []byte, r credentials.KeyRes
 	if err != nil {
 		return nil, err
 	}
-	docContext, err := contextList(m["@context"], "@context")
-	if err != nil {
-		return nil, err
-	}
 	proofs, single, err := parseProofs(m["proof"])
 	if err != nil {
 		return nil, err
+	}
+	var docContext []any
+	if _, has := m["@context"]; has || !slices.ContainsFunc(proofs, func(p *proof) bool { return isJCS(p.cryptosuite) }) {
+		if docContext, err = contextList(m["@context"], "@context"); err != nil {
+			return nil, err
+		}
 	}
 	signer, err := signerOf(m)
 	if err != nil {
@@ -200,8 +202,8 @@ func parseProof(obj map[string]any, path, typ string) (*proof, error) {
 			return nil, err
 		}
 	}
-	if typ == ProofType && p.cryptosuite != EdDSARDFC2022 && p.cryptosuite != ECDSARDFC2019 {
-		return nil, fmt.Errorf("%w: %w: %s.cryptosuite %q (supported: %s, %s)", ErrUnsupported, credentials.ErrMalformed, path, p.cryptosuite, EdDSARDFC2022, ECDSARDFC2019)
+	if typ == ProofType && !supported(p.cryptosuite) {
+		return nil, fmt.Errorf("%w: %w: %s.cryptosuite %q (supported: %s)", ErrUnsupported, credentials.ErrMalformed, path, p.cryptosuite, strings.Join(Cryptosuites(), ", "))
 	}
 	for _, f := range []struct {
 		name     string
@@ -367,11 +369,12 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 	if len(sig) != alg.sigSize {
 		return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue holds %d bytes, a %s signature has %d", credentials.ErrInvalidProof, path, len(sig), p.cryptosuite, alg.sigSize)
 	}
-	hashData, err := s.hashData(ctx, func() ([]byte, error) {
+	cacheKey += "\x00" + p.cryptosuite
+	hashData, err := s.hashData(ctx, p.cryptosuite, func() ([]byte, error) {
 		if b, ok := canonCache[cacheKey]; ok {
 			return b, nil
 		}
-		b, err := s.canon.Canonicalize(ctx, doc, alg.hash)
+		b, err := s.canonical(ctx, p.cryptosuite, doc, alg.hash)
 		if err == nil {
 			canonCache[cacheKey] = b
 		}

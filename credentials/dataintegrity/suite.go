@@ -37,7 +37,9 @@ func Cryptosuites() []string {
 func supported(cryptosuite string) bool { return slices.Contains(Cryptosuites(), cryptosuite) }
 
 // isJCS reports whether cryptosuite canonicalises with JCS.
-func isJCS(cryptosuite string) bool { return cryptosuite == EdDSAJCS2022 || cryptosuite == ECDSAJCS2019 }
+func isJCS(cryptosuite string) bool {
+	return cryptosuite == EdDSAJCS2022 || cryptosuite == ECDSAJCS2019
+}
 
 // ProofType is the proof type of every proof this package makes and checks.
 const ProofType = "DataIntegrityProof"

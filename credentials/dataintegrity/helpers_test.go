@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	cryptoRand "crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -168,3 +169,7 @@ var (
 	rdfcDefaults = rdfc.Options{}
 	sha256Hash   = crypto.SHA256
 )
+
+type randReader struct{}
+
+func (randReader) Read(p []byte) (int, error) { return cryptoRand.Read(p) }

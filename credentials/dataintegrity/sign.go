@@ -1,6 +1,7 @@
 package dataintegrity
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -113,15 +114,26 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		// proof configuration).
 		proof["@context"] = ctxList
 	}
-	hashData, err := s.hashData(ctx, s.name, func() ([]byte, error) { return s.canonical(ctx, s.name, unsecured, alg.hash) }, proof, ctxList, alg)
-	if err != nil {
-		return nil, err
+	if s.name == ECDSASD2023 {
+		if len(previous) > 0 {
+			return nil, fmt.Errorf("%w: an %s proof must be the credential's only proof", credentials.ErrMalformed, ECDSASD2023)
+		}
+		pv, err := s.signSD(ctx, unsecured, proof, ctxList, key, alg)
+		if err != nil {
+			return nil, err
+		}
+		proof["proofValue"] = pv
+	} else {
+		hashData, err := s.hashData(ctx, s.name, func() ([]byte, error) { return s.canonical(ctx, s.name, unsecured, alg.hash) }, proof, ctxList, alg)
+		if err != nil {
+			return nil, err
+		}
+		sig, err := sign(key.Signer, hashData, alg)
+		if err != nil {
+			return nil, err
+		}
+		proof["proofValue"] = "z" + base58.Encode(sig)
 	}
-	sig, err := sign(key.Signer, hashData, alg)
-	if err != nil {
-		return nil, err
-	}
-	proof["proofValue"] = "z" + base58.Encode(sig)
 
 	var proofJSON []byte
 	if len(previous) > 0 {
@@ -263,4 +275,15 @@ func (s *Suite) decode(doc []byte) (map[string]any, error) {
 		}
 	}
 	return m, nil
+}
+
+// marshalJSON writes v without escaping <, > and &.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/jsonld/ldproc"
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
@@ -31,7 +32,7 @@ const (
 // Cryptosuites lists the cryptosuites Sign makes and Verify checks, in the
 // order docs/data-integrity.md gives them.
 func Cryptosuites() []string {
-	return []string{EdDSARDFC2022, ECDSARDFC2019, EdDSAJCS2022, ECDSAJCS2019}
+	return []string{EdDSARDFC2022, ECDSARDFC2019, EdDSAJCS2022, ECDSAJCS2019, ECDSASD2023}
 }
 
 func supported(cryptosuite string) bool { return slices.Contains(Cryptosuites(), cryptosuite) }
@@ -78,6 +79,10 @@ type Options struct {
 	// ErrInlineContext, since an inline context can make the JSON a
 	// person reads say something else than the RDF that was signed.
 	AllowInlineContexts bool
+	// MandatoryPointers are the JSON pointers (RFC 6901) of what every
+	// proof derived from an ecdsa-sd-2023 base proof discloses. Empty:
+	// DefaultMandatoryPointers. Other cryptosuites ignore it.
+	MandatoryPointers []string
 	// Limits bound the size and nesting of documents read. The zero value
 	// means the jsonx defaults (8 MiB, 64 levels).
 	Limits jsonx.Limits
@@ -88,10 +93,13 @@ type Options struct {
 // package implements, since a proof set may mix them. It is safe for
 // concurrent use.
 type Suite struct {
-	name   string
-	canon  Canonicalizer
-	limits jsonx.Limits
-	inline bool
+	name      string
+	canon     Canonicalizer
+	limits    jsonx.Limits
+	inline    bool
+	work      rdfc.Options
+	mandatory []string
+	sdProc    *ldproc.Processor // for ecdsa-sd-2023 when canon is not LDProc
 }
 
 var _ credentials.Mechanism = (*Suite)(nil)
@@ -106,7 +114,20 @@ func New(cryptosuite string, opts Options) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Suite{name: cryptosuite, canon: c, limits: opts.Limits, inline: opts.AllowInlineContexts}, nil
+	for _, p := range opts.MandatoryPointers {
+		if _, err := parsePointer(p); err != nil {
+			return nil, err
+		}
+	}
+	s := &Suite{name: cryptosuite, canon: c, limits: opts.Limits, inline: opts.AllowInlineContexts, work: opts.Work, mandatory: slices.Clone(opts.MandatoryPointers)}
+	if _, ok := c.(*LDProc); !ok {
+		l := opts.Contexts
+		if l == nil {
+			l = jsonld.New(jsonld.Options{})
+		}
+		s.sdProc = ldproc.New(l)
+	}
+	return s, nil
 }
 
 func (opts Options) canonicalizer() (Canonicalizer, error) {
@@ -144,7 +165,12 @@ func algorithmFor(cryptosuite string, pub crypto.PublicKey) (algorithm, error) {
 			return algorithm{hash: crypto.SHA256, sigSize: ed25519.SignatureSize}, nil
 		}
 		return algorithm{}, fmt.Errorf("%w: %s needs an Ed25519 key, not %s", credentials.ErrUnsupportedKey, cryptosuite, keyKind(pub))
-	case ECDSARDFC2019, ECDSAJCS2019, ECDSASD2023:
+	case ECDSASD2023:
+		if k, ok := pub.(*ecdsa.PublicKey); ok && k.Curve == elliptic.P256() {
+			return algorithm{hash: crypto.SHA256, sigSize: 64}, nil
+		}
+		return algorithm{}, fmt.Errorf("%w: %s needs a P-256 key, not %s", credentials.ErrUnsupportedKey, cryptosuite, keyKind(pub))
+	case ECDSARDFC2019, ECDSAJCS2019:
 		if k, ok := pub.(*ecdsa.PublicKey); ok {
 			switch k.Curve {
 			case elliptic.P256():

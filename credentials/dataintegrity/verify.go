@@ -299,12 +299,15 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		}
 		return nil, time.Time{}, fmt.Errorf("%w: %s.challenge %s does not match the expected %q", credentials.ErrInvalidProof, path, got, opts.Challenge)
 	}
-	if !strings.HasPrefix(p.proofValue, "z") {
-		return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue must be multibase base58btc (prefix \"z\")", credentials.ErrMalformed, path)
-	}
-	sig, err := base58.Decode(p.proofValue[1:])
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue is not base58btc: %v", credentials.ErrMalformed, path, err)
+	var sig []byte
+	if p.cryptosuite != ECDSASD2023 {
+		if !strings.HasPrefix(p.proofValue, "z") {
+			return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue must be multibase base58btc (prefix \"z\")", credentials.ErrMalformed, path)
+		}
+		var err error
+		if sig, err = base58.Decode(p.proofValue[1:]); err != nil {
+			return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue is not base58btc: %v", credentials.ErrMalformed, path, err)
+		}
 	}
 
 	// The document as this proof signed it: its @context (the proof's own,
@@ -366,6 +369,15 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		return nil, time.Time{}, fmt.Errorf("%s.verificationMethod %s: %w", path, p.verificationMethod, err)
 	}
 	cacheKey += "\x00" + alg.hash.String()
+	if p.cryptosuite == ECDSASD2023 {
+		if len(p.previous) > 0 {
+			return nil, time.Time{}, fmt.Errorf("%w: %s: an %s proof cannot be chained", credentials.ErrInvalidProof, path, ECDSASD2023)
+		}
+		if err := s.verifySD(ctx, doc, p, path, useContext, vm.Key, alg); err != nil {
+			return nil, time.Time{}, err
+		}
+		return vm, created, nil
+	}
 	if len(sig) != alg.sigSize {
 		return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue holds %d bytes, a %s signature has %d", credentials.ErrInvalidProof, path, len(sig), p.cryptosuite, alg.sigSize)
 	}

@@ -26,6 +26,11 @@ type fastWalker struct {
 	e       *expander
 	w       *rdfWriter
 	pending []pair
+	// anonymous, when set, receives every node object without @id.
+	anonymous func(m map[string]any)
+	// blankIDs, when set, is called for every @id that is a blank node
+	// identifier, and ends the walk with the error it returns.
+	blankIDs func(id string) error
 }
 
 func (p *Processor) fastToRDF(dst []rdfc.Quad, doc any, opts *Options) ([]rdfc.Quad, error) {
@@ -191,9 +196,17 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 	var subj rdfc.Term
 	sok := true
 	if hasID {
+		if f.blankIDs != nil && isBlankLabel(*id) {
+			if err := f.blankIDs(*id); err != nil {
+				return rdfc.Term{}, false, err
+			}
+		}
 		subj, sok = f.w.id(*id)
 	} else {
 		subj = f.w.newBlank()
+		if f.anonymous != nil {
+			f.anonymous(el)
+		}
 	}
 	for _, t := range types {
 		o, tok := f.w.id(t)

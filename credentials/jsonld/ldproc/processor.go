@@ -2,6 +2,8 @@ package ldproc
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -190,4 +192,62 @@ func (p *Processor) AppendRDF(ctx context.Context, dst []rdfc.Quad, doc any, opt
 		return nil, err
 	}
 	return toRDF(dst, expanded, &opts), nil
+}
+
+// ErrNotSkolemizable is wrapped by Skolemize's errors for a document it
+// cannot give identifiers to: one the fast path does not read (@graph,
+// @list, @reverse, @nest, @included, index maps, @json), or with blank node
+// identifiers of its own.
+var ErrNotSkolemizable = errors.New("JSON-LD document cannot be skolemized")
+
+// Skolemize returns a deep copy of doc (compacted JSON-LD, as encoding/json
+// decodes it) in which every node object without an identifier has one:
+// an "@id" member prefix+"N" (N = 0, 1, ...), added in the JSON as it is,
+// without compaction. Selective disclosure needs it (ecdsa-sd-2023), to
+// find the quads of a part of the document among those of the whole.
+func (p *Processor) Skolemize(ctx context.Context, doc any, opts Options, prefix string) (any, error) {
+	opts.ctx = ctx
+	cp := deepCopy(doc)
+	m, ok := cp.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrNotSkolemizable)
+	}
+	var anon []map[string]any
+	f := &fastWalker{e: &expander{cp: &ctxProc{p: p, opts: &opts}, safe: opts.Safe}, w: &rdfWriter{opts: &opts, blank: map[string]string{}}}
+	f.anonymous = func(m map[string]any) { anon = append(anon, m) }
+	f.blankIDs = func(id string) error {
+		return fmt.Errorf("%w: it names the blank node %s", ErrNotSkolemizable, id)
+	}
+	if _, _, err := f.object(p.root(&opts), "", false, m, opts.Base, true); err != nil {
+		if err == errSlow {
+			// The full algorithms say what is wrong, if anything is.
+			if _, err := p.Expand(ctx, doc, opts); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: it uses JSON-LD beyond node objects, values, language maps and arrays", ErrNotSkolemizable)
+		}
+		return nil, err
+	}
+	for i, a := range anon {
+		a["@id"] = prefix + strconv.Itoa(i)
+	}
+	return m, nil
+}
+
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
 }

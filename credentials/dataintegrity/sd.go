@@ -345,7 +345,7 @@ func (s *Suite) canonicalizeAndGroup(ctx context.Context, doc map[string]any, ma
 	if _, err := io.ReadFull(rand.Reader, rnd[:]); err != nil {
 		return nil, err
 	}
-	g := &sdGrouping{prefix: "urn:bnid:" + hex.EncodeToString(rnd[:]) + "_", proc: s.sdProcessor(), opts: ldproc.Options{Safe: true}, work: s.work, matching: map[string][]int{}}
+	g := &sdGrouping{prefix: "urn:bnid:" + hex.EncodeToString(rnd[:]) + "_", proc: s.sdProcessor(), opts: ldproc.Options{Safe: true, Ordered: true}, work: s.work, matching: map[string][]int{}}
 	sk, err := g.proc.Skolemize(ctx, doc, g.opts, g.prefix)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
@@ -573,7 +573,7 @@ func (s *Suite) verifySD(ctx context.Context, doc map[string]any, p *proof, path
 		for k, b := range v.LabelMap {
 			labels["c14n"+strconv.FormatUint(k, 10)] = "u" + base64.RawURLEncoding.EncodeToString(b)
 		}
-		qs, err := s.sdProcessor().ToRDF(ctx, doc, ldproc.Options{Safe: true})
+		qs, err := s.sdProcessor().ToRDF(ctx, doc, ldproc.Options{Safe: true, Ordered: true})
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrCanonicalize, err)
 		}

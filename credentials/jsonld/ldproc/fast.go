@@ -79,7 +79,7 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 		typeVal                   *string
 	)
 	start := len(f.pending)
-	for key, v := range el {
+	for key, v := range f.w.entries(el) {
 		if key == "@context" {
 			continue
 		}
@@ -258,7 +258,7 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 			if def.hasDir {
 				d = def.dir
 			}
-			for lang, items := range m {
+			for lang, items := range f.w.entries(m) {
 				x, err := f.e.expandIRI(active, lang, false, true)
 				if err != nil {
 					return errSlow

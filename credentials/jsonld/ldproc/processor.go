@@ -2,12 +2,12 @@ package ldproc
 
 import (
 	"context"
-	"errors"
-	"strconv"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
@@ -38,6 +38,12 @@ type Options struct {
 	RDFDirection string
 	// GeneralizedRDF keeps triples whose predicate is a blank node.
 	GeneralizedRDF bool
+	// Ordered walks every object's entries in key order, so that ToRDF
+	// gives the same quads in the same order, with the same blank node
+	// labels, every time (and Skolemize numbers nodes in that order).
+	// Canonical N-Quads do not depend on it; what relies on the canonical
+	// labels of indistinguishable blank nodes does (ecdsa-sd-2023).
+	Ordered bool
 
 	ctx context.Context
 }
@@ -207,6 +213,7 @@ var ErrNotSkolemizable = errors.New("JSON-LD document cannot be skolemized")
 // find the quads of a part of the document among those of the whole.
 func (p *Processor) Skolemize(ctx context.Context, doc any, opts Options, prefix string) (any, error) {
 	opts.ctx = ctx
+	opts.Ordered = true
 	cp := deepCopy(doc)
 	m, ok := cp.(map[string]any)
 	if !ok {

@@ -1,7 +1,10 @@
 package ldproc
 
 import (
+	"iter"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,7 +87,7 @@ func (w *rdfWriter) node(m map[string]any, graph rdfc.Term, gok bool) (rdfc.Term
 		subj = w.newBlank()
 	}
 	ok := sok && gok
-	for k, v := range m {
+	for k, v := range w.entries(m) {
 		switch k {
 		case "@id", "@index", "@context":
 		case "@type":
@@ -107,7 +110,7 @@ func (w *rdfWriter) node(m map[string]any, graph rdfc.Term, gok bool) (rdfc.Term
 			}
 		case "@reverse":
 			rm, _ := v.(map[string]any)
-			for p, items := range rm {
+			for p, items := range w.entries(rm) {
 				pred, pok := w.predicate(p)
 				for _, it := range asArray(items) {
 					if im, isMap := it.(map[string]any); isMap {
@@ -283,4 +286,18 @@ func wellFormedLang(tag string) bool {
 		}
 	}
 	return true
+}
+
+// entries ranges over m, in key order when Options.Ordered asks for it.
+func (w *rdfWriter) entries(m map[string]any) iter.Seq2[string, any] {
+	if !w.opts.Ordered {
+		return maps.All(m)
+	}
+	return func(yield func(string, any) bool) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
 }

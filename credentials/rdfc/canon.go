@@ -103,14 +103,14 @@ type canon struct {
 	hasher   hash.Hash
 	in       []Quad     // the input
 	plain    []int32    // indices in in of the quads without blank nodes, duplicates included
-	quads    []Quad     // the quads with blank nodes, without duplicates
+	quads    []int32    // indices in in of the quads with blank nodes, without duplicates
 	pos      [][4]int32 // per quad: the blank node index at each position, or -1
 	labels   []string   // blank node index → input label
 	blankIdx map[string]int32
 	nodeQs   [][]int32 // blank node index → indices of the quads it is in
 	canonID  []int32   // blank node index → canonical number, or -1
 	issued   int32
-	first    []string // blank node index → first-degree hash, "" until computed
+	first    []digest // blank node index → first-degree hash, zero until computed
 
 	work, budget int64
 	deadline     time.Time
@@ -166,12 +166,10 @@ func (c *canon) dedupe(in []Quad) {
 		}
 	}
 	slices.Sort(blank) // keep the input order
-	c.quads = make([]Quad, len(blank))
-	for i, qi := range blank {
-		c.quads[i] = in[qi]
-	}
+	c.quads = blank
 	c.pos = make([][4]int32, len(c.quads))
-	for i, q := range c.quads {
+	for i, qi := range c.quads {
+		q := &in[qi]
 		for k := range q {
 			c.pos[i][k] = -1
 			if q[k].Kind != Blank {
@@ -194,7 +192,7 @@ func (c *canon) dedupe(in []Quad) {
 	for i := range c.canonID {
 		c.canonID[i] = -1
 	}
-	c.first = make([]string, len(c.labels))
+	c.first = make([]digest, len(c.labels))
 }
 
 // spend accounts for n units of work.
@@ -224,7 +222,7 @@ func (c *canon) issueCanonical(id int32) {
 
 func (c *canon) run() error {
 	// Hash First Degree Quads for every blank node, grouped by hash.
-	byHash := map[string][]int32{}
+	byHash := map[digest][]int32{}
 	for id := range c.labels {
 		hf, err := c.hashFirstDegree(int32(id))
 		if err != nil {
@@ -232,8 +230,8 @@ func (c *canon) run() error {
 		}
 		byHash[hf] = append(byHash[hf], int32(id))
 	}
-	hashes := slices.Sorted(maps.Keys(byHash))
-	var shared []string
+	hashes := slices.SortedFunc(maps.Keys(byHash), cmpDigest)
+	var shared []digest
 	for _, hf := range hashes {
 		if ids := byHash[hf]; len(ids) == 1 {
 			c.issueCanonical(ids[0])
@@ -243,7 +241,7 @@ func (c *canon) run() error {
 	}
 	for _, hf := range shared {
 		type result struct {
-			hash string
+			hash digest
 			is   *tmpIssuer
 		}
 		var paths []result
@@ -259,7 +257,7 @@ func (c *canon) run() error {
 			}
 			paths = append(paths, result{hn, is})
 		}
-		slices.SortStableFunc(paths, func(a, b result) int { return cmpString(a.hash, b.hash) })
+		slices.SortStableFunc(paths, func(a, b result) int { return cmpDigest(a.hash, b.hash) })
 		for _, r := range paths {
 			for _, old := range r.is.order {
 				c.issueCanonical(old)
@@ -268,6 +266,17 @@ func (c *canon) run() error {
 	}
 	return nil
 }
+
+// digest is a hash in hexadecimal, as RDFC-1.0 compares and concatenates
+// them, kept in an array so that hashing allocates nothing.
+type digest struct {
+	n int8
+	h [96]byte
+}
+
+func (d *digest) hex() []byte { return d.h[:d.n] }
+
+func cmpDigest(a, b digest) int { return bytes.Compare(a.hex(), b.hex()) }
 
 func cmpString(a, b string) int {
 	switch {
@@ -279,17 +288,20 @@ func cmpString(a, b string) int {
 	return 0
 }
 
-func (c *canon) sum(data []byte) string {
+func (c *canon) sum(data []byte) digest {
 	c.hasher.Reset()
 	c.hasher.Write(data)
-	var d [64]byte
-	return hex.EncodeToString(c.hasher.Sum(d[:0]))
+	var raw [48]byte
+	sum := c.hasher.Sum(raw[:0])
+	var d digest
+	d.n = int8(hex.Encode(d.h[:], sum))
+	return d
 }
 
 // appendQuadWith appends quad i as an N-Quads line, naming its blank nodes
 // with name.
 func (c *canon) appendQuadWith(b []byte, i int, name func(int32) string) []byte {
-	q := &c.quads[i]
+	q := &c.in[c.quads[i]]
 	for k := range q {
 		if q[k].Kind == DefaultGraph {
 			continue
@@ -308,13 +320,13 @@ func (c *canon) appendQuadWith(b []byte, i int, name func(int32) string) []byte 
 }
 
 // hashFirstDegree is the Hash First Degree Quads algorithm.
-func (c *canon) hashFirstDegree(id int32) (string, error) {
-	if hf := c.first[id]; hf != "" {
+func (c *canon) hashFirstDegree(id int32) (digest, error) {
+	if hf := c.first[id]; hf.n != 0 {
 		return hf, nil
 	}
 	qs := c.nodeQs[id]
 	if err := c.spend(len(qs)); err != nil {
-		return "", err
+		return digest{}, err
 	}
 	name := func(b int32) string {
 		if b == id {
@@ -334,52 +346,62 @@ func (c *canon) hashFirstDegree(id int32) (string, error) {
 	for _, l := range lines {
 		c.hasher.Write(l)
 	}
-	var d [64]byte
-	hf := hex.EncodeToString(c.hasher.Sum(d[:0]))
+	var raw [48]byte
+	var hf digest
+	hf.n = int8(hex.Encode(hf.h[:], c.hasher.Sum(raw[:0])))
 	c.first[id] = hf
 	c.buf, c.lines = buf[:0], lines[:0]
 	return hf, nil
 }
 
-// tmpIssuer is an identifier issuer with prefix "_:b".
+// tmpIssuer is an identifier issuer with prefix "_:b": the number issued
+// to a blank node is its position in order. Issuers are small (the blank
+// nodes reachable in one Hash N-Degree Quads call) and copied often, so a
+// slice does better than a map.
 type tmpIssuer struct {
-	ids   map[int32]int32
 	order []int32
 }
 
-func newTmpIssuer() *tmpIssuer { return &tmpIssuer{ids: map[int32]int32{}} }
+func newTmpIssuer() *tmpIssuer { return &tmpIssuer{} }
+
+func (t *tmpIssuer) lookup(id int32) (int32, bool) {
+	for n, o := range t.order {
+		if o == id {
+			return int32(n), true
+		}
+	}
+	return 0, false
+}
 
 func (t *tmpIssuer) issue(id int32) int32 {
-	if n, ok := t.ids[id]; ok {
+	if n, ok := t.lookup(id); ok {
 		return n
 	}
-	n := int32(len(t.order))
-	t.ids[id] = n
 	t.order = append(t.order, id)
-	return n
+	return int32(len(t.order) - 1)
 }
 
 func (t *tmpIssuer) clone() *tmpIssuer {
-	return &tmpIssuer{ids: maps.Clone(t.ids), order: slices.Clone(t.order)}
+	return &tmpIssuer{order: slices.Clone(t.order)}
 }
 
 // hashRelated is the Hash Related Blank Node algorithm.
-func (c *canon) hashRelated(related int32, qi int, is *tmpIssuer, position byte) (string, error) {
+func (c *canon) hashRelated(related int32, qi int, is *tmpIssuer, position byte) (digest, error) {
 	if err := c.spend(1); err != nil {
-		return "", err
+		return digest{}, err
 	}
-	var hf string
-	n, issued := is.ids[related]
+	var hf digest
+	n, issued := is.lookup(related)
 	if c.canonID[related] < 0 && !issued {
 		var err error
 		if hf, err = c.hashFirstDegree(related); err != nil {
-			return "", err
+			return digest{}, err
 		}
 	}
 	b := append(c.buf[:0], position)
 	if position != 'g' {
 		b = append(b, '<')
-		b = append(b, c.quads[qi][1].Value...)
+		b = append(b, c.in[c.quads[qi]][1].Value...)
 		b = append(b, '>')
 	}
 	switch {
@@ -390,18 +412,18 @@ func (c *canon) hashRelated(related int32, qi int, is *tmpIssuer, position byte)
 		b = append(b, "_:b"...)
 		b = strconv.AppendInt(b, int64(n), 10)
 	default:
-		b = append(b, hf...)
+		b = append(b, hf.hex()...)
 	}
 	c.buf = b[:0]
 	return c.sum(b), nil
 }
 
 // hashNDegree is the Hash N-Degree Quads algorithm.
-func (c *canon) hashNDegree(id int32, is *tmpIssuer) (string, *tmpIssuer, error) {
+func (c *canon) hashNDegree(id int32, is *tmpIssuer) (digest, *tmpIssuer, error) {
 	if err := c.spend(1 + len(c.nodeQs[id])); err != nil {
-		return "", nil, err
+		return digest{}, nil, err
 	}
-	hn := map[string][]int32{}
+	hn := map[digest][]int32{}
 	for _, qi := range c.nodeQs[id] {
 		for k, pos := range [4]byte{'s', 0, 'o', 'g'} {
 			r := c.pos[qi][k]
@@ -410,7 +432,7 @@ func (c *canon) hashNDegree(id int32, is *tmpIssuer) (string, *tmpIssuer, error)
 			}
 			rh, err := c.hashRelated(r, int(qi), is, pos)
 			if err != nil {
-				return "", nil, err
+				return digest{}, nil, err
 			}
 			if !slices.Contains(hn[rh], r) {
 				hn[rh] = append(hn[rh], r)
@@ -418,8 +440,8 @@ func (c *canon) hashNDegree(id int32, is *tmpIssuer) (string, *tmpIssuer, error)
 		}
 	}
 	var data []byte
-	for _, rh := range slices.Sorted(maps.Keys(hn)) {
-		data = append(data, rh...)
+	for _, rh := range slices.SortedFunc(maps.Keys(hn), cmpDigest) {
+		data = append(data, rh.hex()...)
 		var chosenPath []byte
 		var chosenIssuer *tmpIssuer
 		err := c.permute(hn[rh], func(perm []int32) error {
@@ -434,7 +456,7 @@ func (c *canon) hashNDegree(id int32, is *tmpIssuer) (string, *tmpIssuer, error)
 					path = append(path, "_:c14n"...)
 					path = strconv.AppendInt(path, int64(n), 10)
 				} else {
-					if _, ok := issuerCopy.ids[related]; !ok {
+					if _, ok := issuerCopy.lookup(related); !ok {
 						recursion = append(recursion, related)
 					}
 					path = append(path, "_:b"...)
@@ -452,7 +474,7 @@ func (c *canon) hashNDegree(id int32, is *tmpIssuer) (string, *tmpIssuer, error)
 				path = append(path, "_:b"...)
 				path = strconv.AppendInt(path, int64(issuerCopy.issue(related)), 10)
 				path = append(path, '<')
-				path = append(path, res...)
+				path = append(path, res.hex()...)
 				path = append(path, '>')
 				issuerCopy = resIssuer
 				if chosenPath != nil && len(path) >= len(chosenPath) && bytes.Compare(path, chosenPath) > 0 {
@@ -465,7 +487,7 @@ func (c *canon) hashNDegree(id int32, is *tmpIssuer) (string, *tmpIssuer, error)
 			return nil
 		})
 		if err != nil {
-			return "", nil, err
+			return digest{}, nil, err
 		}
 		data = append(data, chosenPath...)
 		is = chosenIssuer
@@ -553,7 +575,7 @@ func (c *canon) result(wantQuads bool) *Result {
 				r.Quads[i] = c.in[c.plain[l.q-len(c.quads)]]
 				continue
 			}
-			q := c.quads[l.q]
+			q := c.in[c.quads[l.q]]
 			for k := range q {
 				if id := c.pos[l.q][k]; id >= 0 {
 					q[k].Value = names[id]

@@ -776,6 +776,10 @@ func bitsSet(c uint8) int {
 	return n
 }
 
+// ptr returns a pointer to a copy of s, so that the caller's s does not
+// escape (expandIRI's value is copied only when returned as is).
+func ptr(s string) *string { return &s }
+
 // expandIRI is the IRI Expansion algorithm; nil is null.
 func (cp *ctxProc) expandIRI(active *Context, value string, docRelative, vocab bool, local map[string]any, defined map[string]bool, remote []string) (*string, error) {
 	if vocab && local == nil && (len(value) == 0 || value[0] != '@') {
@@ -788,7 +792,7 @@ func (cp *ctxProc) expandIRI(active *Context, value string, docRelative, vocab b
 		}
 	}
 	if isKeyword(value) {
-		return &value, nil
+		return ptr(value), nil
 	}
 	if keywordLike(value) {
 		return nil, nil
@@ -815,7 +819,7 @@ func (cp *ctxProc) expandIRI(active *Context, value string, docRelative, vocab b
 	if i := strings.IndexByte(value, ':'); i >= 1 {
 		prefix, suffix := value[:i], value[i+1:]
 		if prefix == "_" || strings.HasPrefix(suffix, "//") {
-			return &value, nil
+			return ptr(value), nil
 		}
 		if local != nil {
 			if _, ok := local[prefix]; ok && !defined[prefix] {
@@ -830,7 +834,7 @@ func (cp *ctxProc) expandIRI(active *Context, value string, docRelative, vocab b
 			return &s, nil
 		}
 		if isAbsoluteIRI(value) {
-			return &value, nil
+			return ptr(value), nil
 		}
 	}
 	if vocab && active.hasVocab {
@@ -842,9 +846,9 @@ func (cp *ctxProc) expandIRI(active *Context, value string, docRelative, vocab b
 			s := resolveIRI(active.base, value)
 			return &s, nil
 		}
-		return &value, nil
+		return ptr(value), nil
 	}
-	return &value, nil
+	return ptr(value), nil
 }
 
 // number returns v as a float64 if it is a JSON number (float64, or

@@ -2,6 +2,7 @@ package ldproc
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 )
@@ -26,6 +27,7 @@ type fastWalker struct {
 	e       *expander
 	w       *rdfWriter
 	pending []pair
+	keys    []string
 	// anonymous, when set, receives every node object without @id.
 	anonymous func(m map[string]any)
 	// blankIDs, when set, is called for every @id that is a blank node
@@ -79,7 +81,19 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 		typeVal                   *string
 	)
 	start := len(f.pending)
-	for key, v := range f.w.entries(el) {
+	// The keys on a stack shared by the recursion (a range over a
+	// function would move this frame's variables to the heap).
+	kstart := len(f.keys)
+	for k := range el {
+		f.keys = append(f.keys, k)
+	}
+	keys := f.keys[kstart:]
+	if f.w.opts.Ordered {
+		slices.Sort(keys)
+	}
+	defer func() { f.keys = f.keys[:kstart] }()
+	for _, key := range keys {
+		v := el[key]
 		if key == "@context" {
 			continue
 		}
@@ -258,7 +272,17 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 			if def.hasDir {
 				d = def.dir
 			}
-			for lang, items := range f.w.entries(m) {
+			kstart := len(f.keys)
+			for k := range m {
+				f.keys = append(f.keys, k)
+			}
+			langs := f.keys[kstart:]
+			if f.w.opts.Ordered {
+				slices.Sort(langs)
+			}
+			defer func() { f.keys = f.keys[:kstart] }()
+			for _, lang := range langs {
+				items := m[lang]
 				x, err := f.e.expandIRI(active, lang, false, true)
 				if err != nil {
 					return errSlow

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -167,18 +168,16 @@ func (d *decoder) str() (string, error) {
 	}
 	d.p++
 	start := d.p
-	for d.p < len(d.s) {
-		switch d.s[d.p] {
-		case '"':
-			s := d.s[start:d.p]
-			d.p++
-			return s, nil
-		case '\\':
-			return d.escaped(start)
-		}
-		d.p++
+	end := strings.IndexByte(d.s[start:], '"')
+	if end < 0 {
+		return "", ErrInvalid
 	}
-	return "", ErrInvalid
+	if i := strings.IndexByte(d.s[start:start+end], '\\'); i >= 0 {
+		d.p = start + i
+		return d.escaped(start)
+	}
+	d.p = start + end + 1
+	return d.s[start : start+end], nil
 }
 
 func (d *decoder) escaped(start int) (string, error) {

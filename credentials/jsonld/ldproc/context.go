@@ -42,6 +42,9 @@ type term struct {
 	// cacheable: defined by a remote (pinned) context, so that contexts
 	// derived through its scoped context may be kept.
 	cacheable bool
+	// iriOK: id is an IRI (not a keyword or blank node), and wf says
+	// whether it is well-formed, computed once.
+	iriOK, wf bool
 }
 
 func (t *term) has(c uint8) bool { return t != nil && t.container&c != 0 }
@@ -52,6 +55,7 @@ func (t *term) sameAs(o *term) bool {
 	a, b := *t, *o
 	a.protected, b.protected = false, false
 	a.cacheable, b.cacheable = false, false
+	a.iriOK, b.iriOK, a.wf, b.wf = false, false, false, false
 	ac, bc := a.ctx, b.ctx
 	a.ctx, b.ctx = nil, nil
 	a.baseURL, b.baseURL = "", ""
@@ -694,6 +698,9 @@ func (tp *termProc) define(name string) error {
 			return errf(CodeProtectedRedefining, "term %q is protected", name)
 		}
 		def = previous
+	}
+	if !def.null && !isKeyword(def.id) && !isBlankLabel(def.id) {
+		def.iriOK, def.wf = true, wellFormedIRI(def.id)
 	}
 	active.terms[name] = def
 	tp.defined[name] = true

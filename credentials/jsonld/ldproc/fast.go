@@ -265,7 +265,13 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 	if def != nil && (def.typ == "@json" || def.reverse || def.container&(cList|cGraph|cIndex|cID|cType) != 0) {
 		return errSlow
 	}
-	pred, pok := f.w.predicate(iri)
+	var pred rdfc.Term
+	var pok bool
+	if def != nil && def.iriOK && def.id == iri {
+		pred, pok = rdfc.Term{Kind: rdfc.IRI, Value: iri}, def.wf
+	} else {
+		pred, pok = f.w.predicate(iri)
+	}
 	if def.has(cLanguage) {
 		if m, ok := v.(map[string]any); ok {
 			d := active.dir
@@ -347,24 +353,32 @@ func (f *fastWalker) value(active *Context, key string, def *term, pred rdfc.Ter
 		}
 		def = active.terms[key]
 	}
-	ev, err := f.e.expandValue(active, key, v)
-	if err != nil {
-		return errSlow
-	}
-	m := ev.(map[string]any)
-	if id, ok := m["@id"]; ok {
-		s, _ := id.(string)
-		if id == nil {
+	// Value expansion, without building the value object.
+	if s, isStr := v.(string); isStr && def != nil && (def.typ == "@id" || def.typ == "@vocab") {
+		x, err := f.e.expandIRI(active, s, true, def.typ == "@vocab")
+		if err != nil || f.e.checkIRI(x, s, "@id") != nil {
+			return errSlow
+		}
+		if x == nil {
 			return nil
 		}
-		o, ook := f.w.id(s)
+		o, ook := f.w.id(*x)
 		f.pending = append(f.pending, pair{pred, o, pok && ook})
 		return nil
 	}
-	dt, _ := m["@type"].(string)
-	lang, _ := m["@language"].(string)
-	dir, _ := m["@direction"].(string)
-	o, ook := f.w.literalTerm(m["@value"], dt, lang, dir)
+	var dt, lang, dir string
+	if def != nil && def.typ != "" && def.typ != "@id" && def.typ != "@vocab" && def.typ != "@none" {
+		dt = def.typ
+	} else if _, isStr := v.(string); isStr {
+		lang, dir = active.lang, active.dir
+		if def != nil && def.hasLang {
+			lang = def.lang
+		}
+		if def != nil && def.hasDir {
+			dir = def.dir
+		}
+	}
+	o, ook := f.w.literalTerm(v, dt, lang, dir)
 	f.pending = append(f.pending, pair{pred, o, pok && ook})
 	return nil
 }

@@ -693,14 +693,14 @@ func (tp *termProc) define(name string) error {
 			return errf("invalid term definition", "term %q: %s", name, k)
 		}
 	}
+	if !def.null && !isKeyword(def.id) && !isBlankLabel(def.id) {
+		def.iriOK, def.wf = true, wellFormedIRI(def.id)
+	}
 	if !tp.override && previous != nil && previous.protected {
 		if !def.sameAs(previous) {
 			return errf(CodeProtectedRedefining, "term %q is protected", name)
 		}
-		def = previous
-	}
-	if !def.null && !isKeyword(def.id) && !isBlankLabel(def.id) {
-		def.iriOK, def.wf = true, wellFormedIRI(def.id)
+		def = previous // shared with other contexts: never written again
 	}
 	active.terms[name] = def
 	tp.defined[name] = true

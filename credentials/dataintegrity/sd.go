@@ -289,6 +289,17 @@ type sdGrouping struct {
 	work     rdfc.Options
 }
 
+// canonicalLabels canonicalises quads (SHA-256) within the suite's bounds.
+func (s *Suite) canonicalLabels(ctx context.Context, qs []rdfc.Quad) (*rdfc.Result, error) {
+	o := s.work
+	o.Hash = crypto.SHA256
+	res, err := rdfc.Canonicalize(ctx, qs, o)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
+	}
+	return res, nil
+}
+
 // hmacLabel is the blank node label an HMAC key gives a canonical label.
 func hmacLabel(mac func([]byte) []byte, canonical string) string {
 	return "u" + base64.RawURLEncoding.EncodeToString(mac([]byte(canonical)))
@@ -355,11 +366,9 @@ func (s *Suite) canonicalizeAndGroup(ctx context.Context, doc map[string]any, ma
 	if err != nil {
 		return nil, err
 	}
-	o := s.work
-	o.Hash = crypto.SHA256
-	res, err := rdfc.Canonicalize(ctx, qs, o)
+	res, err := s.canonicalLabels(ctx, qs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
+		return nil, err
 	}
 	g.labelMap = make(map[string]string, len(res.Labels))
 	for in, c := range res.Labels {
@@ -577,11 +586,9 @@ func (s *Suite) verifySD(ctx context.Context, doc map[string]any, p *proof, path
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrCanonicalize, err)
 		}
-		o := s.work
-		o.Hash = crypto.SHA256
-		res, err := rdfc.Canonicalize(ctx, qs, o)
+		res, err := s.canonicalLabels(ctx, qs)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrCanonicalize, err)
+			return err
 		}
 		nquads, err := relabel(qs, func(l string) (string, bool) { v, ok := labels[res.Labels[l]]; return v, ok })
 		if err != nil {
@@ -697,11 +704,9 @@ func (s *Suite) Derive(ctx context.Context, signed []byte, selective []string) (
 	if err != nil {
 		return nil, err
 	}
-	o := s.work
-	o.Hash = crypto.SHA256
-	res, err := rdfc.Canonicalize(ctx, qs, o)
+	res, err := s.canonicalLabels(ctx, qs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
+		return nil, err
 	}
 	labels := map[uint64][]byte{}
 	for in, c := range res.Labels {

@@ -188,12 +188,7 @@ func TestSDVectorsReproduced(t *testing.T) {
 // statement added back, or a signature dropped, and it does not.
 func TestSDRoundTripAndTampering(t *testing.T) {
 	ctx := context.Background()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), randReader{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	did := "did:key:z" + b58(append([]byte{0x80, 0x24}, elliptic.MarshalCompressed(elliptic.P256(), priv.X, priv.Y)...))
-	vm := did + "#" + strings.TrimPrefix(did, "did:key:")
+	priv, did, vm := p256DIDKey(t)
 	l := referenceLoader(t)
 	s, err := New(ECDSASD2023, Options{Contexts: l})
 	if err != nil {
@@ -255,12 +250,7 @@ func TestSDRoundTripAndTampering(t *testing.T) {
 // the walk is ordered: signing, verifying and deriving agree every time.
 func TestSDIndistinguishableBlankNodes(t *testing.T) {
 	ctx := context.Background()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), randReader{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	did := "did:key:z" + b58(append([]byte{0x80, 0x24}, elliptic.MarshalCompressed(elliptic.P256(), priv.X, priv.Y)...))
-	vm := did + "#" + strings.TrimPrefix(did, "did:key:")
+	priv, did, vm := p256DIDKey(t)
 	raw := bytes.ReplaceAll(renderTemplate(t, "diploma", nil), []byte("did:web:uni-zed.example"), []byte(did))
 	// The issuer described again as the awarding body, with its own copy of
 	// an anonymous location: two blank nodes nothing tells apart.
@@ -295,4 +285,14 @@ func TestSDIndistinguishableBlankNodes(t *testing.T) {
 			t.Fatalf("run %d: derived: %v", i, err)
 		}
 	}
+}
+
+// p256DIDKey is a new P-256 key, its did:key and verification method.
+func p256DIDKey(t *testing.T) (*ecdsa.PrivateKey, string, string) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), randReader{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	did := "did:key:z" + b58(append([]byte{0x80, 0x24}, elliptic.MarshalCompressed(elliptic.P256(), priv.X, priv.Y)...))
+	return priv, did, did + "#" + strings.TrimPrefix(did, "did:key:")
 }

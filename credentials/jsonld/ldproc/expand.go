@@ -276,23 +276,18 @@ func appendValues(result map[string]any, key string, v any) {
 	}
 }
 
-func isValueObject(v any) bool {
+// hasEntry reports whether v is a map with the entry k.
+func hasEntry(v any, k string) bool {
 	m, ok := v.(map[string]any)
-	if !ok {
-		return false
+	if ok {
+		_, ok = m[k]
 	}
-	_, ok = m["@value"]
 	return ok
 }
 
-func isListObject(v any) bool {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	_, ok = m["@list"]
-	return ok
-}
+func isValueObject(v any) bool { return hasEntry(v, "@value") }
+
+func isListObject(v any) bool { return hasEntry(v, "@list") }
 
 func isGraphObject(v any) bool {
 	m, ok := v.(map[string]any)
@@ -801,143 +796,19 @@ func (e *expander) finishObject(result map[string]any, prop string, hasProp bool
 }
 
 // errMultipleTypeKeys is objectContext's answer, without sorted keys, for
-// an object with several entries expanding to @type: their order matters.
+// an object whose types it leaves to the full algorithm: several entries
+// expanding to @type (their order matters), or a type that is no string.
 var errMultipleTypeKeys = errf("internal", "several keys expand to @type")
 
 // objectContext is steps 7 to 12 of the Expansion algorithm: the active
 // context of a map element (reverted, property-scoped, embedded and
 // type-scoped), the type-scoped context and the input type. keys are el's
-// keys in order; nil: in map order, and errMultipleTypeKeys if two expand
-// to @type.
+// keys in order; nil: the aliases of @type are looked up instead, and
+// errMultipleTypeKeys is returned when that is not enough.
 func (e *expander) objectContext(active *Context, propDef *term, el map[string]any, keys []string, baseURL string, fromMap bool) (*Context, *Context, string, error) {
-	if keys == nil {
-		return e.objectContextFast(active, propDef, el, baseURL, fromMap)
-	}
-	each := func(f func(k string) error) error {
-		if keys != nil {
-			for _, k := range keys {
-				if err := f(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		for k := range el {
-			if err := f(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	errStop := errf("internal", "stop")
-	if active.previous != nil && !fromMap {
-		revert := true
-		err := each(func(k string) error {
-			iri, err := e.expandIRI(active, k, false, true)
-			if err != nil {
-				return e.fail(err)
-			}
-			if iri != nil && *iri == "@value" {
-				revert = false
-				return errStop
-			}
-			if iri != nil && *iri == "@id" && len(el) == 1 {
-				revert = false
-			}
-			return nil
-		})
-		if err != nil && err != errStop {
-			return nil, nil, "", err
-		}
-		if revert {
-			active = active.previous
-		}
-	}
-	if propDef != nil && propDef.hasCtx {
-		var err error
-		if active, err = e.derive(active, propDef, true, true); err != nil {
-			return nil, nil, "", e.fail(err)
-		}
-	}
-	if c, ok := el["@context"]; ok {
-		var err error
-		e.push("@context")
-		if active, err = e.cp.process(active, c, baseURL, nil, false, true, true, false); err != nil {
-			return nil, nil, "", e.fail(err)
-		}
-		e.pop()
-	}
-	typeScoped := active
-	var inputType string
-	typeKeys := 0
-	err := each(func(k string) error {
-		iri, err := e.expandIRI(typeScoped, k, false, true)
-		if err != nil {
-			return e.fail(err)
-		}
-		if iri == nil || *iri != "@type" {
-			return nil
-		}
-		typeKeys++
-		if keys == nil && typeKeys > 1 {
-			return errMultipleTypeKeys
-		}
-		v := el[k]
-		var vals []any
-		if s, ok := v.(string); ok {
-			if d := typeScoped.terms[s]; d != nil && d.hasCtx {
-				if active, err = e.derive(active, d, false, false); err != nil {
-					return e.fail(err)
-				}
-			}
-			if typeKeys == 1 {
-				t, err := e.expandIRI(active, s, false, true)
-				if err != nil {
-					return e.fail(err)
-				}
-				if t != nil {
-					inputType = *t
-				}
-			}
-			return nil
-		}
-		vals = asArray(v)
-		sorted := make([]string, 0, len(vals))
-		for _, v := range vals {
-			if s, ok := v.(string); ok {
-				sorted = append(sorted, s)
-			}
-		}
-		slices.Sort(sorted)
-		for _, s := range sorted {
-			if d := typeScoped.terms[s]; d != nil && d.hasCtx {
-				if active, err = e.derive(active, d, false, false); err != nil {
-					return e.fail(err)
-				}
-			}
-		}
-		if typeKeys == 1 && len(vals) > 0 {
-			if s, ok := vals[len(vals)-1].(string); ok {
-				t, err := e.expandIRI(active, s, false, true)
-				if err != nil {
-					return e.fail(err)
-				}
-				if t != nil {
-					inputType = *t
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return active, typeScoped, inputType, nil
-}
-
-// objectContextFast is objectContext without sorted keys: it looks up the
-// aliases of @value, @id and @type instead of expanding every key.
-func (e *expander) objectContextFast(active *Context, propDef *term, el map[string]any, baseURL string, fromMap bool) (*Context, *Context, string, error) {
+	// Step 7: a context that does not propagate is reverted, unless el is
+	// a value object or a lone @id (the keys expanding to @value or @id
+	// are those keywords and their aliases).
 	if active.previous != nil && !fromMap {
 		a := active.aliases()
 		revert := true
@@ -965,60 +836,71 @@ func (e *expander) objectContextFast(active *Context, propDef *term, el map[stri
 	}
 	if c, ok := el["@context"]; ok {
 		var err error
+		e.push("@context")
 		if active, err = e.cp.process(active, c, baseURL, nil, false, true, true, false); err != nil {
 			return nil, nil, "", e.fail(err)
 		}
+		e.pop()
 	}
 	typeScoped := active
-	var inputType string
-	found := false
-	for _, k := range typeScoped.aliases().typ {
-		v, ok := el[k]
-		if !ok {
-			continue
+	var typeKeys []string
+	if keys == nil {
+		for _, k := range typeScoped.aliases().typ {
+			if _, ok := el[k]; ok {
+				typeKeys = append(typeKeys, k)
+			}
 		}
-		if found {
+		if len(typeKeys) > 1 {
 			return nil, nil, "", errMultipleTypeKeys
 		}
-		found = true
-		var err error
-		last, isStr := v.(string)
-		if isStr {
-			if d := typeScoped.terms[last]; d != nil && d.hasCtx {
+	} else {
+		for _, k := range keys {
+			iri, err := e.expandIRI(typeScoped, k, false, true)
+			if err != nil {
+				return nil, nil, "", e.fail(err)
+			}
+			if iri != nil && *iri == "@type" {
+				typeKeys = append(typeKeys, k)
+			}
+		}
+	}
+	var inputType string
+	for n, k := range typeKeys {
+		var types [8]string
+		list := types[:0]
+		switch v := el[k].(type) {
+		case string:
+			list = append(list, v)
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					list = append(list, s)
+				} else if keys == nil {
+					return nil, nil, "", errMultipleTypeKeys // the full algorithm says what is wrong
+				}
+			}
+		}
+		if len(list) == 0 {
+			continue
+		}
+		last := list[len(list)-1]
+		slices.Sort(list)
+		for _, s := range list {
+			if d := typeScoped.terms[s]; d != nil && d.hasCtx {
+				var err error
 				if active, err = e.derive(active, d, false, false); err != nil {
 					return nil, nil, "", e.fail(err)
 				}
 			}
-		} else {
-			vals, _ := v.([]any)
-			var sorted [8]string
-			list := sorted[:0]
-			for _, x := range vals {
-				s, ok := x.(string)
-				if !ok {
-					return nil, nil, "", errMultipleTypeKeys // the full algorithms say what is wrong
-				}
-				list = append(list, s)
-			}
-			if len(list) == 0 {
-				continue
-			}
-			last = list[len(list)-1]
-			slices.Sort(list)
-			for _, s := range list {
-				if d := typeScoped.terms[s]; d != nil && d.hasCtx {
-					if active, err = e.derive(active, d, false, false); err != nil {
-						return nil, nil, "", e.fail(err)
-					}
-				}
-			}
 		}
-		t, err := e.expandIRI(active, last, false, true)
-		if err != nil {
-			return nil, nil, "", e.fail(err)
-		}
-		if t != nil {
-			inputType = *t
+		if n == 0 {
+			t, err := e.expandIRI(active, last, false, true)
+			if err != nil {
+				return nil, nil, "", e.fail(err)
+			}
+			if t != nil {
+				inputType = *t
+			}
 		}
 	}
 	return active, typeScoped, inputType, nil

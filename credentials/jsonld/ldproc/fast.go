@@ -81,16 +81,7 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 		typeVal                   *string
 	)
 	start := len(f.pending)
-	// The keys on a stack shared by the recursion (a range over a
-	// function would move this frame's variables to the heap).
-	kstart := len(f.keys)
-	for k := range el {
-		f.keys = append(f.keys, k)
-	}
-	keys := f.keys[kstart:]
-	if f.w.opts.Ordered {
-		slices.Sort(keys)
-	}
+	keys, kstart := f.keysOf(el)
 	defer func() { f.keys = f.keys[:kstart] }()
 	for _, key := range keys {
 		v := el[key]
@@ -233,6 +224,22 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 	return subj, sok, nil
 }
 
+// keysOf pushes m's keys (in order with Options.Ordered) on the stack of
+// keys the recursion shares, and returns them and where they start, to
+// which the caller truncates the stack when done. (A range over a function
+// would move the caller's variables to the heap.)
+func (f *fastWalker) keysOf(m map[string]any) ([]string, int) {
+	start := len(f.keys)
+	for k := range m {
+		f.keys = append(f.keys, k)
+	}
+	keys := f.keys[start:]
+	if f.w.opts.Ordered {
+		slices.Sort(keys)
+	}
+	return keys, start
+}
+
 func hasColon(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] == ':' {
@@ -278,14 +285,7 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 			if def.hasDir {
 				d = def.dir
 			}
-			kstart := len(f.keys)
-			for k := range m {
-				f.keys = append(f.keys, k)
-			}
-			langs := f.keys[kstart:]
-			if f.w.opts.Ordered {
-				slices.Sort(langs)
-			}
+			langs, kstart := f.keysOf(m)
 			defer func() { f.keys = f.keys[:kstart] }()
 			for _, lang := range langs {
 				items := m[lang]

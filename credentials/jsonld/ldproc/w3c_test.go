@@ -64,6 +64,21 @@ type suiteTest struct {
 
 func (st suiteTest) is(t string) bool { return slices.Contains(st.Type, t) }
 
+// negative judges err for a negative test (done true): the error must have
+// the code the test expects.
+func (st suiteTest) negative(err error) (bool, error) {
+	if !st.is("jld:NegativeEvaluationTest") {
+		return false, nil
+	}
+	if err == nil {
+		return true, fmt.Errorf("no error, want %q", st.Error)
+	}
+	if c := errCode(err); c != st.Error {
+		return true, fmt.Errorf("error %q (%v), want %q", c, err, st.Error)
+	}
+	return true, nil
+}
+
 func readManifest(t *testing.T, dir, name string) []suiteTest {
 	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
@@ -238,14 +253,8 @@ func TestW3CExpand(t *testing.T) {
 			want = readJSONFile(t, filepath.Join(dir, st.Expect))
 		}
 		judge := func(got []any, err error) error {
-			if st.is("jld:NegativeEvaluationTest") {
-				if err == nil {
-					return fmt.Errorf("no error, want %q", st.Error)
-				}
-				if c := errCode(err); c != st.Error {
-					return fmt.Errorf("error %q (%v), want %q", c, err, st.Error)
-				}
-				return nil
+			if done, res := st.negative(err); done {
+				return res
 			}
 			if err != nil {
 				return err
@@ -326,14 +335,8 @@ func TestW3CToRDF(t *testing.T) {
 			}
 		}
 		judge := func(got []rdfc.Quad, err error) error {
-			if st.is("jld:NegativeEvaluationTest") {
-				if err == nil {
-					return fmt.Errorf("no error, want %q", st.Error)
-				}
-				if c := errCode(err); c != st.Error {
-					return fmt.Errorf("error %q (%v), want %q", c, err, st.Error)
-				}
-				return nil
+			if done, res := st.negative(err); done {
+				return res
 			}
 			if err != nil {
 				return err

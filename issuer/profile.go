@@ -60,8 +60,8 @@ type Profile struct {
 	// ecdsa-rdfc-2019, eddsa-jcs-2022, ecdsa-jcs-2019, ecdsa-sd-2023).
 	Proof string
 	// Key is the name of the signing key in the store. Empty means the
-	// only active assertion key that fits the profile; if several fit, the
-	// first by name (see docs/profiles.md).
+	// key the configuration records for the profile (Config.Keys), else
+	// the one ChooseKeys would choose (see docs/profiles.md).
 	Key string
 }
 
@@ -85,6 +85,14 @@ func defaultProof(name string) string {
 		return ProofSDJWT
 	}
 	return ""
+}
+
+// CheckProfile reports whether p names a profile and, when set, a proof it
+// offers: nil, or an error wrapping ErrUnknownProfile that lists the
+// choices. It looks at no key.
+func CheckProfile(p Profile) error {
+	_, err := p.normalize()
+	return err
 }
 
 // normalize checks the profile and fills the default proof. Errors wrap
@@ -111,6 +119,9 @@ func (p Profile) normalize() (Profile, error) {
 func fits(p Profile, k *keys.Key) string {
 	if k.State != keys.Active {
 		return "it is " + string(k.State)
+	}
+	if k.AwaitingCertificate {
+		return "it is awaiting the certificate requested for it (keys csr): attach it with 'diplomat keys import " + k.Name + " --chain FILE'"
 	}
 	return fitsType(p, k)
 }
@@ -155,16 +166,21 @@ func fitsType(p Profile, k *keys.Key) string {
 	return ""
 }
 
-// pickKey finds the key for p: the named one, which must fit, or the first
-// active assertion key by name that fits.
-func pickKey(s *keys.Store, p Profile) (*keys.Key, error) {
-	if p.Key != "" {
-		k, err := s.Key(p.Key)
+// pickKey finds the key for the normalized profile p: the one p names, or
+// else the one recorded for its name in recorded (Config.Keys), which must
+// fit; or else the key chooseKey prefers.
+func pickKey(s *keys.Store, p Profile, recorded map[string]string) (*keys.Key, error) {
+	name, from := p.Key, ""
+	if name == "" {
+		name, from = recorded[p.Name], " (recorded for profile "+p.Name+" by issuer init)"
+	}
+	if name != "" {
+		k, err := s.Key(name)
 		if err != nil {
-			return nil, fmt.Errorf("%w: key %q: %w", ErrNoKey, p.Key, err)
+			return nil, fmt.Errorf("%w: key %q%s: %w", ErrNoKey, name, from, err)
 		}
 		if why := fits(p, k); why != "" {
-			return nil, fmt.Errorf("%w: key %q cannot sign for profile %s: %s", ErrNoKey, p.Key, p, why)
+			return nil, fmt.Errorf("%w: key %q%s cannot sign for profile %s: %s", ErrNoKey, name, from, p, why)
 		}
 		return k, nil
 	}
@@ -172,12 +188,75 @@ func pickKey(s *keys.Store, p Profile) (*keys.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range all { // sorted by name, then creation
-		if fits(p, k) == "" {
-			return k, nil
-		}
+	if k := chooseKey(p, all); k != nil {
+		return k, nil
 	}
 	return nil, fmt.Errorf("%w: no active key in the store fits profile %s (%s)", ErrNoKey, p, keyHint(p))
+}
+
+// chooseKey returns the key of all that signs for the normalized profile p
+// when none is named or recorded, or nil: among the active assertion keys
+// that fit p and await no certificate, a qualified eSeal before a test one
+// (edc), an Ed25519 key before a P-256 one before a P-384 one (w3c and
+// eudi, whose default proofs take any), and then the first by name.
+func chooseKey(p Profile, all []*keys.Key) *keys.Key {
+	rank := func(k *keys.Key) int {
+		r := 0
+		if k.Test {
+			r += 10
+		}
+		switch k.Type {
+		case keys.P256:
+			r++
+		case keys.P384:
+			r += 2
+		case keys.RSA:
+			r += 3
+		}
+		return r
+	}
+	var best *keys.Key
+	for _, k := range all { // sorted by name, then creation
+		if fits(p, k) != "" {
+			continue
+		}
+		if best == nil || rank(k) < rank(best) {
+			best = k
+		}
+	}
+	return best
+}
+
+// ChooseKeys returns, for every profile with its default proof, the name
+// of the key that would sign for it when neither a Profile nor the
+// configuration names one (see chooseKey); a profile no key fits is
+// absent. diplomat issuer init records the result in Config.Keys, so that
+// a key created later never silently takes over.
+func ChooseKeys(s *keys.Store) (map[string]string, error) {
+	all, err := s.Keys()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, name := range Profiles() {
+		p, _ := Profile{Name: name}.normalize()
+		if k := chooseKey(p, all); k != nil {
+			out[name] = k.Name
+		}
+	}
+	return out, nil
+}
+
+// CheckKey says why the key named name cannot sign for profile (with its
+// default proof), or returns nil. It is how diplomat issuer init checks a
+// key it is told to record.
+func CheckKey(s *keys.Store, profile, name string) error {
+	p, err := Profile{Name: profile}.normalize()
+	if err != nil {
+		return err
+	}
+	_, err = pickKey(s, Profile{Name: p.Name, Proof: p.Proof, Key: name}, nil)
+	return err
 }
 
 func keyHint(p Profile) string {

@@ -21,6 +21,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -527,7 +528,7 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 		})
 	})
 	if err == nil && e == nil {
-		err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", chain[0].Subject.String(), ErrNotFound)
+		err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", certname.String(chain[0].Subject), ErrNotFound)
 	}
 	return e, err
 }

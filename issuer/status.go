@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,20 +158,54 @@ type Published struct {
 // issuer is its key). A list whose key version was destroyed cannot be
 // published any more: an error names it.
 func (i *Issuer) PublishStatus(ctx context.Context, validity time.Duration) ([]Published, error) {
+	return i.PublishStatusWith(ctx, PublishOptions{Validity: validity})
+}
+
+// PublishOptions configure PublishStatusWith. The zero value publishes
+// every list, without validUntil or ttl.
+type PublishOptions struct {
+	// Validity is how long each list credential is valid from now (its
+	// validUntil, expirationDate for VC 1.1); zero: no end.
+	Validity time.Duration
+	// TTL is the ttl (milliseconds in the credential) a Bitstring Status
+	// List states: how long a verifier may cache it. Zero: none stated.
+	TTL time.Duration
+	// URLs, when not empty, selects the lists published by their URL
+	// (StatusList.URL); a URL of no list is ignored.
+	URLs []string
+	// ValidFrom is the time the lists are valid from, and the signing time
+	// they state; zero means now. A service that signs lists on demand
+	// sets it a little in the past, so that a verification that began just
+	// before the signing still accepts them.
+	ValidFrom time.Time
+}
+
+// PublishStatusWith is PublishStatus with options: a ttl in the lists, and
+// only some lists.
+func (i *Issuer) PublishStatusWith(ctx context.Context, opts PublishOptions) ([]Published, error) {
 	lists, err := StatusLists(i.store)
 	if err != nil {
 		return nil, err
 	}
 	now := i.now().UTC().Truncate(time.Second)
+	if !opts.ValidFrom.IsZero() {
+		now = opts.ValidFrom.UTC().Truncate(time.Second)
+	}
 	var out []Published
 	for _, l := range lists {
+		if len(opts.URLs) > 0 && !slices.Contains(opts.URLs, l.URL) {
+			continue
+		}
 		pl, err := i.listSigner(l)
 		if err != nil {
 			return nil, fmt.Errorf("status list %s: %w", l.ID, err)
 		}
-		doc, err := statusListCredential(l, pl.issuerID, now, validity)
+		doc, err := statusListCredential(l, pl.issuerID, now, opts.Validity)
 		if err != nil {
 			return nil, err
+		}
+		if sub, ok := doc["credentialSubject"].(map[string]any); ok && opts.TTL > 0 && sub["type"] == "BitstringStatusList" {
+			sub["ttl"] = opts.TTL.Milliseconds()
 		}
 		data, err := json.Marshal(doc)
 		if err != nil {
@@ -221,6 +256,10 @@ func (i *Issuer) listSigner(l StatusList) (*plan, error) {
 		return nil, err
 	}
 	if l.Issuer != "" && pl.issuerID != l.Issuer {
+		// Credentials issued as the key's did:key (IssueCredential).
+		if keyDID, err := bound.KeyDID(); err == nil && keyDID == l.Issuer && p.Name != EDC {
+			return keyDIDPlan(pl)
+		}
 		return nil, fmt.Errorf("%w: its credentials were issued by %s, but key %q now signs as %s (the issuer configuration changed); restore the institution's DID to publish it",
 			ErrNoKey, l.Issuer, l.KeyName, pl.issuerID)
 	}

@@ -20,7 +20,8 @@ type AuditRecord struct {
 	// store.passphrase-set, store.backup, store.web-did, keys.create,
 	// keys.import, keys.rotate, keys.retire, keys.destroy, keys.csr,
 	// keys.chain, seal.import, seal.test-create, trust.add, trust.remove,
-	// trust.import, contexts.put.
+	// trust.import, contexts.put, tokens.create, tokens.revoke, and those
+	// other packages record (RecordAudit).
 	Op string `json:"op"`
 	// Subject is the key id, trust entry id or context URL, if any.
 	Subject string `json:"subject,omitempty"`
@@ -28,17 +29,25 @@ type AuditRecord struct {
 	Name string `json:"name,omitempty"`
 	// Detail is a short human-readable note (a key type, a source file).
 	Detail string `json:"detail,omitempty"`
+	// Actor says who did it when it was not the store's owner at the
+	// command line: the name of the API token of the HTTP service.
+	Actor string `json:"actor,omitempty"`
 }
 
 // appendAudit adds a record in tx, so it commits or rolls back with the
 // operation it describes.
 func appendAudit(tx *bbolt.Tx, now time.Time, op, subject, name, detail string) error {
+	return appendAuditBy(tx, now, op, subject, name, detail, "")
+}
+
+// appendAuditBy is appendAudit with the actor who did it.
+func appendAuditBy(tx *bbolt.Tx, now time.Time, op, subject, name, detail, actor string) error {
 	b := tx.Bucket(bucketAudit)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
 	}
-	v, err := json.Marshal(AuditRecord{Seq: seq, Time: now, Op: op, Subject: subject, Name: name, Detail: detail})
+	v, err := json.Marshal(AuditRecord{Seq: seq, Time: now, Op: op, Subject: subject, Name: name, Detail: detail, Actor: actor})
 	if err != nil {
 		return err
 	}
@@ -48,6 +57,17 @@ func appendAudit(tx *bbolt.Tx, now time.Time, op, subject, name, detail string) 
 func (s *Store) audit(op, subject, name, detail string) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		return appendAudit(tx, s.now().UTC(), op, subject, name, detail)
+	})
+}
+
+// RecordAudit appends a record of an operation done outside this package,
+// such as a credential revoked through the HTTP service: op is
+// "group.verb" (credentials.revoke), subject what it was done to (a
+// credential id), actor who did it (an API token's name), detail a short
+// note. None of them may hold personal data or secrets.
+func (s *Store) RecordAudit(op, subject, actor, detail string) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		return appendAuditBy(tx, s.now().UTC(), op, subject, "", detail, actor)
 	})
 }
 

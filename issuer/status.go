@@ -114,7 +114,7 @@ func StatusLists(s *keys.Store) ([]StatusList, error) {
 		for k, v := c.Seek([]byte("list/")); k != nil && strings.HasPrefix(string(k), "list/"); k, v = c.Next() {
 			var m listMeta
 			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("status list %s: %v: %w", k, err, keys.ErrCorrupt)
+				return fmt.Errorf("a status list record in the store is damaged (%v): restore a backup: %w", err, keys.ErrCorrupt)
 			}
 			if m.Size != ListSize {
 				return fmt.Errorf("status list %s: size %d, want %d: %w", m.ID, m.Size, ListSize, keys.ErrCorrupt)

@@ -276,7 +276,7 @@ func (s *Store) AddTrust(e TrustEntry) (*TrustEntry, error) {
 		e.Source = SourceManual
 	}
 	e.Added = s.now().UTC()
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketTrust).Get([]byte(e.ID)) != nil {
 			return fmt.Errorf("keys: trust entry %s already exists (remove it first): %w", shortID(e.ID), ErrExists)
 		}
@@ -315,7 +315,7 @@ func (s *Store) ImportTrust(data []byte, source string) (int, error) {
 	for i := range entries {
 		entries[i].Source, entries[i].Added = source, now
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		for i := range entries {
 			if err := putEntry(tx, &entries[i]); err != nil {
 				return err
@@ -390,11 +390,11 @@ func (s *Store) ExportTrust() ([]byte, error) {
 // passphrase.
 func (s *Store) TrustEntries() ([]TrustEntry, error) {
 	out := []TrustEntry{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketTrust).ForEach(func(k, v []byte) error {
 			var e TrustEntry
 			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("keys: trust entry %q: %w", k, ErrCorrupt)
+				return damagedRecord("trust entry")
 			}
 			out = append(out, e)
 			return nil
@@ -408,7 +408,7 @@ func (s *Store) TrustEntries() ([]TrustEntry, error) {
 // ErrNotFound.
 func (s *Store) TrustEntry(id string) (*TrustEntry, error) {
 	var e *TrustEntry
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		e, err = getEntry(tx, id)
 		return err
@@ -431,7 +431,7 @@ func getEntry(tx *bbolt.Tx, id string) (*TrustEntry, error) {
 // RemoveTrust deletes the entry with the given ID, or returns an error
 // wrapping ErrNotFound.
 func (s *Store) RemoveTrust(id string) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketTrust)
 		if b.Get([]byte(id)) == nil {
 			return fmt.Errorf("keys: no trust entry %s: %w", shortID(id), ErrNotFound)
@@ -457,7 +457,7 @@ func (s *Store) LookupTrust(identifier string) (*TrustEntry, error) {
 		cands = append(cands, ThumbprintURN+identifier)
 	}
 	var e *TrustEntry
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		for _, c := range cands {
 			if got, err := getEntry(tx, c); err == nil {
 				e = got
@@ -498,7 +498,7 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 	}
 	path := signedPath(chain)
 	var e *TrustEntry
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		for _, c := range path {
 			if got, err := getEntry(tx, CertificatePrefix+fingerprint(c)); err == nil {
 				e = got
@@ -511,7 +511,7 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 			}
 			var cand TrustEntry
 			if err := json.Unmarshal(v, &cand); err != nil {
-				return fmt.Errorf("keys: trust entry %q: %w", k, ErrCorrupt)
+				return damagedRecord("trust entry")
 			}
 			ca, err := parseEntryCert(cand.Certificate)
 			if err != nil || !ca.IsCA {

@@ -21,6 +21,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -489,15 +490,19 @@ func (s *Store) LookupTrustKey(pub crypto.PublicKey) (*TrustEntry, error) {
 // does not borrow its trust. It returns first an entry holding a
 // certificate of the path exactly, then an entry holding a CA certificate
 // that issued one of them (same subject as the issuer name, and the
-// signature verifies). It does not check dates or revocation: that is the
-// verifier's job. It returns an error wrapping ErrNotFound when nothing
-// matches.
+// signature verifies) and anchors the path: the path up to it, with it,
+// keeps the X.509 constraints (internal/certpath: the entry's path length
+// and extended key usage, and every other). It does not check dates or
+// revocation: that is the verifier's job. It returns an error wrapping
+// ErrNotFound when nothing matches, saying why when a CA entry issued the
+// path but does not anchor it.
 func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry, error) {
 	if len(chain) == 0 || chain[0] == nil {
 		return nil, fmt.Errorf("keys: no certificate to look up: %w", ErrInvalid)
 	}
 	path := signedPath(chain)
 	var e *TrustEntry
+	var broken *UnanchoredError
 	err := s.view(func(tx *bbolt.Tx) error {
 		for _, c := range path {
 			if got, err := getEntry(tx, CertificatePrefix+fingerprint(c)); err == nil {
@@ -517,20 +522,48 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 			if err != nil || !ca.IsCA {
 				return nil
 			}
-			for _, c := range path {
-				if bytes.Equal(c.RawIssuer, ca.RawSubject) && c.CheckSignatureFrom(ca) == nil {
-					e = &cand
-					return nil
+			for i, c := range path {
+				if !bytes.Equal(c.RawIssuer, ca.RawSubject) || c.CheckSignatureFrom(ca) != nil {
+					continue
 				}
+				// The entry is the path's anchor: the path up to it
+				// must keep the anchor's constraints (its path length,
+				// its extended key usage) and every other.
+				anchored := append(slices.Clone(path[:i+1]), ca)
+				if err := certpath.Check(anchored, certpath.Signing); err != nil {
+					broken = &UnanchoredError{Entry: cand, Err: err}
+					continue
+				}
+				e = &cand
+				return nil
 			}
 			return nil
 		})
 	})
 	if err == nil && e == nil {
-		err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", chain[0].Subject.String(), ErrNotFound)
+		if broken != nil {
+			err = fmt.Errorf("keys: no trust entry for certificate %q: %w: %w", chain[0].Subject.String(), broken, ErrNotFound)
+		} else {
+			err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", chain[0].Subject.String(), ErrNotFound)
+		}
 	}
 	return e, err
 }
+
+// UnanchoredError is wrapped, with ErrNotFound, by LookupTrustCertificate
+// when a CA entry issued a certificate of the path but the path up to it
+// breaks an X.509 constraint (Err, a *certpath.Error): the entry does not
+// vouch for that path.
+type UnanchoredError struct {
+	Entry TrustEntry
+	Err   error
+}
+
+func (e *UnanchoredError) Error() string {
+	return fmt.Sprintf("the trust entry %s (%s) issued the path, but %v", e.Entry.ID, e.Entry.Name, e.Err)
+}
+
+func (e *UnanchoredError) Unwrap() error { return e.Err }
 
 // signedPath returns the prefix of chain (leaf first) in which every
 // certificate after the first signed the one before it: its subject is the

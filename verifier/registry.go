@@ -54,6 +54,10 @@ func (s RegistrySource) Trust(_ context.Context, q TrustQuery) (*TrustAnswer, er
 	if e == nil {
 		ans.Reason = "the issuer is not in the trust registry"
 		ans.Steps = append(ans.Steps, "no entry for "+describeQuery(q))
+		if how != "" {
+			ans.Reason += ": " + how
+			ans.Steps = append(ans.Steps, how)
+		}
 		return ans, nil
 	}
 	ans.Entity, ans.Country, ans.Status = e.Name, e.Country, "listed"
@@ -79,8 +83,10 @@ func (s RegistrySource) Trust(_ context.Context, q TrustQuery) (*TrustAnswer, er
 	return ans, nil
 }
 
-// find looks the issuer up by DID, key, then chain.
-func (s RegistrySource) find(q TrustQuery) (*keys.TrustEntry, string, error) {
+// find looks the issuer up by DID, key, then chain. When it finds no entry,
+// how says why a CA entry that issued the chain does not anchor it, or is
+// "".
+func (s RegistrySource) find(q TrustQuery) (e *keys.TrustEntry, how string, err error) {
 	try := func(e *keys.TrustEntry, err error) (*keys.TrustEntry, error) {
 		if errors.Is(err, keys.ErrNotFound) {
 			return nil, nil
@@ -89,7 +95,14 @@ func (s RegistrySource) find(q TrustQuery) (*keys.TrustEntry, string, error) {
 	}
 	if len(q.Chain) > 0 {
 		// Sealed by certificate: its path is all that counts.
-		e, err := try(s.Registry.LookupTrustCertificate(q.Chain...))
+		e, err := s.Registry.LookupTrustCertificate(q.Chain...)
+		if errors.Is(err, keys.ErrNotFound) {
+			var ue *keys.UnanchoredError
+			if errors.As(err, &ue) {
+				how = ue.Error()
+			}
+			return nil, how, nil
+		}
 		return e, "certificate " + q.Chain[0].Subject.CommonName, err
 	}
 	if strings.HasPrefix(q.Issuer, "did:") && keyOf(q.KeyID, q.Issuer) {

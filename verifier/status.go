@@ -14,6 +14,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/status"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 )
 
 // statusList is a verified status list, as cached.
@@ -266,8 +267,8 @@ func (v *Verifier) readStatusList(ctx context.Context, url string, body []byte, 
 	}
 	by := signedBy{issuer: boundIssuer(vd), named: vd.Issuer, key: vd.Key}
 	if len(vd.Chain) > 0 {
-		if by.path, err = certPath(vd.Chain); err != nil {
-			return nil, 0, fmt.Errorf("its certificate chain: %v", err)
+		if by.path, err = certPath(vd.Chain, certpath.Signing); err != nil {
+			return nil, 0, fmt.Errorf("its certificate path: %v", err)
 		}
 	}
 	c, err := readCredential(vd.Document, f.Mechanism)

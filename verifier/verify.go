@@ -15,6 +15,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/dataintegrity"
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -191,7 +192,7 @@ func (v *Verifier) gateStamp(ctx context.Context, out *proved) error {
 	if len(out.TimestampChain) == 0 {
 		return drop("the time-stamping authority's certificate is not known")
 	}
-	path, err := certPath(out.TimestampChain)
+	path, err := certPath(out.TimestampChain, certpath.TimeStamping)
 	if err == nil {
 		err = checkValidityOf(path, ts)
 	}
@@ -259,13 +260,17 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 	case len(out.Chain) > 0:
 		rep.pass(CheckKey, fmt.Sprintf("the key of the x5c certificate %q: the %s is trusted by this certificate's path, not by the name the content gives", out.Chain[0].Subject.String(), who))
 		at, stamped := judgedAt(out.Verified, now)
-		path, err := certPath(out.Chain)
-		if err == nil {
-			err = checkValidityOf(path, at)
-		}
+		path, err := certPath(out.Chain, certpath.Signing)
 		ignored := len(out.Chain) - len(path)
 		out.Chain = path
 		if err != nil {
+			// A broken path (a link that does not verify, a constraint
+			// broken) is invalid whatever the time: no time-stamp
+			// could mend it.
+			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, err.Error())
+			break
+		}
+		if err := checkValidityOf(path, at); err != nil {
 			msg := err.Error() + "; it is judged at " + describeAt(out, at, stamped)
 			// The signature is good and the path was valid when the
 			// signer says it signed, but nothing trusted proves that
@@ -277,9 +282,9 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, msg)
 			break
 		}
-		msg := fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature and is valid at %s", len(path), describeAt(out, at, stamped))
+		msg := fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature, meets its X.509 constraints and is valid at %s", len(path), describeAt(out, at, stamped))
 		if stamped {
-			msg = fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature and was valid at %s", len(path), describeAt(out, at, stamped))
+			msg = fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature, meets its X.509 constraints and was valid at %s", len(path), describeAt(out, at, stamped))
 		}
 		if ignored > 0 {
 			msg += fmt.Sprintf("; %d carried certificate(s) off that path are ignored", ignored)
@@ -300,9 +305,14 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 // key), and so on up to a self-signed certificate or one whose issuer is
 // not carried. Certificates off that path, whatever they are, are left out:
 // they must not lend their trust to a leaf they did not sign. It is an
-// error when the issuer a path certificate names is carried but did not
-// sign it.
-func certPath(carried []*x509.Certificate) ([]*x509.Certificate, error) {
+// error, with the path found so far, when the issuer a path certificate
+// names is carried but did not sign it (certpath.Link says why: another
+// key, an algorithm no longer accepted such as SHA-1, an issuer that is
+// not a CA), or when the path breaks an X.509 constraint for purpose
+// (certpath.Check: basic constraints and path length of every CA, key
+// usage and extended key usage, unknown critical extensions). Validity
+// periods are not read: that is checkValidityOf's, a question of time.
+func certPath(carried []*x509.Certificate, purpose certpath.Purpose) ([]*x509.Certificate, error) {
 	path := []*x509.Certificate{carried[0]}
 	used := map[*x509.Certificate]bool{carried[0]: true}
 	for cur := carried[0]; !bytes.Equal(cur.RawIssuer, cur.RawSubject); {
@@ -320,7 +330,7 @@ func certPath(carried []*x509.Certificate) ([]*x509.Certificate, error) {
 		}
 		if next == nil {
 			if named != nil {
-				return path, fmt.Errorf("certificate %q is not signed by its issuer %q in the chain", cur.Subject.String(), named.Subject.String())
+				return path, certpath.Link(cur, named)
 			}
 			break
 		}
@@ -328,7 +338,7 @@ func certPath(carried []*x509.Certificate) ([]*x509.Certificate, error) {
 		used[next] = true
 		cur = next
 	}
-	return path, nil
+	return path, certpath.Check(path, purpose)
 }
 
 // checkValidityOf checks that every certificate of path was valid at t.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 )
 
 // Mechanism is SD-JWT VC (dc+sd-jwt) as a credentials.Mechanism. Sign issues
@@ -298,8 +299,8 @@ func parseX5c(x5c []string) ([]*x509.Certificate, error) {
 		chain[i] = c
 	}
 	for i := 0; i+1 < len(chain); i++ {
-		if err := chain[i].CheckSignatureFrom(chain[i+1]); err != nil {
-			return nil, invalid("x5c[%d] is not signed by x5c[%d]: %v", i, i+1, err)
+		if err := certpath.Link(chain[i], chain[i+1]); err != nil {
+			return nil, invalid("x5c[%d] is not issued by x5c[%d]: %v", i, i+1, err)
 		}
 	}
 	return chain, nil

@@ -412,17 +412,17 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 	}
 
 	q := TrustQuery{
-		Issuer:      boundIssuer(out.Verified),
-		KeyID:       out.KeyID,
-		Key:         out.Key,
-		Chain:       out.Chain,
-		Types:       c.types,
-		Profile:     profileOfCredential(f.Mechanism, c),
-		Schemas:     c.schemas,
-		Credential:  out.Document,
-		EQFLevel:    e.summary.EQFLevel,
-		ISCEDFields: e.fields,
+		Issuer:       boundIssuer(out.Verified),
+		KeyID:        out.KeyID,
+		Key:          out.Key,
+		Chain:        out.Chain,
+		Types:        c.types,
+		Profile:      profileOfCredential(f.Mechanism, c),
+		Schemas:      c.schemas,
+		Credential:   out.Document,
+		Achievements: e.awarded,
 	}
+	q.EQFLevel, q.ISCEDFields = e.scope()
 	// Trust is judged when the signature is known to have existed: at a
 	// verified time-stamp, else now. The dates the content claims
 	// (validFrom, issuanceDate) and the signing time the proof claims

@@ -109,6 +109,7 @@ const (
 	ProblemTrustSourceFailure = "trust-source-failure"
 	ProblemELMNonConformant   = "elm-nonconformant"
 	ProblemWrongChallenge     = "wrong-challenge"
+	ProblemChallengeNotProved = "challenge-not-proved"
 	ProblemReplay             = "replayed-presentation"
 	ProblemHolderMismatch     = "holder-mismatch"
 	ProblemNoHolderBinding    = "no-holder-binding"

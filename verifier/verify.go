@@ -15,6 +15,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/dataintegrity"
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
 	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
@@ -91,7 +92,28 @@ func (v *Verifier) verify(ctx context.Context, input []byte, req Request, now ti
 	if err != nil || out == nil {
 		return err
 	}
+	if req.Challenge != "" || req.Domain != "" {
+		// Expected, and nothing here can prove it: a credential is the
+		// issuer's statement, made before this request existed.
+		what := "a credential on its own"
+		if f.Mechanism == sdjwt.TypSDJWTVC || f.Mechanism == sdjwt.TypVC {
+			what = "an SD-JWT without its key-binding JWT"
+		}
+		rep.fail(CheckChallenge, Invalid, ProblemChallengeNotProved, fmt.Sprintf("a presentation for this request (%s) was expected, but %s proves no challenge or domain: anyone holding a copy could send it; ask the holder for a presentation (a VP, or the SD-JWT with its key-binding JWT)", describeRequest(req), what))
+	}
 	return v.afterProof(ctx, out, f, now, rep)
+}
+
+// describeRequest says what a request expects.
+func describeRequest(req Request) string {
+	var parts []string
+	if req.Challenge != "" {
+		parts = append(parts, fmt.Sprintf("challenge %q", req.Challenge))
+	}
+	if req.Domain != "" {
+		parts = append(parts, fmt.Sprintf("domain %q", req.Domain))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func orUnknown(s string) string {

@@ -429,10 +429,6 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 		v.checkValidity(c, now, rep)
 	}
 
-	if err := v.checkStatus(ctx, c, signerOf(out.Verified), now, rep); err != nil {
-		return err
-	}
-
 	q := TrustQuery{
 		Issuer:       boundIssuer(out.Verified),
 		KeyID:        out.KeyID,
@@ -456,6 +452,13 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 	}
 	if e.checked {
 		e.report(v.policy.ELM, rep)
+	}
+	// Status last: it is the one check that goes to the network, so it is
+	// made only when its answer can still change the verdict.
+	if why := rep.invalidBy(); why != "" {
+		rep.skip(CheckStatus, "not checked: the credential is already invalid ("+why+"), so its status cannot change the verdict")
+	} else if err := v.checkStatus(ctx, c, signerOf(out.Verified), now, rep); err != nil {
+		return err
 	}
 	rep.Summary = e.summaryOrClaims(c).clone()
 	return nil

@@ -100,6 +100,15 @@ func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResol
 	if err := refuseDisclosed(proc, sdjwtVCNoDisclosure, "SD-JWT VC"); err != nil {
 		return nil, err
 	}
+	if vct, _ := sd.Payload["vct"].(string); vct == VCTDC4EUELM {
+		// The ELM's status entries are the verifier's, as the status
+		// claim is: a holder must not be able to leave them out.
+		for _, dc := range proc.Disclosed {
+			if len(dc.Path) >= 2 && dc.Path[0] == "elm" && dc.Path[1] == "credentialStatus" {
+				return nil, invalid("elm.credentialStatus is selectively disclosed (disclosure of %s): a verifier cannot rely on a status entry the holder may leave out", dc.Path)
+			}
+		}
+	}
 	iss, ok := sd.Payload["iss"].(string)
 	if !ok || iss == "" {
 		return nil, malformed("claim iss is missing")

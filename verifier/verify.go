@@ -20,6 +20,11 @@ import (
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
+// MaxInputBytes is the largest input Verify reads: 16 MiB. A larger input
+// fails the format check without being parsed; callers reading from a file
+// or a stream should read at most MaxInputBytes+1 bytes of it.
+const MaxInputBytes = 16 << 20
+
 // maxDepth bounds nesting: a presentation's credentials, enveloped
 // credentials inside it, and no further.
 const maxDepth = 3
@@ -47,6 +52,10 @@ func (v *Verifier) Verify(ctx context.Context, input []byte, req Request) (*Repo
 func (v *Verifier) verify(ctx context.Context, input []byte, req Request, now time.Time, rep *Report, depth int) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if len(input) > MaxInputBytes {
+		rep.fail(CheckFormat, Invalid, ProblemMalformed, fmt.Sprintf("the input is %d bytes, over the limit of %d MiB", len(input), MaxInputBytes>>20))
+		return nil
 	}
 	if depth > maxDepth {
 		rep.fail(CheckFormat, Invalid, ProblemMalformed, fmt.Sprintf("credentials nested more than %d levels deep are not read", maxDepth))

@@ -67,7 +67,7 @@ Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended,
 			if o.dir != "" {
 				return a.verifyDir(cmd.Context(), v, req, o.dir)
 			}
-			data, err := a.readInput(args[0])
+			data, err := a.readVerifyInput(args[0])
 			if err != nil {
 				return err
 			}
@@ -90,6 +90,29 @@ Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended,
 	}
 	o.addFlags(cmd)
 	return cmd
+}
+
+// readVerifyInput reads a file to verify ("-": stdin) through a limit:
+// never more than verifier.MaxInputBytes+1 bytes, so that an endless or
+// huge input is refused at once, not held in memory whole first.
+func (a *app) readVerifyInput(name string) ([]byte, error) {
+	what, r := "standard input", a.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %v", name, errors.Unwrap(err))
+		}
+		defer f.Close()
+		what, r = name, f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, verifier.MaxInputBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %v", what, err)
+	}
+	if len(data) > verifier.MaxInputBytes {
+		return nil, fmt.Errorf("%s is larger than %d MiB, the most verify reads: it is not a credential Diplomat can read", what, verifier.MaxInputBytes>>20)
+	}
+	return data, nil
 }
 
 // newVerifier builds the verifier from verifierOptions.
@@ -187,7 +210,7 @@ func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		data, err := a.readInput(path)
+		data, err := a.readVerifyInput(path)
 		if err != nil {
 			return err
 		}

@@ -7,58 +7,31 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/testcert"
 )
 
 // The cases below are certificate paths whose every link verifies but
 // which break a constraint of X.509 (RFC 5280): every one is an invalid
 // seal, reported as such, and never as a question of time.
 
-// issueUnder issues tmpl (its serial and validity filled in) by parent
-// (self-signed when nil) with a new P-256 key, or with key.
+// issueUnder issues tmpl by parent (self-signed when nil) with a new
+// P-256 key, or with key (testcert.Issue).
 func issueUnder(t *testing.T, tmpl *x509.Certificate, parent *testCA, key crypto.Signer) *testCA {
 	t.Helper()
-	if key == nil {
-		key = p256Signer(t)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl.SerialNumber = serial
-	if tmpl.NotBefore.IsZero() {
-		tmpl.NotBefore, tmpl.NotAfter = testNow.AddDate(-5, 0, 0), testNow.AddDate(5, 0, 0)
-	}
-	pc, pk := tmpl, key
+	var p *testcert.Cert
 	if parent != nil {
-		pc, pk = parent.cert, parent.key
+		p = &testcert.Cert{Cert: parent.cert, Key: parent.key}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, pc, key.Public(), pk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: c, key: key}
+	c := testcert.Issue(t, tmpl, p, key)
+	return &testCA{cert: c.Cert, key: c.Key}
 }
 
-func caTemplate(cn string, pathLen int) *x509.Certificate {
-	c := &x509.Certificate{Subject: pkix.Name{CommonName: cn, Country: []string{"BE"}}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, MaxPathLen: pathLen, MaxPathLenZero: pathLen == 0}
-	if pathLen < 0 {
-		c.MaxPathLen = -1
-	}
-	return c
-}
-
-func sealTemplate(cn string) *x509.Certificate {
-	return &x509.Certificate{Subject: pkix.Name{CommonName: cn, Organization: []string{cn}, Country: []string{"BE"}},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
-}
+var caTemplate, sealTemplate = testcert.CA, testcert.Seal
 
 // sealKey is the signing key of seal with the carried chain up.
 func sealKey(seal *testCA, up ...*testCA) credentials.SigningKey {

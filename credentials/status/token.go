@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
@@ -206,13 +207,9 @@ func ParseListToken(claims []byte) (*ListToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	braw, ok := sl["bits"]
-	if !ok {
-		return nil, malformed("status_list.bits is missing")
-	}
-	bits, err := number(braw)
-	if err != nil || bits != math.Trunc(bits) {
-		return nil, malformed("status_list.bits must be an integer (1, 2, 4 or 8)")
+	bits, err := intMember(sl, "status_list.bits", 1, 8)
+	if err != nil {
+		return nil, err
 	}
 	lst, err := stringMember(sl, "lst", true)
 	if err != nil {
@@ -221,7 +218,7 @@ func ParseListToken(claims []byte) (*ListToken, error) {
 	if t.AggregationURI, err = stringMember(sl, "aggregation_uri", false); err != nil {
 		return nil, fmt.Errorf("status_list: %w", err)
 	}
-	if t.List, err = DecodeTokenList(lst, int(bits)); err != nil {
+	if t.List, err = DecodeTokenList(lst, bits); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -286,19 +283,15 @@ func ParseStatusClaim(claim []byte) (*Reference, error) {
 	if err != nil {
 		return nil, err
 	}
-	iraw, ok := sl["idx"]
-	if !ok {
-		return nil, malformed("status.status_list.idx is missing")
-	}
-	idx, err := number(iraw)
-	if err != nil || idx < 0 || idx != math.Trunc(idx) || idx > MaxBytes*8 {
-		return nil, malformed("status.status_list.idx must be a non-negative integer")
+	idx, err := intMember(sl, "status.status_list.idx", 0, MaxBytes*8)
+	if err != nil {
+		return nil, err
 	}
 	uri, err := stringMember(sl, "uri", true)
 	if err != nil {
 		return nil, fmt.Errorf("status.status_list: %w", err)
 	}
-	return &Reference{Index: int(idx), URI: uri}, nil
+	return &Reference{Index: idx, URI: uri}, nil
 }
 
 func malformed(format string, args ...any) error {
@@ -341,6 +334,21 @@ func number(raw json.RawMessage) (float64, error) {
 		return 0, errors.New("a string, not a number")
 	}
 	return n.Float64()
+}
+
+// intMember reads the integer member of m named by the last part of path,
+// from lo to hi.
+func intMember(m map[string]json.RawMessage, path string, lo, hi int) (int, error) {
+	name := path[strings.LastIndexByte(path, '.')+1:]
+	raw, ok := m[name]
+	if !ok {
+		return 0, malformed("%s is missing", path)
+	}
+	n, err := number(raw)
+	if err != nil || n != math.Trunc(n) || n < float64(lo) || n > float64(hi) {
+		return 0, malformed("%s must be an integer from %d to %d", path, lo, hi)
+	}
+	return int(n), nil
 }
 
 // dateMember reads a NumericDate (seconds since the epoch).

@@ -2,73 +2,31 @@ package certpath
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/diplomat-edu/diplomat/internal/testcert"
 )
 
-type node struct {
-	cert *x509.Certificate
-	key  crypto.Signer
-}
-
-var serial int64
+type node = testcert.Cert
 
 func issue(t *testing.T, tmpl *x509.Certificate, parent *node, key crypto.Signer) *node {
 	t.Helper()
-	if key == nil {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key = k
-	}
-	serial++
-	tmpl.SerialNumber = big.NewInt(serial)
-	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-	pc, pk := tmpl, key
-	if parent != nil {
-		pc, pk = parent.cert, parent.key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, pc, key.Public(), pk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &node{c, key}
+	return testcert.Issue(t, tmpl, parent, key)
 }
 
-func ca(cn string, pathLen int) *x509.Certificate {
-	c := &x509.Certificate{Subject: pkix.Name{CommonName: cn}, IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, MaxPathLen: pathLen}
-	if pathLen == 0 {
-		c.MaxPathLenZero = true
-	}
-	if pathLen < 0 {
-		c.MaxPathLen = -1
-	}
-	return c
-}
-
-func seal(cn string) *x509.Certificate {
-	return &x509.Certificate{Subject: pkix.Name{CommonName: cn, Organization: []string{cn}}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, BasicConstraintsValid: true}
-}
+var ca, seal = testcert.CA, testcert.Seal
 
 func chain(ns ...*node) []*x509.Certificate {
 	var out []*x509.Certificate
 	for _, n := range ns {
-		out = append(out, n.cert)
+		out = append(out, n.Cert)
 	}
 	return out
 }
@@ -101,7 +59,7 @@ func TestCheckEnforcesEveryConstraintOfThePath(t *testing.T) {
 		c.ExtraExtensions = []pkix.Extension{critical}
 		return c
 	}(), root, nil)
-	selfIssued := issue(t, &x509.Certificate{Subject: root0.cert.Subject, IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, MaxPathLen: -1}, root0, nil)
+	selfIssued := issue(t, &x509.Certificate{Subject: root0.Cert.Subject, IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, MaxPathLen: -1}, root0, nil)
 
 	for _, tc := range []struct {
 		name    string
@@ -168,11 +126,11 @@ func TestLinkSaysTheRealReason(t *testing.T) {
 		child, parent *x509.Certificate
 		want          string
 	}{
-		{"good", good.cert, root.cert, ""},
-		{"SHA-1", sha1Mid.cert, root.cert, "SHA1-RSA, an algorithm no longer accepted"},
-		{"another key under the same name", good.cert, other.cert, "the signature does not verify"},
-		{"issuer not a CA", under.cert, notCA.cert, "not a CA"},
-		{"another name", under.cert, root.cert, "names the issuer"},
+		{"good", good.Cert, root.Cert, ""},
+		{"SHA-1", sha1Mid.Cert, root.Cert, "SHA1-RSA, an algorithm no longer accepted"},
+		{"another key under the same name", good.Cert, other.Cert, "the signature does not verify"},
+		{"issuer not a CA", under.Cert, notCA.Cert, "not a CA"},
+		{"another name", under.Cert, root.Cert, "names the issuer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := Link(tc.child, tc.parent)

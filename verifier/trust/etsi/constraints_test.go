@@ -3,13 +3,12 @@ package etsi
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"math/big"
+	"crypto/x509/pkix"
 	"strings"
 	"testing"
 
+	"github.com/diplomat-edu/diplomat/internal/testcert"
 	"github.com/diplomat-edu/diplomat/verifier"
 )
 
@@ -27,40 +26,13 @@ func listedWorld(t *testing.T, ca *testCert) *List {
 	return l
 }
 
-// reissue issues a copy of c's template with edit applied, by parent, with
-// a new key.
-func reissue(t *testing.T, c *testCert, parent *testCert, edit func(*x509.Certificate)) *testCert {
-	t.Helper()
-	tmpl := *c.cert
-	tmpl.SerialNumber = big.NewInt(serial + 1)
-	serial++
-	tmpl.ExtraExtensions = c.cert.Extensions
-	tmpl.Extensions = nil
-	if edit != nil {
-		edit(&tmpl)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificate(rand.Reader, &tmpl, parent.cert, &key.PublicKey, parent.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCert{cert: out, key: key}
-}
-
 // TestListedCAAnchorsOnlyPathsThatKeepItsConstraints: a listed CA vouches
 // for a seal only through a path that keeps the X.509 constraints up to it,
 // its own path length among them.
 func TestListedCAAnchorsOnlyPathsThatKeepItsConstraints(t *testing.T) {
 	qualified := &qcOpts{compliance: true, sscd: true, qcType: "eseal"}
-	listedCA := newTestCA(t, "Qualified Seal CA pathlen 0", nil)
-	listedCA = reissueSelfSigned(t, listedCA, func(c *x509.Certificate) { c.MaxPathLen, c.MaxPathLenZero = 0, true })
+	root := testcert.Issue(t, testcert.CA("Qualified Seal CA pathlen 0", 0), nil, nil)
+	listedCA := &testCert{cert: root.Cert, key: root.Key.(*ecdsa.PrivateKey)}
 	list := listedWorld(t, listedCA)
 	src := NewSource([]*List{list}, Options{Now: at("2025-05-01T00:00:00Z")})
 	ask := func(chain ...*testCert) *verifier.TrustAnswer {
@@ -86,24 +58,11 @@ func TestListedCAAnchorsOnlyPathsThatKeepItsConstraints(t *testing.T) {
 	if a.Trusted || !strings.Contains(a.Reason, "pathLenConstraint") {
 		t.Errorf("a seal below an intermediate of a pathlen-0 CA: trusted %v, reason %q", a.Trusted, a.Reason)
 	}
-	tls := reissue(t, direct, listedCA, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} })
-	if a := ask(tls); a.Trusted || !strings.Contains(a.Reason, "serverAuth") {
+	tlsTmpl := testcert.Seal("TLS server")
+	tlsTmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	tlsTmpl.ExtraExtensions = []pkix.Extension{qcExtension(t, *qualified)}
+	tls := testcert.Issue(t, tlsTmpl, &testcert.Cert{Cert: listedCA.cert, Key: listedCA.key}, nil)
+	if a := ask(&testCert{cert: tls.Cert}); a.Trusted || !strings.Contains(a.Reason, "serverAuth") {
 		t.Errorf("a TLS certificate of the listed CA: trusted %v, reason %q", a.Trusted, a.Reason)
 	}
-}
-
-// reissueSelfSigned makes c again, self-signed, with edit applied.
-func reissueSelfSigned(t *testing.T, c *testCert, edit func(*x509.Certificate)) *testCert {
-	t.Helper()
-	tmpl := *c.cert
-	edit(&tmpl)
-	der, err := x509.CreateCertificate(rand.Reader, &tmpl, &tmpl, &c.key.PublicKey, c.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCert{cert: out, key: c.key}
 }

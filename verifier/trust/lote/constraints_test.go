@@ -3,16 +3,14 @@ package lote
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 
+	"github.com/diplomat-edu/diplomat/internal/testcert"
 	"github.com/diplomat-edu/diplomat/verifier"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
 )
@@ -20,26 +18,12 @@ import (
 // edited issues a certificate like newCert's, changed by edit.
 func edited(t *testing.T, cn string, parent *tc, ca bool, edit func(*x509.Certificate)) *tc {
 	t.Helper()
-	base := newCert(t, cn, parent, ca)
-	tmpl := *base.cert
-	tmpl.ExtraExtensions, tmpl.Extensions, tmpl.PublicKey = nil, nil, nil
-	serial++
-	tmpl.SerialNumber = big.NewInt(serial)
-	edit(&tmpl)
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuer, signer := &tmpl, any(k)
+	var p *testcert.Cert
 	if parent != nil {
-		issuer, signer = parent.cert, parent.key
+		p = &testcert.Cert{Cert: parent.cert, Key: parent.key}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, &tmpl, issuer, &k.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
-	return &tc{cert: c, key: k}
+	c := testcert.Issue(t, testcert.Like(newCert(t, cn, parent, ca).cert, edit), p, nil)
+	return &tc{cert: c.Cert, key: c.Key.(*ecdsa.PrivateKey)}
 }
 
 // TestLoTEPathsKeepTheirX509Constraints: the list's signer and the paths a

@@ -132,36 +132,71 @@ func (c *pageChecker) meta() (metaPage, bool) {
 	return metaPage{}, false
 }
 
-// page reads page id with its overflow pages, checking its header.
-func (c *pageChecker) page(id uint64) ([]byte, uint16, error) {
+// span is a page with its overflow pages: n bytes of the file from off,
+// of which head, the page header and the element table, are read. Keys
+// and values are read only where the checks need them (a bucket's
+// header), so that a store of large values is checked without reading
+// them. An inline bucket's page is a span whose head is all of it.
+type span struct {
+	c    *pageChecker
+	off  int64
+	n    int
+	head []byte
+}
+
+// bytes returns the n bytes at pos of s, which the caller has checked lie
+// within it.
+func (s span) bytes(pos, n int) ([]byte, error) {
+	if pos+n <= len(s.head) {
+		return s.head[pos : pos+n], nil
+	}
+	b := make([]byte, n)
+	if _, err := s.c.f.ReadAt(b, s.off+int64(pos)); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// page reads the head of page id, checking its header, and marks it and
+// its overflow pages seen. head holds at least the element table, and at
+// most the page and its overflow.
+func (c *pageChecker) page(id uint64) (span, uint16, error) {
 	if id < 2 || id >= c.hwm {
-		return nil, 0, fmt.Errorf("a page points at page %d, outside the file's %d pages", id, c.hwm)
+		return span{}, 0, fmt.Errorf("a page points at page %d, outside the file's %d pages", id, c.hwm)
 	}
 	if c.seen[id] {
-		return nil, 0, fmt.Errorf("page %d is reached twice (a loop, or two parents)", id)
+		return span{}, 0, fmt.Errorf("page %d is reached twice (a loop, or two parents)", id)
 	}
+	off := int64(id) * c.pageSize
 	var h [pageHeaderSize]byte
-	if _, err := c.f.ReadAt(h[:], int64(id)*c.pageSize); err != nil {
-		return nil, 0, fmt.Errorf("page %d cannot be read: %v", id, err)
+	if _, err := c.f.ReadAt(h[:], off); err != nil {
+		return span{}, 0, fmt.Errorf("page %d cannot be read: %v", id, err)
 	}
 	if got := ne.Uint64(h[0:]); got != id {
-		return nil, 0, fmt.Errorf("page %d says it is page %d", id, got)
+		return span{}, 0, fmt.Errorf("page %d says it is page %d", id, got)
 	}
 	over := uint64(ne.Uint32(h[12:]))
 	if id+over >= c.hwm {
-		return nil, 0, fmt.Errorf("page %d runs past the end of the file", id)
+		return span{}, 0, fmt.Errorf("page %d runs past the end of the file", id)
 	}
 	for k := id; k <= id+over; k++ {
 		if c.seen[k] {
-			return nil, 0, fmt.Errorf("page %d overlaps page %d", id, k)
+			return span{}, 0, fmt.Errorf("page %d overlaps page %d", id, k)
 		}
 		c.seen[k] = true
 	}
-	buf := make([]byte, int64(over+1)*c.pageSize)
-	if _, err := c.f.ReadAt(buf, int64(id)*c.pageSize); err != nil {
-		return nil, 0, fmt.Errorf("page %d cannot be read: %v", id, err)
+	s := span{c: c, off: off, n: int(int64(over+1) * c.pageSize)}
+	flags, count := ne.Uint16(h[8:]), int(ne.Uint16(h[10:]))
+	headLen := pageHeaderSize + count*elementSize
+	if flags == freelistPage {
+		headLen = pageHeaderSize + 8*(count+1)
 	}
-	return buf, ne.Uint16(h[8:]), nil
+	headLen = min(s.n, max(headLen, int(c.pageSize)))
+	s.head = make([]byte, headLen)
+	if _, err := c.f.ReadAt(s.head, off); err != nil {
+		return span{}, 0, fmt.Errorf("page %d cannot be read: %v", id, err)
+	}
+	return s, flags, nil
 }
 
 // tree checks the bucket whose root page is id.
@@ -169,26 +204,29 @@ func (c *pageChecker) tree(id uint64, depth int) error {
 	if depth > maxTreeDepth {
 		return fmt.Errorf("its pages nest more than %d deep", maxTreeDepth)
 	}
-	buf, flags, err := c.page(id)
+	s, flags, err := c.page(id)
 	if err != nil {
 		return err
 	}
-	return c.node(buf, flags, id, depth)
+	return c.node(s, flags, id, depth)
 }
 
-// node checks the elements of a branch or leaf page held in buf (a page
-// with its overflow, or an inline bucket's page).
-func (c *pageChecker) node(buf []byte, flags uint16, id uint64, depth int) error {
-	count := int(ne.Uint16(buf[10:]))
-	if pageHeaderSize+count*elementSize > len(buf) {
+// node checks the elements of a branch or leaf page (a page with its
+// overflow, or an inline bucket's page).
+func (c *pageChecker) node(s span, flags uint16, id uint64, depth int) error {
+	count := int(ne.Uint16(s.head[10:]))
+	if pageHeaderSize+count*elementSize > min(s.n, len(s.head)) {
 		return fmt.Errorf("page %d lists %d elements, more than it holds", id, count)
 	}
-	inside := func(el, pos, n int) ([]byte, bool) {
+	buf := s.head
+	// inside returns where the n bytes at pos from the element at el
+	// start, when they lie within the span.
+	inside := func(el, pos, n int) (int, bool) {
 		start := el + pos
-		if pos < 0 || n < 0 || start < el || start+n > len(buf) || start+n < start {
-			return nil, false
+		if pos < 0 || n < 0 || start < el || start+n > s.n || start+n < start {
+			return 0, false
 		}
-		return buf[start : start+n], true
+		return start, true
 	}
 	switch flags {
 	case branchPage:
@@ -210,16 +248,19 @@ func (c *pageChecker) node(buf []byte, flags uint16, id uint64, depth int) error
 			el := pageHeaderSize + i*elementSize
 			eflags, pos := ne.Uint32(buf[el:]), int(ne.Uint32(buf[el+4:]))
 			ksize, vsize := int(ne.Uint32(buf[el+8:])), int(ne.Uint32(buf[el+12:]))
-			kv, ok := inside(el, pos, ksize+vsize)
+			start, ok := inside(el, pos, ksize+vsize)
 			if !ok || ksize+vsize < ksize {
 				return fmt.Errorf("page %d: element %d points outside the page", id, i)
 			}
 			if eflags&bucketLeafFlag == 0 {
 				continue
 			}
-			v := kv[ksize:]
-			if len(v) < bucketHeaderLen {
+			if vsize < bucketHeaderLen {
 				return fmt.Errorf("page %d: bucket %d has a short header", id, i)
+			}
+			v, err := s.bytes(start+ksize, vsize)
+			if err != nil {
+				return fmt.Errorf("page %d cannot be read: %v", id, err)
 			}
 			if root := ne.Uint64(v); root != 0 {
 				if err := c.tree(root, depth+1); err != nil {
@@ -235,7 +276,7 @@ func (c *pageChecker) node(buf []byte, flags uint16, id uint64, depth int) error
 			if depth+1 > maxTreeDepth {
 				return fmt.Errorf("its pages nest more than %d deep", maxTreeDepth)
 			}
-			if err := c.node(inline, ne.Uint16(inline[8:]), id, depth+1); err != nil {
+			if err := c.node(span{c: c, off: -1, n: len(inline), head: inline}, ne.Uint16(inline[8:]), id, depth+1); err != nil {
 				return err
 			}
 		}
@@ -248,25 +289,29 @@ func (c *pageChecker) node(buf []byte, flags uint16, id uint64, depth int) error
 // freelist checks the freelist page id: every free page exists and none is
 // in use.
 func (c *pageChecker) freelist(id uint64) error {
-	buf, flags, err := c.page(id)
+	s, flags, err := c.page(id)
 	if err != nil {
 		return err
 	}
 	if flags != freelistPage {
 		return fmt.Errorf("the freelist page %d is not a freelist page (flags %#x)", id, flags)
 	}
-	first, count := pageHeaderSize, uint64(ne.Uint16(buf[10:]))
+	first, count := pageHeaderSize, uint64(ne.Uint16(s.head[10:]))
 	if count == 0xFFFF {
-		if len(buf) < pageHeaderSize+8 {
+		if len(s.head) < pageHeaderSize+8 {
 			return fmt.Errorf("the freelist page %d is too short", id)
 		}
-		count, first = ne.Uint64(buf[pageHeaderSize:]), pageHeaderSize+8
+		count, first = ne.Uint64(s.head[pageHeaderSize:]), pageHeaderSize+8
 	}
-	if count > uint64(len(buf)-first)/8 {
+	if count > uint64(s.n-first)/8 {
 		return fmt.Errorf("the freelist page %d lists %d pages, more than it holds", id, count)
 	}
+	ids, err := s.bytes(first, int(count)*8)
+	if err != nil {
+		return fmt.Errorf("the freelist page %d cannot be read: %v", id, err)
+	}
 	for i := range int(count) {
-		free := ne.Uint64(buf[first+8*i:])
+		free := ne.Uint64(ids[8*i:])
 		if free < 2 || free >= c.hwm {
 			return fmt.Errorf("the freelist names page %d, outside the file's %d pages", free, c.hwm)
 		}

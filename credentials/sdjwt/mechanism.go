@@ -102,10 +102,11 @@ func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResol
 	}
 	if vct, _ := sd.Payload["vct"].(string); vct == VCTDC4EUELM {
 		// The ELM's status entries are the verifier's, as the status
-		// claim is: a holder must not be able to leave them out.
+		// claim is: a holder must not be able to leave them out, nor
+		// the whole ELM that holds them.
 		for _, dc := range proc.Disclosed {
-			if len(dc.Path) >= 2 && dc.Path[0] == "elm" && dc.Path[1] == "credentialStatus" {
-				return nil, invalid("elm.credentialStatus is selectively disclosed (disclosure of %s): a verifier cannot rely on a status entry the holder may leave out", dc.Path)
+			if len(dc.Path) == 1 && dc.Path[0] == "elm" || len(dc.Path) >= 2 && dc.Path[0] == "elm" && dc.Path[1] == "credentialStatus" {
+				return nil, invalid("%s is selectively disclosed: a verifier cannot rely on the ELM's status entries (elm.credentialStatus) if the holder may leave them out", dc.Path)
 			}
 		}
 	}

@@ -128,23 +128,8 @@ func decode(raw json.RawMessage) any {
 	return v
 }
 
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
+// jsonType names the JSON kind of a decoded value (jsonx.Kind).
+func jsonType(v any) string { return jsonx.Kind(v) }
 
 // IsURL reports whether s is an absolute URL as the VC Data Model requires
 // for identifiers: a scheme, a colon and something after it (https:, did:,

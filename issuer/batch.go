@@ -67,11 +67,16 @@ type FieldError struct {
 
 // Manifest is manifest.json: what a batch produced.
 type Manifest struct {
-	Source      string        `json:"source,omitempty"`
-	Template    string        `json:"template"`
-	Profile     string        `json:"profile"`
-	Proof       string        `json:"proof"`
-	Key         string        `json:"key"`
+	Source   string `json:"source,omitempty"`
+	Template string `json:"template"`
+	Profile  string `json:"profile"`
+	Proof    string `json:"proof"`
+	Key      string `json:"key"`
+	// KeyID is the thumbprint of the key version that signed, and Issuer
+	// the issuer identifier the credentials name (a DID, or for an edc
+	// seal without one, urn:x509:sha256:…).
+	KeyID       string        `json:"keyId"`
+	Issuer      string        `json:"issuer"`
 	Written     time.Time     `json:"written"`
 	Credentials []ManifestRow `json:"credentials"`
 	Rejected    []Rejected    `json:"rejected,omitempty"`
@@ -304,7 +309,7 @@ func (i *Issuer) Batch(ctx context.Context, t Template, recs []templates.Record,
 
 	res := &BatchResult{Manifest: Manifest{
 		Source: opts.Source, Template: t.Name(), Profile: pl.profile.Name, Proof: pl.profile.Proof,
-		Key: pl.key.Name, Rejected: rejected,
+		Key: pl.key.Name, KeyID: pl.key.ID, Issuer: pl.issuerID, Rejected: rejected,
 	}}
 	var keepBuf []*Issued
 	n := 0

@@ -45,6 +45,11 @@ type Config struct {
 	// well. False (the zero value, and the default) keeps only the register
 	// entry: data minimisation, the credential is the holder's.
 	KeepCredentials bool `json:"keepCredentials,omitempty"`
+	// Keys maps a profile name to the name of the key that signs for it
+	// when a Profile names none (ChooseKeys fills it, diplomat issuer
+	// init records it). A profile missing from the map signs with the key
+	// ChooseKeys would choose at that moment. Nil: none recorded.
+	Keys map[string]string `json:"keys,omitempty"`
 }
 
 // Institution is the issuing organisation as the configuration file writes
@@ -92,25 +97,8 @@ func (c *Config) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, field, fmt.Sprintf(format, args...))
 	}
-	inst := c.Institution
-	if len(inst.LegalName) == 0 {
-		return bad("institution.legalName", "required (a map of language to name)")
-	}
-	for lang, name := range inst.LegalName {
-		if strings.TrimSpace(name) == "" || lang == "" {
-			return bad("institution.legalName."+lang, "empty")
-		}
-	}
-	if !keys.IsCountry(inst.Country) {
-		return bad("institution.country", "%q is not an ISO 3166-1 alpha-2 code", inst.Country)
-	}
-	if inst.DID != "" && !strings.HasPrefix(inst.DID, "did:") {
-		return bad("institution.did", "%q is not a DID", inst.DID)
-	}
-	if inst.Homepage != "" {
-		if u, err := url.Parse(inst.Homepage); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return bad("institution.homepage", "%q is not an http(s) URL", inst.Homepage)
-		}
+	if err := c.Institution.validate("institution."); err != nil {
+		return err
 	}
 	u, err := url.Parse(c.StatusBaseURL)
 	if c.StatusBaseURL == "" {
@@ -121,6 +109,14 @@ func (c *Config) Validate() error {
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLocalHost(u.Hostname())) {
 		return bad("statusBaseURL", "%q must be https (http only for localhost)", c.StatusBaseURL)
+	}
+	for prof, name := range c.Keys {
+		if defaultProof(prof) == "" {
+			return bad("keys."+prof, "not a profile (choose among %s)", strings.Join(Profiles(), ", "))
+		}
+		if name == "" {
+			return bad("keys."+prof, "empty key name")
+		}
 	}
 	return nil
 }

@@ -5,8 +5,6 @@ import (
 	"crypto"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/jades"
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/templates"
 )
@@ -135,7 +134,7 @@ func (i *Issuer) plan(p Profile) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := pickKey(i.store, p)
+	k, err := pickKey(i.store, p, i.cfg.Keys)
 	if err != nil {
 		return nil, err
 	}
@@ -158,20 +157,8 @@ func (i *Issuer) planFor(p Profile, k *keys.Key) (*plan, error) {
 	}
 	pl := &plan{profile: p, key: k, inst: templates.Institution(i.cfg.Institution)}
 	pl.signing = credentials.SigningKey{Signer: signer, Chain: k.Chain}
-	if p.Name == EDC {
-		if err := matchSeal(i.cfg.Institution, k); err != nil {
-			return nil, err
-		}
-		pl.issuerID = i.cfg.Institution.DID
-		if pl.issuerID == "" {
-			if pl.issuerID, err = k.KeyDID(); err != nil {
-				pl.issuerID = "urn:x509:sha256:" + keys.Describe(k.Chain[0]).SHA256
-			}
-		}
-	} else {
-		if pl.issuerID, pl.signing.ID, err = i.verificationMethod(k); err != nil {
-			return nil, err
-		}
+	if pl.issuerID, pl.signing.ID, err = i.identity(p, k); err != nil {
+		return nil, err
 	}
 	pl.inst.DID = pl.issuerID
 	switch p.Proof {
@@ -181,9 +168,13 @@ func (i *Issuer) planFor(p Profile, k *keys.Key) (*plan, error) {
 		pl.mech, pl.mediaType, pl.ext = jose.JWTVCJSON{}, "application/jwt", ".jwt"
 	case ProofVCJWT:
 		pl.mech, pl.mediaType, pl.ext = jose.VCJWT{}, "application/vc+jwt", ".jwt"
-	case ProofEdDSA, ProofECDSA:
-		// Fail before anything is recorded when a context is missing.
+	case ProofEdDSA, ProofECDSA, ProofEdDSAJCS, ProofECDSAJCS, ProofECDSASD:
+		// Fail before anything is recorded when a context is missing (the
+		// JCS suites load none).
 		for _, u := range []string{contextVC1, contextEDC, contextStatus, dataintegrity.ContextV2} {
+			if p.Proof == ProofEdDSAJCS || p.Proof == ProofECDSAJCS {
+				break
+			}
 			if _, _, err := i.ld.Context(context.Background(), u); err != nil {
 				return nil, fmt.Errorf("profile %s: %w", p, err)
 			}
@@ -234,6 +225,52 @@ func (i *Issuer) signer(k *keys.Key) (crypto.Signer, error) {
 	return sg, nil
 }
 
+// identity returns the issuer identifier a credential signed for the
+// normalized profile p with key k names, and the verification method its
+// proof names ("" for edc, whose JAdES seal names its certificate). Every
+// profile names one institution: its DID when configured, else the store's
+// did:web, else (DID keys) the key's did:key or (an eSeal) the seal key's
+// did:key, or urn:x509:sha256:<certificate hash> for an RSA seal. A seal
+// speaks for a did:web issuer when the DID document lists its key
+// (keys.Store.WebDocument does); otherwise verifiers trust it by its
+// certificate alone (docs/trust.md).
+func (i *Issuer) identity(p Profile, k *keys.Key) (issuer, vm string, err error) {
+	if p.Name != EDC {
+		return i.verificationMethod(k)
+	}
+	if err := matchSeal(i.cfg.Institution, k); err != nil {
+		return "", "", err
+	}
+	issuer = i.cfg.Institution.DID
+	if issuer == "" {
+		if issuer, err = i.store.WebDID(); err != nil {
+			return "", "", err
+		}
+	}
+	if issuer == "" {
+		if issuer, err = k.KeyDID(); err != nil {
+			issuer = "urn:x509:sha256:" + keys.Describe(k.Chain[0]).SHA256
+		}
+	}
+	return issuer, "", nil
+}
+
+// SignsAs returns the key that signs for profile p now (as Issue would
+// choose it) and the issuer identifier its credentials name. It needs no
+// passphrase; an error is the one Issue would give.
+func (i *Issuer) SignsAs(p Profile) (*keys.Key, string, error) {
+	p, err := p.normalize()
+	if err != nil {
+		return nil, "", err
+	}
+	k, err := pickKey(i.store, p, i.cfg.Keys)
+	if err != nil {
+		return nil, "", err
+	}
+	issuer, _, err := i.identity(p, k)
+	return k, issuer, err
+}
+
 // verificationMethod returns the issuer DID and the DID URL of key k: the
 // institution's DID if configured, else the store's did:web, else the key's
 // did:key.
@@ -269,8 +306,6 @@ func (i *Issuer) verificationMethod(k *keys.Key) (issuer, vm string, err error) 
 	return "", "", fmt.Errorf("%w: the institution's DID %s: Diplomat signs with did:web, did:key or did:jwk", ErrNoKey, issuer)
 }
 
-var oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
-
 // matchSeal checks that the institution is the subject of the eSeal: its
 // organisation name is one of the legal names, its country the institution's,
 // and its organizationIdentifier (when the certificate has one) the legal
@@ -303,7 +338,7 @@ func matchSeal(inst Institution, k *keys.Key) error {
 	if !strings.EqualFold(country, inst.Country) {
 		return mismatch("country", country, inst.Country)
 	}
-	if oi := orgIdentifier(sub); oi != "" && inst.LegalIdentifier != "" {
+	if oi := certname.OrganizationIdentifier(sub); oi != "" && inst.LegalIdentifier != "" {
 		// EN 319 412-1 writes "VATFR-123…"; a configuration may give the
 		// bare identifier.
 		if oi != inst.LegalIdentifier && !strings.HasSuffix(oi, "-"+inst.LegalIdentifier) {
@@ -311,17 +346,6 @@ func matchSeal(inst Institution, k *keys.Key) error {
 		}
 	}
 	return nil
-}
-
-func orgIdentifier(n pkix.Name) string {
-	for _, a := range n.Names {
-		if a.Type.Equal(oidOrganizationIdentifier) {
-			if s, ok := a.Value.(string); ok {
-				return s
-			}
-		}
-	}
-	return ""
 }
 
 // idempotencySecret derives the HMAC key of idempotency keys from the
@@ -396,6 +420,7 @@ type job struct {
 	rendered *templates.Rendered
 	entry    Entry
 	existing bool
+	holder   *Holder // the wallet key to bind to (IssueTo), nil for none
 }
 
 // prepare renders rec with a fresh id and time; reserve may replace both with
@@ -411,7 +436,7 @@ func (i *Issuer) prepare(t Template, pl *plan, rec templates.Record, row int, ke
 	j.entry = Entry{
 		ID: id, SubjectHash: SubjectHash(i.salt, r.SubjectID), Template: t.Name(),
 		Profile: pl.profile.Name, Proof: pl.profile.Proof, Issued: now,
-		KeyName: pl.key.Name, KeyID: pl.key.ID, VerificationMethod: pl.signing.ID,
+		KeyName: pl.key.Name, KeyID: pl.key.ID, VerificationMethod: pl.signing.ID, Issuer: pl.issuerID,
 		State: StateValid,
 	}
 	return j, nil

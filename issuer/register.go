@@ -50,6 +50,9 @@ type Entry struct {
 	// VerificationMethod is the kid or verification method in the proof
 	// (empty for JAdES, which names the certificate).
 	VerificationMethod string `json:"verificationMethod,omitempty"`
+	// Issuer is the issuer identifier the credential names (empty in
+	// entries written before it was recorded).
+	Issuer string `json:"issuer,omitempty"`
 	// State is valid, suspended or revoked; Reason and Changed say why and
 	// when it last changed.
 	State   string    `json:"state"`

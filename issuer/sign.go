@@ -114,12 +114,21 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 		if err != nil {
 			return nil, err
 		}
-		s, err := sdjwt.Issue(claims, pl.signing, sdjwt.IssueOptions{Frame: frame, Now: issued})
+		opts := sdjwt.IssueOptions{Frame: frame, Now: issued}
+		if j.holder != nil {
+			opts.Holder = j.holder.Key
+		}
+		s, err := sdjwt.Issue(claims, pl.signing, opts)
 		if err != nil {
 			return nil, fmt.Errorf("signing %s as %s: %w", j.entry.ID, pl.profile, err)
 		}
 		out.Credential = []byte(s)
 		return out, nil
+	}
+	if j.holder != nil {
+		if doc, err = bindSubject(doc, j.holder.DID); err != nil {
+			return nil, fmt.Errorf("binding %s to its holder: %w", j.entry.ID, err)
+		}
 	}
 	out.Credential, err = pl.mech.Sign(ctx, doc, pl.signing, credentials.SignOptions{Now: issued})
 	if err != nil {

@@ -81,6 +81,11 @@ type Key struct {
 	Test bool
 	// Imported is true when the private key came from outside the store.
 	Imported bool
+	// AwaitingCertificate is true from the moment a certificate signing
+	// request is made for the key (CSR) until its certificate is attached
+	// (AttachChain): it is meant to become an eSeal, so nothing should
+	// sign with it as a DID key meanwhile.
+	AwaitingCertificate bool
 }
 
 // Alg returns the JOSE algorithm for the key: EdDSA, ES256, ES384, or "" for
@@ -132,6 +137,8 @@ type keyRecord struct {
 	Chain     [][]byte  `json:"chain,omitempty"`  // DER, leaf first
 	Test      bool      `json:"test,omitempty"`
 	Imported  bool      `json:"imported,omitempty"`
+	// Awaiting is Key.AwaitingCertificate.
+	Awaiting bool `json:"awaitingCertificate,omitempty"`
 }
 
 func (r *keyRecord) key() (*Key, error) {
@@ -140,7 +147,8 @@ func (r *keyRecord) key() (*Key, error) {
 		return nil, fmt.Errorf("keys: key %s: public key: %w", r.ID, ErrCorrupt)
 	}
 	k := &Key{ID: r.ID, Name: r.Name, Type: r.Type, Purpose: r.Purpose, State: r.State, Created: r.Created,
-		Retired: r.Retired, Destroyed: r.Destroyed, Public: pub, Test: r.Test, Imported: r.Imported}
+		Retired: r.Retired, Destroyed: r.Destroyed, Public: pub, Test: r.Test, Imported: r.Imported,
+		AwaitingCertificate: r.Awaiting}
 	for i, der := range r.Chain {
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
@@ -539,12 +547,16 @@ func (s *Store) JWKS(name string) (*JWKSet, error) {
 }
 
 // WebDocument returns the DID document to publish at did.WebURL(webDID) for
-// the store's DID keys. webDID "" means the one set with SetWebDID (an
-// error wrapping ErrInvalid if none is). Every DID key version (active,
-// retired or destroyed; eSeals excluded) appears twice: as a JsonWebKey
-// method with id webDID#<thumbprint> and as a Multikey method with id
-// webDID#<multikey>, both listed under assertionMethod or authentication by
-// the key's purpose.
+// the store's keys. webDID "" means the one set with SetWebDID (an error
+// wrapping ErrInvalid if none is). Every DID key version (active, retired
+// or destroyed) appears twice: as a JsonWebKey method with id
+// webDID#<thumbprint> and as a Multikey method with id webDID#<multikey>,
+// both listed under assertionMethod or authentication by the key's purpose.
+// Every eSeal's key (its certificate's public key) appears once, as a
+// JsonWebKey method with id webDID#<thumbprint> under assertionMethod: that
+// is how the institution's DID says the seal speaks for it, so that a
+// verifier who trusts the DID trusts what the seal sealed in its name
+// (docs/trust.md). Keys awaiting their certificate are not listed.
 func (s *Store) WebDocument(webDID string) (*did.Document, error) {
 	if webDID == "" {
 		var err error
@@ -565,7 +577,15 @@ func (s *Store) WebDocument(webDID string) (*did.Document, error) {
 	slices.SortStableFunc(ks, func(a, b *Key) int { return a.Created.Compare(b.Created) })
 	doc := &did.Document{Context: []string{did.ContextDID, did.ContextMultikey, did.ContextJWK}, ID: webDID}
 	for _, k := range ks {
-		if !k.published() {
+		if len(k.Chain) > 0 && k.Purpose == Assertion {
+			jm, err := did.NewJWKMethod(webDID+"#"+k.ID, webDID, k.Public)
+			if err != nil {
+				return nil, err
+			}
+			doc.AddMethod(jm, did.AssertionMethod)
+			continue
+		}
+		if !k.published() || k.AwaitingCertificate {
 			continue
 		}
 		rel := did.AssertionMethod

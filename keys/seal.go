@@ -10,17 +10,19 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/diplomat-edu/diplomat/internal/certname"
 )
 
 // TestSealMarker is the organizational unit every test seal made by
@@ -91,7 +93,7 @@ func (s *Store) storeSeal(name string, priv crypto.Signer, chain []*x509.Certifi
 		return nil, err
 	}
 	if !samePublic(chain[0].PublicKey, priv.Public()) {
-		return nil, fmt.Errorf("keys: the private key does not match the leaf certificate %q: %w", chain[0].Subject.String(), ErrInvalid)
+		return nil, fmt.Errorf("keys: the private key does not match the leaf certificate %q: %w", certname.String(chain[0].Subject), ErrInvalid)
 	}
 	r, err := s.sealNew(priv, name, Assertion)
 	if err != nil {
@@ -205,9 +207,9 @@ func (s *Store) AttachChain(name string, chainPEM []byte) (*Key, error) {
 			return err
 		}
 		if !samePublic(certs[0].PublicKey, k.Public) {
-			return fmt.Errorf("keys: the certificate %q is not for key %q: %w", certs[0].Subject.String(), name, ErrInvalid)
+			return fmt.Errorf("keys: the certificate %q is not for key %q: %w", certname.String(certs[0].Subject), name, ErrInvalid)
 		}
-		r.Chain = nil
+		r.Chain, r.Awaiting = nil, false
 		for _, c := range orderChain(certs[0], certs[1:]) {
 			r.Chain = append(r.Chain, c.Raw)
 		}
@@ -303,7 +305,8 @@ func (sub SealSubject) name() pkix.Name {
 // optional OU and L), signed by that key, to send to a qualified trust
 // service provider. All of CommonName, Organization, OrganizationIdentifier
 // and Country are required. The key must be RSA or ECDSA P-256/P-384 and the
-// store unlocked. Attach the issued certificate with AttachChain.
+// store unlocked. The key is then AwaitingCertificate until the issued
+// certificate is attached with AttachChain.
 func (s *Store) CSR(name string, sub SealSubject) ([]byte, error) {
 	if err := sub.check(true); err != nil {
 		return nil, err
@@ -323,7 +326,24 @@ func (s *Store) CSR(name string, sub SealSubject) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: creating the CSR: %w", err)
 	}
-	if err := s.audit("keys.csr", k.ID, name, sub.OrganizationIdentifier); err != nil {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketKeys).Get([]byte(k.ID))
+		if v == nil {
+			return fmt.Errorf("keys: key %q was removed while making its CSR: %w", name, ErrNotFound)
+		}
+		var r keyRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("keys: key record %q: %w", k.ID, ErrCorrupt)
+		}
+		if len(r.Chain) == 0 {
+			r.Awaiting = true
+			if err := putRecord(tx, &r); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, s.now().UTC(), "keys.csr", k.ID, name, sub.OrganizationIdentifier)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), nil
@@ -469,24 +489,7 @@ func Describe(cert *x509.Certificate) *CertInfo {
 
 // nameString is pkix.Name.String with organizationIdentifier spelled out
 // rather than as a hex-encoded OID.
-func nameString(n pkix.Name) string {
-	var extra []string
-	for _, a := range n.Names {
-		switch {
-		case a.Type.Equal(oidOrganizationIdentifier):
-			extra = append(extra, "organizationIdentifier="+fmt.Sprint(a.Value))
-		case len(a.Type) == 4 && a.Type[0] == 2 && a.Type[1] == 5 && a.Type[2] == 4 && slices.Contains([]int{3, 5, 6, 7, 8, 9, 10, 11, 17}, a.Type[3]):
-			// printed by pkix.Name.String
-		default:
-			extra = append(extra, a.Type.String()+"="+fmt.Sprint(a.Value))
-		}
-	}
-	if len(extra) == 0 {
-		return n.String()
-	}
-	n.ExtraNames = []pkix.AttributeTypeAndValue{} // non-nil: String skips unknown Names
-	return strings.Join(append([]string{n.String()}, extra...), ",")
-}
+func nameString(n pkix.Name) string { return certname.String(n) }
 
 func describeKey(pub any) string {
 	switch k := pub.(type) {

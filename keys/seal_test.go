@@ -166,6 +166,9 @@ func TestCSRCarriesTheOrganizationIdentifier(t *testing.T) {
 	if !k.Public.(interface{ Equal(crypto.PublicKey) bool }).Equal(csr.PublicKey) {
 		t.Fatal("CSR is not for the key")
 	}
+	if !k.AwaitingCertificate {
+		t.Fatal("after its CSR the key is not awaiting its certificate")
+	}
 	for _, bad := range []SealSubject{
 		{CommonName: "x", Organization: "x", OrganizationIdentifier: "12345678901", Country: "FR"},
 		{CommonName: "x", Organization: "x", OrganizationIdentifier: "VATFR-1", Country: "ZZ"},
@@ -185,6 +188,9 @@ func TestCSRCarriesTheOrganizationIdentifier(t *testing.T) {
 	k, err = s.AttachChain("seal", certPEM(leaf, ca))
 	if err != nil || len(k.Chain) != 2 || !k.Chain[0].Equal(leaf) {
 		t.Fatalf("AttachChain = %+v, %v", k, err)
+	}
+	if k, _ := s.Key("seal"); k.AwaitingCertificate {
+		t.Fatal("with its certificate attached the key is still awaiting one")
 	}
 }
 

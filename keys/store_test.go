@@ -609,3 +609,35 @@ func TestSignerSatisfiesTheMechanismKey(t *testing.T) {
 		t.Fatalf("the signer's did:key does not resolve to its public key: %v", err)
 	}
 }
+
+func TestWebDocumentListsTheSealsKeyButNoKeyAwaitingItsCertificate(t *testing.T) {
+	s, _ := unlockedStore(t)
+	const web = "did:web:registrar.example.edu"
+	seal, err := s.CreateTestSeal("seal", TestSealOptions{Subject: SealSubject{Organization: "Université Exemple", Country: "FR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.Create("pending", P256, Assertion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CSR("pending", SealSubject{CommonName: "x", Organization: "Université Exemple", Country: "FR", OrganizationIdentifier: "VATFR-12345678901"}); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := s.WebDocument(web)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Related(web+"#"+seal.ID, did.AssertionMethod) {
+		t.Errorf("assertionMethod lacks the seal's key %s", seal.ID)
+	}
+	vm, err := webResolver(t, s, web).ResolveKey(context.Background(), web+"#"+seal.ID)
+	if err != nil || !vm.Key.(interface{ Equal(crypto.PublicKey) bool }).Equal(seal.Chain[0].PublicKey) {
+		t.Errorf("ResolveKey(seal) = %v", err)
+	}
+	for _, m := range doc.VerificationMethod {
+		if strings.HasSuffix(m.ID, "#"+pending.ID) {
+			t.Errorf("the key awaiting its certificate is published as %s", m.ID)
+		}
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
@@ -542,9 +543,9 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 	})
 	if err == nil && e == nil {
 		if broken != nil {
-			err = fmt.Errorf("keys: no trust entry for certificate %q: %w: %w", chain[0].Subject.String(), broken, ErrNotFound)
+			err = fmt.Errorf("keys: no trust entry for certificate %q: %w: %w", certname.String(chain[0].Subject), broken, ErrNotFound)
 		} else {
-			err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", chain[0].Subject.String(), ErrNotFound)
+			err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", certname.String(chain[0].Subject), ErrNotFound)
 		}
 	}
 	return e, err

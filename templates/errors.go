@@ -28,7 +28,8 @@ var (
 // FieldError is one problem with one field of one record.
 type FieldError struct {
 	// Row is the row of a CSV record as a spreadsheet shows it (the header
-	// is row 1, the first record row 2); 0 for JSON.
+	// is row 1, the first record row 2); 0 for JSON. Row 1 is a problem of
+	// the header's column Field (Template.CheckColumns).
 	Row int
 	// Item is the 1-based position of a record in a JSON array; 0 for a
 	// CSV row or a single JSON object.
@@ -42,10 +43,14 @@ type FieldError struct {
 }
 
 // String formats the problem without a file name:
-// "row 17, field ects: must be ≥ 0".
+// "row 17, field ects: must be ≥ 0", or for a CSV header's column (row 1)
+// "header, column ect: unknown field (did you mean ects?)".
 func (e FieldError) String() string {
 	var b strings.Builder
 	switch {
+	case e.Row == 1:
+		fmt.Fprintf(&b, "header, column %s: %s", e.Field, e.Message)
+		return b.String()
 	case e.Row > 0:
 		fmt.Fprintf(&b, "row %d, ", e.Row)
 	case e.Item > 0:

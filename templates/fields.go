@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"golang.org/x/text/language"
+
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+	"github.com/diplomat-edu/diplomat/internal/suggest"
 )
 
 // Validate checks a record against the template's fields and returns every
@@ -34,6 +37,54 @@ func (t *Template) ValidateAll(recs []Record, file string) error {
 		return nil
 	}
 	return &RecordsError{File: file, Errors: all}
+}
+
+// CheckColumns checks the columns of a CSV header (CSVColumns) before any
+// row: a column no field takes (a typo, a language tag that is not one, a
+// list column without its index) and a required field no column gives are
+// each one problem, reported once for the file at row 1 (the header) rather
+// than once per row. It returns a *RecordsError listing them, or nil.
+func (t *Template) CheckColumns(columns []string, file string) error {
+	var errs []FieldError
+	given := map[string]bool{}
+	for _, col := range columns {
+		name, _, _ := strings.Cut(col, ".")
+		given[name] = true
+		// The column's own problems, as a row holding a value in it
+		// alone would show them.
+		_, probs := t.normalize(Record{col: "x"})
+		for _, p := range probs {
+			if p.Field == col && columnProblem(p.Message) {
+				errs = append(errs, FieldError{Row: 1, Field: col, Message: p.Message})
+			}
+		}
+	}
+	for _, f := range t.h.Fields {
+		if !f.Required || f.Default != "" || given[f.Name] {
+			continue
+		}
+		msg := "required, and the header has no column for it"
+		switch f.Type {
+		case LangText:
+			msg += fmt.Sprintf(" (add %s.%s, or %s.xx for another language)", f.Name, t.lang, f.Name)
+		case List:
+			msg += fmt.Sprintf(" (add %s.1.%s and the other columns of an item)", f.Name, f.Fields[0].Name)
+		}
+		errs = append(errs, FieldError{Row: 1, Field: f.Name, Message: msg})
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &RecordsError{File: file, Errors: errs}
+}
+
+// columnProblem reports whether a message normalize gives is about the
+// column's name rather than its value: an unknown field, a list column
+// without its index, a multilingual column whose suffix is not a language
+// (langText's message, not the one of a "lang" rule on a value).
+func columnProblem(msg string) bool {
+	return strings.HasPrefix(msg, "unknown field") || strings.HasPrefix(msg, "must be a list") ||
+		strings.Contains(msg, "is not a BCP 47 language tag (write ")
 }
 
 // entry is one input value and the column (or JSON path) it came from.
@@ -103,7 +154,7 @@ func (t *Template) level(fields []Field, entries []entry, top map[string]any, pr
 					col := fmt.Sprintf("%s.%d", e.col, i+1)
 					obj, ok := item.(map[string]any)
 					if !ok {
-						p.add(col, "must be an object of the item's fields, found %s", jsonKind(item))
+						p.add(col, "must be an object of the item's fields, found %s", jsonx.Kind(item))
 						continue
 					}
 					for k, v := range obj {
@@ -258,7 +309,7 @@ func (t *Template) convert(f *Field, raw any, col string) (any, string) {
 		return b, ""
 	}
 	if !isString {
-		return nil, fmt.Sprintf("must be %s, found %s", typeWords(f.Type), jsonKind(raw))
+		return nil, fmt.Sprintf("must be %s, found %s", typeWords(f.Type), jsonx.Kind(raw))
 	}
 	s = strings.TrimSpace(s)
 	switch f.Type {
@@ -404,39 +455,12 @@ func (t *Template) list(f *Field, es []entry, top map[string]any, p *problems) [
 
 // unknownField words an unknown column, with the closest field name.
 func unknownField(name string, fields []Field) string {
-	best, dist := "", 4
-	for _, f := range fields {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(f.Name)); d < dist {
-			best, dist = f.Name, d
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf("unknown field (did you mean %s?)", best)
-	}
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.Name
 	}
+	if best := suggest.Nearest(name, names, 4); best != "" {
+		return fmt.Sprintf("unknown field (did you mean %s?)", best)
+	}
 	return "unknown field (fields: " + strings.Join(names, ", ") + ")"
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

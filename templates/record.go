@@ -69,45 +69,13 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // quoting error, or no record row at all, is an error wrapping
 // ErrMalformedInput that names the file and the row.
 func ReadCSV(data []byte, file string) ([]Record, error) {
-	fail := func(row int, format string, args ...any) error {
-		where := file
-		if row > 0 {
-			where = fmt.Sprintf("%s row %d", file, row)
-		}
-		return fmt.Errorf("%s: %w: %s", strings.TrimSpace(where), ErrMalformedInput, fmt.Sprintf(format, args...))
-	}
-	if len(data) > MaxInputBytes {
-		return nil, fail(0, "%d bytes, over the limit of %d", len(data), MaxInputBytes)
-	}
-	data = bytes.TrimPrefix(data, utf8BOM)
-	if !utf8.Valid(data) {
-		line := 1 + badUTF8Line(data)
-		return nil, fail(line, "not UTF-8 text (save or export the file as \"CSV UTF-8\")")
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = detectDelimiter(data)
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fail(0, "empty file: the first row must name the fields")
-	}
+	data, fail, err := csvText(data, file)
 	if err != nil {
-		return nil, fail(1, "%s", csvReason(err))
+		return nil, err
 	}
-	seen := make(map[string]int, len(header))
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		header[i] = h
-		switch {
-		case h == "":
-			return nil, fail(1, "column %d has no name in the header", i+1)
-		case strings.HasPrefix(h, "@"):
-			return nil, fail(1, "column name %q is reserved", h)
-		}
-		if j, dup := seen[h]; dup {
-			return nil, fail(1, "column %q appears twice in the header (columns %d and %d)", h, j+1, i+1)
-		}
-		seen[h] = i
+	r, header, err := readHeader(data, fail)
+	if err != nil {
+		return nil, err
 	}
 	prevEnd := 1 + newlines(header)
 	row := 1
@@ -146,6 +114,75 @@ func ReadCSV(data []byte, file string) ([]Record, error) {
 		return nil, fail(0, "no records after the header row")
 	}
 	return out, nil
+}
+
+// CSVColumns returns the column names of a CSV file's header row, trimmed,
+// read as ReadCSV reads them (and with the same errors for a bad header):
+// what Template.CheckColumns checks before any row is.
+func CSVColumns(data []byte, file string) ([]string, error) {
+	data, fail, err := csvText(data, file)
+	if err != nil {
+		return nil, err
+	}
+	_, header, err := readHeader(data, fail)
+	return header, err
+}
+
+// csvFail makes the error of a CSV file's problem at a row (0: the file).
+type csvFail func(row int, format string, args ...any) error
+
+// csvText checks a CSV file's size and encoding and returns its text
+// without the byte-order mark, and the function that words its errors
+// (wrapping ErrMalformedInput, naming file and row).
+func csvText(data []byte, file string) ([]byte, csvFail, error) {
+	fail := func(row int, format string, args ...any) error {
+		where := file
+		if row > 0 {
+			where = fmt.Sprintf("%s row %d", file, row)
+		}
+		return fmt.Errorf("%s: %w: %s", strings.TrimSpace(where), ErrMalformedInput, fmt.Sprintf(format, args...))
+	}
+	if len(data) > MaxInputBytes {
+		return nil, nil, fail(0, "%d bytes, over the limit of %d", len(data), MaxInputBytes)
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if !utf8.Valid(data) {
+		return nil, nil, fail(1+badUTF8Line(data), "not UTF-8 text (save or export the file as \"CSV UTF-8\")")
+	}
+	return data, fail, nil
+}
+
+// readHeader returns a reader positioned after the header row of data
+// (UTF-8, without its byte-order mark) and the header's trimmed column
+// names, or the error fail makes for a missing, empty, reserved or
+// repeated column name.
+func readHeader(data []byte, fail csvFail) (*csv.Reader, []string, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = detectDelimiter(data)
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, fail(0, "empty file: the first row must name the fields")
+	}
+	if err != nil {
+		return nil, nil, fail(1, "%s", csvReason(err))
+	}
+	seen := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		header[i] = h
+		switch {
+		case h == "":
+			return nil, nil, fail(1, "column %d has no name in the header", i+1)
+		case strings.HasPrefix(h, "@"):
+			return nil, nil, fail(1, "column name %q is reserved", h)
+		}
+		if j, dup := seen[h]; dup {
+			return nil, nil, fail(1, "column %q appears twice in the header (columns %d and %d)", h, j+1, i+1)
+		}
+		seen[h] = i
+	}
+	return r, header, nil
 }
 
 // detectDelimiter returns ';' when the header row has more semicolons than
@@ -241,9 +278,9 @@ func ReadJSON(data []byte, file string) ([]Record, error) {
 		obj, ok := v.(map[string]any)
 		if !ok {
 			if item > 0 {
-				return nil, fail("item %d: a record must be a JSON object, found %s", item, jsonKind(v))
+				return nil, fail("item %d: a record must be a JSON object, found %s", item, jsonx.Kind(v))
 			}
-			return nil, fail("a record must be a JSON object or an array of objects, found %s", jsonKind(v))
+			return nil, fail("a record must be a JSON object or an array of objects, found %s", jsonx.Kind(v))
 		}
 		for k := range obj {
 			if strings.HasPrefix(k, "@") {
@@ -274,22 +311,4 @@ func ReadJSON(data []byte, file string) ([]Record, error) {
 		return nil, err
 	}
 	return []Record{rec}, nil
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case json.Number, float64, int, int64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }

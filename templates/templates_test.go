@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials/elm"
+	"github.com/diplomat-edu/diplomat/testdata/records"
 )
 
 func mustBuiltin(t testing.TB, name string) *Template {
@@ -580,5 +581,79 @@ func TestBuiltinRejectsUnknownNames(t *testing.T) {
 	_, err := Builtin("degree")
 	if !errors.Is(err, ErrUnknownTemplate) || !strings.Contains(err.Error(), "diploma, transcript, microcredential, participation, mobility") {
 		t.Errorf("error %v", err)
+	}
+}
+
+func TestCheckColumnsReportsEachHeaderProblemOnce(t *testing.T) {
+	tm, err := Builtin("diploma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := "id,given_name,familyName,title.en,title.xx-1234567,awardDate,eqf,isced,credits,grade,gradingScheme,studyLanguage,course.1.title\n" +
+		"a,Camille,Dupont,Master,Maîtrise,2025-07-01,7,0613,120,15,fr-20,fr,\n" +
+		"b,Zoë,Martin,Master,Maîtrise,2025-07-01,7,0613,120,12,fr-20,fr,\n"
+	cols, err := CSVColumns([]byte(csv), "grads.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tm.CheckColumns(cols, "grads.csv")
+	var re *RecordsError
+	if !errors.As(err, &re) {
+		t.Fatalf("CheckColumns = %v, want a *RecordsError", err)
+	}
+	got := map[string]string{}
+	for _, fe := range re.Errors {
+		if fe.Row != 1 {
+			t.Errorf("%s: row %d, want 1 (the header)", fe.Field, fe.Row)
+		}
+		if _, dup := got[fe.Field]; dup {
+			t.Errorf("%s reported twice", fe.Field)
+		}
+		got[fe.Field] = fe.Message
+	}
+	want := map[string]string{
+		"given_name":       "unknown field (did you mean givenName?)",
+		"credits":          "unknown field",
+		"title.xx-1234567": "is not a BCP 47 language tag",
+		"givenName":        "required, and the header has no column for it",
+		"ects":             "required, and the header has no column for it",
+		"course.1.title":   "unknown field",
+	}
+	for field, msg := range want {
+		if !strings.Contains(got[field], msg) {
+			t.Errorf("%s: %q, want %q", field, got[field], msg)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems %v, want exactly %v", got, want)
+	}
+	if !strings.Contains(err.Error(), "grads.csv header, column given_name: unknown field (did you mean givenName?)") {
+		t.Errorf("message %q", err)
+	}
+	// Every column of the sample export, whatever its values' rules.
+	ok, _ := CSVColumns([]byte("id,givenName,familyName,dateOfBirth,title.en,title.fr,awardDate,eqf,nqf.fr,isced,ects,grade,gradingScheme,studyLanguage,studyMode,duration,outcomes.en,entitlement.en,note.en\n"), "ok.csv")
+	if err := tm.CheckColumns(ok, "ok.csv"); err != nil {
+		t.Errorf("a good header: %v", err)
+	}
+}
+
+// TestSampleCSVHeadersHaveNoColumnProblem: the header of every built-in
+// template's sample export passes CheckColumns, whatever rules its values
+// follow (a column is judged by its name only).
+func TestSampleCSVHeadersHaveNoColumnProblem(t *testing.T) {
+	for _, tm := range Builtins() {
+		t.Run(tm.Name(), func(t *testing.T) {
+			data, err := records.CSV(tm.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, err := CSVColumns(data, tm.Name()+".csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tm.CheckColumns(cols, tm.Name()+".csv"); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/internal/reftest"
 )
 
@@ -39,5 +40,21 @@ func FuzzVerify(f *testing.F) {
 		if rep.Verdict == Verified {
 			t.Fatalf("verified offline with no trust source:\n%s", dump(rep))
 		}
+	})
+}
+
+// FuzzClaimedIssuer reads the issuer of arbitrary input as a report of a
+// failed proof does: it must never panic, whatever Detect made of it.
+func FuzzClaimedIssuer(f *testing.F) {
+	f.Add([]byte(`eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJkaWQ6d2ViOngifQ.c2ln`))
+	f.Add([]byte(`eyJhbGciOiJFUzI1NiJ9.eyJ2YyI6eyJpc3N1ZXIiOnsiaWQiOiJkaWQ6a2V5OnoifX19.c2ln~WyJhIiwiYiJd~`))
+	f.Add([]byte(`{"payload":"{\"issuer\":\"urn:epass:org:1\"}","protected":"eyJhbGciOiJFUzI1NiIsImI2NCI6ZmFsc2V9","signature":""}`))
+	f.Add([]byte(`{"@context":[],"type":"VerifiablePresentation","holder":{"id":"did:key:z"},"proof":{}}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		format, err := credentials.Detect(in)
+		if err != nil {
+			return
+		}
+		_ = claimedIssuer(in, format)
 	})
 }

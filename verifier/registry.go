@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/keys"
 )
 
@@ -25,12 +26,15 @@ type Registry interface {
 var _ Registry = (*keys.Store)(nil)
 
 // RegistrySource is a TrustSource over the store's trust registry. An
-// issuer whose credential carries a certificate chain is found by a
-// certificate of its path only (the seal itself, or a CA that issued a
+// issuer is found by its DID only when the proof binds the DID to the
+// verifying key (the query's Issuer, with KeyID the DID or one of its
+// fragments): a DID-signed credential whose key was resolved from it, or a
+// sealed one whose issuer's DID document lists the seal's key. Failing
+// that, an issuer whose credential carries a certificate chain is found by
+// a certificate of its path (the seal itself, or a CA that issued a
 // certificate of the path; see keys.Store.LookupTrustCertificate), never by
-// the issuer its content names. Any other issuer is found by its DID, only
-// when the verifying key was resolved from that DID (KeyID is the DID or
-// one of its fragments), or by the JWK thumbprint of the key that verified.
+// a name its content merely gives; any other by the JWK thumbprint of the
+// key that verified.
 // The entry must be valid at IssuedAt (now when the query has none), and
 // the credential within its scope: one of its types among the entry's
 // credential types, its profile among the entry's profiles, and for every
@@ -95,6 +99,15 @@ func (s RegistrySource) find(q TrustQuery) (e *keys.TrustEntry, how string, err 
 		}
 		return e, err
 	}
+	if strings.HasPrefix(q.Issuer, "did:") && keyOf(q.KeyID, q.Issuer) {
+		if e, err := try(s.Registry.LookupTrust(q.Issuer)); e != nil || err != nil {
+			how := "DID " + q.Issuer
+			if len(q.Chain) > 0 {
+				how += ", whose DID document lists the seal " + q.Chain[0].Subject.CommonName
+			}
+			return e, how, err
+		}
+	}
 	if len(q.Chain) > 0 {
 		// Sealed by certificate: its path is all that counts.
 		e, err := s.Registry.LookupTrustCertificate(q.Chain...)
@@ -106,11 +119,6 @@ func (s RegistrySource) find(q TrustQuery) (e *keys.TrustEntry, how string, err 
 			return nil, how, nil
 		}
 		return e, "certificate " + q.Chain[0].Subject.CommonName, err
-	}
-	if strings.HasPrefix(q.Issuer, "did:") && keyOf(q.KeyID, q.Issuer) {
-		if e, err := try(s.Registry.LookupTrust(q.Issuer)); e != nil || err != nil {
-			return e, "DID " + q.Issuer, err
-		}
 	}
 	if q.Key != nil {
 		if e, err := try(s.Registry.LookupTrustKey(q.Key)); e != nil || err != nil {
@@ -194,7 +202,7 @@ func describeQuery(q TrustQuery) string {
 		ids = append(ids, "its key")
 	}
 	if len(q.Chain) > 0 {
-		ids = append(ids, "certificate "+q.Chain[0].Subject.String())
+		ids = append(ids, "certificate "+certname.String(q.Chain[0].Subject))
 	}
 	return strings.Join(ids, ", ")
 }

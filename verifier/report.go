@@ -126,7 +126,11 @@ type Check struct {
 	Result Result `json:"result"`
 	// Message says in words what was found, for a person.
 	Message string `json:"message"`
-	// Type is the RFC 9457 problem type URI (ProblemBase + slug) of a
+	// Code is the machine-readable problem of a failed or warning check,
+	// one of the Problem… constants ("invalid-signature", "revoked");
+	// empty when it passed or was skipped. Programs branch on it.
+	Code string `json:"code,omitempty"`
+	// Type is the RFC 9457 problem type URI (ProblemBase + Code) of a
 	// failed or warning check; empty when it passed or was skipped.
 	Type string `json:"type,omitempty"`
 
@@ -134,13 +138,8 @@ type Check struct {
 	effect Verdict
 }
 
-// Problem returns the slug of Type ("invalid-signature"), or "".
-func (c Check) Problem() string {
-	if len(c.Type) > len(ProblemBase) {
-		return c.Type[len(ProblemBase):]
-	}
-	return ""
-}
+// Problem returns Code, the slug of Type ("invalid-signature"), or "".
+func (c Check) Problem() string { return c.Code }
 
 // Report is the answer of Verify: a verdict, every check made, and what the
 // credential certifies.
@@ -150,9 +149,23 @@ type Report struct {
 	// Envelope "credential" or "presentation"; empty when not recognised.
 	Format   string `json:"format,omitempty"`
 	Envelope string `json:"envelope,omitempty"`
-	// Issuer is the issuer (for a presentation: the holder) the verified
-	// content names.
+	// Issuer is the issuer (for a presentation: the holder) the content
+	// names. It is read even when the key or the proof check fails, so
+	// that a person sees whom the input claims to come from; only
+	// IssuerVerified says that the proof binds it.
 	Issuer string `json:"issuer,omitempty"`
+	// IssuerVerified is true when the proof binds Issuer to the signing
+	// key: the key was resolved from Issuer (its DID or a DID URL of it),
+	// or, for a credential sealed by certificate, Issuer's DID document
+	// lists the seal's key (its JWK thumbprint as fragment) under
+	// assertionMethod. False when the proof did not verify, or when a seal
+	// merely names an issuer: then SealedBy says who sealed.
+	IssuerVerified bool `json:"issuerVerified"`
+	// SealedBy names the holder of the signing certificate when the proof
+	// verified with an X.509 chain: the subject's organisation, country
+	// and organizationIdentifier ("Université Exemple (FR,
+	// VATFR-12345678901)"), else its subject. Empty for DID-signed input.
+	SealedBy string `json:"sealedBy,omitempty"`
 	// Types are the credential's type values (for SD-JWT VC: its vct).
 	Types []string `json:"types,omitempty"`
 	// Checks lists every check in the order made.
@@ -208,7 +221,7 @@ func (r *Report) Failed() []Check {
 func (r *Report) add(id string, res Result, effect Verdict, problem, msg string) {
 	c := Check{ID: id, Result: res, Message: msg, effect: effect}
 	if problem != "" && (res == Failed || res == Warning) {
-		c.Type = ProblemBase + problem
+		c.Code, c.Type = problem, ProblemBase+problem
 	}
 	r.Checks = append(r.Checks, c)
 }

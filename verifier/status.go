@@ -17,6 +17,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
 	"github.com/diplomat-edu/diplomat/credentials/status"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/internal/certpath"
 )
 
@@ -65,26 +66,26 @@ func sameSigner(list, cred signedBy, now time.Time) error {
 	case len(cred.path) > 0:
 		seal := cred.path[0]
 		if len(list.path) == 0 {
-			return fmt.Errorf("the credential is sealed by the certificate %q, but the list is signed by %s, not by certificate", seal.Subject.String(), orNone(list.named))
+			return fmt.Errorf("the credential is sealed by the certificate %q, but the list is signed by %s, not by certificate", certname.String(seal.Subject), orNone(list.named))
 		}
 		leaf := list.path[0]
 		if bytes.Equal(leaf.Raw, seal.Raw) {
 			return checkValidityOf(list.path[:1], now)
 		}
 		if len(cred.path) < 2 {
-			return fmt.Errorf("it is sealed by the certificate %q, not by the credential's self-signed seal %q", leaf.Subject.String(), seal.Subject.String())
+			return fmt.Errorf("it is sealed by the certificate %q, not by the credential's self-signed seal %q", certname.String(leaf.Subject), certname.String(seal.Subject))
 		}
 		ca := cred.path[1]
 		if !bytes.Equal(leaf.RawIssuer, ca.RawSubject) || leaf.CheckSignatureFrom(ca) != nil {
-			return fmt.Errorf("it is sealed by the certificate %q, which is neither the credential's seal nor issued by the CA that issued it (%q)", leaf.Subject.String(), ca.Subject.String())
+			return fmt.Errorf("it is sealed by the certificate %q, which is neither the credential's seal nor issued by the CA that issued it (%q)", certname.String(leaf.Subject), certname.String(ca.Subject))
 		}
 		if !bytes.Equal(leaf.RawSubject, seal.RawSubject) {
-			return fmt.Errorf("it is sealed by the certificate %q, issued by the same CA as the credential's seal but to another subject than %q", leaf.Subject.String(), seal.Subject.String())
+			return fmt.Errorf("it is sealed by the certificate %q, issued by the same CA as the credential's seal but to another subject than %q", certname.String(leaf.Subject), certname.String(seal.Subject))
 		}
 		return checkValidityOf([]*x509.Certificate{leaf, ca}, now)
 	case cred.issuer != "":
 		if len(list.path) > 0 {
-			return fmt.Errorf("it is sealed by the certificate %q, not signed with a key of the credential's issuer %s: a certificate naming a DID does not stand for it", list.path[0].Subject.String(), cred.issuer)
+			return fmt.Errorf("it is sealed by the certificate %q, not signed with a key of the credential's issuer %s: a certificate naming a DID does not stand for it", certname.String(list.path[0].Subject), cred.issuer)
 		}
 		if list.issuer == "" {
 			return fmt.Errorf("its issuer %s is not the DID its key was resolved from, so it is not the credential's issuer %s", orNone(list.named), cred.issuer)

@@ -43,7 +43,13 @@ type Summary struct {
 	Courses       []Course `json:"courses,omitempty"`
 	Grade         string   `json:"grade,omitempty"`
 	GradingScheme string   `json:"gradingScheme,omitempty"`
-	Language      string   `json:"language,omitempty"`
+	// DisplayLanguage is the language the credential is displayed in (its
+	// display parameter's primary language), an EU authority IRI; not the
+	// language the learning took place in.
+	DisplayLanguage string `json:"displayLanguage,omitempty"`
+	// InstructionLanguages are the languages of instruction the main
+	// achievement's specification states, as EU authority IRIs.
+	InstructionLanguages []string `json:"instructionLanguages,omitempty"`
 
 	// Claims are the subject's claims of a non-ELM credential.
 	Claims map[string]any `json:"claims,omitempty"`
@@ -54,6 +60,8 @@ type Course struct {
 	Title string `json:"title,omitempty"`
 	ECTS  string `json:"ects,omitempty"`
 	Grade string `json:"grade,omitempty"`
+	// EQFLevel is the course's own EQF level, when it states one.
+	EQFLevel int `json:"eqfLevel,omitempty"`
 }
 
 func fromELMSummary(s elm.Summary) *Summary {
@@ -61,10 +69,11 @@ func fromELMSummary(s elm.Summary) *Summary {
 		ELM: true, Holder: s.Holder, DateOfBirth: string(s.DateOfBirth), Title: s.Title,
 		AwardingBody: s.AwardingBody, Country: s.CountryCode, DateAwarded: string(s.DateAwarded),
 		EQFLevel: s.EQFLevel, NQFLevel: s.NQFLevel, ISCEDFCode: s.ISCEDFCode, ISCEDFLabel: s.ISCEDFLabel,
-		ECTS: s.ECTS, Grade: s.Grade, GradingScheme: s.GradingScheme, Language: s.Language,
+		ECTS: s.ECTS, Grade: s.Grade, GradingScheme: s.GradingScheme, DisplayLanguage: s.Language,
+		InstructionLanguages: s.InstructionLanguages,
 	}
 	for _, p := range s.Parts {
-		out.Courses = append(out.Courses, Course{Title: p.Title, ECTS: p.ECTS, Grade: p.Grade})
+		out.Courses = append(out.Courses, Course{Title: p.Title, ECTS: p.ECTS, Grade: p.Grade, EQFLevel: p.EQFLevel})
 	}
 	if out.ECTS == "" {
 		if t, ok := s.TotalPartsECTS(); ok {
@@ -346,6 +355,7 @@ func (s *Summary) clone() *Summary {
 	}
 	out := *s
 	out.Courses = slices.Clone(s.Courses)
+	out.InstructionLanguages = slices.Clone(s.InstructionLanguages)
 	out.Claims = maps.Clone(s.Claims)
 	return &out
 }

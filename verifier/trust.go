@@ -11,11 +11,13 @@ import (
 // (identifier and key, or certificate chain), what they issued, and when.
 type TrustQuery struct {
 	// Issuer is the issuer the credential names (a DID or a URL), given
-	// only when the proof binds it to the key: no certificate chain is
-	// carried, and the verifying key was resolved from that identifier
-	// (KeyID is it or one of its fragments). Empty otherwise, in
-	// particular for every credential sealed by certificate: a name its
-	// signer merely wrote must never make it trusted.
+	// only when the proof binds it to the key: the verifying key was
+	// resolved from that identifier (KeyID is it or one of its fragments),
+	// either because no certificate chain is carried and the key came from
+	// it, or because a sealed credential's issuer DID lists the seal's key
+	// in its DID document (KeyID is then that method, and Chain is set
+	// too). Empty otherwise, in particular for a seal that merely names an
+	// issuer: a name its signer wrote must never make it trusted.
 	Issuer string
 	// KeyID is the verification method or kid that verified, if any.
 	KeyID string
@@ -83,26 +85,26 @@ type Achievement struct {
 type TrustAnswer struct {
 	// Trusted is true when the source vouches for the issuer for this
 	// credential at IssuedAt.
-	Trusted bool
+	Trusted bool `json:"trusted"`
 	// Source names the source, e.g. "registry", "etsi-tl:SE", "ebsi-tir",
 	// "lote:<list name>".
-	Source string
+	Source string `json:"source"`
 	// Entity and Country are the trusted entity's name and ISO 3166-1
 	// alpha-2 country, when known.
-	Entity  string
-	Country string
+	Entity  string `json:"entity,omitempty"`
+	Country string `json:"country,omitempty"`
 	// Status is the entity's or service's status in the source (for ETSI
 	// lists the service status URI's last segment, e.g. "granted").
-	Status string
+	Status string `json:"status,omitempty"`
 	// Level is a classification where the source gives one, e.g. for
 	// eSeals "qualified", "advanced" or "not-trusted".
-	Level string
+	Level string `json:"level,omitempty"`
 	// Scope describes what the entity is accredited for.
-	Scope string
+	Scope string `json:"scope,omitempty"`
 	// Reason says in words why the answer is what it is.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 	// Steps explain the decision step by step (for "trust explain").
-	Steps []string
+	Steps []string `json:"steps,omitempty"`
 }
 
 // TrustSource says whether an issuer is trusted.

@@ -14,6 +14,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/jades"
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
 )
 
@@ -129,8 +130,9 @@ func Mechanisms() []string {
 	names := []string{
 		jose.TypVC, jose.TypVP, jose.FormatJWTVC, jose.FormatJWTVP,
 		jades.Name, sdjwt.TypSDJWTVC, sdjwt.TypVC, sdjwt.TypVP,
-		dataintegrity.EdDSARDFC2022, dataintegrity.ECDSARDFC2019, dataintegrity.Ed25519Signature2020,
+		dataintegrity.Ed25519Signature2020,
 	}
+	names = append(names, dataintegrity.Cryptosuites()...)
 	sort.Strings(names)
 	return names
 }
@@ -151,8 +153,11 @@ func builtinMechanisms(opts Options) (map[string]credentials.Mechanism, error) {
 		sdjwt.TypVP:                        sdjwt.VP{KeyBindingMaxAge: kbAge},
 		dataintegrity.Ed25519Signature2020: dataintegrity.Legacy{Contexts: opts.Contexts},
 	}
-	for _, name := range []string{dataintegrity.EdDSARDFC2022, dataintegrity.ECDSARDFC2019} {
-		s, err := dataintegrity.New(name, dataintegrity.Options{Contexts: opts.Contexts})
+	// One JSON-LD processor for every cryptosuite: its processed contexts
+	// are shared.
+	canon := dataintegrity.NewLDProc(opts.Contexts, rdfc.Options{})
+	for _, name := range dataintegrity.Cryptosuites() {
+		s, err := dataintegrity.New(name, dataintegrity.Options{Contexts: opts.Contexts, Canonicalizer: canon})
 		if err != nil {
 			return nil, fmt.Errorf("verifier: setting up %s: %w", name, err)
 		}

@@ -3,6 +3,7 @@ package verifier
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -13,9 +14,11 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/dataintegrity"
+	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
@@ -78,6 +81,9 @@ func (v *Verifier) verify(ctx context.Context, input []byte, req Request, now ti
 		return v.verify(ctx, env.Data, req, now, rep, depth+1)
 	}
 	rep.Format, rep.Envelope = f.Mechanism, string(f.Envelope)
+	if rep.Issuer == "" {
+		rep.Issuer = claimedIssuer(input, f) // until a proof says more
+	}
 	if f.Mechanism == "" {
 		rep.pass(CheckFormat, fmt.Sprintf("an unsecured JSON-LD %s (VC Data Model %s)", f.Envelope, orUnknown(string(f.Version))))
 		rep.fail(CheckProof, Invalid, ProblemUnsupportedProof, "the document carries no proof: nothing says who issued it")
@@ -240,7 +246,7 @@ func (v *Verifier) gateStamp(ctx context.Context, out *proved) error {
 			return nil
 		}
 	}
-	return drop(fmt.Sprintf("no trust source vouches for its time-stamping authority %q", path[0].Subject.String()))
+	return drop(fmt.Sprintf("no trust source vouches for its time-stamping authority %q", certname.String(path[0].Subject)))
 }
 
 // judgedAt returns the time the certificate path and the trust sources are
@@ -287,9 +293,13 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 	}
 	rep.pass(CheckProof, fmt.Sprintf("the %s proof%s verifies", out.Mechanism, alg))
 	rep.Signed, rep.Timestamped = out.Signed, out.Timestamped
+	rep.IssuerVerified = boundIssuer(out.Verified) != ""
+	if len(out.Chain) > 0 {
+		rep.SealedBy = certname.Organisation(out.Chain[0].Subject)
+	}
 	switch {
 	case len(out.Chain) > 0:
-		rep.pass(CheckKey, fmt.Sprintf("the key of the x5c certificate %q: the %s is trusted by this certificate's path, not by the name the content gives", out.Chain[0].Subject.String(), who))
+		rep.pass(CheckKey, fmt.Sprintf("the key of the x5c certificate %q: the %s is trusted by this certificate's path, not by the name the content gives", certname.String(out.Chain[0].Subject), who))
 		at, stamped := judgedAt(out.Verified, now)
 		path, err := certPath(out.Chain, certpath.Signing)
 		ignored := len(out.Chain) - len(path)
@@ -376,7 +386,7 @@ func certPath(carried []*x509.Certificate, purpose certpath.Purpose) ([]*x509.Ce
 func checkValidityOf(path []*x509.Certificate, t time.Time) error {
 	for _, c := range path {
 		if t.Before(c.NotBefore) || t.After(c.NotAfter) {
-			return fmt.Errorf("certificate %q was not valid at %s (valid from %s to %s)", c.Subject.String(), t.UTC().Format(time.RFC3339), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
+			return fmt.Errorf("certificate %q was not valid at %s (valid from %s to %s)", certname.String(c.Subject), t.UTC().Format(time.RFC3339), c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
 		}
 	}
 	return nil
@@ -450,6 +460,11 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 		Achievements: e.awarded,
 	}
 	q.EQFLevel, q.ISCEDFields = e.scope()
+	// A seal speaks for the DID its content names when that DID's
+	// document lists the seal's key.
+	if id := v.sealListedBy(ctx, out.Verified, rep); id != "" {
+		q.Issuer, q.KeyID = out.Issuer, id
+	}
 	// Trust is judged when the signature is known to have existed: at a
 	// verified time-stamp, else now. The dates the content claims
 	// (validFrom, issuanceDate) and the signing time the proof claims
@@ -555,4 +570,37 @@ func stringsOf(raw json.RawMessage) []string {
 		return many
 	}
 	return nil
+}
+
+// sealListedBy reports whether the DID a sealed credential names as its
+// issuer vouches for the seal: its DID document lists the seal's key (the
+// leaf certificate's public key) under assertionMethod, with the key's RFC
+// 7638 thumbprint as fragment, as keys.Store.WebDocument publishes an
+// institution's eSeals. It returns that verification method's id, and
+// records the binding in rep (IssuerVerified, the key check's message), or
+// returns "" (the seal is then trusted by its certificate alone). It costs
+// one DID resolution (for did:web a fetch, cached), made only for a
+// verified seal naming a DID.
+func (v *Verifier) sealListedBy(ctx context.Context, out *credentials.Verified, rep *Report) string {
+	if len(out.Chain) == 0 || !strings.HasPrefix(out.Issuer, "did:") || strings.ContainsAny(out.Issuer, "#?") {
+		return ""
+	}
+	leaf := out.Chain[0].PublicKey
+	thumb, err := did.Thumbprint(leaf)
+	if err != nil {
+		return ""
+	}
+	id := out.Issuer + "#" + thumb
+	vm, err := v.keysFor("assertionMethod").ResolveKey(ctx, id)
+	if err != nil || vm == nil {
+		return ""
+	}
+	if k, ok := vm.Key.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(leaf) {
+		return ""
+	}
+	rep.IssuerVerified = true
+	if c := rep.Check(CheckKey); c != nil {
+		c.Message += fmt.Sprintf("; the issuer %s lists this seal's key in its DID document (%s, assertionMethod), so the seal speaks for it", out.Issuer, id)
+	}
+	return id
 }

@@ -137,17 +137,24 @@ func TestVerifyCorpus(t *testing.T) {
 	w := newWorld(t)
 	for _, c := range corpus() {
 		t.Run(c.name, func(t *testing.T) {
-			opts := w.options()
-			if c.opts != nil {
-				c.opts(w, &opts)
-			}
-			rep, err := Verify(context.Background(), c.input(w), withRequest(opts, c.req))
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertReport(t, rep, c.verdict, c.check, c.problem)
+			assertReport(t, c.verify(t, w), c.verdict, c.check, c.problem)
 		})
 	}
+}
+
+// verify verifies the case's input with the world's options, changed as
+// the case says.
+func (c verifyCase) verify(t *testing.T, w *world) *Report {
+	t.Helper()
+	opts := w.options()
+	if c.opts != nil {
+		c.opts(w, &opts)
+	}
+	rep, err := Verify(context.Background(), c.input(w), withRequest(opts, c.req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
 
 func withRequest(o Options, r Request) Options { o.Request = r; return o }

@@ -5,10 +5,7 @@ import (
 )
 
 func newContextsCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "contexts",
-		Short: "Install and list the JSON-LD contexts Data Integrity proofs need",
-	}
-	c.AddCommand(newContextsImportCommand(a), newContextsFetchCommand(a), newContextsListCommand(a))
-	return c
+	return newGroupCommand("contexts", "Install and list the JSON-LD contexts Data Integrity proofs need",
+		"",
+		newContextsImportCommand(a), newContextsFetchCommand(a), newContextsListCommand(a))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,9 @@ func newContextsImportCommand(a *app) *cobra.Command {
 			"file against the SHA-256 digests Diplomat pins for its URL, and only if all match stores them.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := os.Stat(args[0]); err != nil {
+				return fileError("reading", args[0], err)
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return err

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/keys"
 )
 
 // contextRow is one line of `diplomat contexts list`.
@@ -26,13 +28,16 @@ func newContextsListCommand(a *app) *cobra.Command {
 		Short: "List the contexts built in and those installed in the store",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore()
-			if err != nil {
+			var cached []keys.ContextInfo
+			s, err := a.existingStore()
+			switch {
+			case errors.Is(err, errNoStore): // the built-in contexts only
+			case err != nil:
 				return err
-			}
-			cached, err := s.ListContexts()
-			if err != nil {
-				return err
+			default:
+				if cached, err = s.ListContexts(); err != nil {
+					return err
+				}
 			}
 			var rows []contextRow
 			for _, u := range jsonld.Builtin() {

@@ -10,8 +10,10 @@ package main
 //   - never a Go stack trace, never secret material or personal data.
 
 import (
+	"context"
 	"errors"
 	"strings"
+	"syscall"
 )
 
 // usageError is a mistake in how the command was called (exit code 2).
@@ -48,6 +50,14 @@ func describe(err error) (code int, msg, hint string) {
 	var s *silentError
 	if errors.As(err, &s) {
 		return s.code, "", ""
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		// Whoever read stdout has gone (diplomat demo | head): nothing
+		// to tell them.
+		return 1, "", ""
+	}
+	if errors.Is(err, context.Canceled) {
+		return 1, "interrupted", ""
 	}
 	code = 1
 	var u *usageError

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -22,6 +23,8 @@ func TestExitCodesFollowTheMessageRules(t *testing.T) {
 		{"usage", usagef("--record and --csv cannot be used together"), 2, "diplomat: error: --record and --csv cannot be used together\n", true},
 		{"wrapped usage", fmt.Errorf("issue: %w", usagef("no template")), 2, "diplomat: error: issue: no template\n", true},
 		{"not verified", &silentError{code: 1}, 1, "", false},
+		{"closed pipe", fmt.Errorf("write /dev/stdout: %w", syscall.EPIPE), 1, "", false},
+		{"interrupted", fmt.Errorf("issuing: %w", context.Canceled), 1, "diplomat: error: interrupted\n", false},
 		{"hint", withHint(errors.New("no passphrase"), "set DIPLOMAT_PASSPHRASE"), 1, "diplomat: error: no passphrase\nhint: set DIPLOMAT_PASSPHRASE\n", true},
 	}
 	for _, tt := range tests {

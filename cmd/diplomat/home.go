@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
+	"go.etcd.io/bbolt"
 	"golang.org/x/term"
 
 	"github.com/diplomat-edu/diplomat/keys"
@@ -18,19 +21,90 @@ import (
 // storePath is the store file chosen by --home, DIPLOMAT_HOME or the default.
 func (a *app) storePath() string { return filepath.Join(a.homeDir(), keys.DefaultFile) }
 
-// openStore opens the store once per invocation and closes it at the end.
+// openStore opens the store once per invocation, creating it when absent,
+// and closes it at the end. Commands that change the store use it; those
+// that only read use existingStore, so that they create nothing.
 func (a *app) openStore() (*keys.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, err := keys.Open(a.storePath(), &keys.Options{KDF: a.kdf})
+	path := a.storePath()
+	_, err := os.Stat(path)
+	created := errors.Is(err, fs.ErrNotExist)
+	_, err = os.Stat(filepath.Dir(path))
+	createdDir := errors.Is(err, fs.ErrNotExist)
+	s, err := keys.Open(path, &keys.Options{KDF: a.kdf})
 	if err != nil {
 		return nil, err
 	}
-	a.store = s
+	a.store, a.created, a.createdDir = s, created, createdDir
 	a.onClose(s.Close)
 	return s, nil
 }
+
+// errNoStore is returned by existingStore when there is no store file.
+var errNoStore = errors.New("no store")
+
+// existingStore opens the store for a command that only reads it: when
+// there is no store file it creates none (nor its folder) and returns an
+// error wrapping errNoStore, which listing commands take as "nothing yet".
+func (a *app) existingStore() (*keys.Store, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	if _, err := os.Stat(a.storePath()); errors.Is(err, fs.ErrNotExist) {
+		return nil, withHint(fmt.Errorf("%w at %s", errNoStore, a.storePath()),
+			"create one with 'diplomat keys create NAME' (a registrar) or 'diplomat trust add' (a verifier), or choose another with --home or DIPLOMAT_HOME")
+	}
+	return a.openStore()
+}
+
+// noStoreYet handles errNoStore in a listing command: with --json it
+// prints empty (an empty list), else it says on stderr that there is no
+// store yet. It reports whether err was that; any other error is left to
+// the caller.
+func (a *app) noStoreYet(err error, empty any, nothing string) (bool, error) {
+	if !errors.Is(err, errNoStore) {
+		return false, nil
+	}
+	if a.json {
+		return true, a.printJSON(empty)
+	}
+	a.stderrf("no store at %s yet: %s\n", a.storePath(), nothing)
+	return true, nil
+}
+
+// storeEmpty reports whether s holds nothing but what creating it and
+// setting its passphrase wrote: no key, trust entry, context, issuer
+// configuration or register entry.
+func storeEmpty(s *keys.Store) bool {
+	empty := true
+	err := s.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			switch string(name) {
+			case "keys.meta":
+				return nil
+			case "keys.audit":
+				return b.ForEach(func(_, v []byte) error {
+					var r keys.AuditRecord
+					if json.Unmarshal(v, &r) != nil || (r.Op != "store.create" && r.Op != "store.passphrase-set") {
+						empty = false
+					}
+					return nil
+				})
+			}
+			if k, _ := b.Cursor().First(); k != nil {
+				empty = false
+			}
+			return nil
+		})
+	})
+	return err == nil && empty
+}
+
+// minPassphrase is the shortest passphrase a new store takes without
+// --weak-passphrase.
+const minPassphrase = 12
 
 // unlockedStore opens the store and unlocks it with the passphrase from
 // DIPLOMAT_PASSPHRASE or, on a terminal, a prompt without echo.
@@ -51,6 +125,10 @@ func (a *app) unlockedStore() (*keys.Store, error) {
 		return nil, err
 	}
 	defer clear(pass)
+	if n := utf8.RuneCount(pass); !initialised && n < minPassphrase && !a.weakPassphrase {
+		return nil, withHint(usagef(fmt.Sprintf("the passphrase for the new store %s has %d characters: it needs at least %d", a.storePath(), n, minPassphrase)),
+			"choose a longer one (a few random words), or add --weak-passphrase for a test store")
+	}
 	if err := s.Unlock(pass); err != nil {
 		return nil, err
 	}
@@ -146,9 +224,22 @@ func (a *app) readInput(name string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %v", name, errors.Unwrap(err))
+		return nil, fileError("reading", name, err)
 	}
 	return b, nil
+}
+
+// fileError describes a failure to read path: a file or folder that does
+// not exist is a usage error (exit code 2, the command was called with a
+// wrong name), anything else a failure.
+func fileError(doing, path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return usagef(fmt.Sprintf("%s %s: no such file or folder", doing, path))
+	}
+	if u := errors.Unwrap(err); u != nil {
+		err = u
+	}
+	return fmt.Errorf("%s %s: %v", doing, path, err)
 }
 
 // stderrf writes a message for the person (not data) to stderr.

@@ -3,10 +3,7 @@ package main
 import "github.com/spf13/cobra"
 
 func newIssuedCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "issued",
-		Short: "Look up the register of issued credentials",
-	}
-	c.AddCommand(newIssuedListCommand(a), newIssuedShowCommand(a))
-	return c
+	return newGroupCommand("issued", "Look up the register of issued credentials",
+		"",
+		newIssuedListCommand(a), newIssuedShowCommand(a))
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,6 +48,9 @@ func newIssuedListCommand(a *app) *cobra.Command {
   diplomat issued list --from 2026-06-01 --to 2026-07-01 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.f.Profile != "" && !slices.Contains(issuer.Profiles(), o.f.Profile) {
+				return usagef(fmt.Sprintf("--profile %q is not a profile: use %s", o.f.Profile, strings.Join(issuer.Profiles(), ", ")))
+			}
 			var err error
 			if o.f.From, err = parseIssuedDate("--from", o.from); err != nil {
 				return err
@@ -57,7 +63,10 @@ func newIssuedListCommand(a *app) *cobra.Command {
 			default:
 				return usagef("--status " + strconv.Quote(o.f.State) + ": use valid, suspended or revoked")
 			}
-			s, err := a.openStore()
+			s, err := a.existingStore()
+			if done, err2 := a.noStoreYet(err, []issuer.Entry{}, "nothing issued yet"); done {
+				return err2
+			}
 			if err != nil {
 				return err
 			}

@@ -16,7 +16,7 @@ func newIssuedShowCommand(a *app) *cobra.Command {
 		Short: "Show the register entry of one credential",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

@@ -10,12 +10,9 @@ import (
 )
 
 func newIssuerCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "issuer",
-		Short: "Configure the issuing institution once per store",
-	}
-	c.AddCommand(newIssuerInitCommand(a), newIssuerShowCommand(a))
-	return c
+	return newGroupCommand("issuer", "Configure the issuing institution once per store",
+		"",
+		newIssuerInitCommand(a), newIssuerShowCommand(a))
 }
 
 func notConfigured(err error) error {
@@ -43,6 +40,13 @@ func (a *app) showConfig(cfg *issuer.Config) error {
 	add("country", inst.Country)
 	add("homepage", inst.Homepage)
 	add("did", inst.DID)
+	for _, prof := range issuer.Profiles() {
+		name := cfg.Keys[prof]
+		if name == "" {
+			name = "(none recorded: the best fitting key when issuing)"
+		}
+		add("key for "+prof, name)
+	}
 	add("status lists", cfg.StatusBaseURL+"/<profile>/<n>/<purpose>")
 	keep := "no (register entries only)"
 	if cfg.KeepCredentials {

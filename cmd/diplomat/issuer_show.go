@@ -12,7 +12,7 @@ func newIssuerShowCommand(a *app) *cobra.Command {
 		Short: "Show the issuer configuration",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

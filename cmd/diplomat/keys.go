@@ -11,11 +11,8 @@ import (
 )
 
 func newKeysCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "keys",
-		Short: "Create and look after the institution's signing keys and eSeals",
-	}
-	c.AddCommand(
+	return newGroupCommand("keys", "Create and look after the institution's signing keys and eSeals",
+		"",
 		newKeysCreateCommand(a),
 		newKeysListCommand(a),
 		newKeysShowCommand(a),
@@ -23,9 +20,7 @@ func newKeysCommand(a *app) *cobra.Command {
 		newKeysExportCommand(a),
 		newKeysImportCommand(a),
 		newKeysCSRCommand(a),
-		newKeysDestroyCommand(a),
-	)
-	return c
+		newKeysDestroyCommand(a))
 }
 
 // keyView is the JSON form of a key version for --json output.
@@ -40,6 +35,7 @@ type keyView struct {
 	Destroyed *time.Time       `json:"destroyed,omitempty"`
 	Imported  bool             `json:"imported,omitempty"`
 	Test      bool             `json:"testSeal,omitempty"`
+	Awaiting  bool             `json:"awaitingCertificate,omitempty"`
 	DIDKey    string           `json:"didKey,omitempty"`
 	DIDJWK    string           `json:"didJwk,omitempty"`
 	Chain     []*keys.CertInfo `json:"certificates,omitempty"`
@@ -47,7 +43,7 @@ type keyView struct {
 
 func newKeyView(k *keys.Key, withChain bool) keyView {
 	v := keyView{ID: k.ID, Name: k.Name, Type: k.Type, Purpose: k.Purpose, State: k.State,
-		Created: k.Created, Imported: k.Imported, Test: k.Test}
+		Created: k.Created, Imported: k.Imported, Test: k.Test, Awaiting: k.AwaitingCertificate}
 	if !k.Retired.IsZero() {
 		v.Retired = &k.Retired
 	}
@@ -73,6 +69,8 @@ func kind(k *keys.Key) string {
 		return "eSeal (TEST, not qualified)"
 	case len(k.Chain) > 0:
 		return "eSeal"
+	case k.AwaitingCertificate:
+		return "awaiting certificate (CSR made)"
 	}
 	return "DID key"
 }

@@ -19,7 +19,7 @@ func newKeysDestroyCommand(a *app) *cobra.Command {
 		Short: "Delete the private half of a key for good; its public key stays published",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

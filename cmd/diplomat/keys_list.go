@@ -10,7 +10,10 @@ func newKeysListCommand(a *app) *cobra.Command {
 		Short: "List every key version (no passphrase needed)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
+			if done, err2 := a.noStoreYet(err, []keyView{}, "no keys yet; create one with 'diplomat keys create NAME'"); done {
+				return err2
+			}
 			if err != nil {
 				return err
 			}

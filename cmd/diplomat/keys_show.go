@@ -14,7 +14,7 @@ func newKeysShowCommand(a *app) *cobra.Command {
 		Short: "Show a key: its versions, DIDs and certificates (no passphrase needed)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

@@ -6,13 +6,25 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	a := &app{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	os.Exit(a.main(os.Args[1:]))
+}
+
+// main runs one invocation as a process does and returns its exit code.
+// Ctrl-C and SIGTERM cancel the command's context, and a closed pipe on
+// stdout (diplomat demo | head -1) makes writes fail with EPIPE instead of
+// killing the process: either way the command returns through its error
+// path, so that it cleans up after itself (the demo's temporary folder, an
+// empty store it created).
+func (a *app) main(args []string) int {
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return exitCode(a.run(ctx, args), a.stderr)
 }
 
 // run is the whole program: it builds the command tree for one invocation and
@@ -28,8 +40,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	defer a.close()
-	return root.ExecuteContext(ctx)
+	err := root.ExecuteContext(ctx)
+	a.close(err)
+	return err
 }
 
 // exitCode prints err (if any) by the message rules of errors.go and returns

@@ -1,8 +1,10 @@
 package main
 
 import (
-	"context"
+	"errors"
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -11,14 +13,14 @@ import (
 )
 
 // TestMain lets testscript scenarios run the real program as the command
-// "diplomat", in a child process, with the exit codes main gives.
+// "diplomat", in a child process, with the signal handling and exit codes
+// main gives.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"diplomat": func() {
 			a := &app{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 				kdf: keys.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
-			err := a.run(context.Background(), os.Args[1:])
-			os.Exit(exitCode(err, os.Stderr))
+			os.Exit(a.main(os.Args[1:]))
 		},
 	})
 }
@@ -28,6 +30,14 @@ func TestMain(m *testing.M) {
 // is set for the store. The program runs with cheap key-derivation
 // parameters (recorded in each store it creates) so that the scenarios stay
 // fast; the shipped binary has no way to choose them.
+//
+// Besides testscript's own commands, scenarios may use
+//
+//	exitcode N command [args...]
+//
+// which runs the command like exec and fails unless it exits with code N
+// (0 success, 1 failure, 2 usage error); stdout and stderr are then
+// checked as after exec.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -36,5 +46,29 @@ func TestScripts(t *testing.T) {
 			env.Setenv("DIPLOMAT_PASSPHRASE", "correct-horse-battery-staple")
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+		},
 	})
+}
+
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %q is not a number", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
+	}
 }

@@ -39,7 +39,7 @@ func newStatusChangeCommand(a *app, verb, short string, reasonRequired bool, cha
 			"published again with 'diplomat status publish'. See docs/status.md.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +24,14 @@ type app struct {
 	home string // --home, or DIPLOMAT_HOME, or ./diplomat-data
 	json bool   // --json
 
-	store *keys.Store // opened on first use by openStore
+	store *keys.Store // opened on first use by openStore or existingStore
+	// created is true when this invocation created the store file (and
+	// createdDir when it created its folder too): a command that then
+	// fails leaves no empty store behind (see close).
+	created, createdDir bool
+	// weakPassphrase is --weak-passphrase: a new store accepts a
+	// passphrase shorter than minPassphrase characters.
+	weakPassphrase bool
 	// kdf are the Argon2id parameters of a store this invocation creates;
 	// the zero value is keys' strong default. Only tests set it, so that
 	// CLI scenarios need not spend 64 MiB per command.
@@ -43,11 +53,23 @@ func (a *app) homeDir() string {
 // onClose registers f to run when the invocation ends.
 func (a *app) onClose(f func() error) { a.closers = append(a.closers, f) }
 
-func (a *app) close() {
+// close runs the closers registered with onClose. When the command failed
+// (err not nil) and this invocation created a store that still holds
+// nothing, the store file, and the folder when it was made for it, are
+// removed: a failed first command leaves no store behind.
+func (a *app) close(err error) {
+	empty := err != nil && a.created && a.store != nil && storeEmpty(a.store)
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		_ = a.closers[i]()
 	}
 	a.closers = nil
+	if empty {
+		path := a.storePath()
+		_ = os.Remove(path)
+		if a.createdDir {
+			_ = os.Remove(filepath.Dir(path)) // only if empty
+		}
+	}
 }
 
 func newRootCommand(a *app) *cobra.Command {
@@ -60,6 +82,9 @@ func newRootCommand(a *app) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&a.home, "home", "", "store folder (default $DIPLOMAT_HOME or ./diplomat-data)")
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "print JSON for scripts instead of human output")
+	root.PersistentFlags().BoolVar(&a.weakPassphrase, "weak-passphrase", false, "let a new store take a passphrase shorter than 12 characters (for tests and demonstrations only)")
+	root.Version = version()
+	root.SetVersionTemplate("diplomat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usagef(err.Error()) })
 	root.CompletionOptions.DisableDefaultCmd = true
 
@@ -72,7 +97,34 @@ func newRootCommand(a *app) *cobra.Command {
 		newTemplatesCommand(a),
 		newDemoCommand(a),
 		newVerifyCommand(a),
+		newImportCommand(a), newExportCommand(a),
 		newIssuerCommand(a), newIssueCommand(a), newRevokeCommand(a), newSuspendCommand(a), newReinstateCommand(a), newStatusCommand(a), newIssuedCommand(a),
 	)
 	return root
+}
+
+// newGroupCommand returns a command that only gathers subcommands (diplomat
+// keys, trust, …). Run alone it prints its help; with a word that is not
+// one of its subcommands it is a usage error (exit code 2) naming the word,
+// never the help with success.
+func newGroupCommand(use, short, long string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  long,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return withHint(usagef(msg), fmt.Sprintf("run '%s --help' for its commands", cmd.CommandPath()))
+		},
+	}
+	c.SuggestionsMinimumDistance = 2
+	c.AddCommand(subs...)
+	return c
 }

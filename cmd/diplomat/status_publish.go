@@ -4,20 +4,19 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/diplomat-edu/diplomat/internal/webpath"
 	"github.com/diplomat-edu/diplomat/issuer"
 )
 
 func newStatusCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "status",
-		Short: "Publish the status lists of issued credentials",
-	}
-	c.AddCommand(newStatusPublishCommand(a))
-	return c
+	return newGroupCommand("status", "Publish the status lists of issued credentials",
+		"",
+		newStatusPublishCommand(a))
 }
 
 type statusPublishOptions struct {
@@ -26,7 +25,7 @@ type statusPublishOptions struct {
 }
 
 func (o *statusPublishOptions) AddFlags(c *cobra.Command) {
-	c.Flags().StringVar(&o.out, "out", "", "folder to write the signed status list credentials to (required)")
+	c.Flags().StringVar(&o.out, "out", "", "folder to write the signed status list credentials to, also laid out as HOST/PATH with the did:web document (required)")
 	c.Flags().DurationVar(&o.validity, "validity", 0, "how long each published list is valid, e.g. 48h (default: no end)")
 }
 
@@ -37,7 +36,9 @@ func newStatusPublishCommand(a *app) *cobra.Command {
 		Short: "Write every status list as a signed status list credential",
 		Long: "Sign every status list (revocation and suspension) in the form its profile expects and write them\n" +
 			"to DIR, named <profile>-<n>-<purpose>.<ext>, to be served at <status-url>/<profile>/<n>/<purpose>.\n" +
-			"See docs/status.md.",
+			"They are also written laid out as DIR/HOST/PATH for the URL each is served at, with the issuer's\n" +
+			"did:web document (DIR/HOST/.well-known/did.json): a static web server serves DIR as it is, and a\n" +
+			"verifier without the network reads it with 'diplomat verify --documents DIR'. See docs/status.md.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.out == "" {
@@ -61,6 +62,7 @@ func newStatusPublishCommand(a *app) *cobra.Command {
 			rows := [][]string{{"FILE", "URL", "USED", "SET"}}
 			type view struct {
 				File    string `json:"file"`
+				Path    string `json:"path"` // in the HOST/PATH layout
 				URL     string `json:"url"`
 				List    string `json:"list"`
 				Purpose string `json:"purpose"`
@@ -78,16 +80,26 @@ func newStatusPublishCommand(a *app) *cobra.Command {
 					}
 				}
 				rows = append(rows, []string{p.File, p.List.URL, strconv.Itoa(p.List.Used), strconv.Itoa(set)})
-				views = append(views, view{p.File, p.List.URL, p.List.ID, p.List.Purpose, p.List.Used})
+				rel, _ := webpath.Rel(p.List.URL)
+				views = append(views, view{p.File, rel, p.List.URL, p.List.ID, p.List.Purpose, p.List.Used})
+			}
+			layout, err := writeWebLayout(s, o.out, pubs)
+			if err != nil {
+				return err
 			}
 			if a.json {
 				return a.printJSON(views)
 			}
 			if len(pubs) == 0 {
 				a.stderrf("no status lists yet: nothing has been issued\n")
-				return nil
+			} else if err := a.table(rows); err != nil {
+				return err
 			}
-			return a.table(rows)
+			if len(layout) > 0 {
+				a.stderrf("also laid out for the web under %s: %s (serve each as the web root of that host, or verify offline with 'diplomat verify --documents %s')\n",
+					o.out, strings.Join(hosts(layout), ", "), o.out)
+			}
+			return nil
 		},
 	}
 	o.AddFlags(c)

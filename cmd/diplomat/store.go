@@ -5,10 +5,7 @@ import (
 )
 
 func newStoreCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "store",
-		Short: "Look at and back up the store file",
-	}
-	c.AddCommand(newStoreInfoCommand(a), newStoreBackupCommand(a), newStoreAuditCommand(a))
-	return c
+	return newGroupCommand("store", "Look at and back up the store file",
+		"",
+		newStoreInfoCommand(a), newStoreBackupCommand(a), newStoreAuditCommand(a))
 }

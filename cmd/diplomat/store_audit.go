@@ -12,7 +12,7 @@ func newStoreAuditCommand(a *app) *cobra.Command {
 		Short: "Show the audit log of key and trust operations",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

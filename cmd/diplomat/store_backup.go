@@ -12,7 +12,7 @@ func newStoreBackupCommand(a *app) *cobra.Command {
 		Short: "Write a consistent copy of the store to FILE (mode 0600), while it is in use",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

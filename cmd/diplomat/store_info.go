@@ -12,7 +12,7 @@ func newStoreInfoCommand(a *app) *cobra.Command {
 		Short: "Show the store's path, schema version, size and counts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

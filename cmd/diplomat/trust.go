@@ -9,20 +9,15 @@ import (
 )
 
 func newTrustCommand(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "trust",
-		Short: "Keep the list of issuers this verifier trusts, and for what",
-	}
-	c.AddCommand(
+	return newGroupCommand("trust", "Keep the list of issuers this verifier trusts, and for what",
+		"",
 		newTrustAddCommand(a),
 		newTrustListCommand(a),
 		newTrustRemoveCommand(a),
 		newTrustImportCommand(a),
 		newTrustExportCommand(a),
 		newTrustSourcesCommand(a),
-		newTrustExplainCommand(a),
-	)
-	return c
+		newTrustExplainCommand(a))
 }
 
 func windowString(e keys.TrustEntry) string {

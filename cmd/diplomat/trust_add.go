@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
 )
 
@@ -67,6 +70,11 @@ func (o *trustAddOptions) run(a *app) error {
 			return err
 		}
 		e.Certificate = string(pem)
+	}
+	for _, p := range o.profiles {
+		if !slices.Contains(issuer.Profiles(), p) {
+			return usagef(fmt.Sprintf("--profiles %q is not a profile: use %s", p, strings.Join(issuer.Profiles(), ", ")))
+		}
 	}
 	var err error
 	if e.NotBefore, err = parseWhen("--not-before", o.notBefore); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,7 @@ func newTrustExplainCommand(a *app) *cobra.Command {
 	c.Flags().StringVar(&o.accept, "accept", "", "lowest eSeal level trusted: qualified or advanced (default: the policy's trust.eSeals, else qualified)")
 	c.Flags().DurationVar(&o.grace, "grace", 0, "use lists up to this long past their NextUpdate, e.g. 72h (default: the policy's trust.listGrace)")
 	c.Flags().StringVar(&o.verify.policy, "policy", "", "read the verification policy from `FILE` (YAML or JSON, see docs/policy.md)")
+	c.Flags().StringVar(&o.verify.documents, "documents", "", "answer did:web documents and status lists from `DIR`, laid out as HOST/PATH, instead of the network (as verify --documents)")
 	o.verify.live.addFlags(c)
 	return c
 }
@@ -103,7 +105,8 @@ func (a *app) explainTrust(ctx context.Context, o *trustExplainOptions, file str
 	}
 	proof := rep.Check(verifier.CheckProof)
 	if a.json {
-		if err := a.printJSON(map[string]any{"issuer": rep.Issuer, "format": rep.Format, "verdict": rep.Verdict, "trusted": trusted, "answers": rec.answers}); err != nil {
+		if err := a.printJSON(map[string]any{"issuer": rep.Issuer, "issuerVerified": rep.IssuerVerified, "sealedBy": rep.SealedBy,
+			"format": rep.Format, "verdict": rep.Verdict, "trusted": trusted, "answers": rec.answers}); err != nil {
 			return err
 		}
 	} else {
@@ -116,7 +119,7 @@ func (a *app) explainTrust(ctx context.Context, o *trustExplainOptions, file str
 			return &silentError{code: 1}
 		}
 		fmt.Fprintf(a.stdout, "credential: %s, signature verified\n", rep.Format)
-		fmt.Fprintf(a.stdout, "issuer: %s\n", orDash(rep.Issuer))
+		fmt.Fprintf(a.stdout, "issuer: %s\n", orDash(strings.TrimSpace(headlineIssuer(rep))))
 		if len(rec.answers) == 0 {
 			fmt.Fprintln(a.stdout, "no trust source answered: add trusted issuers or import a trust list")
 		}

@@ -13,7 +13,7 @@ func newTrustExportCommand(a *app) *cobra.Command {
 		Short: "Write the trusted issuers as JSON (to stdout, or FILE) for 'trust import'",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -138,7 +137,7 @@ func (a *app) importTrustList(o trustImportOptions, data []byte, file string) er
 func readCertificates(path string) ([]*x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the certificate %s: %v", path, errors.Unwrap(err))
+		return nil, fileError("reading the certificate", path, err)
 	}
 	var out []*x509.Certificate
 	rest := data

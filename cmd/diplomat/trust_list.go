@@ -10,7 +10,10 @@ func newTrustListCommand(a *app) *cobra.Command {
 		Short: "List the trusted issuers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
+			if done, err2 := a.noStoreYet(err, []any{}, "no trusted issuers yet; add one with 'diplomat trust add' or 'diplomat trust import FILE'"); done {
+				return err2
+			}
 			if err != nil {
 				return err
 			}

@@ -12,7 +12,7 @@ func newTrustRemoveCommand(a *app) *cobra.Command {
 		Short: "Stop trusting an issuer (ID as 'diplomat trust list' shows it)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
 			if err != nil {
 				return err
 			}

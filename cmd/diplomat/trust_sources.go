@@ -28,7 +28,10 @@ func newTrustSourcesCommand(a *app) *cobra.Command {
 		Short: "List the European trust lists imported: kind, name, sequence, dates, entities",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore()
+			s, err := a.existingStore()
+			if done, err2 := a.noStoreYet(err, []snapshot.Meta{}, "no trust lists imported yet; import one with 'diplomat trust import --format etsi-tl|ebsi-tir|lote FILE'"); done {
+				return err2
+			}
 			if err != nil {
 				return err
 			}

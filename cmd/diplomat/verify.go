@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
 	"github.com/diplomat-edu/diplomat/verifier"
@@ -22,6 +27,7 @@ import (
 // verifyOptions are the flags of diplomat verify.
 type verifyOptions struct {
 	dir       string
+	documents string
 	policy    string
 	challenge string
 	domain    string
@@ -30,7 +36,8 @@ type verifyOptions struct {
 
 func (o *verifyOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.dir, "dir", "", "verify every file in `DIR` and print a table and counts")
+	f.StringVar(&o.dir, "dir", "", "verify every credential in `DIR` and print a table and counts (files that are not credentials are skipped, and named)")
+	f.StringVar(&o.documents, "documents", "", "answer did:web documents and status lists from `DIR`, laid out as HOST/PATH (as demo --out and status publish --out write them), instead of the network")
 	f.StringVar(&o.policy, "policy", "", "read the verification policy from `FILE` (YAML or JSON, see docs/policy.md)")
 	f.StringVar(&o.challenge, "challenge", "", "the challenge (nonce) a presentation must carry")
 	f.StringVar(&o.domain, "domain", "", "the domain (audience) a presentation must name")
@@ -40,7 +47,7 @@ func (o *verifyOptions) addFlags(cmd *cobra.Command) {
 func newVerifyCommand(a *app) *cobra.Command {
 	o := &verifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify FILE|-",
+		Use:   "verify FILE...|-",
 		Short: "Verify a credential or presentation: authentic, trusted, valid, not revoked, and what it certifies",
 		Long: `Verify reads a credential or presentation in any format Diplomat knows (JAdES, vc+jwt,
 jwt_vc_json, SD-JWT VC, Data Integrity, and presentations of these), checks its proof, key,
@@ -49,15 +56,37 @@ European trust lists: see 'diplomat trust sources'; with --ebsi-tir, the live EB
 Issuers Registry last, see docs/trust.md) and ELM conformance,
 and prints the verdict, every check, and what the credential certifies.
 
-Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended, expired),
-2 usage error.`,
-		Args: cobra.MaximumNArgs(1),
+Several FILEs (as a shell glob gives them) or --dir DIR verify each credential and print a
+table and counts; files that are not credentials (a batch's manifest.json and rejects.json,
+DID documents, PEM files) are skipped and named on stderr.
+
+With --documents DIR nothing is fetched from the network: the issuer's did:web document and
+status lists come from DIR/HOST/PATH, as 'diplomat demo --out' and 'diplomat status publish
+--out' write them; what DIR lacks fails as an unreachable server would.
+
+Exit status: 0 verified (every credential, for several), 1 not verified (untrusted, invalid,
+revoked, suspended, expired), 2 usage error.`,
+		Example: `  diplomat verify diploma.jwt
+  diplomat verify --json diploma.jwt
+  diplomat verify diplomas/*.jwt
+  diplomat verify --documents published/ diploma.jwt`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case o.dir != "" && len(args) > 0:
-				return usagef("give either a FILE or --dir DIR, not both")
+				return usagef("give either FILEs or --dir DIR, not both")
 			case o.dir == "" && len(args) == 0:
 				return usagef("verify needs a FILE (or - for standard input) or --dir DIR")
+			case len(args) > 1 && slices.Contains(args, "-"):
+				return usagef("- (standard input) cannot be verified together with other files")
+			}
+			if o.documents != "" {
+				if fi, err := os.Stat(o.documents); err != nil || !fi.IsDir() {
+					if err == nil {
+						err = fmt.Errorf("%w: not a folder", fs.ErrInvalid)
+					}
+					return fileError("reading the documents folder", o.documents, err)
+				}
 			}
 			v, err := a.newVerifier(o)
 			if err != nil {
@@ -65,7 +94,10 @@ Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended,
 			}
 			req := verifier.Request{Challenge: o.challenge, Domain: o.domain}
 			if o.dir != "" {
-				return a.verifyDir(cmd.Context(), v, req, o.dir)
+				return a.verifyDir(cmd.Context(), v, req, o)
+			}
+			if len(args) > 1 {
+				return a.verifyFiles(cmd.Context(), v, req, args, "", o)
 			}
 			data, err := a.readVerifyInput(args[0])
 			if err != nil {
@@ -82,6 +114,7 @@ Exit status: 0 verified, 1 not verified (untrusted, invalid, revoked, suspended,
 			} else if err := a.printReport(rep); err != nil {
 				return err
 			}
+			a.offlineHint(o, rep)
 			if rep.Verdict != verifier.Verified {
 				return &silentError{code: 1}
 			}
@@ -100,7 +133,7 @@ func (a *app) readVerifyInput(name string) ([]byte, error) {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %v", name, errors.Unwrap(err))
+			return nil, fileError("reading", name, err)
 		}
 		defer f.Close()
 		what, r = name, f
@@ -151,7 +184,15 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 			return opts, usagef(strings.TrimPrefix(err.Error(), verifier.ErrPolicy.Error()+": "))
 		}
 	}
-	opts.Fetcher = verifier.NewHTTPFetcher(opts.Policy.Fetch, nil)
+	if o.documents != "" {
+		d, err := verifier.NewDocuments(o.documents, opts.Policy.Fetch)
+		if err != nil {
+			return opts, usagef(err.Error())
+		}
+		opts.Fetcher = d
+	} else {
+		opts.Fetcher = verifier.NewHTTPFetcher(opts.Policy.Fetch, nil)
+	}
 	if _, err := os.Stat(a.storePath()); err == nil {
 		s, err := a.openStore()
 		if err != nil {
@@ -194,55 +235,102 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 }
 
 // verifyDir verifies every regular file of dir, in name order.
-func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.Request, dir string) error {
+func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.Request, o *verifyOptions) error {
+	dir := o.dir
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("reading %s: %v", dir, errors.Unwrap(err))
+		return fileError("reading", dir, err)
 	}
-	type result struct {
-		File   string           `json:"file"`
-		Report *verifier.Report `json:"report"`
-	}
-	var results []result
-	counts := map[verifier.Verdict]int{}
+	var paths []string
 	for _, e := range ents {
 		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		path := filepath.Join(dir, e.Name())
+		paths = append(paths, filepath.Join(dir, e.Name()))
+	}
+	if len(paths) == 0 {
+		if a.json {
+			return a.printJSON([]fileResult{})
+		}
+		a.stderrf("no files in %s\n", dir)
+		return nil
+	}
+	return a.verifyFiles(ctx, v, req, paths, dir, o)
+}
+
+// fileResult is one file of verifyFiles, in its JSON output: the report,
+// or why the file was skipped.
+type fileResult struct {
+	File    string           `json:"file"`
+	Report  *verifier.Report `json:"report,omitempty"`
+	Skipped string           `json:"skipped,omitempty"`
+}
+
+// verifyFiles verifies each file and prints a table and counts (JSON with
+// --json). Files that are plainly not credentials are skipped and named
+// (notCredential). dir, when not empty, is left out of the names shown.
+func (a *app) verifyFiles(ctx context.Context, v *verifier.Verifier, req verifier.Request, paths []string, dir string, o *verifyOptions) error {
+	results := []fileResult{}
+	counts := map[verifier.Verdict]int{}
+	verified, skipped := 0, 0
+	for _, path := range paths {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := path
+		if dir != "" {
+			name = filepath.Base(path)
+		}
 		data, err := a.readVerifyInput(path)
 		if err != nil {
 			return err
+		}
+		if why := notCredential(data); why != "" {
+			results = append(results, fileResult{File: name, Skipped: why})
+			skipped++
+			if !a.json {
+				a.stderrf("skipped %s: not a credential (%s)\n", name, why)
+			}
+			continue
 		}
 		rep, err := v.Verify(ctx, data, req)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		results = append(results, result{File: e.Name(), Report: rep})
+		results = append(results, fileResult{File: name, Report: rep})
 		counts[rep.Verdict]++
-	}
-	if a.json {
-		if results == nil {
-			results = []result{}
+		if rep.Verdict == verifier.Verified {
+			verified++
 		}
+	}
+	checked := len(results) - skipped
+	var reps []*verifier.Report
+	for _, r := range results {
+		if r.Report != nil {
+			reps = append(reps, r.Report)
+		}
+	}
+	a.offlineHint(o, reps...)
+	if a.json {
 		if err := a.printJSON(results); err != nil {
 			return err
 		}
 	} else {
-		if len(results) == 0 {
-			a.stderrf("no files in %s\n", dir)
-			return nil
-		}
 		rows := [][]string{{"FILE", "VERDICT", "FORMAT", "ISSUER", "REASON"}}
 		for _, r := range results {
+			if r.Report == nil {
+				continue
+			}
 			reason := ""
 			if f := r.Report.Failed(); len(f) > 0 {
 				reason = f[0].ID + ": " + oneLine(f[0].Message, 70)
 			}
-			rows = append(rows, []string{r.File, a.paint(r.Report.Verdict), orDash(r.Report.Format), orDash(oneLine(r.Report.Issuer, 48)), reason})
+			rows = append(rows, []string{r.File, a.paint(r.Report.Verdict), orDash(r.Report.Format), orDash(oneLine(issuerColumn(r.Report), 48)), reason})
 		}
-		if err := a.table(rows); err != nil {
-			return err
+		if checked > 0 {
+			if err := a.table(rows); err != nil {
+				return err
+			}
 		}
 		var parts []string
 		for _, vd := range []verifier.Verdict{verifier.Verified, verifier.Untrusted, verifier.Expired, verifier.Suspended, verifier.Revoked, verifier.Invalid} {
@@ -250,14 +338,100 @@ func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.
 				parts = append(parts, fmt.Sprintf("%d %s", n, vd))
 			}
 		}
-		if err := a.printLine(fmt.Sprintf("%d files: %s", len(results), strings.Join(parts, ", "))); err != nil {
+		line := fmt.Sprintf("%d %s: %s", checked, plural(checked, "credential"), strings.Join(parts, ", "))
+		if checked == 0 {
+			line = "no credentials"
+		}
+		if skipped > 0 {
+			line += fmt.Sprintf(" (%d other %s skipped)", skipped, plural(skipped, "file"))
+		}
+		if err := a.printLine(line); err != nil {
 			return err
 		}
 	}
-	if counts[verifier.Verified] != len(results) {
+	if verified != checked || checked == 0 {
 		return &silentError{code: 1}
 	}
 	return nil
+}
+
+// offlineHint says how to verify without the network when a report failed
+// because a did:web document or a status list could not be fetched and no
+// --documents folder was given.
+func (a *app) offlineHint(o *verifyOptions, reps ...*verifier.Report) {
+	if o.documents != "" {
+		return
+	}
+	var fetchFailed func(r *verifier.Report) bool
+	fetchFailed = func(r *verifier.Report) bool {
+		for _, c := range r.Failed() {
+			if (c.Code == verifier.ProblemUnknownKey || c.Code == verifier.ProblemStatusUnavailable) && strings.Contains(c.Message, verifier.ErrFetch.Error()) {
+				return true
+			}
+		}
+		return slices.ContainsFunc(r.Credentials, fetchFailed)
+	}
+	if slices.ContainsFunc(reps, fetchFailed) {
+		a.stderrf("hint: a document the issuer publishes could not be fetched; if you hold its published files (status publish --out, demo --out), verify offline with --documents DIR\n")
+	}
+}
+
+// notCredential says what data is when it is plainly not a credential or
+// presentation, so that verifying a folder or a glob does not count it as
+// an invalid credential: a batch's manifest.json or rejects.json, a DID
+// document, a PEM file. It returns "" for anything else, which is then
+// verified (and reported invalid if it is not a credential).
+func notCredential(data []byte) string {
+	data = bytes.TrimSpace(data)
+	switch {
+	case bytes.HasPrefix(data, []byte("-----BEGIN ")):
+		return "a PEM file"
+	case bytes.HasPrefix(data, []byte("[")):
+		var rows []map[string]json.RawMessage
+		if json.Unmarshal(data, &rows) == nil && len(rows) > 0 && rows[0]["row"] != nil && rows[0]["errors"] != nil {
+			return "the rows a batch rejected (rejects.json)"
+		}
+	case bytes.HasPrefix(data, []byte("{")):
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) != nil {
+			return ""
+		}
+		// Anything with a member of a credential, a presentation or a
+		// JWS is verified, whatever else it has.
+		for _, name := range []string{"type", "credentialSubject", "verifiableCredential", "payload", "signatures", "protected", "signature", "vc", "vp"} {
+			if m[name] != nil {
+				return ""
+			}
+		}
+		if p := bytes.TrimSpace(m["proof"]); len(p) > 0 && p[0] != '"' {
+			return "" // an embedded proof (a manifest's proof is a name)
+		}
+		var list []json.RawMessage
+		if m["@context"] == nil && json.Unmarshal(m["credentials"], &list) == nil && m["template"] != nil && m["profile"] != nil {
+			return "a batch's manifest (manifest.json)"
+		}
+		var id string
+		if m["proof"] == nil && json.Unmarshal(m["id"], &id) == nil && strings.HasPrefix(id, "did:") &&
+			(m["verificationMethod"] != nil || m["assertionMethod"] != nil || m["authentication"] != nil) {
+			return "the DID document of " + id
+		}
+	}
+	return ""
+}
+
+// issuerColumn is the issuer as the table shows it: the verified issuer,
+// the organisation of a seal that does not speak for the issuer it names,
+// or the issuer claimed by a credential whose proof failed, in brackets.
+func issuerColumn(rep *verifier.Report) string {
+	switch {
+	case rep.IssuerVerified:
+		return rep.Issuer
+	case rep.SealedBy != "":
+		return "sealed by " + rep.SealedBy
+	case rep.Issuer != "":
+		return "(" + rep.Issuer + ")"
+	}
+	return ""
 }
 
 // colour reports whether stdout is a terminal (colour only there).
@@ -309,13 +483,7 @@ func (a *app) printReport(rep *verifier.Report) error {
 	if rep.Format != "" {
 		line += " (" + rep.Format + ")"
 	}
-	if rep.Issuer != "" {
-		by := "issued by"
-		if rep.Envelope == "presentation" {
-			by = "presented by"
-		}
-		line += " " + by + " " + rep.Issuer
-	}
+	line += headlineIssuer(rep)
 	if rep.Trust != nil && rep.Trust.Trusted {
 		line += fmt.Sprintf(" — %s (%s)", rep.Trust.Entity, rep.Trust.Country)
 	}
@@ -327,13 +495,38 @@ func (a *app) printReport(rep *verifier.Report) error {
 	}
 	for i, sub := range rep.Credentials {
 		w.println("")
-		w.println(fmt.Sprintf("credential %d: %s (%s) issued by %s", i+1, a.paint(sub.Verdict), orDash(sub.Format), orDash(sub.Issuer)))
+		w.println(fmt.Sprintf("credential %d: %s (%s)%s", i+1, a.paint(sub.Verdict), orDash(sub.Format), headlineIssuer(sub)))
 		a.printChecks(w, sub, "  ")
 		if sub.Summary != nil {
 			printSummary(w, sub.Summary, "  ")
 		}
 	}
 	return w.err
+}
+
+// headlineIssuer says who the input comes from, as far as its proof shows:
+// the issuer when the proof binds it (and its seal, if any); the sealing
+// organisation when a seal names an issuer that does not vouch for it (the
+// seal is trusted by its certificate, not by that name); the issuer it
+// claims, marked as such, when the proof did not verify.
+func headlineIssuer(rep *verifier.Report) string {
+	by := "issued by"
+	if rep.Envelope == "presentation" {
+		by = "presented by"
+	}
+	switch {
+	case rep.IssuerVerified && rep.SealedBy != "":
+		return fmt.Sprintf(" %s %s, sealed by %s", by, rep.Issuer, rep.SealedBy)
+	case rep.IssuerVerified:
+		return " " + by + " " + rep.Issuer
+	case rep.SealedBy != "" && rep.Issuer != "":
+		return fmt.Sprintf(" sealed by %s (it names %s as issuer; the seal, not that name, is what was checked)", rep.SealedBy, rep.Issuer)
+	case rep.SealedBy != "":
+		return " sealed by " + rep.SealedBy
+	case rep.Issuer != "":
+		return fmt.Sprintf(" claiming to be %s %s (not proven)", by, rep.Issuer)
+	}
+	return ""
 }
 
 func (a *app) printChecks(w *errWriter, rep *verifier.Report, indent string) {
@@ -388,15 +581,47 @@ func printSummary(w *errWriter, s *verifier.Summary, indent string) {
 		grade += " (" + s.GradingScheme + ")"
 	}
 	row("grade", grade)
-	if s.Language != "" {
-		row("language", s.Language[strings.LastIndexByte(s.Language, '/')+1:])
+	if len(s.InstructionLanguages) > 0 {
+		var ls []string
+		for _, l := range s.InstructionLanguages {
+			ls = append(ls, languageName(l))
+		}
+		row("taught in", strings.Join(ls, ", "))
+	}
+	if s.DisplayLanguage != "" {
+		row("displayed in", languageName(s.DisplayLanguage))
 	}
 	if len(s.Courses) > 0 {
 		w.println(indent + "courses:")
 		for _, c := range s.Courses {
-			w.println(fmt.Sprintf("%s  %-40s %6s ECTS  %s", indent, oneLine(c.Title, 40), c.ECTS, c.Grade))
+			line := fmt.Sprintf("%s  %-40s %6s ECTS  %s", indent, oneLine(c.Title, 40), c.ECTS, c.Grade)
+			if c.EQFLevel > 0 {
+				line += fmt.Sprintf("  (EQF %d)", c.EQFLevel)
+			}
+			w.println(line)
 		}
 	}
+}
+
+// languageName writes an EU authority language IRI
+// (".../authority/language/FRA") as its code and, when known, its English
+// name: "FRA (French)".
+func languageName(iri string) string {
+	code := iri[strings.LastIndexByte(iri, '/')+1:]
+	if tag, err := language.ParseBase(strings.ToLower(code)); err == nil {
+		if name := display.English.Languages().Name(tag); name != "" {
+			return code + " (" + name + ")"
+		}
+	}
+	return code
+}
+
+// plural is word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 func day10(s string) string {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"testing"
+
+	"github.com/diplomat-edu/diplomat/verifier"
 )
 
 // The did:web documents a verification fetches go through the verifier's
@@ -23,5 +25,33 @@ func TestVerifierOptionsLeaveDIDWebResolutionToTheVerifier(t *testing.T) {
 	}
 	if len(opts.Resolvers) != 1 {
 		t.Fatalf("Resolvers = %d, want the live TIR's resolver after the verifier's own", len(opts.Resolvers))
+	}
+}
+
+// A report that failed because the issuer's did:web document could not be
+// fetched points to --documents; with --documents, or for another failure,
+// no hint.
+func TestOfflineHintWhenAPublishedDocumentCannotBeFetched(t *testing.T) {
+	fetch := &verifier.Report{Checks: []verifier.Check{{ID: verifier.CheckKey, Result: verifier.Failed, Code: verifier.ProblemUnknownKey,
+		Message: `kid "did:web:x#1": fetching https://x/.well-known/did.json: fetch failed: no such host`}}}
+	other := &verifier.Report{Checks: []verifier.Check{{ID: verifier.CheckProof, Result: verifier.Failed, Code: verifier.ProblemInvalidSignature, Message: "bad"}}}
+	inVP := &verifier.Report{Credentials: []*verifier.Report{fetch}}
+	for _, tc := range []struct {
+		name      string
+		documents string
+		reps      []*verifier.Report
+		want      bool
+	}{
+		{"fetch failed", "", []*verifier.Report{other, fetch}, true},
+		{"inside a presentation", "", []*verifier.Report{inVP}, true},
+		{"with --documents", "published", []*verifier.Report{fetch}, false},
+		{"another failure", "", []*verifier.Report{other}, false},
+	} {
+		var stderr bytes.Buffer
+		a := &app{stderr: &stderr}
+		a.offlineHint(&verifyOptions{documents: tc.documents}, tc.reps...)
+		if got := bytes.Contains(stderr.Bytes(), []byte("hint: ")) && bytes.Contains(stderr.Bytes(), []byte("--documents DIR")); got != tc.want {
+			t.Errorf("%s: hint %v, want %v (%q)", tc.name, got, tc.want, stderr.String())
+		}
 	}
 }

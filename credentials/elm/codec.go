@@ -101,23 +101,8 @@ func marshalNode(v any) ([]byte, error) {
 	return json.Marshal(t)
 }
 
-func kindOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number, float64:
-		return "a number"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
+// kindOf names the JSON kind of a decoded value (jsonx.Kind).
+func kindOf(v any) string { return jsonx.Kind(v) }
 
 // errMismatch says a JSON value does not fit a field's Go type; the caller
 // keeps the value in Extra instead.

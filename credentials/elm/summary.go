@@ -35,7 +35,13 @@ type Summary struct {
 	ECTS          string
 	Grade         string // of the first assessment proving the achievement
 	GradingScheme string
-	Language      string // IRI of the display's primary language
+	// Language is the IRI of the display's primary language: the language
+	// the credential is shown in, not the one it was taught in.
+	Language string
+	// InstructionLanguages are the IRIs of the languages of instruction
+	// the main achievement's specification states (its language), as
+	// EU authority IRIs (".../authority/language/FRA").
+	InstructionLanguages []string
 	// Parts are the achievements the main one is made of (courses,
 	// modules), with their credit and grade.
 	Parts []Part
@@ -46,6 +52,8 @@ type Part struct {
 	Title string
 	ECTS  string
 	Grade string
+	// EQFLevel is the part's own EQF level (1 to 8), 0 when not stated.
+	EQFLevel int
 }
 
 // TotalPartsECTS adds up the ECTS of the parts; ok is false when a part's
@@ -138,6 +146,11 @@ func summariseAchievement(s *Summary, la *LearningAchievement) {
 	s.ECTS = ectsOf(la)
 	s.Grade, s.GradingScheme = gradeOf(la)
 	if q := la.SpecifiedBy; q != nil {
+		for _, l := range q.Language.Items {
+			if l != nil && l.ID != "" {
+				s.InstructionLanguages = append(s.InstructionLanguages, l.ID)
+			}
+		}
 		if q.EQFLevel != nil {
 			s.EQFLevel, _ = EQFLevel(q.EQFLevel.ID)
 		}
@@ -159,7 +172,11 @@ func summariseAchievement(s *Summary, la *LearningAchievement) {
 			continue
 		}
 		g, _ := gradeOf(part)
-		s.Parts = append(s.Parts, Part{Title: part.Title.Get(), ECTS: ectsOf(part), Grade: g})
+		p := Part{Title: part.Title.Get(), ECTS: ectsOf(part), Grade: g}
+		if q := part.SpecifiedBy; q != nil && q.EQFLevel != nil {
+			p.EQFLevel, _ = EQFLevel(q.EQFLevel.ID)
+		}
+		s.Parts = append(s.Parts, p)
 	}
 }
 

@@ -16,7 +16,8 @@ func TestSummariseReferenceCredentials(t *testing.T) {
 			Country: "http://publications.europa.eu/resource/authority/country/IRL", CountryCode: "IRL",
 			EQFLevel: 6, NQFLevel: "RQF Level 6", ISCEDFCode: "003", ISCEDFLabel: "Personal skills and development",
 			ECTS: "2", Grade: "Pass", GradingScheme: "Standard grading",
-			Language: "http://publications.europa.eu/resource/authority/language/ENG",
+			Language:             "http://publications.europa.eu/resource/authority/language/ENG",
+			InstructionLanguages: []string{"http://publications.europa.eu/resource/authority/language/ENG"},
 		}},
 		{sample{"edci/credential_shouldValidate.jsonld", []string{"elm", "edci", "credential_shouldValidate.jsonld"}}, Summary{
 			Holder: "Max Power", DateOfBirth: "2010-01-01T00:00:00Z", Title: "some kind of learning achievement",
@@ -25,7 +26,9 @@ func TestSummariseReferenceCredentials(t *testing.T) {
 			DateAwarded: "2010-01-01T00:00:00Z", ISCEDFCode: "011", ISCEDFLabel: "Education",
 			Grade: "5 (outstanding", GradingScheme: "Grading Scheme",
 			Language: "http://publications.europa.eu/resource/authority/language/ENG",
-			Parts:    []Part{{Title: "Sub Achievement 1"}, {Title: "Sub Achievement 2"}},
+			InstructionLanguages: []string{"http://publications.europa.eu/resource/authority/language/ENG",
+				"http://publications.europa.eu/resource/authority/language/DEU"},
+			Parts: []Part{{Title: "Sub Achievement 1"}, {Title: "Sub Achievement 2"}},
 		}},
 	}
 	for _, tt := range tests {

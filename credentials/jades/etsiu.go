@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -403,7 +404,7 @@ func describeTimestamp(st stamped) string {
 		parts = append(parts, "token signature valid but not counted: "+st.notCounted)
 	}
 	if ts.TSA != nil {
-		parts = append(parts, "signed by "+ts.TSA.Subject.String())
+		parts = append(parts, "signed by "+certname.String(ts.TSA.Subject))
 	}
 	return strings.Join(parts, "; ")
 }

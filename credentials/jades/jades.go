@@ -17,6 +17,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/internal/jwa"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -309,8 +310,8 @@ func (m *Mechanism) Verify(ctx context.Context, secured []byte, _ credentials.Ke
 
 	details := map[string]string{
 		"signature":        "valid (" + h.Alg + ")",
-		"signer.subject":   leaf.Subject.String(),
-		"signer.issuer":    leaf.Issuer.String(),
+		"signer.subject":   certname.String(leaf.Subject),
+		"signer.issuer":    certname.String(leaf.Issuer),
 		"signer.validity":  leaf.NotBefore.UTC().Format(sigTLayout) + " to " + leaf.NotAfter.UTC().Format(sigTLayout),
 		"certificate.path": "not evaluated here: trust is the verifier's",
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 )
 
 // maxChain bounds the number of certificates read from an x5c header.
@@ -116,10 +117,10 @@ func keyFromChain(x5c []string, owner string) (*signerKey, error) {
 	}
 	leaf := chain[0]
 	if owner == "" {
-		return nil, fmt.Errorf("%w: the payload names no issuer, so the x5c leaf %q cannot be bound to one", credentials.ErrUnknownKey, leaf.Subject.String())
+		return nil, fmt.Errorf("%w: the payload names no issuer, so the x5c leaf %q cannot be bound to one", credentials.ErrUnknownKey, certname.String(leaf.Subject))
 	}
 	if !certNames(leaf, owner) {
-		return nil, fmt.Errorf("%w: x5c leaf certificate %q does not name %q (as a URI or DNS subject alternative name)", credentials.ErrInvalidProof, leaf.Subject.String(), owner)
+		return nil, fmt.Errorf("%w: x5c leaf certificate %q does not name %q (as a URI or DNS subject alternative name)", credentials.ErrInvalidProof, certname.String(leaf.Subject), owner)
 	}
 	return &signerKey{id: "x5c", owner: owner, key: leaf.PublicKey, chain: chain}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/internal/certpath"
 )
 
@@ -331,5 +332,5 @@ func issuerNamedBy(iss string, leaf *x509.Certificate) error {
 			}
 		}
 	}
-	return invalid("the x5c leaf certificate (subject %q) names neither the issuer %q as a URI nor its host as a DNS name", leaf.Subject.String(), iss)
+	return invalid("the x5c leaf certificate (subject %q) names neither the issuer %q as a URI nor its host as a DNS name", certname.String(leaf.Subject), iss)
 }

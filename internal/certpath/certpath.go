@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/diplomat-edu/diplomat/internal/certname"
 )
 
 // Purpose is what the end-entity certificate of a path is used for.
@@ -64,7 +66,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("certificate %q %s", e.Cert.Subject.String(), e.Reason)
+	return fmt.Sprintf("certificate %q %s", certname.String(e.Cert.Subject), e.Reason)
 }
 
 // Check checks the constraints of path: the end-entity certificate first,
@@ -105,7 +107,7 @@ func Check(path []*x509.Certificate, purpose Purpose) error {
 			continue
 		}
 		if !c.BasicConstraintsValid || !c.IsCA {
-			return &Error{i, c, fmt.Sprintf("issued %q but is not a CA (its basic constraints do not say cA)", path[i-1].Subject.String())}
+			return &Error{i, c, fmt.Sprintf("issued %q but is not a CA (its basic constraints do not say cA)", certname.String(path[i-1].Subject))}
 		}
 		if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageCertSign == 0 {
 			return &Error{i, c, "is a CA whose key usage does not allow signing certificates (keyCertSign)"}
@@ -200,7 +202,7 @@ func ekuNames(c *x509.Certificate) string {
 // key.
 func Link(child, parent *x509.Certificate) error {
 	if !bytes.Equal(child.RawIssuer, parent.RawSubject) {
-		return fmt.Errorf("certificate %q names the issuer %q, not %q", child.Subject.String(), child.Issuer.String(), parent.Subject.String())
+		return fmt.Errorf("certificate %q names the issuer %q, not %q", certname.String(child.Subject), certname.String(child.Issuer), certname.String(parent.Subject))
 	}
 	err := child.CheckSignatureFrom(parent)
 	if err == nil {
@@ -210,14 +212,14 @@ func Link(child, parent *x509.Certificate) error {
 	var constraint x509.ConstraintViolationError
 	switch {
 	case errors.As(err, &insecure):
-		return fmt.Errorf("certificate %q is signed by %q with %s, an algorithm no longer accepted for certificates", child.Subject.String(), parent.Subject.String(), x509.SignatureAlgorithm(insecure))
+		return fmt.Errorf("certificate %q is signed by %q with %s, an algorithm no longer accepted for certificates", certname.String(child.Subject), certname.String(parent.Subject), x509.SignatureAlgorithm(insecure))
 	case errors.As(err, &constraint):
 		if !parent.BasicConstraintsValid || !parent.IsCA {
-			return fmt.Errorf("certificate %q names as its issuer %q, which is not a CA (its basic constraints do not say cA)", child.Subject.String(), parent.Subject.String())
+			return fmt.Errorf("certificate %q names as its issuer %q, which is not a CA (its basic constraints do not say cA)", certname.String(child.Subject), certname.String(parent.Subject))
 		}
-		return fmt.Errorf("certificate %q names as its issuer %q, whose key usage does not allow signing certificates (keyCertSign)", child.Subject.String(), parent.Subject.String())
+		return fmt.Errorf("certificate %q names as its issuer %q, whose key usage does not allow signing certificates (keyCertSign)", certname.String(child.Subject), certname.String(parent.Subject))
 	case errors.Is(err, x509.ErrUnsupportedAlgorithm):
-		return fmt.Errorf("certificate %q: its signature algorithm (%s) or its issuer %q's key is not supported", child.Subject.String(), child.SignatureAlgorithm, parent.Subject.String())
+		return fmt.Errorf("certificate %q: its signature algorithm (%s) or its issuer %q's key is not supported", certname.String(child.Subject), child.SignatureAlgorithm, certname.String(parent.Subject))
 	}
-	return fmt.Errorf("certificate %q is not signed by its issuer %q: the signature does not verify with its key", child.Subject.String(), parent.Subject.String())
+	return fmt.Errorf("certificate %q is not signed by its issuer %q: the signature does not verify with its key", certname.String(child.Subject), certname.String(parent.Subject))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/verifier"
@@ -338,7 +339,7 @@ func pinnedOrChained(signer *x509.Certificate, chain, pinned []*x509.Certificate
 	}
 	chains, err := signer.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		return fmt.Errorf("%w: the list is signed by %s, which is neither pinned nor issued by a pinned certificate", trust.ErrSignature, signer.Subject.String())
+		return fmt.Errorf("%w: the list is signed by %s, which is neither pinned nor issued by a pinned certificate", trust.ErrSignature, certname.String(signer.Subject))
 	}
 	// crypto/x509 checked the CAs; the signer's own key usage and
 	// extended key usage are the path checker's.

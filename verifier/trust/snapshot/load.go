@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/internal/certname"
 	"github.com/diplomat-edu/diplomat/verifier"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
 	"github.com/diplomat-edu/diplomat/verifier/trust/ebsi"
@@ -80,7 +81,7 @@ func (s *Store) ImportETSI(data []byte, opts ImportOptions) (Meta, bool, error) 
 		m.Entities = len(l.Pointers)
 	}
 	if sig.Signer != nil {
-		m.Signer = sig.Signer.Subject.String()
+		m.Signer = certname.String(sig.Signer.Subject)
 	}
 	replaced, err := s.Put(Snapshot{Meta: m, Data: data})
 	return m, replaced, err
@@ -113,7 +114,7 @@ func (s *Store) ImportLoTE(data []byte, opts ImportOptions) (Meta, bool, error) 
 	}
 	m := Meta{Kind: KindLoTE, Name: name, Sequence: l.Sequence, Issued: l.Issued, NextUpdate: l.NextUpdate, Entities: len(l.Entities)}
 	if signer != nil {
-		m.Signer = signer.Subject.String()
+		m.Signer = certname.String(signer.Subject)
 		for _, p := range opts.Pinned {
 			m.Pinned = append(m.Pinned, base64.StdEncoding.EncodeToString(p.Raw))
 		}

@@ -228,7 +228,10 @@ func (i *Issuer) PublishStatusWith(ctx context.Context, opts PublishOptions) ([]
 		if rev.Profile != EUDI || rev.ID != sus.ID || rev.Purpose != PurposeRevocation || sus.Purpose != PurposeSuspension {
 			continue
 		}
-		pub, err := i.publishToken(ctx, rev, sus, now, validity)
+		if len(opts.URLs) > 0 && !slices.Contains(opts.URLs, ListURL(i.cfg.StatusBaseURL, rev.ID, PurposeToken)) {
+			continue
+		}
+		pub, err := i.publishToken(ctx, rev, sus, now, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -241,8 +244,9 @@ func (i *Issuer) PublishStatusWith(ctx context.Context, opts PublishOptions) ([]
 // as one Status List Token (IETF Token Status List, statuslist+jwt): two
 // bits per credential, 0 valid, 1 revoked (status INVALID, final), 2
 // suspended, at ListURL(…, PurposeToken), with the key and issuer of the
-// list's Bitstring forms. Its exp is now + validity (none when zero).
-func (i *Issuer) publishToken(ctx context.Context, rev, sus StatusList, now time.Time, validity time.Duration) (Published, error) {
+// list's Bitstring forms. Its exp is now + opts.Validity (none when zero), its
+// ttl opts.TTL (none when zero).
+func (i *Issuer) publishToken(ctx context.Context, rev, sus StatusList, now time.Time, opts PublishOptions) (Published, error) {
 	pl, err := i.listSigner(rev)
 	if err != nil {
 		return Published{}, fmt.Errorf("status list %s: %w", rev.ID, err)
@@ -285,8 +289,11 @@ func (i *Issuer) publishToken(ctx context.Context, rev, sus StatusList, now time
 	if len(pl.signing.Chain) == 0 {
 		tok.Issuer = pl.issuerID
 	}
-	if validity > 0 {
-		tok.Expires = now.Add(validity)
+	if opts.Validity > 0 {
+		tok.Expires = now.Add(opts.Validity)
+	}
+	if opts.TTL > 0 {
+		tok.TTL = opts.TTL
 	}
 	claims, err := tok.Claims()
 	if err != nil {

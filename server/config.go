@@ -119,6 +119,12 @@ type StatusConfig struct {
 	// PublishDir, when set, is a folder "publish status" also writes the
 	// signed lists to, for a static host.
 	PublishDir string `yaml:"publishDir"`
+	// Sync is how often, at most, a node sharing its store with others
+	// (PostgreSQL) asks the store whether another node changed a status,
+	// a key or the trust registry, before it serves a list or verifies:
+	// a revocation made on one node is served by every node within Sync.
+	// Default 1s; a store file has no other node and ignores it.
+	Sync time.Duration `yaml:"sync"`
 }
 
 // BatchConfig configures batch issuance.
@@ -131,6 +137,11 @@ type BatchConfig struct {
 	// Retention is how long a finished batch's credentials are kept for
 	// download. Default 168h (7 days).
 	Retention time.Duration `yaml:"retention"`
+	// Lease is how long a node's claim on a running batch lasts without
+	// renewal (it renews it every third of it): a batch whose node died
+	// is taken over by another node sharing the store between one and two
+	// leases later. Default 30s.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // ConsoleConfig configures the registrar console.
@@ -279,6 +290,7 @@ func (c *Config) Defaults() error {
 		return fmt.Errorf("issue.defaultProfile: unknown profile %q", c.Issue.DefaultProfile)
 	}
 	def(&c.Status.TTL, 5*time.Minute)
+	def(&c.Status.Sync, time.Second)
 	def(&c.Status.Validity, 24*time.Hour)
 	if c.Status.Validity < 2*c.Status.TTL {
 		return fmt.Errorf("status.validity (%s) must be at least twice status.ttl (%s)", c.Status.Validity, c.Status.TTL)
@@ -287,6 +299,7 @@ func (c *Config) Defaults() error {
 		c.Batches.Concurrent = 1
 	}
 	def(&c.Batches.Retention, 7*24*time.Hour)
+	def(&c.Batches.Lease, 30*time.Second)
 	def(&c.Console.SessionTTL, 8*time.Hour)
 	return nil
 }

@@ -845,4 +845,3 @@ func reopen(t *testing.T, b Backend) {
 		t.Fatalf("lists after a reopen: %d, used %d", len(lists), lists[0].Used)
 	}
 }
-

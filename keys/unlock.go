@@ -108,6 +108,7 @@ func (s *Store) Unlock(passphrase []byte) error {
 		if err != nil {
 			return err
 		}
+		var theirs []byte
 		err = s.update(func(tx Tx) error {
 			old, err := tx.Get(TableMeta, metaWrapped)
 			if err != nil {
@@ -116,8 +117,9 @@ func (s *Store) Unlock(passphrase []byte) error {
 			if old != nil {
 				// Another Unlock set it first (in this process s.mu makes
 				// this unreachable; another process sharing a database
-				// may have): never overwrite a master key.
-				return fmt.Errorf("keys: the passphrase was set concurrently: %w", ErrExists)
+				// may have): never overwrite a master key, open it.
+				theirs = cloneBytes(old)
+				return nil
 			}
 			if err := tx.Put(TableMeta, metaWrapped, w); err != nil {
 				return err
@@ -126,6 +128,12 @@ func (s *Store) Unlock(passphrase []byte) error {
 		})
 		if err != nil {
 			return fmt.Errorf("keys: unlock: %w", err)
+		}
+		if theirs != nil {
+			wipe(master)
+			if master, err = open(kek, theirs, []byte(adMaster)); err != nil {
+				return ErrWrongPassphrase
+			}
 		}
 	}
 	if s.master != nil && subtle.ConstantTimeCompare(s.master, master) == 1 {

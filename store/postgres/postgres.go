@@ -129,6 +129,26 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
 
 // connect makes the pool and checks that the database answers.
 func connect(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
+	cfg, err := poolConfig(rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	loc := location(rawURL)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %v", loc, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, cfg.ConnConfig.ConnectTimeout)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store %s: cannot connect: %v", loc, connError(err))
+	}
+	return &DB{pool: pool, location: loc}, nil
+}
+
+// poolConfig reads the URL and the options into the pool's configuration.
+func poolConfig(rawURL string, opts *Options) (*pgxpool.Config, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
@@ -185,17 +205,7 @@ func connect(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
 	// no TCP reset) must not hold the rows it locked for ever.
 	rp["idle_in_transaction_session_timeout"] = "60000"
 	rp["application_name"] = "diplomat"
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("store %s: %v", loc, err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, cfg.ConnConfig.ConnectTimeout)
-	defer cancel()
-	if err := pool.Ping(pctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("store %s: cannot connect: %v", loc, connError(err))
-	}
-	return &DB{pool: pool, location: loc}, nil
+	return cfg, nil
 }
 
 // connError shortens pgx's connection errors, which name the host and

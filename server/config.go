@@ -48,6 +48,46 @@ type Config struct {
 	// Policy is a verification policy file (docs/policy.md); empty: the
 	// default policy.
 	Policy string `yaml:"policy"`
+	// Store is the store the service keeps its keys, register and state
+	// in: a postgres:// URL of a database several nodes share
+	// (docs/deploy.md). Empty: the store file of --home.
+	Store string `yaml:"store"`
+	// Database configures the connection to a PostgreSQL store.
+	Database DatabaseConfig `yaml:"database"`
+}
+
+// DatabaseConfig configures the connection pool and TLS of a PostgreSQL
+// store; each zero value means the default its comment gives. The URL's own
+// parameters (sslmode, pool_max_conns…) apply where a field is zero.
+type DatabaseConfig struct {
+	// MaxConns is the pool's largest number of connections. Default 10.
+	MaxConns int32 `yaml:"maxConns"`
+	// MinConns is the number kept open when idle. Default 0.
+	MinConns int32 `yaml:"minConns"`
+	// MaxConnLifetime and MaxConnIdleTime bound a connection's life and
+	// idleness. Defaults 1h and 30m.
+	MaxConnLifetime time.Duration `yaml:"maxConnLifetime"`
+	MaxConnIdleTime time.Duration `yaml:"maxConnIdleTime"`
+	// ConnectTimeout bounds connecting. Default 10s.
+	ConnectTimeout time.Duration `yaml:"connectTimeout"`
+	// StatementTimeout bounds each statement. Default 30s.
+	StatementTimeout time.Duration `yaml:"statementTimeout"`
+	// TLS secures the connection.
+	TLS DatabaseTLS `yaml:"tls"`
+}
+
+// DatabaseTLS configures TLS to the database, as libpq's sslmode,
+// sslrootcert, sslcert and sslkey do.
+type DatabaseTLS struct {
+	// Mode is disable, allow, prefer, require, verify-ca or verify-full.
+	// Default: the URL's sslmode, else verify-full for a database on
+	// another host and prefer for one on this machine.
+	Mode string `yaml:"mode"`
+	// CA is the PEM file of the certificates that sign the server's.
+	CA string `yaml:"ca"`
+	// Cert and Key are a client certificate and key, PEM files.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // TLSConfig names the certificate and key files of HTTPS.
@@ -182,6 +222,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str("DIPLOMAT_LOG_FORMAT", &c.Log.Format)
 	str("DIPLOMAT_LOG_LEVEL", &c.Log.Level)
 	str("DIPLOMAT_POLICY", &c.Policy)
+	str("DIPLOMAT_STORE", &c.Store)
 	if v := getenv("DIPLOMAT_CORS_ORIGINS"); v != "" {
 		c.CORS.Origins = splitList(v)
 	}
@@ -297,6 +338,17 @@ func (c *Config) Defaults() error {
 	}
 	if c.Batches.Concurrent <= 0 {
 		c.Batches.Concurrent = 1
+	}
+	if c.Store != "" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") {
+		return errors.New("store: want a postgres:// URL (a store file is chosen with --home)")
+	}
+	switch c.Database.TLS.Mode {
+	case "", "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+	default:
+		return fmt.Errorf("database.tls.mode: %q is not disable, allow, prefer, require, verify-ca or verify-full", c.Database.TLS.Mode)
+	}
+	if c.Database.MaxConns < 0 || c.Database.MinConns < 0 || (c.Database.MaxConns > 0 && c.Database.MinConns > c.Database.MaxConns) {
+		return fmt.Errorf("database: minConns %d and maxConns %d: want 0 ≤ minConns ≤ maxConns", c.Database.MinConns, c.Database.MaxConns)
 	}
 	def(&c.Batches.Retention, 7*24*time.Hour)
 	def(&c.Batches.Lease, 30*time.Second)

@@ -1,22 +1,37 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/diplomat-edu/diplomat/internal/pgtest"
 	"github.com/diplomat-edu/diplomat/keys"
 )
+
+// cluster is the PostgreSQL of the tests that need one (the
+// store_postgres scenario, the tests of several serve nodes): started by
+// TestMain in the test process only, never in the child processes that run
+// "diplomat".
+var cluster *pgtest.Cluster
+
+// withCluster runs the tests with the cluster around them.
+type withCluster struct{ m *testing.M }
+
+func (w withCluster) Run() int { return pgtest.Main(w.m, &cluster, nil) }
 
 // TestMain lets testscript scenarios run the real program as the command
 // "diplomat", in a child process, with the signal handling and exit codes
 // main gives.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withCluster{m}, map[string]func(){
 		"diplomat": func() {
 			a := &app{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 				kdf: keys.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
@@ -38,13 +53,33 @@ func TestMain(m *testing.M) {
 // which runs the command like exec and fails unless it exits with code N
 // (0 success, 1 failure, 2 usage error); stdout and stderr are then
 // checked as after exec.
+//
+// Scenarios that need PostgreSQL start with "[!postgres] skip": they get a
+// fresh database in $PGSTORE.
 func TestScripts(t *testing.T) {
+	if cluster == nil && os.Getenv(pgtest.EnvRequired) == "1" {
+		pgtest.Require(t, cluster)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DIPLOMAT_HOME", env.WorkDir+"/home")
 			env.Setenv("DIPLOMAT_PASSPHRASE", "correct-horse-battery-staple")
+			if cluster != nil && strings.Contains(env.WorkDir, "postgres") {
+				u, err := cluster.CreateDB(context.Background())
+				if err != nil {
+					return err
+				}
+				env.Defer(func() { _ = cluster.DropDB(context.Background(), u) })
+				env.Setenv("PGSTORE", u)
+			}
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return cluster != nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,

@@ -71,26 +71,28 @@ func (r *Report) Records() int {
 	return n
 }
 
-// Copy copies every record of from into to (which must be empty), then
-// reads both again and compares them bucket by bucket: the copy is
-// verified, or Copy fails saying which bucket differs. Private keys travel
-// sealed, as they are stored: the copy opens with the same passphrase.
+// Copy copies every record of from into to (which must be empty), summing
+// them per bucket as they go, then reads the copy and compares its sums:
+// the copy is verified, or Copy fails saying which bucket differs. The
+// records are read in one transaction of from, so a database in use is
+// copied as it was at one moment. Private keys travel sealed, as they are
+// stored: the copy opens with the same passphrase.
 func Copy(ctx context.Context, from, to Store) (*Report, error) {
+	var src summer
 	err := to.Restore(ctx, func(put func(keys.Record) error) error {
-		return from.Dump(ctx, put)
+		return from.Dump(ctx, func(r keys.Record) error {
+			src.add(r)
+			return put(r)
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copying %s to %s: %w", from.Location(), to.Location(), err)
-	}
-	a, err := Sums(ctx, from)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s again: %w", from.Location(), err)
 	}
 	b, err := Sums(ctx, to)
 	if err != nil {
 		return nil, fmt.Errorf("reading the copy %s: %w", to.Location(), err)
 	}
-	if !equalSums(a, b) {
+	if a := src.report(); !equalSums(a, b) {
 		return b, fmt.Errorf("the copy %s differs from %s: %s", to.Location(), from.Location(), diffSums(a, b))
 	}
 	return b, nil
@@ -98,39 +100,55 @@ func Copy(ctx context.Context, from, to Store) (*Report, error) {
 
 // Sums reads every record of s and sums them per bucket.
 func Sums(ctx context.Context, s Store) (*Report, error) {
-	type acc struct {
-		n   int
-		sum *big.Int
-	}
-	by := map[string]*acc{}
-	mod := new(big.Int).Lsh(big.NewInt(1), 256)
-	err := s.Dump(ctx, func(r keys.Record) error {
-		a := by[r.Bucket]
-		if a == nil {
-			a = &acc{sum: new(big.Int)}
-			by[r.Bucket] = a
-		}
-		h := sha256.New()
-		for _, part := range [][]byte{[]byte(r.Sub), r.Key, r.Value} {
-			_ = binary.Write(h, binary.BigEndian, uint64(len(part)))
-			h.Write(part)
-		}
-		a.n++
-		a.sum.Add(a.sum, new(big.Int).SetBytes(h.Sum(nil)))
-		a.sum.Mod(a.sum, mod)
-		return nil
-	})
-	if err != nil {
+	var sm summer
+	if err := s.Dump(ctx, func(r keys.Record) error { sm.add(r); return nil }); err != nil {
 		return nil, err
 	}
+	return sm.report(), nil
+}
+
+// summer sums records per bucket: their count, and the sum modulo 2^256 of
+// the SHA-256 of each (its nested bucket, key and value, length-prefixed),
+// which does not depend on their order.
+type summer struct {
+	by map[string]*bucketAcc
+}
+
+type bucketAcc struct {
+	n   int
+	sum *big.Int
+}
+
+var mod256 = new(big.Int).Lsh(big.NewInt(1), 256)
+
+func (s *summer) add(r keys.Record) {
+	if s.by == nil {
+		s.by = map[string]*bucketAcc{}
+	}
+	a := s.by[r.Bucket]
+	if a == nil {
+		a = &bucketAcc{sum: new(big.Int)}
+		s.by[r.Bucket] = a
+	}
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(r.Sub), r.Key, r.Value} {
+		_ = binary.Write(h, binary.BigEndian, uint64(len(part)))
+		h.Write(part)
+	}
+	a.n++
+	a.sum.Add(a.sum, new(big.Int).SetBytes(h.Sum(nil)))
+	a.sum.Mod(a.sum, mod256)
+}
+
+func (s *summer) report() *Report {
 	rep := &Report{}
-	for name, a := range by {
+	for name, a := range s.by {
 		sum := make([]byte, 32)
 		a.sum.FillBytes(sum)
 		rep.Buckets = append(rep.Buckets, BucketSum{Bucket: name, Records: a.n, Sum: hex.EncodeToString(sum)})
 	}
 	sort.Slice(rep.Buckets, func(i, j int) bool { return rep.Buckets[i].Bucket < rep.Buckets[j].Bucket })
-	return rep, nil
+	return rep
 }
 
 func equalSums(a, b *Report) bool { return diffSums(a, b) == "" }

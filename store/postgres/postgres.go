@@ -231,8 +231,11 @@ func localHost(u *url.URL) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// location is rawURL without its password or query, for messages.
-func location(rawURL string) string {
+// location is Location.
+func location(rawURL string) string { return Location(rawURL) }
+
+// Location returns rawURL without its password or query, for messages.
+func Location(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "(a URL that does not parse)"

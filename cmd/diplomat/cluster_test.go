@@ -41,12 +41,12 @@ func clusterCount(n int) int {
 	return n
 }
 
-// clusterStore makes a migrated, configured store in a fresh database: an
+// clusterStore makes a migrated, configured store in a fresh database of c: an
 // ed25519 key, the institution, an API token (returned) and the key's
 // did:key in the trust registry, so that what the nodes issue verifies.
-func clusterStore(t *testing.T) (url, token string) {
+func clusterStore(t testing.TB, c *pgtest.Cluster) (url, token string) {
 	t.Helper()
-	url = cluster.NewDB(t)
+	url = c.NewDB(t)
 	ctx := context.Background()
 	if _, _, err := postgres.Migrate(ctx, url, nil); err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func clusterStore(t *testing.T) (url, token string) {
 }
 
 // register reads the store's register, as any node would.
-func register(t *testing.T, url string) []issuer.Entry {
+func register(t testing.TB, url string) []issuer.Entry {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), url, nil)
 	if err != nil {
@@ -131,7 +131,7 @@ func (l *lockedBuffer) String() string {
 
 // startNode starts "diplomat serve" on a random port of 127.0.0.1 with the
 // store at url; it is stopped (SIGTERM) when t ends, unless killed.
-func startNode(t *testing.T, name, url string) *serveNode {
+func startNode(t testing.TB, name, url string) *serveNode {
 	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "serve.yaml")
 	conf := "store: " + url + `
@@ -184,7 +184,7 @@ func (n *serveNode) kill() {
 	<-n.done
 }
 
-func (n *serveNode) stop(t *testing.T) {
+func (n *serveNode) stop(t testing.TB) {
 	select {
 	case <-n.done:
 		return
@@ -324,7 +324,7 @@ func checkComplete(t *testing.T, url string, byRec map[int]issued, records int) 
 // indexes, and a register that holds them all.
 func TestTwoNodesIssueDistinctCredentials(t *testing.T) {
 	pgtest.Require(t, cluster)
-	url, token := clusterStore(t)
+	url, token := clusterStore(t, cluster)
 	nodes := []*serveNode{startNode(t, "a", url), startNode(t, "b", url)}
 	n := clusterCount(2000)
 	var (
@@ -369,7 +369,7 @@ func TestTwoNodesIssueDistinctCredentials(t *testing.T) {
 // node had recorded comes back from the other as already issued.
 func TestKilledNodeLosesAndDuplicatesNothing(t *testing.T) {
 	pgtest.Require(t, cluster)
-	url, token := clusterStore(t)
+	url, token := clusterStore(t, cluster)
 	a, b := startNode(t, "a", url), startNode(t, "b", url)
 	n := clusterCount(1000)
 	var (
@@ -450,7 +450,7 @@ func TestKilledNodeLosesAndDuplicatesNothing(t *testing.T) {
 // recorded.
 func TestOrphanedBatchIsFinishedByAnotherNode(t *testing.T) {
 	pgtest.Require(t, cluster)
-	url, token := clusterStore(t)
+	url, token := clusterStore(t, cluster)
 	a, b := startNode(t, "a", url), startNode(t, "b", url)
 	n := clusterCount(3000)
 	code, m, err := call("POST", a.url+"/batches?template=diploma&profile=w3c&source=class.csv", token, graduates.Graduates(n, 3))
@@ -518,7 +518,7 @@ func TestOrphanedBatchIsFinishedByAnotherNode(t *testing.T) {
 // its status.sync (1s), and serves the revoked list.
 func TestRevocationOnOneNodeShowsOnTheOther(t *testing.T) {
 	pgtest.Require(t, cluster)
-	url, token := clusterStore(t)
+	url, token := clusterStore(t, cluster)
 	a, b := startNode(t, "a", url), startNode(t, "b", url)
 	got, err := issueVia(a, token, diplomaRecord(4, 1))
 	if err != nil {

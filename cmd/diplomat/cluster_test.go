@@ -380,9 +380,16 @@ func TestKilledNodeLosesAndDuplicatesNothing(t *testing.T) {
 		existed atomic.Int64
 		next    atomic.Int64
 		done    atomic.Int64
-		killed  sync.Once
 		wg      sync.WaitGroup
 	)
+	// The kill comes from outside the clients, at whatever point a's
+	// requests are: some read, some recorded and not yet answered.
+	go func() {
+		for done.Load() < int64(n/3) && !t.Failed() {
+			time.Sleep(time.Millisecond)
+		}
+		a.kill()
+	}()
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
 		go func() {
@@ -391,9 +398,6 @@ func TestKilledNodeLosesAndDuplicatesNothing(t *testing.T) {
 				i := int(next.Add(1)) - 1
 				if i >= n || t.Failed() {
 					return
-				}
-				if done.Load() >= int64(n/3) {
-					killed.Do(a.kill)
 				}
 				node := b
 				if i%2 == 0 {
@@ -566,5 +570,50 @@ func TestRevocationOnOneNodeShowsOnTheOther(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("b serves the list with %d", resp.StatusCode)
+	}
+}
+
+// TestReadyzReportsTheDatabase: a node on PostgreSQL is ready while the
+// database answers, serves the pool's metrics, and says "database
+// unreachable" (503) when the database goes away.
+func TestReadyzReportsTheDatabase(t *testing.T) {
+	pgtest.Require(t, cluster)
+	own, err := pgtest.Start(nil) // this test kills its database
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Stop()
+	url, _ := clusterStore(t, own)
+	n := startNode(t, "a", url)
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := clusterClient.Get(n.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "database answers") {
+		t.Fatalf("/readyz = %d %q", code, body)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, `diplomat_db_pool_connections{state="idle"}`) || !strings.Contains(body, "diplomat_db_pool_max_connections 8") {
+		t.Fatal("/metrics lacks the pool's metrics")
+	}
+	own.Kill()
+	// The server's sessions may answer a moment after their postmaster
+	// died; within seconds none does.
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		code, body := get("/readyz")
+		if code == 503 && strings.Contains(body, "database unreachable") {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("/readyz without its database = %d %q", code, body)
+		}
+	}
+	if code, _ := get("/healthz"); code != 200 {
+		t.Fatalf("/healthz = %d: the process is alive", code)
 	}
 }

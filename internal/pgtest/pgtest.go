@@ -39,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -71,10 +72,11 @@ type Cluster struct {
 	// create databases.
 	URL string
 
-	dir  string    // the cluster's folder, removed by Stop; "" for EnvServer
-	cmd  *exec.Cmd // the postmaster; nil for EnvServer
-	done chan struct{}
-	once sync.Once
+	dir    string    // the cluster's folder, removed by Stop; "" for EnvServer
+	cmd    *exec.Cmd // the postmaster; nil for EnvServer
+	done   chan struct{}
+	once   sync.Once
+	killed atomic.Bool // Kill was called: the databases went with it
 }
 
 // ErrNotFound is returned by Start when there is no PostgreSQL to use.
@@ -279,12 +281,20 @@ func (c *Cluster) stop() {
 	os.RemoveAll(c.dir)
 }
 
-// Kill stops the server at once, as a crash of its machine would (for
-// tests of what survives). The folder stays until Stop.
+// Kill stops the server at once, without a checkpoint or a goodbye to its
+// clients, as a crash would (PostgreSQL's immediate shutdown, SIGQUIT: the
+// postmaster ends its sessions at once and exits). The folder stays until
+// Stop.
 func (c *Cluster) Kill() {
+	c.killed.Store(true)
 	if c.cmd != nil {
-		_ = c.cmd.Process.Kill()
-		<-c.done
+		_ = c.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-c.done:
+		case <-time.After(10 * time.Second):
+			_ = c.cmd.Process.Kill()
+			<-c.done
+		}
 	}
 }
 
@@ -311,6 +321,9 @@ func (c *Cluster) NewDB(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if c.killed.Load() {
+			return // gone with its server
+		}
 		if err := c.DropDB(context.Background(), u); err != nil {
 			t.Errorf("dropping the test database: %v", err)
 		}

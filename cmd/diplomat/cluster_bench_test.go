@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,28 +37,8 @@ func benchCluster(b *testing.B) *pgtest.Cluster {
 // returns the rate per second.
 func drive(b *testing.B, n, clients int, nodes []*serveNode, req func(node *serveNode, i int) error) float64 {
 	b.Helper()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var failed atomic.Value
 	start := time.Now()
-	for w := 0; w < clients; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || failed.Load() != nil {
-					return
-				}
-				if err := req(nodes[i%len(nodes)], i); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
+	if err := spread(n, clients, func(i int) error { return req(nodes[i%len(nodes)], i) }); err != nil {
 		b.Fatal(err)
 	}
 	return float64(n) / time.Since(start).Seconds()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/internal/pgtest"
+	"github.com/diplomat-edu/diplomat/internal/storetest"
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/store/postgres"
@@ -63,14 +64,9 @@ func clusterStore(t testing.TB, c *pgtest.Cluster) (url, token string) {
 	if err := s.Unlock([]byte(clusterPass)); err != nil {
 		t.Fatal(err)
 	}
-	k, err := s.Create("registrar", keys.Ed25519, keys.Assertion)
+	storetest.Configure(t, s)
+	k, err := s.Key("registrar")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := issuer.SaveConfig(s, &issuer.Config{
-		Institution:   issuer.Institution{LegalName: map[string]string{"en": "Université Exemple"}, Country: "FR"},
-		StatusBaseURL: "https://registrar.example.edu/status",
-	}); err != nil {
 		t.Fatal(err)
 	}
 	did, _ := k.KeyDID()
@@ -288,6 +284,37 @@ func issueVia(n *serveNode, token string, rec map[string]any) (issued, error) {
 	return out, nil
 }
 
+// spread calls fn(0) … fn(n-1) from clients goroutines, and returns the
+// first error (the others stop taking work then).
+func spread(n, clients int, fn func(i int) error) error {
+	var (
+		next   atomic.Int64
+		wg     sync.WaitGroup
+		failed atomic.Pointer[error]
+	)
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || failed.Load() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
 // checkComplete asserts that the register holds exactly the credentials
 // answered (one per record), each with its own id and status index.
 func checkComplete(t *testing.T, url string, byRec map[int]issued, records int) {
@@ -330,33 +357,18 @@ func TestTwoNodesIssueDistinctCredentials(t *testing.T) {
 	var (
 		mu    sync.Mutex
 		byRec = map[int]issued{}
-		next  atomic.Int64
-		wg    sync.WaitGroup
 	)
 	start := time.Now()
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || t.Failed() {
-					return
-				}
-				got, err := issueVia(nodes[i%2], token, diplomaRecord(1, i))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				byRec[i] = got
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		return
+	if err := spread(n, 8, func(i int) error {
+		got, err := issueVia(nodes[i%2], token, diplomaRecord(1, i))
+		if err == nil {
+			mu.Lock()
+			byRec[i] = got
+			mu.Unlock()
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("%d credentials through two nodes in %s", n, time.Since(start).Round(time.Millisecond))
 	checkComplete(t, url, byRec, n)
@@ -378,9 +390,7 @@ func TestKilledNodeLosesAndDuplicatesNothing(t *testing.T) {
 		fromA   = map[int]issued{} // answered by a before it died
 		retried atomic.Int64
 		existed atomic.Int64
-		next    atomic.Int64
 		done    atomic.Int64
-		wg      sync.WaitGroup
 	)
 	// The kill comes from outside the clients, at whatever point a's
 	// requests are: some read, some recorded and not yet answered.
@@ -390,46 +400,35 @@ func TestKilledNodeLosesAndDuplicatesNothing(t *testing.T) {
 		}
 		a.kill()
 	}()
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || t.Failed() {
-					return
-				}
-				node := b
-				if i%2 == 0 {
-					node = a
-				}
-				got, err := issueVia(node, token, diplomaRecord(2, i))
-				if err != nil && node == a {
-					// The node died: send the record to the other.
-					retried.Add(1)
-					got, err = issueVia(b, token, diplomaRecord(2, i))
-					if err == nil && got.code == http.StatusOK {
-						existed.Add(1)
-					}
-				} else if err == nil && node == a {
-					mu.Lock()
-					fromA[i] = got
-					mu.Unlock()
-				}
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				byRec[i] = got
-				mu.Unlock()
-				done.Add(1)
+	err := spread(n, 8, func(i int) error {
+		node := b
+		if i%2 == 0 {
+			node = a
+		}
+		got, err := issueVia(node, token, diplomaRecord(2, i))
+		if err != nil && node == a {
+			// The node died: send the record to the other.
+			retried.Add(1)
+			got, err = issueVia(b, token, diplomaRecord(2, i))
+			if err == nil && got.code == http.StatusOK {
+				existed.Add(1)
 			}
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		return
+		} else if err == nil && node == a {
+			mu.Lock()
+			fromA[i] = got
+			mu.Unlock()
+		}
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		byRec[i] = got
+		mu.Unlock()
+		done.Add(1)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case <-a.done:

@@ -271,14 +271,20 @@ func (c *Cluster) stop() {
 		return
 	}
 	// SIGINT is PostgreSQL's fast shutdown: it ends the sessions and stops.
-	_ = c.cmd.Process.Signal(syscall.SIGINT)
+	c.signal(syscall.SIGINT, 20*time.Second)
+	os.RemoveAll(c.dir)
+}
+
+// signal sends sig to the postmaster and waits for it to exit, killing it
+// after wait.
+func (c *Cluster) signal(sig syscall.Signal, wait time.Duration) {
+	_ = c.cmd.Process.Signal(sig)
 	select {
 	case <-c.done:
-	case <-time.After(20 * time.Second):
+	case <-time.After(wait):
 		_ = c.cmd.Process.Kill()
 		<-c.done
 	}
-	os.RemoveAll(c.dir)
 }
 
 // Kill stops the server at once, without a checkpoint or a goodbye to its
@@ -288,13 +294,7 @@ func (c *Cluster) stop() {
 func (c *Cluster) Kill() {
 	c.killed.Store(true)
 	if c.cmd != nil {
-		_ = c.cmd.Process.Signal(syscall.SIGQUIT)
-		select {
-		case <-c.done:
-		case <-time.After(10 * time.Second):
-			_ = c.cmd.Process.Kill()
-			<-c.done
-		}
+		c.signal(syscall.SIGQUIT, 10*time.Second)
 	}
 }
 

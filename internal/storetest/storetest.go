@@ -397,17 +397,24 @@ func info(t *testing.T, b Backend) {
 func configured(t *testing.T, b Backend) *keys.Store {
 	t.Helper()
 	s := unlocked(t, b)
-	configure(t, s)
+	Configure(t, s)
 	return s
 }
 
-func configure(t *testing.T, s *keys.Store) {
+// Configure makes the unlocked store s ready to issue: an ed25519 key
+// "registrar" and the issuer configuration of Université Exemple, its
+// status lists under https://registrar.example.edu/status.
+func Configure(t testing.TB, s *keys.Store) {
 	t.Helper()
-	must[*keys.Key](t)(s.Create("registrar", keys.Ed25519, keys.Assertion))
-	check(t, issuer.SaveConfig(s, &issuer.Config{
+	if _, err := s.Create("registrar", keys.Ed25519, keys.Assertion); err != nil {
+		t.Fatal(err)
+	}
+	if err := issuer.SaveConfig(s, &issuer.Config{
 		Institution:   issuer.Institution{LegalName: map[string]string{"en": "Université Exemple"}, Country: "FR"},
 		StatusBaseURL: "https://registrar.example.edu/status",
-	}))
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func newIssuer(t *testing.T, s *keys.Store) *issuer.Issuer {
@@ -815,7 +822,7 @@ func snapshots(t *testing.T, b Backend) {
 func reopen(t *testing.T, b Backend) {
 	s, reopen := b.New(t)
 	check(t, s.Unlock([]byte(Passphrase)))
-	configure(t, s)
+	Configure(t, s)
 	iss := newIssuer(t, s)
 	out := must[*issuer.Issued](t)(iss.Issue(context.Background(), diploma(t), Graduates(t, 1, 7)[0], issuer.Profile{Name: issuer.W3C}))
 	must[*issuer.Entry](t)(iss.Revoke(out.Entry.ID, "x"))

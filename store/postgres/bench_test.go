@@ -39,7 +39,7 @@ func BenchmarkBatch10000PostgresVsBolt(b *testing.B) {
 		if err := s.Unlock([]byte(storetest.Passphrase)); err != nil {
 			b.Fatal(err)
 		}
-		configureStore(b, s)
+		storetest.Configure(b, s)
 		iss, err := issuer.New(s, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -89,19 +89,6 @@ func BenchmarkBatch10000PostgresVsBolt(b *testing.B) {
 	b.ReportMetric(pgRate, "creds/s-postgres")
 	b.ReportMetric(boltRate, "creds/s-bbolt")
 	b.ReportMetric(pgRate/boltRate, "postgres/bbolt")
-}
-
-// configureStore gives s a key and the issuer configuration.
-func configureStore(b testing.TB, s *keys.Store) {
-	if _, err := s.Create("registrar", keys.Ed25519, keys.Assertion); err != nil {
-		b.Fatal(err)
-	}
-	if err := issuer.SaveConfig(s, &issuer.Config{
-		Institution:   issuer.Institution{LegalName: map[string]string{"en": "Université Exemple"}, Country: "FR"},
-		StatusBaseURL: "https://registrar.example.edu/status",
-	}); err != nil {
-		b.Fatal(err)
-	}
 }
 
 // discard is an Output that keeps nothing: the benchmark measures issuance

@@ -25,24 +25,15 @@ type issuerStorage struct{ db *DB }
 var _ issuer.Storage = issuerStorage{}
 
 func (s issuerStorage) Config(ctx context.Context) (config, salt []byte, err error) {
-	rows, err := s.db.pool.Query(ctx, "SELECT k, v FROM issuer_config WHERE k IN ('config', 'salt')")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		var v []byte
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, nil, err
-		}
+	err = eachKV(ctx, s.db.pool, func(k string, v []byte) error {
 		if k == "config" {
 			config = v
 		} else {
 			salt = v
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, "SELECT k, v FROM issuer_config WHERE k IN ('config', 'salt')")
+	if err != nil {
 		return nil, nil, err
 	}
 	if config == nil {
@@ -97,28 +88,13 @@ func reserve(ctx context.Context, tx pgx.Tx, owner issuer.ListOwner, rs []*issue
 	for k, r := range rs {
 		ks[k] = r.Key
 	}
-	rows, err := tx.Query(ctx, `SELECT i.key, r.entry FROM issuer_idempotency i JOIN issuer_register r ON r.id = i.credential_id
-		WHERE i.key = ANY($1)`, ks)
-	if err != nil {
-		return err
-	}
 	known := map[string]*issuer.Entry{}
-	for rows.Next() {
-		var k string
-		var v []byte
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return err
-		}
+	err := eachKV(ctx, tx, func(k string, v []byte) error {
 		e, err := decodeEntry(k, v)
-		if err != nil {
-			rows.Close()
-			return err
-		}
 		known[k] = e
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}, `SELECT i.key, r.entry FROM issuer_idempotency i JOIN issuer_register r ON r.id = i.credential_id WHERE i.key = ANY($1)`, ks)
+	if err != nil {
 		return err
 	}
 	for _, r := range rs {
@@ -290,29 +266,17 @@ func (s issuerStorage) Entries(ctx context.Context, q issuer.Query) ([]issuer.En
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.db.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []issuer.Entry
-	for rows.Next() {
-		var id string
-		var v []byte
-		if err := rows.Scan(&id, &v); err != nil {
-			return nil, err
-		}
+	err := eachKV(ctx, s.db.pool, func(id string, v []byte) error {
 		e, err := decodeEntry(id, v)
-		if err != nil {
-			return nil, err
-		}
 		// The columns hold what the entry says; the entry decides (and
 		// Issued to the nanosecond, which timestamptz rounds).
-		if q.Match(e) {
+		if err == nil && q.Match(e) {
 			out = append(out, *e)
 		}
-	}
-	return out, rows.Err()
+		return err
+	}, sql, args...)
+	return out, err
 }
 
 // emptyBits is an all-clear bitmap, encoded: the revocation or suspension

@@ -285,6 +285,32 @@ func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.pool, fn)
 }
 
+// querier runs queries: the pool, or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// eachKV runs sql, whose rows are a text and a bytea, and calls fn with
+// each row; an error from fn stops it and is returned. The bytes are fn's.
+func eachKV(ctx context.Context, q querier, fn func(k string, v []byte) error, sql string, args ...any) error {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var v []byte
+		if err := rows.Scan(&k, &v); err != nil {
+			return err
+		}
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // isUnique reports whether err is a unique violation of constraint (any
 // constraint when it is empty).
 func isUnique(err error, constraint string) bool {

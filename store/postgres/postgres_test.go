@@ -183,15 +183,7 @@ func configure(t testing.TB, u string) *keys.Store {
 	if err := s.Unlock([]byte(storetest.Passphrase)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Create("registrar", keys.Ed25519, keys.Assertion); err != nil {
-		t.Fatal(err)
-	}
-	if err := issuer.SaveConfig(s, &issuer.Config{
-		Institution:   issuer.Institution{LegalName: map[string]string{"en": "Université Exemple"}, Country: "FR"},
-		StatusBaseURL: "https://registrar.example.edu/status",
-	}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Configure(t, s)
 	return s
 }
 

@@ -187,26 +187,17 @@ func (b batches) UpdateBatch(ctx context.Context, rec *server.BatchRecord) error
 }
 
 func (b batches) ListBatches(ctx context.Context) ([]*server.BatchRecord, error) {
-	rows, err := b.db.pool.Query(ctx, "SELECT id, record FROM server_batches WHERE record IS NOT NULL ORDER BY id COLLATE \"C\"")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []*server.BatchRecord
-	for rows.Next() {
-		var id string
-		var v []byte
-		if err := rows.Scan(&id, &v); err != nil {
-			return nil, err
-		}
+	err := eachKV(ctx, b.db.pool, func(id string, v []byte) error {
 		rec := new(server.BatchRecord)
 		if err := json.Unmarshal(v, rec); err != nil {
-			return nil, fmt.Errorf("batch %s: %w", id, keys.ErrCorrupt)
+			return fmt.Errorf("batch %s: %w", id, keys.ErrCorrupt)
 		}
 		out = append(out, rec)
-	}
+		return nil
+	}, `SELECT id, record FROM server_batches WHERE record IS NOT NULL ORDER BY id COLLATE "C"`)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
-	return out, rows.Err()
+	return out, err
 }
 
 func (b batches) BatchInput(ctx context.Context, id string) ([]byte, error) {
@@ -279,26 +270,13 @@ func (b batches) BatchCredential(ctx context.Context, id, credID string) (*serve
 }
 
 func (b batches) EachBatchCredential(ctx context.Context, id string, fn func(*server.StoredCredential) error) error {
-	rows, err := b.db.pool.Query(ctx, "SELECT credential_id, value FROM server_batch_credentials WHERE batch_id = $1", id)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var cid string
-		var v []byte
-		if err := rows.Scan(&cid, &v); err != nil {
-			return err
-		}
+	return eachKV(ctx, b.db.pool, func(cid string, v []byte) error {
 		c, err := readCred(cid, v)
 		if err != nil {
 			return err
 		}
-		if err := fn(c); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return fn(c)
+	}, "SELECT credential_id, value FROM server_batch_credentials WHERE batch_id = $1", id)
 }
 
 func (b batches) DeleteBatch(ctx context.Context, id string) error {
@@ -348,20 +326,5 @@ func (s snapshots) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (s snapshots) Each(ctx context.Context, fn func(key string, v []byte) error) error {
-	rows, err := s.db.pool.Query(ctx, `SELECT k, v FROM snapshot_lists ORDER BY k COLLATE "C"`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		var v []byte
-		if err := rows.Scan(&k, &v); err != nil {
-			return err
-		}
-		if err := fn(k, v); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachKV(ctx, s.db.pool, fn, `SELECT k, v FROM snapshot_lists ORDER BY k COLLATE "C"`)
 }

@@ -119,4 +119,3 @@ func BenchmarkClusterVerify(b *testing.B) {
 	b.ReportMetric(two, "verifications/s-2nodes")
 	b.ReportMetric(two/one, "2nodes/1node")
 }
-

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/internal/fanout"
 	"github.com/diplomat-edu/diplomat/internal/pgtest"
 )
 
@@ -38,7 +39,7 @@ func benchCluster(b *testing.B) *pgtest.Cluster {
 func drive(b *testing.B, n, clients int, nodes []*serveNode, req func(node *serveNode, i int) error) float64 {
 	b.Helper()
 	start := time.Now()
-	if err := spread(n, clients, func(i int) error { return req(nodes[i%len(nodes)], i) }); err != nil {
+	if err := fanout.Run(n, clients, func(i int) error { return req(nodes[i%len(nodes)], i) }); err != nil {
 		b.Fatal(err)
 	}
 	return float64(n) / time.Since(start).Seconds()

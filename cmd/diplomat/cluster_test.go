@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/internal/fanout"
 	"github.com/diplomat-edu/diplomat/internal/pgtest"
 	"github.com/diplomat-edu/diplomat/internal/storetest"
 	"github.com/diplomat-edu/diplomat/issuer"
@@ -284,37 +285,6 @@ func issueVia(n *serveNode, token string, rec map[string]any) (issued, error) {
 	return out, nil
 }
 
-// spread calls fn(0) … fn(n-1) from clients goroutines, and returns the
-// first error (the others stop taking work then).
-func spread(n, clients int, fn func(i int) error) error {
-	var (
-		next   atomic.Int64
-		wg     sync.WaitGroup
-		failed atomic.Pointer[error]
-	)
-	for w := 0; w < clients; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || failed.Load() != nil {
-					return
-				}
-				if err := fn(i); err != nil {
-					failed.CompareAndSwap(nil, &err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := failed.Load(); err != nil {
-		return *err
-	}
-	return nil
-}
-
 // checkComplete asserts that the register holds exactly the credentials
 // answered (one per record), each with its own id and status index.
 func checkComplete(t *testing.T, url string, byRec map[int]issued, records int) {
@@ -359,7 +329,7 @@ func TestTwoNodesIssueDistinctCredentials(t *testing.T) {
 		byRec = map[int]issued{}
 	)
 	start := time.Now()
-	if err := spread(n, 8, func(i int) error {
+	if err := fanout.Run(n, 8, func(i int) error {
 		got, err := issueVia(nodes[i%2], token, diplomaRecord(1, i))
 		if err == nil {
 			mu.Lock()
@@ -400,7 +370,7 @@ func TestKilledNodeLosesAndDuplicatesNothing(t *testing.T) {
 		}
 		a.kill()
 	}()
-	err := spread(n, 8, func(i int) error {
+	err := fanout.Run(n, 8, func(i int) error {
 		node := b
 		if i%2 == 0 {
 			node = a

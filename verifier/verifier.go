@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/dataintegrity"
 	"github.com/diplomat-edu/diplomat/credentials/did"
@@ -84,6 +86,7 @@ type Verifier struct {
 	docs       *cache[[]byte]
 	lists      *cache[*statusList]
 	analyses   *cache[*analysis]
+	flight     singleflight.Group // fetches in progress, by document
 }
 
 // New returns a Verifier configured by opts. The error is for an invalid
@@ -230,12 +233,36 @@ func (v *Verifier) fetchCached(ctx context.Context, url string) ([]byte, error) 
 	if b, ok := v.docs.get(url); ok {
 		return b, nil
 	}
-	b, err := v.fetcher.Fetch(ctx, url)
+	got, err := v.shared(ctx, "doc\x00"+url, func(ctx context.Context) (any, error) {
+		if b, ok := v.docs.get(url); ok {
+			return b, nil
+		}
+		b, err := v.fetcher.Fetch(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		v.docs.put(url, b, v.policy.Cache.ttl())
+		return b, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	v.docs.put(url, b, v.policy.Cache.ttl())
-	return b, nil
+	return got.([]byte), nil
+}
+
+// shared runs fn once for every caller asking for key at the same time
+// (the credentials of a batch asking for one status list or DID document):
+// they wait for the first one's answer, so a document is fetched once, then
+// cached. fn runs without the first caller's cancellation, bounded by the
+// fetcher's own time limit; a caller whose ctx ends stops waiting.
+func (v *Verifier) shared(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	ch := v.flight.DoChan(key, func() (any, error) { return fn(context.WithoutCancel(ctx)) })
+	select {
+	case r := <-ch:
+		return r.Val, r.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // resolverChain asks each resolver in turn; the first that resolves the

@@ -396,6 +396,36 @@ func (p *progress) update(done, total int) {
 	}
 }
 
+// count reports a phase whose total is not known: done so far.
+func (p *progress) count(done int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started.IsZero() {
+		p.started = time.Now()
+	}
+	if p.tty {
+		if p.bar == nil {
+			p.bar = p.newBar(-1, strings.TrimSuffix(p.verb, "ed")+"ing", "credentials")
+		}
+		_ = p.bar.Set(done)
+		return
+	}
+	if time.Since(p.last) >= 3*time.Second {
+		p.last = time.Now()
+		fmt.Fprintf(p.w, "%s %d credentials\n", p.verb, done)
+	}
+}
+
+// clear takes the bar off the terminal before other output; it comes back
+// at the next update.
+func (p *progress) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+}
+
 func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()

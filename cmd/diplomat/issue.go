@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -173,6 +174,9 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 		return nil
 	}
 
+	// The key derivation that unlocked the store took tens of megabytes;
+	// give them back before a batch that may run for an hour.
+	debug.FreeOSMemory()
 	prog := newProgress(a.stderr)
 	start := time.Now()
 	res, err := iss.BatchFrom(ctx, t, src, p, issuer.BatchOptions{

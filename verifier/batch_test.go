@@ -165,6 +165,7 @@ func TestJSONLinesTakesTheFormsIssueWrites(t *testing.T) {
 		`"eyJd.e.f"`,
 		`{"@context":["y"],"type":["VerifiableCredential"]}`,
 		`not json`,
+		`{"row":9,"credential":"eyJg\u002eh.i"}`,
 	}, "\n")
 	items := JSONLines(strings.NewReader(in), "b.jsonl")
 	want := []Item{
@@ -173,6 +174,7 @@ func TestJSONLinesTakesTheFormsIssueWrites(t *testing.T) {
 		{"b.jsonl line 4", []byte("eyJd.e.f")},
 		{"b.jsonl line 5", []byte(`{"@context":["y"],"type":["VerifiableCredential"]}`)},
 		{"b.jsonl line 6", []byte("not json")},
+		{"b.jsonl line 7", []byte("eyJg.h.i")},
 	}
 	for _, w := range want {
 		got, err := items.Next()

@@ -398,6 +398,11 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 			return "", err
 		}
 		line = append(line, b.Bytes()...)
+	} else if compactSafe(cred) {
+		// A JWS or SD-JWT: base64url, dots and tildes need no escaping.
+		line = append(line, '"')
+		line = append(line, cred...)
+		line = append(line, '"')
 	} else {
 		q, err := json.Marshal(string(cred))
 		if err != nil {
@@ -412,6 +417,20 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 		_, o.err = o.w.Write(line)
 	}
 	return "", o.err
+}
+
+// compactSafe reports whether b holds only the characters of a compact
+// serialization (base64url, '.', '~'), which a JSON string holds as they
+// are.
+func compactSafe(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Finish flushes the buffered lines.

@@ -253,8 +253,8 @@ func fetchFailed(r *verifier.Report) bool {
 
 // notCredential says what data is when it is plainly not a credential or
 // presentation, so that verifying a folder or a glob does not count it as
-// an invalid credential: a batch's manifest.json or rejects.json, a DID
-// document, a PEM file. It returns "" for anything else, which is then
+// an invalid credential: a batch's manifest.json, rejects.json or
+// credentials.jsonl, a DID document, a PEM file. It returns "" for anything else, which is then
 // verified (and reported invalid if it is not a credential).
 func notCredential(data []byte) string {
 	data = bytes.TrimSpace(data)
@@ -267,6 +267,14 @@ func notCredential(data []byte) string {
 			return "the rows a batch rejected (rejects.json)"
 		}
 	case bytes.HasPrefix(data, []byte("{")):
+		if first, rest, ok := bytes.Cut(data, []byte("\n")); ok && len(bytes.TrimSpace(rest)) > 0 {
+			var line struct {
+				MediaType, Credential json.RawMessage
+			}
+			if json.Unmarshal(first, &line) == nil && line.MediaType != nil && line.Credential != nil {
+				return "a JSON Lines file of credentials: verify it with --jsonl"
+			}
+		}
 		var m map[string]json.RawMessage
 		if json.Unmarshal(data, &m) != nil {
 			return ""

@@ -91,6 +91,7 @@ func newTestIssuer(t testing.TB, s *keys.Store) *Issuer {
 // testProfiles are every profile and proof.
 var testProfiles = []Profile{
 	{Name: EDC}, {Name: EBSI}, {Name: W3C}, {Name: W3C, Proof: ProofEdDSA}, {Name: EUDI},
+	{Name: W3C, Proof: ProofECDSA}, {Name: W3C, Proof: ProofEdDSAJCS}, {Name: W3C, Proof: ProofECDSAJCS}, {Name: W3C, Proof: ProofECDSASD},
 }
 
 func builtin(t testing.TB, name string) *templates.Template {
@@ -115,7 +116,7 @@ func verify(t testing.TB, s *keys.Store, p Profile, cred []byte) *credentials.Ve
 		m = jose.JWTVCJSON{}
 	case ProofVCJWT:
 		m = jose.VCJWT{}
-	case ProofEdDSA, ProofECDSA:
+	case ProofEdDSA, ProofECDSA, ProofEdDSAJCS, ProofECDSAJCS, ProofECDSASD:
 		suite, err := dataintegrity.New(p.Proof, dataintegrity.Options{Contexts: jsonld.New(jsonld.Options{Cache: s})})
 		if err != nil {
 			t.Fatal(err)

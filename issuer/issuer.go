@@ -168,9 +168,13 @@ func (i *Issuer) planFor(p Profile, k *keys.Key) (*plan, error) {
 		pl.mech, pl.mediaType, pl.ext = jose.JWTVCJSON{}, "application/jwt", ".jwt"
 	case ProofVCJWT:
 		pl.mech, pl.mediaType, pl.ext = jose.VCJWT{}, "application/vc+jwt", ".jwt"
-	case ProofEdDSA, ProofECDSA:
-		// Fail before anything is recorded when a context is missing.
+	case ProofEdDSA, ProofECDSA, ProofEdDSAJCS, ProofECDSAJCS, ProofECDSASD:
+		// Fail before anything is recorded when a context is missing (the
+		// JCS suites load none).
 		for _, u := range []string{contextVC1, contextEDC, contextStatus, dataintegrity.ContextV2} {
+			if p.Proof == ProofEdDSAJCS || p.Proof == ProofECDSAJCS {
+				break
+			}
 			if _, _, err := i.ld.Context(context.Background(), u); err != nil {
 				return nil, fmt.Errorf("profile %s: %w", p, err)
 			}
@@ -423,6 +427,7 @@ type job struct {
 	rendered *templates.Rendered
 	entry    Entry
 	existing bool
+	holder   *Holder // the wallet key to bind to (IssueTo), nil for none
 }
 
 // prepare renders rec with a fresh id and time; reserve may replace both with

@@ -36,9 +36,15 @@ const (
 	ProofVCJWT = jose.TypVC                  // "vc+jwt"
 	ProofEdDSA = dataintegrity.EdDSARDFC2022 // "eddsa-rdfc-2022"
 	ProofECDSA = dataintegrity.ECDSARDFC2019 // "ecdsa-rdfc-2019"
-	ProofJWTVC = jose.FormatJWTVC            // "jwt_vc_json"
-	ProofJAdES = jades.Name                  // "jades"
-	ProofSDJWT = sdjwt.TypSDJWTVC            // "dc+sd-jwt"
+	// The JCS cryptosuites sign the JSON itself: no JSON-LD processing.
+	ProofEdDSAJCS = dataintegrity.EdDSAJCS2022 // "eddsa-jcs-2022"
+	ProofECDSAJCS = dataintegrity.ECDSAJCS2019 // "ecdsa-jcs-2019"
+	// ProofECDSASD is selective disclosure: the holder derives proofs that
+	// show only part of the credential.
+	ProofECDSASD = dataintegrity.ECDSASD2023 // "ecdsa-sd-2023"
+	ProofJWTVC   = jose.FormatJWTVC          // "jwt_vc_json"
+	ProofJAdES   = jades.Name                // "jades"
+	ProofSDJWT   = sdjwt.TypSDJWTVC          // "dc+sd-jwt"
 )
 
 // Profiles returns the profile names, in the order docs/profiles.md lists them.
@@ -51,7 +57,7 @@ type Profile struct {
 	// Proof is the securing mechanism. Empty means the profile's default:
 	// jades for edc, jwt_vc_json for ebsi, vc+jwt for w3c, dc+sd-jwt for
 	// eudi. Only w3c offers a choice (vc+jwt, eddsa-rdfc-2022,
-	// ecdsa-rdfc-2019).
+	// ecdsa-rdfc-2019, eddsa-jcs-2022, ecdsa-jcs-2019, ecdsa-sd-2023).
 	Proof string
 	// Key is the name of the signing key in the store. Empty means the
 	// key the configuration records for the profile (Config.Keys), else
@@ -101,7 +107,7 @@ func (p Profile) normalize() (Profile, error) {
 	}
 	allowed := []string{def}
 	if p.Name == W3C {
-		allowed = []string{ProofVCJWT, ProofEdDSA, ProofECDSA}
+		allowed = []string{ProofVCJWT, ProofEdDSA, ProofECDSA, ProofEdDSAJCS, ProofECDSAJCS, ProofECDSASD}
 	}
 	if !slices.Contains(allowed, p.Proof) {
 		return p, fmt.Errorf("%w: profile %s has no proof %q (it offers %s)", ErrUnknownProfile, p.Name, p.Proof, strings.Join(allowed, ", "))
@@ -135,13 +141,17 @@ func fitsType(p Profile, k *keys.Key) string {
 		if pub, ok := k.Public.(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
 			return "ebsi signs with ES256: it needs a p256 key"
 		}
-	case ProofEdDSA:
+	case ProofEdDSA, ProofEdDSAJCS:
 		if _, ok := k.Public.(ed25519.PublicKey); !ok {
-			return "eddsa-rdfc-2022 needs an ed25519 key"
+			return p.Proof + " needs an ed25519 key"
 		}
-	case ProofECDSA:
+	case ProofECDSA, ProofECDSAJCS:
 		if _, ok := k.Public.(*ecdsa.PublicKey); !ok {
-			return "ecdsa-rdfc-2019 needs a p256 or p384 key"
+			return p.Proof + " needs a p256 or p384 key"
+		}
+	case ProofECDSASD:
+		if pub, ok := k.Public.(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
+			return "ecdsa-sd-2023 needs a p256 key"
 		}
 	default: // vc+jwt, dc+sd-jwt
 		switch k.Public.(type) {
@@ -255,10 +265,12 @@ func keyHint(p Profile) string {
 		return "it needs an eSeal with its certificate"
 	case ProofJWTVC:
 		return "it needs a p256 key"
-	case ProofEdDSA:
+	case ProofEdDSA, ProofEdDSAJCS:
 		return "it needs an ed25519 key"
-	case ProofECDSA:
+	case ProofECDSA, ProofECDSAJCS:
 		return "it needs a p256 or p384 key"
+	case ProofECDSASD:
+		return "it needs a p256 key"
 	}
 	return "it needs an ed25519, p256 or p384 key"
 }

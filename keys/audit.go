@@ -3,7 +3,6 @@ package keys
 import (
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -20,7 +19,8 @@ type AuditRecord struct {
 	// store.passphrase-set, store.backup, store.web-did, keys.create,
 	// keys.import, keys.rotate, keys.retire, keys.destroy, keys.csr,
 	// keys.chain, seal.import, seal.test-create, trust.add, trust.remove,
-	// trust.import, contexts.put.
+	// trust.import, contexts.put, tokens.create, tokens.revoke, and those
+	// other packages record (RecordAudit).
 	Op string `json:"op"`
 	// Subject is the key id, trust entry id or context URL, if any.
 	Subject string `json:"subject,omitempty"`
@@ -28,17 +28,25 @@ type AuditRecord struct {
 	Name string `json:"name,omitempty"`
 	// Detail is a short human-readable note (a key type, a source file).
 	Detail string `json:"detail,omitempty"`
+	// Actor says who did it when it was not the store's owner at the
+	// command line: the name of the API token of the HTTP service.
+	Actor string `json:"actor,omitempty"`
 }
 
 // appendAudit adds a record in tx, so it commits or rolls back with the
 // operation it describes.
 func appendAudit(tx *bbolt.Tx, now time.Time, op, subject, name, detail string) error {
+	return appendAuditBy(tx, now, op, subject, name, detail, "")
+}
+
+// appendAuditBy is appendAudit with the actor who did it.
+func appendAuditBy(tx *bbolt.Tx, now time.Time, op, subject, name, detail, actor string) error {
 	b := tx.Bucket(bucketAudit)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
 	}
-	v, err := json.Marshal(AuditRecord{Seq: seq, Time: now, Op: op, Subject: subject, Name: name, Detail: detail})
+	v, err := json.Marshal(AuditRecord{Seq: seq, Time: now, Op: op, Subject: subject, Name: name, Detail: detail, Actor: actor})
 	if err != nil {
 		return err
 	}
@@ -46,8 +54,19 @@ func appendAudit(tx *bbolt.Tx, now time.Time, op, subject, name, detail string) 
 }
 
 func (s *Store) audit(op, subject, name, detail string) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		return appendAudit(tx, s.now().UTC(), op, subject, name, detail)
+	})
+}
+
+// RecordAudit appends a record of an operation done outside this package,
+// such as a credential revoked through the HTTP service: op is
+// "group.verb" (credentials.revoke), subject what it was done to (a
+// credential id), actor who did it (an API token's name), detail a short
+// note. None of them may hold personal data or secrets.
+func (s *Store) RecordAudit(op, subject, actor, detail string) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		return appendAuditBy(tx, s.now().UTC(), op, subject, "", detail, actor)
 	})
 }
 
@@ -55,11 +74,11 @@ func (s *Store) audit(op, subject, name, detail string) error {
 // The store offers no way to change or delete records.
 func (s *Store) Audit() ([]AuditRecord, error) {
 	var out []AuditRecord
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
 			var r AuditRecord
 			if err := json.Unmarshal(v, &r); err != nil || len(k) != 8 || binary.BigEndian.Uint64(k) != r.Seq {
-				return fmt.Errorf("keys: audit record %x: %w", k, ErrCorrupt)
+				return damagedRecord("audit record")
 			}
 			out = append(out, r)
 			return nil

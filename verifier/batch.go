@@ -14,14 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
-
-// MaxItemBytes is the most VerifyAll's readers read of one credential:
-// what credentials.Detect accepts (jsonx.DefaultMaxBytes), and one byte
-// more, so that a larger input is reported invalid, not read whole.
-const MaxItemBytes = jsonx.DefaultMaxBytes
 
 // Item is one input of VerifyAll: the bytes of a credential or presentation
 // and the name results give it (a file name, "batch.jsonl line 7").
@@ -34,7 +27,7 @@ type Item struct {
 type Items interface {
 	// Next returns the next item, or io.EOF after the last. Any other
 	// error stops the batch (a folder or file that cannot be read, a line
-	// over MaxItemBytes).
+	// over MaxInputBytes).
 	Next() (Item, error)
 }
 
@@ -196,7 +189,7 @@ func (v *Verifier) VerifyAll(ctx context.Context, items Items, req Request, opts
 const dirSortMax = 100_000
 
 // OpenDir returns the regular files of dir whose names do not begin with
-// a dot, each read up to MaxItemBytes (and one byte more, so that a larger
+// a dot, each read up to MaxInputBytes (and one byte more, so that a larger
 // one is reported, not read whole). A folder of up to 100,000 entries
 // comes in name order; a larger one in the order the file system lists it.
 // Close the returned Items to release the folder.
@@ -265,7 +258,7 @@ func readLimited(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, MaxItemBytes+1))
+	return io.ReadAll(io.LimitReader(f, MaxInputBytes+1))
 }
 
 // JSONLines returns the credentials of a JSON Lines stream, one a line,
@@ -274,7 +267,7 @@ func readLimited(path string) ([]byte, error) {
 // the object itself for JSON ones), a JSON string (a compact credential),
 // or a JSON object that is itself the credential. Blank lines are skipped.
 // A line that is none of these is handed over as it is, and reported
-// invalid. A line over MaxItemBytes stops the batch with an error naming
+// invalid. A line over MaxInputBytes stops the batch with an error naming
 // it.
 func JSONLines(r io.Reader, name string) Items {
 	return &jsonlItems{r: bufio.NewReaderSize(r, 64<<10), name: name}
@@ -295,8 +288,8 @@ func (j *jsonlItems) Next() (Item, error) {
 			var chunk []byte
 			chunk, err = j.r.ReadSlice('\n')
 			j.buf = append(j.buf, chunk...)
-			if len(j.buf) > MaxItemBytes+1 {
-				return Item{}, fmt.Errorf("%s line %d: over the limit of %d bytes for one credential", j.name, j.line+1, MaxItemBytes)
+			if len(j.buf) > MaxInputBytes+1 {
+				return Item{}, fmt.Errorf("%s line %d: over the limit of %d bytes for one credential", j.name, j.line+1, MaxInputBytes)
 			}
 			if !errors.Is(err, bufio.ErrBufferFull) {
 				break

@@ -13,16 +13,16 @@ import (
 	"time"
 )
 
-// countingFetcher counts the fetches of each URL, each taking a while, so
+// slowCountingFetcher counts the fetches of each URL, each taking a while, so
 // that concurrent verifications ask for a document at the same time.
-type countingFetcher struct {
+type slowCountingFetcher struct {
 	f     StatusFetcher
 	delay time.Duration
 	mu    sync.Mutex
 	n     map[string]int
 }
 
-func (c *countingFetcher) Fetch(ctx context.Context, url string) ([]byte, error) {
+func (c *slowCountingFetcher) Fetch(ctx context.Context, url string) ([]byte, error) {
 	c.mu.Lock()
 	c.n[url]++
 	c.mu.Unlock()
@@ -49,7 +49,7 @@ func (s *sliceItems) Next() (Item, error) {
 func TestVerifyAllFetchesEachDocumentOnceAndKeepsInputOrder(t *testing.T) {
 	w := newWorld(t)
 	opts := w.options()
-	cf := &countingFetcher{f: opts.Fetcher, delay: 20 * time.Millisecond, n: map[string]int{}}
+	cf := &slowCountingFetcher{f: opts.Fetcher, delay: 20 * time.Millisecond, n: map[string]int{}}
 	opts.Fetcher = cf
 	v, err := New(opts)
 	if err != nil {
@@ -185,7 +185,7 @@ func TestJSONLinesTakesTheFormsIssueWrites(t *testing.T) {
 	if _, err := items.Next(); !errors.Is(err, io.EOF) {
 		t.Errorf("after the last line: %v", err)
 	}
-	long := JSONLines(strings.NewReader("\"a\"\n\"b\"\n\""+strings.Repeat("x", MaxItemBytes+1)+"\"\n"), "l.jsonl")
+	long := JSONLines(strings.NewReader("\"a\"\n\"b\"\n\""+strings.Repeat("x", MaxInputBytes+1)+"\"\n"), "l.jsonl")
 	long.Next()
 	long.Next()
 	if _, err := long.Next(); err == nil || !strings.Contains(err.Error(), "l.jsonl line 3: over the limit") {
@@ -202,7 +202,7 @@ func TestOpenDirListsFilesInNameOrder(t *testing.T) {
 	}
 	os.Mkdir(filepath.Join(dir, "sub"), 0o700)
 	big, _ := os.Create(filepath.Join(dir, "d.big"))
-	big.Truncate(MaxItemBytes + 100)
+	big.Truncate(MaxInputBytes + 100)
 	big.Close()
 	d, err := OpenDir(dir)
 	if err != nil {
@@ -219,7 +219,7 @@ func TestOpenDirListsFilesInNameOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = append(got, it.Name)
-		if it.Name == "d.big" && len(it.Data) != MaxItemBytes+1 {
+		if it.Name == "d.big" && len(it.Data) != MaxInputBytes+1 {
 			t.Errorf("d.big: %d bytes read", len(it.Data))
 		}
 	}

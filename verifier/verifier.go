@@ -16,6 +16,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/jades"
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
 )
 
@@ -132,8 +133,9 @@ func Mechanisms() []string {
 	names := []string{
 		jose.TypVC, jose.TypVP, jose.FormatJWTVC, jose.FormatJWTVP,
 		jades.Name, sdjwt.TypSDJWTVC, sdjwt.TypVC, sdjwt.TypVP,
-		dataintegrity.EdDSARDFC2022, dataintegrity.ECDSARDFC2019, dataintegrity.Ed25519Signature2020,
+		dataintegrity.Ed25519Signature2020,
 	}
+	names = append(names, dataintegrity.Cryptosuites()...)
 	sort.Strings(names)
 	return names
 }
@@ -154,8 +156,11 @@ func builtinMechanisms(opts Options) (map[string]credentials.Mechanism, error) {
 		sdjwt.TypVP:                        sdjwt.VP{KeyBindingMaxAge: kbAge},
 		dataintegrity.Ed25519Signature2020: dataintegrity.Legacy{Contexts: opts.Contexts},
 	}
-	for _, name := range []string{dataintegrity.EdDSARDFC2022, dataintegrity.ECDSARDFC2019} {
-		s, err := dataintegrity.New(name, dataintegrity.Options{Contexts: opts.Contexts})
+	// One JSON-LD processor for every cryptosuite: its processed contexts
+	// are shared.
+	canon := dataintegrity.NewLDProc(opts.Contexts, rdfc.Options{})
+	for _, name := range dataintegrity.Cryptosuites() {
+		s, err := dataintegrity.New(name, dataintegrity.Options{Contexts: opts.Contexts, Canonicalizer: canon})
 		if err != nil {
 			return nil, fmt.Errorf("verifier: setting up %s: %w", name, err)
 		}
@@ -253,10 +258,19 @@ func (v *Verifier) fetchCached(ctx context.Context, url string) ([]byte, error) 
 // shared runs fn once for every caller asking for key at the same time
 // (the credentials of a batch asking for one status list or DID document):
 // they wait for the first one's answer, so a document is fetched once, then
-// cached. fn runs without the first caller's cancellation, bounded by the
-// fetcher's own time limit; a caller whose ctx ends stops waiting.
+// cached. fn runs under the first caller's deadline but not its
+// cancellation (one caller giving up does not fail the others); a caller
+// whose ctx ends stops waiting.
 func (v *Verifier) shared(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
-	ch := v.flight.DoChan(key, func() (any, error) { return fn(context.WithoutCancel(ctx)) })
+	ch := v.flight.DoChan(key, func() (any, error) {
+		fctx := context.WithoutCancel(ctx)
+		if d, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			fctx, cancel = context.WithDeadline(fctx, d)
+			defer cancel()
+		}
+		return fn(fctx)
+	})
 	select {
 	case r := <-ch:
 		return r.Val, r.Err

@@ -100,7 +100,7 @@ func (o *demoOptions) run(ctx context.Context, a *app) error {
 		defer os.RemoveAll(dir)
 	}
 	home := filepath.Join(dir, "home")
-	s, pass, err := demoStore(filepath.Join(home, keys.DefaultFile))
+	s, pass, err := demoStore(filepath.Join(home, keys.DefaultFile), demoWebDID, "https://registrar.example.edu/status")
 	if err != nil {
 		return err
 	}
@@ -128,53 +128,35 @@ func (o *demoOptions) run(ctx context.Context, a *app) error {
 	}
 
 	// Issue.
-	profiles := []issuer.Profile{
-		{Name: issuer.EDC}, {Name: issuer.EBSI}, {Name: issuer.W3C},
-		{Name: issuer.W3C, Proof: issuer.ProofEdDSA}, {Name: issuer.EUDI},
-	}
 	res := demoResult{Issuer: demoWebDID}
-	for _, t := range templates.Builtins() {
-		data, err := records.JSON(t.Name())
-		if err != nil {
-			return fmt.Errorf("sample record of %s: %v", t.Name(), err)
+	err = demoIssue(ctx, iss, func(t *templates.Template, p issuer.Profile, out *issuer.Issued, err error) error {
+		proof := p.Proof
+		if proof == "" {
+			proof = demoProof(p.Name)
 		}
-		recs, err := templates.ReadJSON(data, t.Name()+".json")
-		if err != nil {
-			return err
+		row := demoRow{Template: t.Name(), Profile: p.Name, Proof: proof}
+		if errors.Is(err, jsonld.ErrUnknownContext) {
+			row.Verdict, row.Reason = "skipped", "no JSON-LD contexts"
+			res.Credentials = append(res.Credentials, row)
+			return nil
 		}
-		for _, p := range profiles {
-			if err := ctx.Err(); err != nil {
+		if err != nil {
+			return fmt.Errorf("issuing %s as %s: %w", t.Name(), p, err)
+		}
+		idx := out.Entry.StatusIndex
+		row.ID, row.Bytes, row.Key, row.cred = out.Entry.ID, len(out.Credential), out.Entry.KeyName, out.Credential
+		row.StatusList, row.StatusIndex = out.Entry.StatusList, &idx
+		if o.out != "" {
+			row.File = demoFileName(t, p) + out.Ext
+			if err := os.WriteFile(filepath.Join(o.out, row.File), out.Credential, 0o644); err != nil {
 				return err
 			}
-			proof := p.Proof
-			if proof == "" {
-				proof = demoProof(p.Name)
-			}
-			row := demoRow{Template: t.Name(), Profile: p.Name, Proof: proof}
-			out, err := iss.Issue(ctx, t, recs[0], p)
-			if errors.Is(err, jsonld.ErrUnknownContext) {
-				row.Verdict, row.Reason = "skipped", "no JSON-LD contexts"
-				res.Credentials = append(res.Credentials, row)
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("issuing %s as %s: %w", t.Name(), p, err)
-			}
-			idx := out.Entry.StatusIndex
-			row.ID, row.Bytes, row.Key, row.cred = out.Entry.ID, len(out.Credential), out.Entry.KeyName, out.Credential
-			row.StatusList, row.StatusIndex = out.Entry.StatusList, &idx
-			if o.out != "" {
-				name := t.Name() + "-" + p.Name
-				if p.Proof != "" {
-					name += "-" + p.Proof
-				}
-				row.File = name + out.Ext
-				if err := os.WriteFile(filepath.Join(o.out, row.File), out.Credential, 0o644); err != nil {
-					return err
-				}
-			}
-			res.Credentials = append(res.Credentials, row)
 		}
+		res.Credentials = append(res.Credentials, row)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	// Publish, then verify everything as a recognition officer would.
@@ -317,10 +299,52 @@ func demoSigner(r demoRow) string {
 	return r.Issuer
 }
 
+// demoProfiles are the profiles demo and serve --dev issue every template in.
+var demoProfiles = []issuer.Profile{
+	{Name: issuer.EDC}, {Name: issuer.EBSI}, {Name: issuer.W3C},
+	{Name: issuer.W3C, Proof: issuer.ProofEdDSA}, {Name: issuer.EUDI},
+}
+
+// demoIssue issues one credential per built-in template and demo profile
+// from the sample records, and calls fn with each outcome (out nil and err
+// set when issuing failed); an error from fn, or a cancelled ctx, stops it.
+func demoIssue(ctx context.Context, iss *issuer.Issuer, fn func(t *templates.Template, p issuer.Profile, out *issuer.Issued, err error) error) error {
+	for _, t := range templates.Builtins() {
+		data, err := records.JSON(t.Name())
+		if err != nil {
+			return fmt.Errorf("sample record of %s: %v", t.Name(), err)
+		}
+		recs, err := templates.ReadJSON(data, t.Name()+".json")
+		if err != nil {
+			return err
+		}
+		for _, p := range demoProfiles {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			out, err := iss.Issue(ctx, t, recs[0], p)
+			if err := fn(t, p, out, err); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// demoFileName names a demo credential file: template-profile[-proof].
+func demoFileName(t *templates.Template, p issuer.Profile) string {
+	name := t.Name() + "-" + p.Name
+	if p.Proof != "" {
+		name += "-" + p.Proof
+	}
+	return name
+}
+
 // demoStore creates the throw-away store: a random passphrase (returned),
-// one key per profile, the demo institution, and the registry entry a
-// recognition officer would add for it.
-func demoStore(path string) (*keys.Store, string, error) {
+// one key per profile, the demo institution under webDID with its status
+// lists under statusBase, and the registry entry a recognition officer
+// would add for it.
+func demoStore(path, webDID, statusBase string) (*keys.Store, string, error) {
 	s, err := keys.Open(path, nil)
 	if err != nil {
 		return nil, "", err
@@ -344,14 +368,14 @@ func demoStore(path string) (*keys.Store, string, error) {
 		}})
 	}
 	if err == nil {
-		err = s.SetWebDID(demoWebDID)
+		err = s.SetWebDID(webDID)
 	}
 	cfg := &issuer.Config{
 		Institution: issuer.Institution{
 			LegalName:       map[string]string{"en": "Université Exemple", "fr": "Université Exemple"},
 			LegalIdentifier: "VATFR-12345678901", Country: "FR", Homepage: "https://www.univ-exemple.fr",
 		},
-		StatusBaseURL: "https://registrar.example.edu/status",
+		StatusBaseURL: statusBase,
 	}
 	if err == nil {
 		cfg.Keys, err = issuer.ChooseKeys(s)
@@ -360,7 +384,7 @@ func demoStore(path string) (*keys.Store, string, error) {
 		err = issuer.SaveConfig(s, cfg)
 	}
 	if err == nil {
-		_, err = s.AddTrust(keys.TrustEntry{DID: demoWebDID, Name: "Université Exemple", Country: "FR"})
+		_, err = s.AddTrust(keys.TrustEntry{DID: webDID, Name: "Université Exemple", Country: "FR"})
 	}
 	if err != nil {
 		s.Close()

@@ -140,7 +140,7 @@ func TestReadmeStartsWithWhatDiplomatIsAndTwoCommands(t *testing.T) {
 		cmd, _, _ := strings.Cut(l, "#")
 		cmds = append(cmds, strings.TrimSpace(cmd))
 	}
-	if want := []string{"go run ./cmd/diplomat demo", "go test ./..."}; strings.Join(cmds, "\n") != strings.Join(want, "\n") {
+	if want := []string{"go run ./cmd/diplomat serve --dev", "go test ./..."}; strings.Join(cmds, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the README's first commands are %q, want exactly %q", cmds, want)
 	}
 	if before := readme[:strings.Index(readme, first[0])]; strings.Contains(before, "```") || strings.Count(before, "\n## ") > 0 {

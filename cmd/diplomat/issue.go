@@ -44,7 +44,7 @@ func (o *issueOptions) AddFlags(c *cobra.Command) {
 	o.elmoOpts.addFlags(c)
 	f.StringVar(&o.template, "template", "", "built-in template name (diplomat templates list) or a template file")
 	f.StringVar(&o.profile, "profile", "", "edc, ebsi, w3c or eudi (see docs/profiles.md)")
-	f.StringVar(&o.proof, "proof", "", "w3c only: vc+jwt (default), eddsa-rdfc-2022 or ecdsa-rdfc-2019")
+	f.StringVar(&o.proof, "proof", "", "w3c only: vc+jwt (default), eddsa-rdfc-2022, ecdsa-rdfc-2019, eddsa-jcs-2022, ecdsa-jcs-2019 or ecdsa-sd-2023")
 	f.StringVar(&o.key, "key", "", "signing key name (default: the key issuer init recorded for the profile)")
 	f.StringVar(&o.out, "out", "", "folder for the credentials, manifest.json and rejects.json (required for more than one record)")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "issue the valid rows and write the rejected ones with their reasons to OUT/rejects.json")

@@ -23,9 +23,9 @@ func newStoreAuditCommand(a *app) *cobra.Command {
 			if a.json {
 				return a.printJSON(recs)
 			}
-			rows := [][]string{{"SEQ", "TIME", "OPERATION", "NAME", "SUBJECT", "DETAIL"}}
+			rows := [][]string{{"SEQ", "TIME", "OPERATION", "NAME", "SUBJECT", "DETAIL", "BY"}}
 			for _, r := range recs {
-				rows = append(rows, []string{fmt.Sprint(r.Seq), r.Time.Format("2006-01-02 15:04:05"), r.Op, r.Name, r.Subject, r.Detail})
+				rows = append(rows, []string{fmt.Sprint(r.Seq), r.Time.Format("2006-01-02 15:04:05"), r.Op, r.Name, r.Subject, r.Detail, r.Actor})
 			}
 			return a.table(rows)
 		},

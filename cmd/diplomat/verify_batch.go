@@ -45,7 +45,7 @@ func (a *app) verifyJSONL(ctx context.Context, v *verifier.Verifier, req verifie
 }
 
 // fileItems are files named on the command line, read whole (up to
-// verifier.MaxItemBytes).
+// verifier.MaxInputBytes).
 type fileItems struct {
 	a     *app
 	paths []string
@@ -62,7 +62,7 @@ func (f *fileItems) Next() (verifier.Item, error) {
 		return verifier.Item{}, fileError("reading", p, err)
 	}
 	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, verifier.MaxItemBytes+1))
+	data, err := io.ReadAll(io.LimitReader(file, verifier.MaxInputBytes+1))
 	if err != nil {
 		return verifier.Item{}, fileError("reading", p, err)
 	}
@@ -144,6 +144,10 @@ func (a *app) verifyBatch(ctx context.Context, v *verifier.Verifier, req verifie
 	}
 	if hint {
 		a.printOfflineHint()
+	}
+	if o.dir != "" && tally.Reports == 0 && tally.Skipped == 0 && !a.json {
+		a.stderrf("no files in %s\n", o.dir)
+		return nil
 	}
 	if a.json {
 		var s batchSummary

@@ -3,13 +3,17 @@ package dataintegrity
 import (
 	"context"
 	"crypto"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/piprate/json-gold/ld"
 
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/jsonld/ldproc"
+	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 )
 
 // Canonicalizer turns a JSON-LD document into its canonical N-Quads
@@ -18,11 +22,13 @@ import (
 // configuration at the same time.
 type Canonicalizer interface {
 	// Canonicalize returns the canonical N-Quads of doc, a JSON-LD document
-	// as encoding/json decodes it (map[string]any), using h as RDFC-1.0's
-	// hash function (SHA-256, or SHA-384 for ecdsa-rdfc-2019 with P-384).
-	// doc must not be modified. It returns an error wrapping jsonld.ErrUnknownContext or
+	// as encoding/json decodes it (map[string]any; numbers as float64 or
+	// json.Number), using h as RDFC-1.0's hash function (SHA-256, or
+	// SHA-384 for ecdsa-rdfc-2019 with P-384). doc must not be modified.
+	// It returns an error wrapping jsonld.ErrUnknownContext or
 	// jsonld.ErrContextMismatch (as a *jsonld.ContextError naming the URL)
-	// when a context cannot be loaded, and one wrapping ErrCanonicalize for
+	// when a context cannot be loaded, one wrapping ErrTooComplex when the
+	// dataset is over the work bound, and one wrapping ErrCanonicalize for
 	// any other failure, including a property the contexts do not define.
 	Canonicalize(ctx context.Context, doc any, h crypto.Hash) ([]byte, error)
 }
@@ -30,20 +36,121 @@ type Canonicalizer interface {
 // ErrCanonicalize is wrapped by errors from canonicalisation.
 var ErrCanonicalize = errors.New("canonicalizing JSON-LD")
 
-// RDFC is the Canonicalizer built on json-gold: JSON-LD expansion in safe
-// mode (a property that expands to no IRI is an error, not dropped) and
-// conversion to RDF by json-gold, then RDFC-1.0 (rdfc.go) with the hash
-// asked for. With SHA-256 its output is that of json-gold's URDNA2015.
+// ErrTooComplex is wrapped by canonicalisation errors for a dataset whose
+// blank nodes would need more work, or time, than the bound allows (a
+// "poison graph"). It is rdfc.ErrTooComplex.
+var ErrTooComplex = rdfc.ErrTooComplex
+
+// Engines: the JSON-LD processors a Suite can canonicalise with.
+const (
+	// EngineLDProc is credentials/jsonld/ldproc, built for speed, with
+	// processed contexts kept for the life of the Suite. The default.
+	EngineLDProc = "ldproc"
+	// EngineJSONGold is github.com/piprate/json-gold, the reference.
+	EngineJSONGold = "json-gold"
+)
+
+// LDProc is the Canonicalizer built on credentials/jsonld/ldproc: JSON-LD
+// expansion in safe mode (an undefined term, or a relative @id, @type or
+// property, is an error naming its JSON path), conversion to RDF, then
+// RDFC-1.0 (credentials/rdfc) under the bounds of Work. Its processed
+// contexts are shared by every call.
+type LDProc struct {
+	proc  *ldproc.Processor
+	work  rdfc.Options
+	quads sync.Pool // *[]rdfc.Quad, reused between calls
+}
+
+var _ Canonicalizer = (*LDProc)(nil)
+
+// NewLDProc returns an LDProc that loads contexts through loader (nil: the
+// built-in contexts only) and bounds canonicalisation by work (its Hash is
+// ignored: each call says which).
+func NewLDProc(loader *jsonld.Loader, work rdfc.Options) *LDProc {
+	if loader == nil {
+		loader = jsonld.New(jsonld.Options{})
+	}
+	return &LDProc{proc: ldproc.New(loader), work: work}
+}
+
+// Canonicalize implements Canonicalizer.
+func (c *LDProc) Canonicalize(ctx context.Context, doc any, h crypto.Hash) ([]byte, error) {
+	r, err := c.Dataset(ctx, doc, h)
+	if err != nil {
+		return nil, err
+	}
+	return r.NQuads, nil
+}
+
+// Dataset is Canonicalize returning the canonical quads and blank node
+// labels too.
+func (c *LDProc) Dataset(ctx context.Context, doc any, h crypto.Hash) (*rdfc.Result, error) {
+	if h != crypto.SHA256 && h != crypto.SHA384 {
+		return nil, fmt.Errorf("%w: hash %v (RDFC-1.0 here uses SHA-256 or SHA-384)", ErrCanonicalize, h)
+	}
+	buf, _ := c.quads.Get().(*[]rdfc.Quad)
+	if buf == nil {
+		buf = new([]rdfc.Quad)
+	}
+	defer func() {
+		clear(*buf) // drop the strings the quads hold
+		*buf = (*buf)[:0]
+		c.quads.Put(buf)
+	}()
+	quads, err := c.proc.AppendRDF(ctx, (*buf)[:0], doc, ldproc.Options{Safe: true})
+	if err != nil {
+		return nil, canonError(err)
+	}
+	*buf = quads
+	o := c.work
+	o.Hash = h
+	r, err := rdfc.Canonicalize(ctx, quads, o)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
+	}
+	return r, nil
+}
+
+// canonError keeps a context error as the caller's contract has it.
+func canonError(err error) error {
+	var ce *jsonld.ContextError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return fmt.Errorf("%w: %w", ErrCanonicalize, err)
+}
+
+// RDFC is the Canonicalizer built on json-gold, the reference engine:
+// JSON-LD expansion in json-gold's safe mode (a property that expands to no
+// IRI is an error, not dropped) and conversion to RDF by json-gold, then
+// RDFC-1.0 (credentials/rdfc) under the bounds of Work.
 type RDFC struct {
 	// Loader serves the contexts. Nil: a loader with the built-in contexts
 	// only.
 	Loader *jsonld.Loader
+	// Work bounds canonicalisation (its Hash is ignored). The zero value
+	// means rdfc's defaults.
+	Work rdfc.Options
 }
 
 var _ Canonicalizer = RDFC{}
 
 // Canonicalize implements Canonicalizer.
-func (c RDFC) Canonicalize(ctx context.Context, doc any, h crypto.Hash) (out []byte, err error) {
+func (c RDFC) Canonicalize(ctx context.Context, doc any, h crypto.Hash) ([]byte, error) {
+	quads, err := c.quads(ctx, doc, h)
+	if err != nil {
+		return nil, err
+	}
+	o := c.Work
+	o.Hash = h
+	r, err := rdfc.Canonicalize(ctx, quads, o)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
+	}
+	return r.NQuads, nil
+}
+
+func (c RDFC) quads(ctx context.Context, doc any, h crypto.Hash) (out []rdfc.Quad, err error) {
 	if h != crypto.SHA256 && h != crypto.SHA384 {
 		return nil, fmt.Errorf("%w: hash %v (RDFC-1.0 here uses SHA-256 or SHA-384)", ErrCanonicalize, h)
 	}
@@ -66,7 +173,7 @@ func (c RDFC) Canonicalize(ctx context.Context, doc any, h crypto.Hash) (out []b
 	// JsonLdProcessor.ToRDF copies its options without SafeMode, so the
 	// expansion is called directly, as the processor would call it.
 	api := ld.NewJsonLdApi()
-	expanded, err := api.Expand(ld.NewContext(nil, opts), "", doc, opts, false, nil)
+	expanded, err := api.Expand(ld.NewContext(nil, opts), "", floatNumbers(doc), opts, false, nil)
 	if err != nil {
 		if e := rec.error(); e != nil {
 			return nil, e
@@ -77,11 +184,84 @@ func (c RDFC) Canonicalize(ctx context.Context, doc any, h crypto.Hash) (out []b
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCanonicalize, err)
 	}
-	quads, err := quadsOf(dataset)
-	if err != nil {
-		return nil, err
+	return quadsOf(dataset)
+}
+
+// floatNumbers returns v with json.Number values as float64, which is what
+// json-gold reads (a copy where there are any).
+func floatNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			return x
+		}
+		return f
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = floatNumbers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = floatNumbers(e)
+		}
+		return out
 	}
-	return rdfc10(quads, h)
+	return v
+}
+
+// quadsOf converts a json-gold dataset.
+func quadsOf(ds *ld.RDFDataset) ([]rdfc.Quad, error) {
+	var out []rdfc.Quad
+	for name, triples := range ds.Graphs {
+		var g rdfc.Term
+		switch {
+		case name == "@default" || name == "":
+		case strings.HasPrefix(name, "_:"):
+			g = rdfc.NewBlank(name[2:])
+		default:
+			g = rdfc.NewIRI(name)
+		}
+		for _, t := range triples {
+			s, err := termOf(t.Subject)
+			if err != nil {
+				return nil, err
+			}
+			p, err := termOf(t.Predicate)
+			if err != nil {
+				return nil, err
+			}
+			o, err := termOf(t.Object)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rdfc.Quad{s, p, o, g})
+		}
+	}
+	return out, nil
+}
+
+func termOf(n ld.Node) (rdfc.Term, error) {
+	// json-gold 0.9 makes value terms; pointers are kept for any caller
+	// still building datasets by hand.
+	switch v := n.(type) {
+	case ld.IRI:
+		return rdfc.NewIRI(v.Value), nil
+	case *ld.IRI:
+		return rdfc.NewIRI(v.Value), nil
+	case ld.BlankNode:
+		return rdfc.NewBlank(strings.TrimPrefix(v.Attribute, "_:")), nil
+	case *ld.BlankNode:
+		return rdfc.NewBlank(strings.TrimPrefix(v.Attribute, "_:")), nil
+	case ld.Literal:
+		return rdfc.NewLiteral(v.Value, v.Datatype, v.Language), nil
+	case *ld.Literal:
+		return rdfc.NewLiteral(v.Value, v.Datatype, v.Language), nil
+	}
+	return rdfc.Term{}, fmt.Errorf("%w: unexpected RDF term %T", ErrCanonicalize, n)
 }
 
 // recordingLoader keeps the first loading error, which json-gold replaces

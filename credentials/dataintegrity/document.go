@@ -3,11 +3,13 @@ package dataintegrity
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // contextList returns the document's @context as a list, or an error
@@ -27,6 +29,66 @@ func contextList(v any, path string) ([]any, error) {
 		return nil, fmt.Errorf("%w: %s is missing: a Data Integrity proof needs a JSON-LD document", credentials.ErrMalformed, path)
 	}
 	return nil, fmt.Errorf("%w: %s must be a string, an object or an array", credentials.ErrMalformed, path)
+}
+
+// ErrInlineContext is wrapped (with credentials.ErrMalformed) by the errors
+// for a document with an inline context where only pinned context URLs are
+// accepted (Options.AllowInlineContexts).
+var ErrInlineContext = errors.New("inline JSON-LD context")
+
+// checkInline refuses @context values other than URLs anywhere in v (the
+// document or a proof), naming the JSON path.
+func checkInline(v any, path string) error {
+	if p := inlineContext(v); p != nil {
+		return fmt.Errorf("%w: %w at %s%s: only pinned context URLs are accepted", credentials.ErrMalformed, ErrInlineContext, path, p)
+	}
+	return nil
+}
+
+// inlineContext returns the path (below v) of the first @context entry
+// that is not a URL, or nil; the path is built only when one is found.
+func inlineContext(v any) []byte {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if k == "@context" {
+				list, isList := e.([]any)
+				if !isList {
+					list = []any{e}
+				}
+				for i, c := range list {
+					if _, ok := c.(string); !ok && c != nil {
+						p := []byte(".@context")
+						if isList {
+							p = fmt.Appendf(p, "[%d]", i)
+						}
+						return p
+					}
+				}
+				continue
+			}
+			if _, leaf := e.(string); leaf {
+				continue
+			}
+			if p := inlineContext(e); p != nil {
+				return append([]byte("."+k), p...)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p := inlineContext(e); p != nil {
+				return append(fmt.Appendf(nil, "[%d]", i), p...)
+			}
+		}
+	}
+	return nil
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
 }
 
 // hasContext reports whether the list names url.
@@ -56,28 +118,17 @@ type span struct{ start, end int }
 // topLevel returns the value spans of the top-level members of the JSON
 // object doc (already checked by jsonx) and the offset of its closing brace.
 func topLevel(doc []byte) (map[string]span, int, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	spans := map[string]span{}
+	err := jsonx.MemberBytes(doc, func(name, value []byte) bool {
+		start := cap(doc) - cap(value)
+		spans[string(name)] = span{start, start + len(value)}
+		return true
+	})
+	closing := bytes.LastIndexByte(doc, '}')
+	if err != nil || closing < 0 {
 		return nil, 0, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
 	}
-	spans := map[string]span{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
-		}
-		key, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
-		}
-		end := int(dec.InputOffset())
-		spans[key] = span{end - len(raw), end}
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
-	}
-	return spans, int(dec.InputOffset()) - 1, nil
+	return spans, closing, nil
 }
 
 // setMembers returns doc with the top-level members in set replaced (or, if

@@ -28,6 +28,9 @@ func FuzzVerify(f *testing.F) {
 			"vectors/di-eddsa/TestVectors/eddsa-rdfc-2022/signedDataInt.json",
 			"vectors/di-eddsa/TestVectors/proof-set-chain/signedProofChain2.json",
 			"vectors/di-ecdsa/TestVectors/ecdsa-rdfc-2019-p384/employ/signedECDSAP384.json",
+			"vectors/di-ecdsa/TestVectors/ecdsa-jcs-2019-p256/signedJCSECDSAP256.json",
+			"vectors/di-ecdsa/TestVectors/ecdsa-sd-2023/employ/addSignedSDBase.json",
+			"vectors/di-ecdsa/TestVectors/ecdsa-sd-2023/employ/derivedRevealDocument.json",
 		} {
 			if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))); err == nil {
 				f.Add(b)
@@ -39,7 +42,7 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal(err)
 	}
 	known := []error{credentials.ErrMalformed, credentials.ErrInvalidProof, credentials.ErrUnknownKey, credentials.ErrUnsupportedKey,
-		credentials.ErrExpired, credentials.ErrNotYetValid, jsonld.ErrUnknownContext, jsonld.ErrContextMismatch, ErrCanonicalize}
+		credentials.ErrExpired, credentials.ErrNotYetValid, jsonld.ErrUnknownContext, jsonld.ErrContextMismatch, ErrCanonicalize, ErrPointer}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := s.Verify(context.Background(), data, keyResolver{}, credentials.VerifyOptions{})
 		if err == nil {

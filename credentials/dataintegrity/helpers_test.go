@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	cryptoRand "crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 	"github.com/diplomat-edu/diplomat/internal/reftest"
 )
 
@@ -162,3 +164,12 @@ func p256Curve() elliptic.Curve { return elliptic.P256() }
 func referenceLoader(t testing.TB) *jsonld.Loader {
 	return jsonld.New(jsonld.Options{Cache: referenceCache(t)})
 }
+
+var (
+	rdfcDefaults = rdfc.Options{}
+	sha256Hash   = crypto.SHA256
+)
+
+type randReader struct{}
+
+func (randReader) Read(p []byte) (int, error) { return cryptoRand.Read(p) }

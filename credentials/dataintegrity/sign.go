@@ -1,6 +1,7 @@
 package dataintegrity
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -16,6 +17,8 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jcs"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -40,16 +43,16 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 	if key.ID == "" {
 		return nil, fmt.Errorf("%w: the key has no verification method id (SigningKey.ID)", credentials.ErrUnsupportedKey)
 	}
-	var m map[string]any
-	if err := jsonx.Decode(doc, &m, s.limits); err != nil {
-		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
-	}
-	if m == nil {
-		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
-	}
-	ctxList, err := contextList(m["@context"], "@context")
+	m, err := s.decode(doc)
 	if err != nil {
 		return nil, err
+	}
+	var ctxList []any
+	if _, has := m["@context"]; has || !isJCS(s.name) {
+		// A JCS proof needs no JSON-LD context, but one given is checked.
+		if ctxList, err = contextList(m["@context"], "@context"); err != nil {
+			return nil, err
+		}
 	}
 	existing, hasProofs := m["proof"]
 	var previous []any
@@ -64,7 +67,7 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		}
 	}
 	set := map[string][]byte{}
-	if !hasContext(ctxList, credentialsV2) && !hasContext(ctxList, ContextV2) {
+	if !isJCS(s.name) && !hasContext(ctxList, credentialsV2) && !hasContext(ctxList, ContextV2) {
 		if len(previous) > 0 {
 			return nil, fmt.Errorf("%w: @context defines no Data Integrity terms and the document already has proofs; adding %s would break them", credentials.ErrMalformed, ContextV2)
 		}
@@ -80,7 +83,9 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		unsecured[k] = v
 	}
 	delete(unsecured, "proof")
-	unsecured["@context"] = ctxList
+	if ctxList != nil {
+		unsecured["@context"] = ctxList
+	}
 
 	now := time.Now
 	if opts.Now != nil {
@@ -104,15 +109,31 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		proof["domain"] = opts.Domain
 	}
 
-	hashData, err := s.hashData(ctx, func() ([]byte, error) { return s.canon.Canonicalize(ctx, unsecured, alg.hash) }, proof, ctxList, alg)
-	if err != nil {
-		return nil, err
+	if isJCS(s.name) && ctxList != nil {
+		// The proof carries the document's context (the JCS suites'
+		// proof configuration).
+		proof["@context"] = ctxList
 	}
-	sig, err := sign(key.Signer, hashData, alg)
-	if err != nil {
-		return nil, err
+	if s.name == ECDSASD2023 {
+		if len(previous) > 0 {
+			return nil, fmt.Errorf("%w: an %s proof must be the credential's only proof", credentials.ErrMalformed, ECDSASD2023)
+		}
+		pv, err := s.signSD(ctx, unsecured, proof, ctxList, key, alg)
+		if err != nil {
+			return nil, err
+		}
+		proof["proofValue"] = pv
+	} else {
+		hashData, err := s.hashData(ctx, s.name, func() ([]byte, error) { return s.canonical(ctx, s.name, unsecured, alg.hash) }, proof, ctxList, alg)
+		if err != nil {
+			return nil, err
+		}
+		sig, err := sign(key.Signer, hashData, alg)
+		if err != nil {
+			return nil, err
+		}
+		proof["proofValue"] = "z" + base58.Encode(sig)
 	}
-	proof["proofValue"] = "z" + base58.Encode(sig)
 
 	var proofJSON []byte
 	if len(previous) > 0 {
@@ -127,24 +148,39 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 	return setMembers(doc, set)
 }
 
-// hashData canonicalises the proof configuration (proof without proofValue,
-// with the document's @context) while canonDoc canonicalises the document,
-// and returns hash(proof config) ‖ hash(doc).
-func (s *Suite) hashData(ctx context.Context, canonDoc func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
+// canonical is the transformation of cryptosuite: RDFC-1.0 N-Quads, or JCS.
+func (s *Suite) canonical(ctx context.Context, cryptosuite string, doc any, h crypto.Hash) ([]byte, error) {
+	if isJCS(cryptosuite) {
+		b, err := jcs.Marshal(doc)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+		}
+		return b, nil
+	}
+	return s.canon.Canonicalize(ctx, doc, h)
+}
+
+// hashData canonicalises the proof configuration (proof without proofValue;
+// with the document's @context for the RDFC suites, as the proof has it for
+// the JCS ones) while canonDoc canonicalises the document, and returns
+// hash(proof config) ‖ hash(doc).
+func (s *Suite) hashData(ctx context.Context, cryptosuite string, canonDoc func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
 	config := make(map[string]any, len(proof)+1)
 	for k, v := range proof {
 		if k != "proofValue" {
 			config[k] = v
 		}
 	}
-	config["@context"] = docContext
+	if !isJCS(cryptosuite) {
+		config["@context"] = docContext
+	}
 	type result struct {
 		b   []byte
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		b, err := s.canon.Canonicalize(ctx, config, alg.hash)
+		b, err := s.canonical(ctx, cryptosuite, config, alg.hash)
 		done <- result{b, err}
 	}()
 	doc, docErr := canonDoc()
@@ -217,4 +253,37 @@ func verifySignature(pub crypto.PublicKey, hashData, sig []byte, alg algorithm) 
 		return ecdsa.Verify(k, h.Sum(nil), r, s)
 	}
 	return false
+}
+
+// decode reads a document: a JSON object within the Suite's limits, with
+// no inline context unless they are allowed.
+func (s *Suite) decode(doc []byte) (map[string]any, error) {
+	if err := jsonx.Check(doc, s.limits); err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	v, err := jsontree.Decode(doc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	}
+	if !s.inline {
+		if err := checkInline(m, "$"); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// marshalJSON writes v without escaping <, > and &.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

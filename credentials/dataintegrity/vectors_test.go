@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,18 @@ func eddsaFiles(dir string) vectorFiles {
 		f("docHashDataInt.txt"), f("proofHashDataInt.txt"), f("combinedHashDataInt.txt"), f("sigHexDataInt.txt"), f("sigBTC58DataInt.txt")}
 }
 
+func jcsFiles(dir string) vectorFiles {
+	f := func(n string) string { return filepath.Join(dir, n) }
+	return vectorFiles{f("signedJCS.json"), f("proofConfigJCS.json"), f("canonDocJCS.txt"), f("proofCanonJCS.txt"),
+		f("docHashJCS.txt"), f("proofHashJCS.txt"), f("combinedHashJCS.txt"), f("sigHexJCS.txt"), f("sigBTC58JCS.txt")}
+}
+
+func jcsECDSAFiles(dir, curve string) vectorFiles {
+	f := func(n string) string { return filepath.Join(dir, strings.ReplaceAll(n, "CURVE", curve)) }
+	return vectorFiles{f("signedCURVE.json"), f("proofConfigCURVE.json"), f("canonDocCURVE.txt"), f("proofCanonCURVE.txt"),
+		f("docHashCURVE.txt"), f("proofHashCURVE.txt"), f("combinedHashCURVE.txt"), f("sigHexCURVE.txt"), f("sigBTC58CURVE.txt")}
+}
+
 func ecdsaFiles(dir, curve string) vectorFiles {
 	f := func(n string) string { return filepath.Join(dir, strings.ReplaceAll(n, "CURVE", curve)) }
 	return vectorFiles{f("signedECDSACURVE.json"), f("proofConfigECDSACURVE.json"), f("canonDocECDSACURVE.txt"), f("proofCanonECDSACURVE.txt"),
@@ -58,7 +71,7 @@ func checkTransformation(t *testing.T, s *Suite, v vectorFiles, h crypto.Hash) m
 			unsigned[k] = val
 		}
 	}
-	canonDoc, err := s.canon.Canonicalize(ctx, unsigned, h)
+	canonDoc, err := s.canonical(ctx, s.name, unsigned, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +79,7 @@ func checkTransformation(t *testing.T, s *Suite, v vectorFiles, h crypto.Hash) m
 		t.Errorf("canonical document:\n got %q\nwant %q", canonDoc, want)
 	}
 	config := readJSON(t, v.config)
-	canonConfig, err := s.canon.Canonicalize(ctx, config, h)
+	canonConfig, err := s.canonical(ctx, s.name, config, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,12 +111,20 @@ func vectorTime(t *testing.T, config map[string]any) func() time.Time {
 }
 
 func TestEdDSAVectorsReproducedByteForByte(t *testing.T) {
-	base := reftest.Path(t, "vectors", "di-eddsa", "TestVectors", "eddsa-rdfc-2022")
+	base := reftest.Path(t, "vectors", "di-eddsa", "TestVectors")
 	priv, vm := ed25519VectorKey(t)
-	s := referenceSuite(t, EdDSARDFC2022)
-	for _, dir := range []string{base, filepath.Join(base, "employ")} {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			v := eddsaFiles(dir)
+	for _, tc := range []struct {
+		dir, suite string
+		files      func(string) vectorFiles
+	}{
+		{"eddsa-rdfc-2022", EdDSARDFC2022, eddsaFiles},
+		{"eddsa-rdfc-2022/employ", EdDSARDFC2022, eddsaFiles},
+		{"eddsa-jcs-2022", EdDSAJCS2022, jcsFiles},
+	} {
+		s := referenceSuite(t, tc.suite)
+		dir := filepath.Join(base, tc.dir)
+		t.Run(tc.dir, func(t *testing.T) {
+			v := tc.files(dir)
 			unsigned := checkTransformation(t, s, v, crypto.SHA256)
 			config := readJSON(t, v.config)
 			if config["verificationMethod"] != vm {
@@ -120,7 +141,7 @@ func TestEdDSAVectorsReproducedByteForByte(t *testing.T) {
 			}
 			want := readJSON(t, v.signed)["proof"].(map[string]any)
 			for k, w := range want {
-				if got.Proof[k] != w {
+				if !reflect.DeepEqual(got.Proof[k], w) {
 					t.Errorf("proof.%s = %v, want %v", k, got.Proof[k], w)
 				}
 			}
@@ -141,18 +162,24 @@ func TestEdDSAVectorsReproducedByteForByte(t *testing.T) {
 
 func TestECDSAVectorsTransformAndVerify(t *testing.T) {
 	base := reftest.Path(t, "vectors", "di-ecdsa", "TestVectors")
-	s := referenceSuite(t, ECDSARDFC2019)
 	for _, tc := range []struct {
 		dir, curve string
 		hash       crypto.Hash
+		suite      string
 	}{
-		{"ecdsa-rdfc-2019-p256", "P256", crypto.SHA256},
-		{"ecdsa-rdfc-2019-p256/employ", "P256", crypto.SHA256},
-		{"ecdsa-rdfc-2019-p384", "P384", crypto.SHA384},
-		{"ecdsa-rdfc-2019-p384/employ", "P384", crypto.SHA384},
+		{"ecdsa-rdfc-2019-p256", "P256", crypto.SHA256, ECDSARDFC2019},
+		{"ecdsa-rdfc-2019-p256/employ", "P256", crypto.SHA256, ECDSARDFC2019},
+		{"ecdsa-rdfc-2019-p384", "P384", crypto.SHA384, ECDSARDFC2019},
+		{"ecdsa-rdfc-2019-p384/employ", "P384", crypto.SHA384, ECDSARDFC2019},
+		{"ecdsa-jcs-2019-p256", "JCSECDSAP256", crypto.SHA256, ECDSAJCS2019},
+		{"ecdsa-jcs-2019-p384", "JCSECDSAP384", crypto.SHA384, ECDSAJCS2019},
 	} {
+		s := referenceSuite(t, tc.suite)
 		t.Run(tc.dir, func(t *testing.T) {
 			v := ecdsaFiles(filepath.Join(base, tc.dir), tc.curve)
+			if tc.suite == ECDSAJCS2019 {
+				v = jcsECDSAFiles(filepath.Join(base, tc.dir), tc.curve)
+			}
 			checkTransformation(t, s, v, tc.hash)
 			// The vector's own signature (ECDSA is randomised: verify it).
 			config := readJSON(t, v.config)
@@ -164,7 +191,7 @@ func TestECDSAVectorsTransformAndVerify(t *testing.T) {
 			if b58, _ := base58.Decode(strings.TrimPrefix(strings.TrimSpace(readText(t, v.sigB58)), "z")); hex.EncodeToString(b58) != hex.EncodeToString(sig) {
 				t.Errorf("sigBTC58 and sigHex differ")
 			}
-			alg, err := algorithmFor(ECDSARDFC2019, vm.Key)
+			alg, err := algorithmFor(tc.suite, vm.Key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,6 +224,9 @@ func TestSignedVectorsVerify(t *testing.T) {
 		"di-ecdsa/TestVectors/ecdsa-rdfc-2019-p256/employ/signedECDSAP256.json",
 		"di-ecdsa/TestVectors/ecdsa-rdfc-2019-p384/signedECDSAP384.json",
 		"di-ecdsa/TestVectors/ecdsa-rdfc-2019-p384/employ/signedECDSAP384.json",
+		"di-eddsa/TestVectors/eddsa-jcs-2022/signedJCS.json",
+		"di-ecdsa/TestVectors/ecdsa-jcs-2019-p256/signedJCSECDSAP256.json",
+		"di-ecdsa/TestVectors/ecdsa-jcs-2019-p384/signedJCSECDSAP384.json",
 	}
 	s := referenceSuite(t, EdDSARDFC2022)
 	for _, f := range files {
@@ -240,7 +270,13 @@ func TestSignedVectorsVerify(t *testing.T) {
 }
 
 func TestECDSASignRoundTrip(t *testing.T) {
-	s := referenceSuite(t, ECDSARDFC2019)
+	for _, suite := range []string{ECDSARDFC2019, ECDSAJCS2019} {
+		t.Run(suite, func(t *testing.T) { ecdsaSignRoundTrip(t, suite) })
+	}
+}
+
+func ecdsaSignRoundTrip(t *testing.T, suite string) {
+	s := referenceSuite(t, suite)
 	unsigned := reftest.Read(t, "vectors", "di-ecdsa", "TestVectors", "unsigned.json")
 	type keyPair struct {
 		DID string             `json:"did"`
@@ -267,7 +303,7 @@ func TestECDSASignRoundTrip(t *testing.T) {
 			}
 			proof := readJSONBytes(t, out)["proof"].(map[string]any)
 			raw, _ := base58.Decode(strings.TrimPrefix(proof["proofValue"].(string), "z"))
-			if len(raw) != tc.size || proof["cryptosuite"] != ECDSARDFC2019 {
+			if len(raw) != tc.size || proof["cryptosuite"] != suite {
 				t.Fatalf("signature of %d bytes, suite %v", len(raw), proof["cryptosuite"])
 			}
 			v, err := s.Verify(context.Background(), out, issuerControls(issuer), credentials.VerifyOptions{})

@@ -13,7 +13,6 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/diplomat-edu/diplomat/credentials"
-	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // Verify implements credentials.Mechanism. It checks every proof of secured
@@ -41,20 +40,19 @@ import (
 // *jsonld.ContextError naming its URL. Verified describes the first proof;
 // Details lists all of them. Verified.Document is secured, unchanged.
 func (s *Suite) Verify(ctx context.Context, secured []byte, r credentials.KeyResolver, opts credentials.VerifyOptions) (*credentials.Verified, error) {
-	var m map[string]any
-	if err := jsonx.Decode(secured, &m, s.limits); err != nil {
-		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
-	}
-	if m == nil {
-		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
-	}
-	docContext, err := contextList(m["@context"], "@context")
+	m, err := s.decode(secured)
 	if err != nil {
 		return nil, err
 	}
 	proofs, single, err := parseProofs(m["proof"])
 	if err != nil {
 		return nil, err
+	}
+	var docContext []any
+	if _, has := m["@context"]; has || !slices.ContainsFunc(proofs, func(p *proof) bool { return isJCS(p.cryptosuite) }) {
+		if docContext, err = contextList(m["@context"], "@context"); err != nil {
+			return nil, err
+		}
 	}
 	signer, err := signerOf(m)
 	if err != nil {
@@ -204,8 +202,8 @@ func parseProof(obj map[string]any, path, typ string) (*proof, error) {
 			return nil, err
 		}
 	}
-	if typ == ProofType && p.cryptosuite != EdDSARDFC2022 && p.cryptosuite != ECDSARDFC2019 {
-		return nil, fmt.Errorf("%w: %w: %s.cryptosuite %q (supported: %s, %s)", ErrUnsupported, credentials.ErrMalformed, path, p.cryptosuite, EdDSARDFC2022, ECDSARDFC2019)
+	if typ == ProofType && !supported(p.cryptosuite) {
+		return nil, fmt.Errorf("%w: %w: %s.cryptosuite %q (supported: %s)", ErrUnsupported, credentials.ErrMalformed, path, p.cryptosuite, strings.Join(Cryptosuites(), ", "))
 	}
 	for _, f := range []struct {
 		name     string
@@ -301,12 +299,15 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		}
 		return nil, time.Time{}, fmt.Errorf("%w: %s.challenge %s does not match the expected %q", credentials.ErrInvalidProof, path, got, opts.Challenge)
 	}
-	if !strings.HasPrefix(p.proofValue, "z") {
-		return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue must be multibase base58btc (prefix \"z\")", credentials.ErrMalformed, path)
-	}
-	sig, err := base58.Decode(p.proofValue[1:])
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue is not base58btc: %v", credentials.ErrMalformed, path, err)
+	var sig []byte
+	if p.cryptosuite != ECDSASD2023 {
+		if !strings.HasPrefix(p.proofValue, "z") {
+			return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue must be multibase base58btc (prefix \"z\")", credentials.ErrMalformed, path)
+		}
+		var err error
+		if sig, err = base58.Decode(p.proofValue[1:]); err != nil {
+			return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue is not base58btc: %v", credentials.ErrMalformed, path, err)
+		}
 	}
 
 	// The document as this proof signed it: its @context (the proof's own,
@@ -368,14 +369,24 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		return nil, time.Time{}, fmt.Errorf("%s.verificationMethod %s: %w", path, p.verificationMethod, err)
 	}
 	cacheKey += "\x00" + alg.hash.String()
+	if p.cryptosuite == ECDSASD2023 {
+		if len(p.previous) > 0 {
+			return nil, time.Time{}, fmt.Errorf("%w: %s: an %s proof cannot be chained", credentials.ErrInvalidProof, path, ECDSASD2023)
+		}
+		if err := s.verifySD(ctx, doc, p, path, useContext, vm.Key, alg); err != nil {
+			return nil, time.Time{}, err
+		}
+		return vm, created, nil
+	}
 	if len(sig) != alg.sigSize {
 		return nil, time.Time{}, fmt.Errorf("%w: %s.proofValue holds %d bytes, a %s signature has %d", credentials.ErrInvalidProof, path, len(sig), p.cryptosuite, alg.sigSize)
 	}
-	hashData, err := s.hashData(ctx, func() ([]byte, error) {
+	cacheKey += "\x00" + p.cryptosuite
+	hashData, err := s.hashData(ctx, p.cryptosuite, func() ([]byte, error) {
 		if b, ok := canonCache[cacheKey]; ok {
 			return b, nil
 		}
-		b, err := s.canon.Canonicalize(ctx, doc, alg.hash)
+		b, err := s.canonical(ctx, p.cryptosuite, doc, alg.hash)
 		if err == nil {
 			canonCache[cacheKey] = b
 		}

@@ -1,6 +1,6 @@
 // Package jsonld loads JSON-LD contexts for the processors that need them
-// (Data Integrity canonicalisation, and aries-framework-go for the legacy
-// suites), without touching the network.
+// (Diplomat's own, credentials/jsonld/ldproc, json-gold, and
+// aries-framework-go for the legacy suites), without touching the network.
 //
 // A Loader answers a context URL from, in order: the contexts that
 // aries-framework-go v0.3.2 ships (compiled into the binary), a Cache the
@@ -12,7 +12,7 @@
 // error wrapping ErrContextMismatch. Import fills a cache from a folder, checking
 // every file against the same table before anything is stored.
 //
-// It is not a JSON-LD processor (json-gold is) and not a store: it reads a
+// It is not a JSON-LD processor (ldproc and json-gold are) and not a store: it reads a
 // Cache and writes a CacheWriter that the caller implements. Formats that sign
 // bytes (JAdES, JWT, SD-JWT) never go through it.
 package jsonld

@@ -1,0 +1,257 @@
+// Package jsontree decodes JSON that has already been checked (by
+// internal/jsonx.Check) into the generic values encoding/json gives with
+// UseNumber: map[string]any, []any, string, json.Number, bool and nil.
+//
+// It copies the input into one string and slices every string and number
+// out of it, so that a document costs one copy plus its maps and slices:
+// several times less than encoding/json. The values share that string, so
+// keeping any of them keeps the whole document in memory; it is for
+// documents processed and dropped (Data Integrity's canonicalisation), not
+// for values kept for long.
+//
+// It is not a validator: given JSON that Check did not accept it returns
+// garbage or an error, never a panic.
+package jsontree
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// ErrInvalid is returned for input that is not well-formed JSON.
+var ErrInvalid = errors.New("jsontree: invalid JSON (not checked first)")
+
+// Decode returns the value of data, which jsonx.Check accepted.
+func Decode(data []byte) (any, error) {
+	d := decoder{s: string(data)}
+	d.space()
+	v, err := d.value(0)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+type decoder struct {
+	s string
+	p int
+}
+
+const maxDepth = 10000
+
+func (d *decoder) space() {
+	for d.p < len(d.s) {
+		switch d.s[d.p] {
+		case ' ', '\t', '\n', '\r':
+			d.p++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value(depth int) (any, error) {
+	if d.p >= len(d.s) || depth > maxDepth {
+		return nil, ErrInvalid
+	}
+	switch c := d.s[d.p]; {
+	case c == '{':
+		d.p++
+		m := make(map[string]any)
+		d.space()
+		if d.p < len(d.s) && d.s[d.p] == '}' {
+			d.p++
+			return m, nil
+		}
+		for {
+			d.space()
+			k, err := d.str()
+			if err != nil {
+				return nil, err
+			}
+			d.space()
+			if d.p >= len(d.s) || d.s[d.p] != ':' {
+				return nil, ErrInvalid
+			}
+			d.p++
+			d.space()
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+			d.space()
+			if d.p >= len(d.s) {
+				return nil, ErrInvalid
+			}
+			if d.s[d.p] == ',' {
+				d.p++
+				continue
+			}
+			if d.s[d.p] == '}' {
+				d.p++
+				return m, nil
+			}
+			return nil, ErrInvalid
+		}
+	case c == '[':
+		d.p++
+		a := make([]any, 0, 4)
+		d.space()
+		if d.p < len(d.s) && d.s[d.p] == ']' {
+			d.p++
+			return a, nil
+		}
+		for {
+			d.space()
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+			d.space()
+			if d.p >= len(d.s) {
+				return nil, ErrInvalid
+			}
+			if d.s[d.p] == ',' {
+				d.p++
+				continue
+			}
+			if d.s[d.p] == ']' {
+				d.p++
+				return a, nil
+			}
+			return nil, ErrInvalid
+		}
+	case c == '"':
+		return d.str()
+	case c == 't':
+		return d.lit("true", true)
+	case c == 'f':
+		return d.lit("false", false)
+	case c == 'n':
+		return d.lit("null", nil)
+	default:
+		start := d.p
+		for d.p < len(d.s) {
+			switch d.s[d.p] {
+			case '-', '+', '.', 'e', 'E', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+				d.p++
+				continue
+			}
+			break
+		}
+		if d.p == start {
+			return nil, ErrInvalid
+		}
+		return json.Number(d.s[start:d.p]), nil
+	}
+}
+
+func (d *decoder) lit(word string, v any) (any, error) {
+	if len(d.s)-d.p < len(word) || d.s[d.p:d.p+len(word)] != word {
+		return nil, ErrInvalid
+	}
+	d.p += len(word)
+	return v, nil
+}
+
+// str reads a string at d.p, slicing it out of the input when it has no
+// escape.
+func (d *decoder) str() (string, error) {
+	if d.p >= len(d.s) || d.s[d.p] != '"' {
+		return "", ErrInvalid
+	}
+	d.p++
+	start := d.p
+	end := strings.IndexByte(d.s[start:], '"')
+	if end < 0 {
+		return "", ErrInvalid
+	}
+	if i := strings.IndexByte(d.s[start:start+end], '\\'); i >= 0 {
+		d.p = start + i
+		return d.escaped(start)
+	}
+	d.p = start + end + 1
+	return d.s[start : start+end], nil
+}
+
+func (d *decoder) escaped(start int) (string, error) {
+	b := []byte(d.s[start:d.p])
+	for d.p < len(d.s) {
+		c := d.s[d.p]
+		switch c {
+		case '"':
+			d.p++
+			return string(b), nil
+		case '\\':
+			if d.p+1 >= len(d.s) {
+				return "", ErrInvalid
+			}
+			e := d.s[d.p+1]
+			d.p += 2
+			switch e {
+			case '"', '\\', '/':
+				b = append(b, e)
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				r, ok := d.hex4()
+				if !ok {
+					return "", ErrInvalid
+				}
+				if utf16.IsSurrogate(r) {
+					r2 := rune(-1)
+					if d.p+1 < len(d.s) && d.s[d.p] == '\\' && d.s[d.p+1] == 'u' {
+						save := d.p
+						d.p += 2
+						if x, ok := d.hex4(); ok {
+							r2 = x
+						} else {
+							d.p = save
+						}
+					}
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						r = dec
+					} else {
+						if r2 >= 0 {
+							d.p -= 6 // not a pair: read the second escape on its own
+						}
+						r = utf8.RuneError
+					}
+				}
+				b = utf8.AppendRune(b, r)
+			default:
+				return "", ErrInvalid
+			}
+		default:
+			b = append(b, c)
+			d.p++
+		}
+	}
+	return "", ErrInvalid
+}
+
+func (d *decoder) hex4() (rune, bool) {
+	if d.p+4 > len(d.s) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(d.s[d.p:d.p+4], 16, 16)
+	if err != nil {
+		return 0, false
+	}
+	d.p += 4
+	return rune(v), true
+}

@@ -1,0 +1,61 @@
+package jsontree
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
+	"github.com/diplomat-edu/diplomat/internal/reftest"
+)
+
+func stdlib(t testing.TB, data []byte) any {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestSameAsEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`{"a":"x\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t","b":[1,-2.5e+3,true,false,null,{}],"c":[],"":{"d":{"e":[[]]}}}`,
+		`"\ud800 lone"`, `"\udc00\ud800"`, `"\ud800\u0041"`, ` [ 1 , 2 ] `, `0`,
+	} {
+		got, err := Decode([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if want := stdlib(t, []byte(in)); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", in, got, want)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"a":["\u00e9",1.5,{"b":null}]}`))
+	f.Add([]byte(`"\ud83d\ude00\ud800x"`))
+	if dir, ok := reftest.Available(); ok {
+		if b, err := os.ReadFile(filepath.Join(dir, "elm", "Sample-CertOfPart-unsigned.jsonld")); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if jsonx.Check(data, jsonx.Limits{}) != nil {
+			Decode(data) // must not panic
+			return
+		}
+		got, err := Decode(data)
+		if err != nil {
+			t.Fatalf("checked JSON refused: %v", err)
+		}
+		if want := stdlib(t, data); !reflect.DeepEqual(got, want) {
+			t.Fatalf("got %#v\nwant %#v", got, want)
+		}
+	})
+}

@@ -1,0 +1,384 @@
+package ldproc
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/diplomat-edu/diplomat/credentials/rdfc"
+)
+
+// The fast path of ToRDF: expansion and conversion to RDF in one walk of the
+// document, without building the expanded form, for the JSON-LD that
+// credentials use (node objects, @id, @type, value objects, language maps,
+// arrays; contexts of every kind). Anything else (@graph, @list, @reverse,
+// @nest, @included, index maps, @json literals), and any error, ends it:
+// ToRDF then runs the full algorithms, which give the same dataset and the
+// errors with their codes. The W3C toRdf suite runs through both.
+
+// errSlow ends the fast path.
+var errSlow = errors.New("ldproc: not on the fast path")
+
+type pair struct {
+	pred, obj rdfc.Term
+	ok        bool
+}
+
+type fastWalker struct {
+	e       *expander
+	w       *rdfWriter
+	pending []pair
+	keys    []string
+	// anonymous, when set, receives every node object without @id.
+	anonymous func(m map[string]any)
+	// blankIDs, when set, is called for every @id that is a blank node
+	// identifier, and ends the walk with the error it returns.
+	blankIDs func(id string) error
+}
+
+func (p *Processor) fastToRDF(dst []rdfc.Quad, doc any, opts *Options) ([]rdfc.Quad, error) {
+	if opts.ExpandContext != nil || opts.RDFDirection == "compound-literal" {
+		return nil, errSlow
+	}
+	if opts.ProcessingMode != "" && opts.ProcessingMode != "json-ld-1.1" {
+		return nil, errSlow
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return nil, errSlow
+	}
+	cp := &ctxProc{p: p, opts: opts}
+	f := &fastWalker{e: &expander{cp: cp, safe: opts.Safe}, w: &rdfWriter{opts: opts, blank: map[string]string{}}}
+	f.w.quads = dst
+	if _, _, err := f.object(p.root(opts), "", false, m, opts.Base, true); err != nil {
+		return nil, err
+	}
+	return f.w.quads, nil
+}
+
+// object walks a map element: a node object (whose triples it writes and
+// whose subject it returns) or a value object (its literal). ok is false
+// when there is no usable term (dropped, or not well-formed).
+func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[string]any, baseURL string, top bool) (rdfc.Term, bool, error) {
+	e := f.e
+	var propDef *term
+	if hasProp {
+		propDef = active.terms[prop]
+	}
+	active, typeScoped, inputType, err := e.objectContext(active, propDef, el, nil, baseURL, false)
+	if err != nil {
+		return rdfc.Term{}, false, errSlow
+	}
+	if inputType == "@json" {
+		return rdfc.Term{}, false, errSlow
+	}
+	var (
+		id                        *string
+		hasID, hasValue, hasOther bool
+		value                     any
+		lang, dir                 string
+		hasLang, hasDir, hasIndex bool
+		types                     []string
+		typeVal                   *string
+	)
+	start := len(f.pending)
+	keys, kstart := f.keysOf(el)
+	defer func() { f.keys = f.keys[:kstart] }()
+	for _, key := range keys {
+		v := el[key]
+		if key == "@context" {
+			continue
+		}
+		iri, err := e.expandIRI(active, key, false, true)
+		if err != nil {
+			return rdfc.Term{}, false, errSlow
+		}
+		if iri == nil || (!isKeyword(*iri) && !hasColon(*iri)) {
+			if e.safe {
+				return rdfc.Term{}, false, errSlow
+			}
+			continue
+		}
+		switch *iri {
+		case "@id":
+			s, ok := v.(string)
+			if !ok || hasID {
+				return rdfc.Term{}, false, errSlow
+			}
+			x, err := e.expandIRI(active, s, true, false)
+			if err != nil || x == nil || e.checkIRI(x, s, "@id") != nil {
+				return rdfc.Term{}, false, errSlow
+			}
+			id, hasID = x, true
+		case "@type":
+			switch t := v.(type) {
+			case string:
+				x, err := e.expandIRI(typeScoped, t, true, true)
+				if err != nil || x == nil || e.checkIRI(x, t, "@type") != nil {
+					return rdfc.Term{}, false, errSlow
+				}
+				types = append(types, *x)
+				typeVal = x
+			case []any:
+				for _, it := range t {
+					s, ok := it.(string)
+					if !ok {
+						return rdfc.Term{}, false, errSlow
+					}
+					x, err := e.expandIRI(typeScoped, s, true, true)
+					if err != nil || x == nil || e.checkIRI(x, s, "@type") != nil {
+						return rdfc.Term{}, false, errSlow
+					}
+					types = append(types, *x)
+				}
+				typeVal = nil
+			default:
+				return rdfc.Term{}, false, errSlow
+			}
+		case "@value":
+			if v != nil && !isScalar(v) || hasValue {
+				return rdfc.Term{}, false, errSlow
+			}
+			value, hasValue = v, true
+		case "@language":
+			s, ok := v.(string)
+			if !ok {
+				return rdfc.Term{}, false, errSlow
+			}
+			lang, hasLang = lowerASCII(s), true
+		case "@direction":
+			if v != "ltr" && v != "rtl" {
+				return rdfc.Term{}, false, errSlow
+			}
+			dir, hasDir = v.(string), true
+		case "@index":
+			if _, ok := v.(string); !ok {
+				return rdfc.Term{}, false, errSlow
+			}
+			hasIndex = true
+		default:
+			if isKeyword(*iri) {
+				return rdfc.Term{}, false, errSlow
+			}
+			hasOther = true
+			if err := f.property(active, key, *iri, v, baseURL); err != nil {
+				return rdfc.Term{}, false, err
+			}
+		}
+	}
+	if hasValue {
+		f.pending = f.pending[:start]
+		if hasOther || hasID || len(types) > 1 || (typeVal == nil && len(types) == 1) {
+			return rdfc.Term{}, false, errSlow
+		}
+		dt := ""
+		if typeVal != nil {
+			dt = *typeVal
+			if hasLang || hasDir || !wellFormedIRI(dt) {
+				return rdfc.Term{}, false, errSlow
+			}
+		}
+		if value == nil {
+			return rdfc.Term{}, false, nil
+		}
+		if _, isStr := value.(string); !isStr && hasLang {
+			return rdfc.Term{}, false, errSlow
+		}
+		if top || !hasProp {
+			return rdfc.Term{}, false, nil
+		}
+		_ = hasIndex
+		t, ok := f.w.literalTerm(value, dt, lang, dir)
+		return t, ok, nil
+	}
+	if hasLang && !hasOther && !hasID && len(types) == 0 && !hasIndex && !hasDir {
+		// Only @language: dropped.
+		f.pending = f.pending[:start]
+		return rdfc.Term{}, false, nil
+	}
+	if hasLang || hasDir {
+		return rdfc.Term{}, false, errSlow // an invalid node object
+	}
+	var subj rdfc.Term
+	sok := true
+	if hasID {
+		if f.blankIDs != nil && isBlankLabel(*id) {
+			if err := f.blankIDs(*id); err != nil {
+				return rdfc.Term{}, false, err
+			}
+		}
+		subj, sok = f.w.id(*id)
+	} else {
+		subj = f.w.newBlank()
+		if f.anonymous != nil {
+			f.anonymous(el)
+		}
+	}
+	for _, t := range types {
+		o, tok := f.w.id(t)
+		f.w.emit(subj, rdfc.NewIRI(rdfType), o, rdfc.Term{}, sok && tok)
+	}
+	for _, p := range f.pending[start:] {
+		f.w.emit(subj, p.pred, p.obj, rdfc.Term{}, sok && p.ok)
+	}
+	f.pending = f.pending[:start]
+	return subj, sok, nil
+}
+
+// keysOf pushes m's keys (in order with Options.Ordered) on the stack of
+// keys the recursion shares, and returns them and where they start, to
+// which the caller truncates the stack when done. (A range over a function
+// would move the caller's variables to the heap.)
+func (f *fastWalker) keysOf(m map[string]any) ([]string, int) {
+	start := len(f.keys)
+	for k := range m {
+		f.keys = append(f.keys, k)
+	}
+	keys := f.keys[start:]
+	if f.w.opts.Ordered {
+		slices.Sort(keys)
+	}
+	return keys, start
+}
+
+func hasColon(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				} else if b[j] >= 0x80 {
+					return stringsToLower(s)
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// property walks the value of a property entry key (expanded to iri).
+func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL string) error {
+	def := active.terms[key]
+	if def != nil && (def.typ == "@json" || def.reverse || def.container&(cList|cGraph|cIndex|cID|cType) != 0) {
+		return errSlow
+	}
+	var pred rdfc.Term
+	var pok bool
+	if def != nil && def.iriOK && def.id == iri {
+		pred, pok = rdfc.Term{Kind: rdfc.IRI, Value: iri}, def.wf
+	} else {
+		pred, pok = f.w.predicate(iri)
+	}
+	if def.has(cLanguage) {
+		if m, ok := v.(map[string]any); ok {
+			d := active.dir
+			if def.hasDir {
+				d = def.dir
+			}
+			langs, kstart := f.keysOf(m)
+			defer func() { f.keys = f.keys[:kstart] }()
+			for _, lang := range langs {
+				items := m[lang]
+				x, err := f.e.expandIRI(active, lang, false, true)
+				if err != nil {
+					return errSlow
+				}
+				l := lowerASCII(lang)
+				if lang == "@none" || (x != nil && *x == "@none") {
+					l = ""
+				}
+				for _, it := range asArray(items) {
+					if it == nil {
+						continue
+					}
+					s, ok := it.(string)
+					if !ok {
+						return errSlow
+					}
+					o, ook := f.w.literalTerm(s, "", l, d)
+					f.pending = append(f.pending, pair{pred, o, pok && ook})
+				}
+			}
+			return nil
+		}
+	}
+	if a, ok := v.([]any); ok {
+		for _, it := range a {
+			if _, nested := it.([]any); nested {
+				return errSlow
+			}
+			if err := f.value(active, key, def, pred, pok, it, baseURL); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return f.value(active, key, def, pred, pok, v, baseURL)
+}
+
+// value walks one value of a property.
+func (f *fastWalker) value(active *Context, key string, def *term, pred rdfc.Term, pok bool, v any, baseURL string) error {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case map[string]any:
+		o, ok, err := f.object(active, key, true, x, baseURL, false)
+		if err != nil {
+			return err
+		}
+		if ok {
+			f.pending = append(f.pending, pair{pred, o, pok})
+		}
+		return nil
+	case []any:
+		return errSlow
+	}
+	if !isScalar(v) {
+		return errSlow
+	}
+	if def != nil && def.hasCtx {
+		var err error
+		if active, err = f.e.derive(active, def, true, true); err != nil {
+			return errSlow
+		}
+		def = active.terms[key]
+	}
+	// Value expansion, without building the value object.
+	if s, isStr := v.(string); isStr && def != nil && (def.typ == "@id" || def.typ == "@vocab") {
+		x, err := f.e.expandIRI(active, s, true, def.typ == "@vocab")
+		if err != nil || f.e.checkIRI(x, s, "@id") != nil {
+			return errSlow
+		}
+		if x == nil {
+			return nil
+		}
+		o, ook := f.w.id(*x)
+		f.pending = append(f.pending, pair{pred, o, pok && ook})
+		return nil
+	}
+	var dt, lang, dir string
+	if def != nil && def.typ != "" && def.typ != "@id" && def.typ != "@vocab" && def.typ != "@none" {
+		dt = def.typ
+	} else if _, isStr := v.(string); isStr {
+		lang, dir = active.lang, active.dir
+		if def != nil && def.hasLang {
+			lang = def.lang
+		}
+		if def != nil && def.hasDir {
+			dir = def.dir
+		}
+	}
+	o, ook := f.w.literalTerm(v, dt, lang, dir)
+	f.pending = append(f.pending, pair{pred, o, pok && ook})
+	return nil
+}

@@ -1,0 +1,5 @@
+package ldproc
+
+import "strings"
+
+func stringsToLower(s string) string { return strings.ToLower(s) }

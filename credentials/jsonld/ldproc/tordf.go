@@ -1,0 +1,303 @@
+package ldproc
+
+import (
+	"iter"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/diplomat-edu/diplomat/credentials/internal/jcs"
+	"github.com/diplomat-edu/diplomat/credentials/rdfc"
+)
+
+const (
+	rdfNS      = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+	rdfType    = rdfNS + "type"
+	rdfFirst   = rdfNS + "first"
+	rdfRest    = rdfNS + "rest"
+	rdfNil     = rdfNS + "nil"
+	rdfJSON    = rdfNS + "JSON"
+	rdfValue   = rdfNS + "value"
+	rdfLang    = rdfNS + "language"
+	rdfDir     = rdfNS + "direction"
+	xsdNS      = "http://www.w3.org/2001/XMLSchema#"
+	xsdBoolean = xsdNS + "boolean"
+	xsdInteger = xsdNS + "integer"
+	xsdDouble  = xsdNS + "double"
+	i18nNS     = "https://www.w3.org/ns/i18n#"
+)
+
+// rdfWriter is the Deserialize JSON-LD to RDF algorithm, walking the
+// expanded form directly instead of a node map: the dataset is the same
+// up to blank node labels and duplicates, which canonicalisation removes.
+type rdfWriter struct {
+	opts  *Options
+	quads []rdfc.Quad
+	blank map[string]string
+	n     int
+}
+
+func toRDF(dst []rdfc.Quad, expanded []any, opts *Options) []rdfc.Quad {
+	w := &rdfWriter{opts: opts, blank: map[string]string{}, quads: dst}
+	for _, el := range expanded {
+		if m, ok := el.(map[string]any); ok {
+			w.node(m, rdfc.Term{}, true)
+		}
+	}
+	return w.quads
+}
+
+func (w *rdfWriter) newBlank() rdfc.Term {
+	l := "b" + strconv.Itoa(w.n)
+	w.n++
+	return rdfc.Term{Kind: rdfc.Blank, Value: l}
+}
+
+// id returns the term for an @id or @type value, and whether it is usable.
+func (w *rdfWriter) id(s string) (rdfc.Term, bool) {
+	if isBlankLabel(s) {
+		l, ok := w.blank[s]
+		if !ok {
+			l = "b" + strconv.Itoa(w.n)
+			w.n++
+			w.blank[s] = l
+		}
+		return rdfc.Term{Kind: rdfc.Blank, Value: l}, true
+	}
+	return rdfc.Term{Kind: rdfc.IRI, Value: s}, wellFormedIRI(s)
+}
+
+func (w *rdfWriter) emit(s, p, o, g rdfc.Term, ok bool) {
+	if ok {
+		w.quads = append(w.quads, rdfc.Quad{s, p, o, g})
+	}
+}
+
+// node writes the triples of a node object in graph (ok false: graph is
+// not well-formed and nothing in it is written) and returns its subject.
+func (w *rdfWriter) node(m map[string]any, graph rdfc.Term, gok bool) (rdfc.Term, bool) {
+	var subj rdfc.Term
+	sok := true
+	if idv, has := m["@id"]; has {
+		id, _ := idv.(string)
+		subj, sok = w.id(id)
+	} else {
+		subj = w.newBlank()
+	}
+	ok := sok && gok
+	for k, v := range w.entries(m) {
+		switch k {
+		case "@id", "@index", "@context":
+		case "@type":
+			for _, t := range asArray(v) {
+				s, _ := t.(string)
+				o, tok := w.id(s)
+				w.emit(subj, rdfc.NewIRI(rdfType), o, graph, ok && tok)
+			}
+		case "@graph":
+			for _, it := range asArray(v) {
+				if im, isMap := it.(map[string]any); isMap {
+					w.node(im, subj, sok)
+				}
+			}
+		case "@included":
+			for _, it := range asArray(v) {
+				if im, isMap := it.(map[string]any); isMap {
+					w.node(im, graph, gok)
+				}
+			}
+		case "@reverse":
+			rm, _ := v.(map[string]any)
+			for p, items := range w.entries(rm) {
+				pred, pok := w.predicate(p)
+				for _, it := range asArray(items) {
+					if im, isMap := it.(map[string]any); isMap {
+						o, ook := w.node(im, graph, gok)
+						w.emit(o, pred, subj, graph, ok && pok && ook)
+					}
+				}
+			}
+		default:
+			pred, pok := w.predicate(k)
+			for _, it := range asArray(v) {
+				o, ook := w.object(it, graph, gok)
+				w.emit(subj, pred, o, graph, ok && pok && ook)
+			}
+		}
+	}
+	return subj, sok
+}
+
+func (w *rdfWriter) predicate(p string) (rdfc.Term, bool) {
+	if isBlankLabel(p) {
+		t, _ := w.id(p)
+		return t, w.opts.GeneralizedRDF
+	}
+	if isKeyword(p) {
+		return rdfc.Term{}, false
+	}
+	return rdfc.NewIRI(p), wellFormedIRI(p)
+}
+
+// object converts an expanded value to a term, writing what it needs.
+func (w *rdfWriter) object(v any, graph rdfc.Term, gok bool) (rdfc.Term, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return rdfc.Term{}, false
+	}
+	if val, ok := m["@value"]; ok {
+		return w.literal(m, val, graph, gok)
+	}
+	if list, ok := m["@list"]; ok {
+		return w.list(asArray(list), graph, gok)
+	}
+	return w.node(m, graph, gok)
+}
+
+func (w *rdfWriter) list(items []any, graph rdfc.Term, gok bool) (rdfc.Term, bool) {
+	if len(items) == 0 {
+		return rdfc.NewIRI(rdfNil), true
+	}
+	head := w.newBlank()
+	cur := head
+	for i, it := range items {
+		o, ook := w.object(it, graph, gok)
+		w.emit(cur, rdfc.NewIRI(rdfFirst), o, graph, gok && ook)
+		var next rdfc.Term
+		if i == len(items)-1 {
+			next = rdfc.NewIRI(rdfNil)
+		} else {
+			next = w.newBlank()
+		}
+		w.emit(cur, rdfc.NewIRI(rdfRest), next, graph, gok)
+		cur = next
+	}
+	return head, true
+}
+
+func (w *rdfWriter) literal(m map[string]any, val any, graph rdfc.Term, gok bool) (rdfc.Term, bool) {
+	dt, _ := m["@type"].(string)
+	lang, _ := m["@language"].(string)
+	dir, _ := m["@direction"].(string)
+	if dir != "" && dt == "" && w.opts.RDFDirection == "compound-literal" {
+		lex, _, ok := lexical(val, dt)
+		if !ok || (lang != "" && !wellFormedLang(lang)) {
+			return rdfc.Term{}, false
+		}
+		b := w.newBlank()
+		w.emit(b, rdfc.NewIRI(rdfValue), rdfc.NewLiteral(lex, "", ""), graph, gok)
+		if lang != "" {
+			w.emit(b, rdfc.NewIRI(rdfLang), rdfc.NewLiteral(strings.ToLower(lang), "", ""), graph, gok)
+		}
+		w.emit(b, rdfc.NewIRI(rdfDir), rdfc.NewLiteral(dir, "", ""), graph, gok)
+		return b, true
+	}
+	return w.literalTerm(val, dt, lang, dir)
+}
+
+// lexical returns the lexical form and datatype of a value object's
+// value, as Object to RDF makes them.
+func lexical(val any, dt string) (string, string, bool) {
+	if dt == "@json" {
+		b, err := jcs.Marshal(val)
+		if err != nil {
+			return "", "", false
+		}
+		return string(b), rdfJSON, true
+	}
+	if f, ok := number(val); ok {
+		val = f
+	}
+	switch x := val.(type) {
+	case bool:
+		if dt == "" {
+			dt = xsdBoolean
+		}
+		return strconv.FormatBool(x), dt, true
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) >= 1e21 || dt == xsdDouble {
+			if dt == "" {
+				dt = xsdDouble
+			}
+			return canonicalDouble(x), dt, true
+		}
+		if dt == "" {
+			dt = xsdInteger
+		}
+		if x == 0 {
+			return "0", dt, true // not "-0"
+		}
+		return strconv.FormatFloat(x, 'f', 0, 64), dt, true
+	case string:
+		return x, dt, true
+	}
+	return "", "", false
+}
+
+// literalTerm is the literal for a value (not a compound literal).
+func (w *rdfWriter) literalTerm(val any, dt, lang, dir string) (rdfc.Term, bool) {
+	lex, dt, ok := lexical(val, dt)
+	if !ok {
+		return rdfc.Term{}, false
+	}
+	if dt != "" && !wellFormedIRI(dt) {
+		return rdfc.Term{}, false
+	}
+	if lang != "" && !wellFormedLang(lang) {
+		return rdfc.Term{}, false
+	}
+	if dir != "" && dt == "" && w.opts.RDFDirection == "i18n-datatype" {
+		return rdfc.NewLiteral(lex, i18nNS+strings.ToLower(lang)+"_"+dir, ""), true
+	}
+	if lang != "" && dt == "" {
+		return rdfc.NewLiteral(lex, rdfc.RDFLangString, lang), true
+	}
+	return rdfc.NewLiteral(lex, dt, ""), true
+}
+
+// canonicalDouble is the canonical lexical form of an xsd:double, as
+// JSON-LD writes it (1.1E0, -1.0E-1).
+func canonicalDouble(f float64) string {
+	s := strconv.FormatFloat(f, 'E', 15, 64) // d.dddddddddddddddE±XX
+	mant, exp, _ := strings.Cut(s, "E")
+	mant = strings.TrimRight(mant, "0")
+	if strings.HasSuffix(mant, ".") {
+		mant += "0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
+}
+
+// wellFormedLang checks a BCP 47 tag's form: letters, then dash-separated
+// groups of up to 8 letters or digits.
+func wellFormedLang(tag string) bool {
+	for i, part := range strings.Split(tag, "-") {
+		if part == "" || len(part) > 8 {
+			return false
+		}
+		for j := 0; j < len(part); j++ {
+			c := part[j]
+			letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+			if !letter && (i == 0 || c < '0' || c > '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// entries ranges over m, in key order when Options.Ordered asks for it.
+func (w *rdfWriter) entries(m map[string]any) iter.Seq2[string, any] {
+	if !w.opts.Ordered {
+		return maps.All(m)
+	}
+	return func(yield func(string, any) bool) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package rdfc
+
+import (
+	"context"
+	"crypto"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/diplomat-edu/diplomat/internal/reftest"
+)
+
+// TestRDFC10TestSuite runs every test of the W3C rdf-canon suite, one
+// subtest per test file: canonical N-Quads byte for byte, the issued
+// identifier map where the suite gives one, and the poison graph refused.
+func TestRDFC10TestSuite(t *testing.T) {
+	dir := reftest.Path(t, "vectors", "rdf-canon")
+	f, err := os.Open(filepath.Join(dir, "manifest.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed, maxWork := 0, 0.0
+	for _, row := range rows[1:] {
+		id, name, hashAlg, kind, hasMap := row[0], row[1], row[5], row[6], row[7]
+		t.Run(id+"-in.nq", func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join(dir, "rdfc10", id+"-in.nq"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			quads, err := ParseNQuads(in)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			opts := Options{Quads: true}
+			if hashAlg == "SHA384" {
+				opts.Hash = crypto.SHA384
+			}
+			start := time.Now()
+			res, err := Canonicalize(context.Background(), quads, opts)
+			if kind == "RDFC10NegativeEvalTest" {
+				if !errors.Is(err, ErrTooComplex) {
+					t.Fatalf("%s: got %v, want an error wrapping ErrTooComplex", name, err)
+				}
+				if d := time.Since(start); d > time.Second {
+					t.Errorf("refused after %v", d)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			want, err := os.ReadFile(filepath.Join(dir, "rdfc10", id+"-rdfc10.nq"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(res.NQuads) != string(want) {
+				t.Errorf("%s:\n got %q\nwant %q", name, res.NQuads, want)
+			}
+			if string(Serialize(res.Quads)) != string(want) {
+				t.Errorf("%s: Result.Quads do not serialise to Result.NQuads", name)
+			}
+			if hasMap == "TRUE" {
+				var m map[string]string
+				b, err := os.ReadFile(filepath.Join(dir, "rdfc10", id+"-rdfc10map.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal(b, &m); err != nil {
+					t.Fatal(err)
+				}
+				if !maps.Equal(m, res.Labels) {
+					t.Errorf("%s: labels %v, want %v", name, res.Labels, m)
+				}
+			}
+			passed++
+			// The share of its budget a dataset of the suite needs.
+			w := float64(workOf(t, quads)) / float64(max(DefaultMinWork, DefaultWorkPerQuad*len(quads)))
+			maxWork = max(maxWork, w)
+		})
+	}
+	if passed != len(rows)-2 {
+		t.Errorf("%d positive tests passed of %d", passed, len(rows)-2)
+	}
+	t.Logf("the hardest positive test used %.1f%% of its budget", 100*maxWork)
+}
+
+// workOf returns the work units canonicalising quads takes.
+func workOf(t *testing.T, quads []Quad) int64 {
+	c := &canon{ctx: context.Background(), hasher: crypto.SHA256.New(), blankIdx: map[string]int32{}, budget: 1 << 62, deadline: time.Now().Add(time.Hour)}
+	c.dedupe(quads)
+	if err := c.run(); err != nil {
+		t.Fatal(err)
+	}
+	return c.work
+}
+
+func TestEscapeLiteral(t *testing.T) {
+	q := Quad{NewIRI("urn:s"), NewIRI("urn:p"), NewLiteral("a\"b\\c\n\r\t\b\f\x00\x1f\x7f\u0080é", "", "")}
+	got := q.String()
+	want := "<urn:s> <urn:p> \"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0000\\u001F\\u007F\u0080é\" .\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestParseNQuadsErrorsNameTheLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> .\n", "line 2"},
+		{"<s> <urn:p> <urn:o> .", "not absolute"},
+		{"<urn:s> <urn:p> \"x\n\" .", "newline in a literal"},
+		{"<urn:s> <urn:p> \"x\\q\" .", "invalid escape"},
+		{"<urn:s> <urn:p> <urn:o> <urn:g> <urn:h> .", "expected '.'"},
+		{"_:a <urn:p> \"x\"@ .", "language tag"},
+		{"<urn:s> _:p <urn:o> .", "predicate expected"},
+		{"<urn:s> <urn:p> <urn:o> . <urn:x>", "after the statement"},
+		{"<urn:s\\u0020> <urn:p> <urn:o> .", "not allowed in an IRI"},
+	} {
+		_, err := ParseNQuads([]byte(tc.in))
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want ErrSyntax with %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestParseNQuadsForms(t *testing.T) {
+	in := "# comment\r\n<urn:s> <urn:p> \"a\\u00E9\\U0001F600\\t\"^^<urn:dt> _:g1 . # trailing\n_:b.x <urn:p> \"x\"@en-GB .\n\n"
+	qs, err := ParseNQuads([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Quad{
+		{NewIRI("urn:s"), NewIRI("urn:p"), NewLiteral("aé😀\t", "urn:dt", ""), NewBlank("g1")},
+		{NewBlank("b.x"), NewIRI("urn:p"), NewLiteral("x", "", "en-GB"), {}},
+	}
+	if len(qs) != 2 || qs[0] != want[0] || qs[1] != want[1] {
+		t.Errorf("got %#v", qs)
+	}
+}

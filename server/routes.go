@@ -1,0 +1,110 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/diplomat-edu/diplomat/keys"
+)
+
+// routes lists every route of the service. Each is wrapped by s.route
+// (request id, metrics, access log, panic recovery) and, by kind:
+//
+//   - public routes (verification, hosting, the page): rate-limited per
+//     client, no authentication;
+//   - API routes: a bearer token with one of the scopes named;
+//   - console routes: a session cookie, behind http.CrossOriginProtection.
+//
+// To add a group of routes (the OpenID4VCI/VP endpoints), add a block here
+// that calls s.handle with the same wrappers; handlers decode, call a
+// library, encode, and return errors through s.writeError.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, s.route(pattern, h)) }
+	pub := func(pattern string, f http.HandlerFunc) { handle(pattern, s.public(f)) }
+	api := func(pattern string, f http.HandlerFunc, scopes ...string) {
+		handle(pattern, s.requireScope(f, scopes...))
+	}
+
+	// VC-API: issuing (docs/vc-api.md).
+	api("POST /credentials/issue", s.handleIssue, keys.ScopeIssue)
+	api("POST /credentials/status", s.handleStatus, keys.ScopeStatus)
+	api("GET /credentials/{id}", s.handleGetCredential, keys.ScopeIssue, keys.ScopeStatus)
+	api("GET /credentials", s.handleListCredentials, keys.ScopeIssue, keys.ScopeStatus)
+	api("POST /status/publish", s.handlePublish, keys.ScopeStatus)
+	api("POST /batches", s.handleCreateBatch, keys.ScopeIssue)
+	api("GET /batches/{id}", s.handleGetBatch, keys.ScopeIssue)
+	api("POST /batches/{id}/start", s.handleStartBatch, keys.ScopeIssue)
+	api("GET /batches/{id}/result", s.handleBatchResult, keys.ScopeIssue)
+
+	// VC-API: verifying, public.
+	pub("POST /credentials/verify", s.handleVerifyCredential)
+	pub("POST /presentations/verify", s.handleVerifyPresentation)
+
+	// Hosting, public: what verifiers fetch.
+	pub("GET /.well-known/did.json", s.handleDIDDocument)
+	pub("GET /.well-known/jwks.json", s.handleJWKS)
+	pub("GET /certificates/{file}", s.handleCertificates)
+	if p := s.statusPath(); p != "" {
+		pub("GET "+p+"/{profile}/{n}/{purpose}", s.handleStatusList)
+	}
+
+	// The verification page, public.
+	pub("GET /{$}", s.handlePage)
+	pub("POST /{$}", s.handlePageVerify)
+	pub("GET /samples/{name}", s.handleSample)
+	handle("GET /assets/style.css", http.HandlerFunc(s.handleStyle))
+
+	// The registrar console: session cookie, cross-origin protection.
+	cop := http.NewCrossOriginProtection()
+	con := func(pattern string, f http.HandlerFunc) { handle(pattern, cop.Handler(f)) }
+	con("GET /console", s.handleConsole)
+	con("POST /console/signin", s.handleSignIn)
+	con("POST /console/signout", s.handleSignOut)
+	con("POST /console/batches", s.session(s.handleConsoleUpload, keys.ScopeIssue))
+	con("GET /console/batches/{id}", s.session(s.handleConsoleBatch, keys.ScopeIssue))
+	con("POST /console/batches/{id}/start", s.session(s.handleConsoleStart, keys.ScopeIssue))
+	con("GET /console/batches/{id}/download", s.session(s.handleConsoleDownload, keys.ScopeIssue))
+	con("GET /console/register", s.session(s.handleConsoleRegister, keys.ScopeIssue, keys.ScopeStatus))
+	con("POST /console/credentials/status", s.session(s.handleConsoleStatus, keys.ScopeStatus))
+	con("POST /console/status/publish", s.session(s.handleConsolePublish, keys.ScopeStatus))
+
+	// Operations.
+	handle("GET /healthz", http.HandlerFunc(s.handleHealth))
+	handle("GET /readyz", http.HandlerFunc(s.handleReady))
+	handle("GET /metrics", s.metrics.handler())
+
+	// Everything else: a problem, not the mux's plain text.
+	handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errorf(http.StatusNotFound, "not-found", "Not found", "no route %s %s (docs/vc-api.md lists them)", r.Method, r.URL.Path))
+	}))
+	return securityHeaders(s.cors(mux))
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// handleReady answers 200 when the store answers, its keys are unlocked
+// and the service is not shutting down; 503 otherwise, saying why.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	why := ""
+	switch {
+	case s.stopping.Load():
+		why = "shutting down"
+	case !s.store.Unlocked():
+		why = "store locked"
+	default:
+		if _, err := s.store.WebDID(); err != nil {
+			why = "store not readable"
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if why != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(why + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}

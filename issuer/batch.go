@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/internal/inorder"
 	"github.com/diplomat-edu/diplomat/templates"
 )
 
@@ -295,15 +296,15 @@ type item struct {
 // goroutine); stage 2 renders (parallel); stage 3 records in the register
 // (one goroutine, one transaction per chunk); stage 4 signs and writes
 // (parallel); the collector (this goroutine) puts the rows back in input
-// order and writes the manifest. At most window records are between the
-// reader and the collector, which bounds memory.
+// order (internal/inorder) and writes the manifest. At most a window of
+// records are between the reader and the collector, which bounds memory.
 func (i *Issuer) sign2(ctx context.Context, t Template, src Source, pl *plan, out Output, mw ManifestWriter, chk *checked, opts BatchOptions, keepRows bool, res *BatchResult) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	fail := func(err error) { cancel(err) }
 	resumable, _ := out.(Resumable)
 	workers, chunk := opts.Workers, opts.ChunkSize
-	window := make(chan struct{}, 2*chunk+4*workers)
+	window := inorder.New[*item](2*chunk + 4*workers)
 	todo := make(chan *item, workers)
 	prepared := make(chan *item, chunk)
 	reserved := make(chan *item, chunk)
@@ -336,9 +337,7 @@ func (i *Issuer) sign2(ctx context.Context, t Template, src Source, pl *plan, ou
 				fail(fmt.Errorf("%w: more records in the signing pass than the %d validated", ErrInputChanged, chk.records))
 				return
 			}
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
+			if !window.Enter(ctx) {
 				return
 			}
 			it := &item{ord: ord, row: rowOf(rec, ord), rec: rec}
@@ -446,8 +445,7 @@ func (i *Issuer) sign2(ctx context.Context, t Template, src Source, pl *plan, ou
 	go func() { signWG.Wait(); close(results) }()
 
 	var keepBuf []*Issued
-	pending := map[int]*item{}
-	next, done := 0, 0
+	done := 0
 	emit := func(it *item) error {
 		if it.of > 0 || len(it.errs) > 0 {
 			rj := Rejected{Row: it.row}
@@ -499,22 +497,15 @@ func (i *Issuer) sign2(ctx context.Context, t Template, src Source, pl *plan, ou
 		if ctx.Err() != nil {
 			continue // drain
 		}
-		pending[it.ord] = it
-		for p := pending[next]; p != nil; p = pending[next] {
-			delete(pending, next)
-			next++
-			<-window
-			if err := emit(p); err != nil {
-				fail(err)
-				break
-			}
+		if err := window.Leave(it.ord, it, emit); err != nil {
+			fail(err)
 		}
 	}
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	if next != chk.records {
-		return fmt.Errorf("batch: %d of %d records went through the signing pass", next, chk.records)
+	if window.Next() != chk.records {
+		return fmt.Errorf("batch: %d of %d records went through the signing pass", window.Next(), chk.records)
 	}
 	if sum != chk.digest {
 		return fmt.Errorf("%w: a record differs from the one validated (the credentials signed are recorded; fix the input and run the batch again)", ErrInputChanged)

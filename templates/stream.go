@@ -142,17 +142,28 @@ func NewCSVReader(r io.Reader, file string) (*CSVReader, error) {
 // OpenCSV opens the CSV file at path (see NewCSVReader); errors name the
 // file by its base name. Close closes the file.
 func OpenCSV(path string) (*CSVReader, error) {
-	f, err := os.Open(path)
+	c, f, err := openWith(path, NewCSVReader)
 	if err != nil {
-		return nil, err
-	}
-	c, err := NewCSVReader(f, filepath.Base(path))
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	c.closer = f
 	return c, nil
+}
+
+// openWith opens the file at path and reads it with newReader, naming it
+// by its base name; the file is closed if newReader fails.
+func openWith[R any](path string, newReader func(io.Reader, string) (R, error)) (R, io.Closer, error) {
+	var zero R
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, nil, err
+	}
+	r, err := newReader(f, filepath.Base(path))
+	if err != nil {
+		f.Close()
+		return zero, nil, err
+	}
+	return r, f, nil
 }
 
 // Columns returns the header's column names, trimmed: what
@@ -299,13 +310,8 @@ func NewJSONReader(r io.Reader, file string) (*JSONReader, error) {
 // OpenJSON opens the JSON or JSON Lines file at path (see NewJSONReader);
 // errors name the file by its base name. Close closes the file.
 func OpenJSON(path string) (*JSONReader, error) {
-	f, err := os.Open(path)
+	j, f, err := openWith(path, NewJSONReader)
 	if err != nil {
-		return nil, err
-	}
-	j, err := NewJSONReader(f, filepath.Base(path))
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	j.closer = f

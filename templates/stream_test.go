@@ -11,20 +11,10 @@ import (
 	"testing/iotest"
 )
 
-// readEach reads every record of r, or returns the first error.
+// readEach reads every record of r (readAll), or returns the first error.
 func readEach(t *testing.T, r Reader) ([]Record, error) {
 	t.Helper()
-	var out []Record
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, rec)
-	}
+	return readAll(r)
 }
 
 // TestCSVReaderRowsAreSpreadsheetRowsWhateverTheReads: blank rows, rows of

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/diplomat-edu/diplomat/internal/inorder"
 )
 
 // Item is one input of VerifyAll: the bytes of a credential or presentation
@@ -93,7 +95,7 @@ func (v *Verifier) VerifyAll(ctx context.Context, items Items, req Request, opts
 		item Item
 		res  Outcome
 	}
-	window := make(chan struct{}, 8*workers)
+	window := inorder.New[*job](8 * workers)
 	todo := make(chan *job, workers)
 	done := make(chan *job, workers)
 	go func() {
@@ -107,9 +109,7 @@ func (v *Verifier) VerifyAll(ctx context.Context, items Items, req Request, opts
 				cancel(err)
 				return
 			}
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
+			if !window.Enter(ctx) {
 				return
 			}
 			select {
@@ -147,37 +147,34 @@ func (v *Verifier) VerifyAll(ctx context.Context, items Items, req Request, opts
 	go func() { wg.Wait(); close(done) }()
 
 	t := &Tally{Verdicts: map[Verdict]int{}, Failed: map[string]int{}}
-	pending := map[int]*job{}
-	next := 0
+	emit := func(p *job) error {
+		if p.res.Report == nil {
+			t.Skipped++
+		} else {
+			t.Reports++
+			t.Verdicts[p.res.Report.Verdict]++
+			seen := map[string]bool{}
+			for _, c := range p.res.Report.Failed() {
+				if !seen[c.ID] {
+					seen[c.ID] = true
+					t.Failed[c.ID]++
+				}
+			}
+		}
+		if err := each(p.res); err != nil {
+			return err
+		}
+		if opts.Progress != nil {
+			opts.Progress(window.Next())
+		}
+		return nil
+	}
 	for j := range done {
 		if ctx.Err() != nil {
 			continue // drain
 		}
-		pending[j.ord] = j
-		for p := pending[next]; p != nil; p = pending[next] {
-			delete(pending, next)
-			next++
-			<-window
-			if p.res.Report == nil {
-				t.Skipped++
-			} else {
-				t.Reports++
-				t.Verdicts[p.res.Report.Verdict]++
-				seen := map[string]bool{}
-				for _, c := range p.res.Report.Failed() {
-					if !seen[c.ID] {
-						seen[c.ID] = true
-						t.Failed[c.ID]++
-					}
-				}
-			}
-			if err := each(p.res); err != nil {
-				cancel(err)
-				break
-			}
-			if opts.Progress != nil {
-				opts.Progress(next)
-			}
+		if err := window.Leave(j.ord, j, emit); err != nil {
+			cancel(err)
 		}
 	}
 	return t, context.Cause(ctx)

@@ -314,8 +314,9 @@ func (j *jsonlItems) Next() (Item, error) {
 func lineCredential(line []byte) []byte {
 	// The lines issue --jsonl writes end with the credential, and a
 	// compact one needs no unescaping: take it without decoding the line.
-	if k := bytes.LastIndex(line, []byte(`,"credential":"`)); k > 0 && bytes.HasSuffix(line, []byte(`"}`)) {
-		if c := line[k+len(`,"credential":"`) : len(line)-2]; bytes.IndexAny(c, "\"\\") < 0 {
+	const member = `,"credential":"`
+	if k := bytes.LastIndex(line, []byte(member)); k > 0 && k+len(member) <= len(line)-2 && bytes.HasSuffix(line, []byte(`"}`)) {
+		if c := line[k+len(member) : len(line)-2]; bytes.IndexAny(c, "\"\\") < 0 {
 			return bytes.Clone(c)
 		}
 	}

@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -226,4 +227,40 @@ func TestOpenDirListsFilesInNameOrder(t *testing.T) {
 	if strings.Join(got, " ") != "a.jwt b.jwt c.json d.big" {
 		t.Errorf("files %v", got)
 	}
+}
+
+// FuzzJSONLines checks that reading JSON Lines never panics, that every
+// item is named by its file and a line that grows, and that an error is
+// only for a line over the limit.
+func FuzzJSONLines(f *testing.F) {
+	for _, s := range []string{
+		"{\"row\":2,\"credential\":\"eyJa.b.c\"}\n\n\"eyJd\"\n",
+		"{\"credential\":{\"a\":1}}\r\n{\"credential\":\"x\\\"y\"}",
+		",\"credential\":\"\"}\n{\"credential\":\"a\"}}",
+		"\n\n\n",
+		"not json\n[1,2]\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		items := JSONLines(bytes.NewReader(data), "f.jsonl")
+		last := 0
+		for {
+			it, err := items.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				t.Fatalf("error %v on %d bytes", err, len(data))
+			}
+			var line int
+			if _, err := fmt.Sscanf(it.Name, "f.jsonl line %d", &line); err != nil || line <= last {
+				t.Fatalf("item named %q after line %d", it.Name, last)
+			}
+			last = line
+			if len(it.Data) == 0 && len(bytes.TrimSpace(data)) == 0 {
+				t.Fatal("an item from blank input")
+			}
+		}
+	})
 }

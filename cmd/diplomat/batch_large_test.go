@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -371,4 +372,29 @@ func issuedLine(s string) string {
 func lastLine(s string) string {
 	s = strings.TrimRight(s, "\n")
 	return s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+// TestFileSourceRefusesAFileChangedBetweenPasses: the second pass of a
+// batch opens its file again; a file whose size or time changed since the
+// first is refused with issuer.ErrInputChanged, before a record is read.
+func TestFileSourceRefusesAFileChangedBetweenPasses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g.csv")
+	if err := os.WriteFile(path, graduates.Graduates(3, 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := &fileSource{path: path, name: "g.csv", open: openCSVRecords}
+	r, err := src.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.(io.Closer).Close()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("urn:schac:personalUniqueCode:int:esi:fr:9,Ana,Lopez,2001-01-01,Master,Master,2025-07-01,7,0533,120,15,fr-20\n")
+	f.Close()
+	if _, err := src.Open(); !errors.Is(err, issuer.ErrInputChanged) || !strings.Contains(err.Error(), "g.csv") {
+		t.Errorf("second pass over a changed file: %v", err)
+	}
 }

@@ -258,25 +258,12 @@ func (v *Verifier) fetchCached(ctx context.Context, url string) ([]byte, error) 
 // shared runs fn once for every caller asking for key at the same time
 // (the credentials of a batch asking for one status list or DID document):
 // they wait for the first one's answer, so a document is fetched once, then
-// cached. fn runs under the first caller's deadline but not its
-// cancellation (one caller giving up does not fail the others); a caller
-// whose ctx ends stops waiting.
+// cached. fn runs with the first caller's context (its deadline: the time
+// allowed for a credential's fetches), and returns before shared does, so
+// no fetch outlives the verifications waiting for it.
 func (v *Verifier) shared(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
-	ch := v.flight.DoChan(key, func() (any, error) {
-		fctx := context.WithoutCancel(ctx)
-		if d, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			fctx, cancel = context.WithDeadline(fctx, d)
-			defer cancel()
-		}
-		return fn(fctx)
-	})
-	select {
-	case r := <-ch:
-		return r.Val, r.Err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	val, err, _ := v.flight.Do(key, func() (any, error) { return fn(ctx) })
+	return val, err
 }
 
 // resolverChain asks each resolver in turn; the first that resolves the

@@ -117,12 +117,12 @@ func (c *cli) registered() int {
 }
 
 // largeRows is the size of the large batch: 200,000 rows (a 32 MB CSV),
-// or 20,000 under the race detector, which runs the program about ten
-// times slower (200,000 rows would take half an hour there); the small
-// batch is a tenth of it.
+// or 10,000 under the race detector, which runs the program about ten
+// times slower (200,000 rows would take half an hour there, and CI runs
+// every test with it); the small batch is a tenth of it.
 func largeRows() int {
 	if raceEnabled {
-		return 20_000
+		return 10_000
 	}
 	return 200_000
 }
@@ -135,7 +135,8 @@ func largeRows() int {
 // their bound, about 64 KB for each of the transaction's 1,024 rows); the
 // bound leaves room for a loaded machine. Before batches were streamed,
 // 100,000 rows took 822 MB. Under the race detector every allocation
-// carries shadow memory: about 150 MB for 2,000 rows and 210 MB for 20,000.
+// carries shadow memory: about 120 MB for 1,000 rows, 200 MB for 10,000
+// and 210 MB for 20,000.
 func memoryBound() int64 {
 	if raceEnabled {
 		return 400 << 20
@@ -224,7 +225,7 @@ func TestIssueResumesAfterKill9(t *testing.T) {
 	}
 	n := 6000
 	if raceEnabled {
-		n = 2000
+		n = 1500 // ten times slower: the same kill in a tenth of the time
 	}
 	for _, jsonl := range []bool{false, true} {
 		t.Run(map[bool]string{false: "files", true: "jsonl"}[jsonl], func(t *testing.T) {

@@ -47,8 +47,9 @@ func (w *Window[T]) Leave(ord int, v T, emit func(T) error) error {
 		}
 		delete(w.pending, w.next)
 		w.next++
-		<-w.slots
-		if err := emit(p); err != nil {
+		err := emit(p)
+		<-w.slots // after emit: an item holds its room until it is handed on
+		if err != nil {
 			return err
 		}
 	}

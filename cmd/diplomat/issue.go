@@ -338,13 +338,14 @@ type progress struct {
 	bar     *progressbar.ProgressBar
 	w       io.Writer
 	verb    string // of the second phase: "signed", "verified"
+	doing   string // the same as it goes: "signing", "verifying"
 	last    time.Time
 	started time.Time // of the second phase
 	read    int
 }
 
 func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, last: time.Now(), verb: "signed"}
+	p := &progress{w: w, last: time.Now(), verb: "signed", doing: "signing"}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.tty = true
 	}
@@ -352,9 +353,13 @@ func newProgress(w io.Writer) *progress {
 }
 
 func (p *progress) newBar(max int, what, its string) *progressbar.ProgressBar {
-	return progressbar.NewOptions(max, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString(its),
-		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	opts := []progressbar.Option{progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionSetItsString(its),
+		progressbar.OptionThrottle(100 * time.Millisecond), progressbar.OptionClearOnFinish()}
+	if max > 0 { // a spinner's rate over its first instants means nothing
+		opts = append(opts, progressbar.OptionShowIts())
+	}
+	return progressbar.NewOptions(max, opts...)
 }
 
 // checking reports the records read by a batch's validation pass.
@@ -388,7 +393,7 @@ func (p *progress) update(done, total int) {
 	}
 	if p.tty {
 		if p.bar == nil {
-			p.bar = p.newBar(total, "signing", "credentials")
+			p.bar = p.newBar(total, p.doing, "credentials")
 		}
 		p.bar.ChangeMax(total)
 		_ = p.bar.Set(done)
@@ -409,7 +414,7 @@ func (p *progress) count(done int) {
 	}
 	if p.tty {
 		if p.bar == nil {
-			p.bar = p.newBar(-1, strings.TrimSuffix(p.verb, "ed")+"ing", "credentials")
+			p.bar = p.newBar(-1, p.doing, "credentials")
 		}
 		_ = p.bar.Set(done)
 		return

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/diplomat-edu/diplomat/verifier"
 )
 
@@ -99,7 +101,7 @@ type batchSummary struct {
 func (a *app) verifyBatch(ctx context.Context, v *verifier.Verifier, req verifier.Request, items verifier.Items, o *verifyOptions) error {
 	start := time.Now()
 	prog := newProgress(a.stderr)
-	prog.verb = "verified"
+	prog.verb, prog.doing = "verified", "verifying"
 	enc := json.NewEncoder(a.stdout)
 	enc.SetEscapeHTML(false)
 	header := []string{"FILE", "VERDICT", "FORMAT", "ISSUER", "REASON"}
@@ -114,6 +116,8 @@ func (a *app) verifyBatch(ctx context.Context, v *verifier.Verifier, req verifie
 		return err
 	}
 	hint := false
+	f, ok := a.stdout.(*os.File)
+	stdoutTTY := ok && term.IsTerminal(int(f.Fd()))
 	tally, err := v.VerifyAll(ctx, items, req, verifier.BatchOptions{
 		Workers: o.workers, Skip: notCredential, Progress: prog.count,
 	}, func(out verifier.Outcome) error {
@@ -121,6 +125,9 @@ func (a *app) verifyBatch(ctx context.Context, v *verifier.Verifier, req verifie
 			hint = true
 		}
 		if a.json {
+			if stdoutTTY {
+				prog.clear() // the spinner and the lines share the terminal
+			}
 			return enc.Encode(batchLine{File: out.Name, Report: out.Report, Skipped: out.Skipped})
 		}
 		if out.Report == nil {

@@ -37,10 +37,14 @@ const (
 // the open list of the profile, the key version and the issuer of pl.
 func (i *Issuer) reserve(pl *plan, jobs []*job) error {
 	return i.store.Update(func(tx *bbolt.Tx) error {
+		releaseMapped(tx)
 		reg, err := tx.CreateBucketIfNotExists(bucketRegister)
 		if err != nil {
 			return err
 		}
+		// Ids grow with time (templates.NewOrderedID): new entries go at
+		// the end of the register, whose pages can be filled.
+		reg.FillPercent = 0.9
 		idem, err := tx.CreateBucketIfNotExists(bucketIdempotency)
 		if err != nil {
 			return err

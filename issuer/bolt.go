@@ -81,10 +81,14 @@ func (b boltStorage) SaveConfig(_ context.Context, config []byte) error {
 
 func (b boltStorage) Reserve(_ context.Context, owner ListOwner, rs []*Reservation, now time.Time) error {
 	return b.s.Update(func(tx *bbolt.Tx) error {
+		releaseMapped(tx)
 		reg, err := tx.CreateBucketIfNotExists(bucketRegister)
 		if err != nil {
 			return err
 		}
+		// Ids grow with time (templates.NewOrderedID): new entries go at
+		// the end of the register, whose pages can be filled.
+		reg.FillPercent = 0.9
 		idem, err := tx.CreateBucketIfNotExists(bucketIdempotency)
 		if err != nil {
 			return err

@@ -288,10 +288,8 @@ func (a *app) openDatabase(u string) (*keys.Store, error) {
 	if !postgres.IsURL(u) {
 		return nil, usagef(fmt.Sprintf("DIPLOMAT_STORE: %q is not a postgres:// URL (a store file is chosen with --home)", postgres.Location(u)))
 	}
+	// Open's errors say what to do (migrate, upgrade).
 	db, err := postgres.Open(context.Background(), u, a.dbOpts)
-	if errors.Is(err, postgres.ErrNoSchema) || errors.Is(err, postgres.ErrOlderSchema) {
-		return nil, withHint(err, "run 'diplomat store migrate' once, from any node, with this diplomat")
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -393,3 +393,67 @@ func redact(s string) string {
 	}
 	return u.Redacted()
 }
+
+// CPU returns the processor time the server has used so far: the
+// postmaster's, its sessions' that ended, and its live sessions' (Linux
+// /proc; zero for EnvServer or elsewhere). Benchmarks read it before and
+// after a run to say what the database cost.
+func (c *Cluster) CPU() time.Duration {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return 0
+	}
+	pid := c.cmd.Process.Pid
+	total := procCPU(pid, true)
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil || child == pid {
+			continue
+		}
+		if procParent(child) == pid {
+			total += procCPU(child, false)
+		}
+	}
+	return total
+}
+
+// procStat returns the fields of /proc/pid/stat after the command name.
+func procStat(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	return strings.Fields(s)
+}
+
+func procParent(pid int) int {
+	f := procStat(pid)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
+}
+
+// procCPU is utime+stime (and the reaped children's with children), in
+// clock ticks of 1/100 s, as Linux counts them.
+func procCPU(pid int, children bool) time.Duration {
+	f := procStat(pid)
+	if len(f) < 15 {
+		return 0
+	}
+	idx := []int{11, 12}
+	if children {
+		idx = append(idx, 13, 14)
+	}
+	var ticks int64
+	for _, i := range idx {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}

@@ -28,8 +28,8 @@ type StorageProvider interface {
 }
 
 // Generations is the optional ability of a shared store to count the
-// changes that what a node caches depends on: status changes, keys, the
-// trust registry, the issuer configuration. A node that sees the count
+// changes that what a node caches depends on: status changes, lists opened,
+// keys, the trust registry, the issuer configuration. A node that sees the count
 // change since it last looked forgets what it cached (the signed status
 // lists, the verifier's caches, the DID document), so that a revocation
 // made on another node is served by this one within Config.Status.Sync.
@@ -91,6 +91,7 @@ func (s *Server) sync(ctx context.Context) {
 	if y.known {
 		s.metrics.syncs.Inc()
 		s.lists.changed()
+		s.lists.opened()
 		s.didDoc.Store(nil)
 		if err := s.resetVerifier(); err != nil {
 			s.log.Error("rebuilding the verifier", slog.String("error", err.Error()))

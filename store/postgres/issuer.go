@@ -197,9 +197,12 @@ func (l *pgLists) Next(o issuer.ListOwner, now time.Time) (*issuer.OpenList, err
 	if err := l.Save(ol); err != nil {
 		return nil, err
 	}
-	_, err = l.tx.Exec(l.ctx, "UPDATE issuer_list_heads SET list_id = $4 WHERE profile = $1 AND key_id = $2 AND issuer = $3",
-		o.Profile, o.KeyID, o.Issuer, ol.Record.ID)
-	return ol, err
+	if _, err = l.tx.Exec(l.ctx, "UPDATE issuer_list_heads SET list_id = $4 WHERE profile = $1 AND key_id = $2 AND issuer = $3",
+		o.Profile, o.KeyID, o.Issuer, ol.Record.ID); err != nil {
+		return nil, err
+	}
+	// Other nodes forget that this list's URL had no list.
+	return ol, bumpGeneration(l.ctx, l.tx)
 }
 
 func (l *pgLists) Save(ol *issuer.OpenList) error {
@@ -256,11 +259,13 @@ func (s issuerStorage) Entries(ctx context.Context, q issuer.Query) ([]issuer.En
 			add(f.col+" = $%d", f.v)
 		}
 	}
+	// The column holds microseconds; Match below decides to the
+	// nanosecond, so the bounds here are a microsecond wider.
 	if !q.From.IsZero() {
-		add("issued >= $%d", q.From)
+		add("issued >= $%d", q.From.Add(-time.Microsecond))
 	}
 	if !q.To.IsZero() {
-		add("issued < $%d", q.To)
+		add("issued < $%d", q.To.Add(time.Microsecond))
 	}
 	sql := "SELECT id, entry FROM issuer_register"
 	if len(where) > 0 {

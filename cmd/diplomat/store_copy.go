@@ -32,8 +32,9 @@ func newStoreCopyCommand(a *app) *cobra.Command {
 		Long: "Copy every record of a store (keys, sealed as they are, trust registry and snapshots, register,\n" +
 			"status lists, tokens, audit log, batches, short-lived state) into a new store file or an empty\n" +
 			"PostgreSQL database (its schema is created when missing), then read both again and compare them\n" +
-			"bucket by bucket. The copy opens with the same passphrase. Stop the services using the source\n" +
-			"first, or what they change during the copy is not in it (docs/deploy.md).",
+			"bucket by bucket. The copy opens with the same passphrase. A database is copied as it was at\n" +
+			"one moment, even in use (what nodes change after it is not in the copy); a store file in use\n" +
+			"by a service cannot be opened: stop the service, or copy its backup (docs/deploy.md).",
 		Example: `  diplomat store copy --from diplomat-data/diplomat.db --to postgres://diplomat@db.internal/diplomat
   diplomat store copy --from postgres://diplomat@db.internal/diplomat --to backup-2026-06-01.db`,
 		Args: cobra.NoArgs,

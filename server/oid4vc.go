@@ -37,6 +37,7 @@ type oid4vc struct {
 	issue         *offerIssuer
 	outbox        *devOutbox // a development instance's sign-in codes
 	hasSignIn     bool
+	notOffered    []string // formats left out, and why
 	prefix        string
 }
 
@@ -83,7 +84,9 @@ func (s *Server) setupVCI(o *oid4vc, opts Options, base string, allowHTTP bool) 
 	o.formats = c.Formats
 	if o.formats == nil {
 		for _, f := range allFormats {
-			if s.iss.Ready(profileOf(f)) == nil {
+			if err := s.iss.Ready(profileOf(f)); err != nil {
+				o.notOffered = append(o.notOffered, fmt.Sprintf("%s not offered: %v", f, firstLine(err.Error())))
+			} else {
 				o.formats = append(o.formats, f)
 			}
 		}
@@ -468,6 +471,9 @@ func (s *Server) OpenID4VCStatus() (issuing, presenting string) {
 		issuing = "off: " + s.oid.vciOff
 	} else {
 		issuing += " (" + strings.Join(s.oid.formats, ", ") + ")"
+		for _, n := range s.oid.notOffered {
+			issuing += "; " + n
+		}
 	}
 	if s.oid.rp == nil {
 		presenting = "off: " + s.oid.vpOff

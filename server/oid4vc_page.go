@@ -192,8 +192,11 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 
 // askView is what the ask page shows while it waits.
 type askView struct {
-	What, Link, SameLink, QR string
-	Expires                  time.Time
+	What, Link string
+	// SameLink (openid4vp://) and QR (a data: PNG) are the service's own
+	// values, marked safe for href and src.
+	SameLink, QR template.URL
+	Expires      time.Time
 }
 
 // handleAskPage (GET /ask) shows the pending request, or the answer: with
@@ -253,8 +256,8 @@ func (s *Server) handleAskPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Refresh = true
-		d.Extra["ask"] = askView{What: page.What, Link: page.CrossLink, SameLink: page.SameLink,
-			QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), Expires: page.Expires}
+		d.Extra["ask"] = askView{What: page.What, Link: page.CrossLink, SameLink: template.URL(page.SameLink),
+			QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), Expires: page.Expires}
 		s.render(w, r, http.StatusOK, "ask", d)
 	case vp.StatusAnswered:
 		for _, id := range slices.Sorted(maps.Keys(res.Presentations)) {
@@ -322,7 +325,9 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request, si *vci.Sign
 // offerView is what the console's offer page shows.
 type offerView struct {
 	*OfferResult
-	QR, SVG string
+	// QR (a data: PNG) and Open (the openid-credential-offer:// link) are
+	// the service's own values, marked safe for src and href.
+	QR, Open template.URL
 }
 
 // consoleOfferData fills the offer form's choices.
@@ -397,6 +402,6 @@ func (s *Server) handleConsoleOffer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.consoleOfferData(r, "Offer made. Give the student the QR code or the link"+map[bool]string{true: ", and the transaction code by another channel.", false: "."}[out.TxCode != ""], "")
-	d.Extra["offer"] = offerView{OfferResult: out, QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)}
+	d.Extra["offer"] = offerView{OfferResult: out, QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), Open: template.URL(out.Link)}
 	s.render(w, r, http.StatusCreated, "offer", d)
 }

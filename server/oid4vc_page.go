@@ -48,7 +48,7 @@ var presets = []struct {
 	// SD-JWT VC layout puts them under "elm"), each with its values.
 	Claims []presetClaim
 }{
-	{"diploma", "A diploma (the qualification, its title and the holder's name)", []presetClaim{
+	{"diploma", "A diploma or other qualification awarded (its title and the holder's name)", []presetClaim{
 		{Path: []any{"hasClaim", nil, "specifiedBy", "type"}, Values: []any{"Qualification"}},
 		{Path: []any{"hasClaim", nil, "title"}}, {Path: []any{"familyName"}}, {Path: []any{"givenName"}}}},
 	{"transcript", "A transcript of records (the course units and the holder's name)", []presetClaim{
@@ -271,7 +271,18 @@ func (s *Server) handleAskPage(w http.ResponseWriter, r *http.Request) {
 					}
 				}
 				extra := map[string]any{"wallet": map[string]string{"What": page.What, "Format": p.Format, "Claims": claims}}
-				s.render(w, r, http.StatusOK, "verify", &pageData{Title: "Verification result", Report: p.Report, Banner: bannerFor(p.Report), Extra: extra})
+				rep := p.Report
+				if rep.Summary == nil && len(rep.Credentials) == 1 {
+					// A presentation of one credential (jwt_vp_json, ldp_vp):
+					// show what the credential certifies, as for an upload.
+					shown := *rep
+					shown.Summary = rep.Credentials[0].Summary
+					if shown.Trust == nil {
+						shown.Trust = rep.Credentials[0].Trust
+					}
+					rep = &shown
+				}
+				s.render(w, r, http.StatusOK, "verify", &pageData{Title: "Verification result", Report: rep, Banner: bannerFor(rep), Extra: extra})
 				return
 			}
 		}

@@ -118,7 +118,7 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 		if j.holder != nil {
 			opts.Holder = j.holder.Key
 		}
-		s, err := sdjwt.Issue(claims, pl.signing, opts)
+		s, err := sdjwt.IssueClaims(claims, pl.signing, opts)
 		if err != nil {
 			return nil, fmt.Errorf("signing %s as %s: %w", j.entry.ID, pl.profile, err)
 		}
@@ -287,7 +287,7 @@ func (i *Issuer) appendStatusEntries(b []byte, e Entry, typ string) []byte {
 // so a wallet and a verifier get the real ELM back) and makes selectively
 // disclosable what that mapping chooses and what the template declares
 // (Rendered.Disclosable, paths into the ELM document).
-func eudiClaims(vc []byte, disclosable []string, e Entry) ([]byte, sdjwt.Frame, error) {
+func eudiClaims(vc []byte, disclosable []string, e Entry) (map[string]any, sdjwt.Frame, error) {
 	m, err := sdjwt.MapELMDC4EU(vc)
 	if err != nil {
 		return nil, sdjwt.Frame{}, fmt.Errorf("mapping %s to SD-JWT VC claims: %w", e.ID, err)
@@ -300,8 +300,8 @@ func eudiClaims(vc []byte, disclosable []string, e Entry) ([]byte, sdjwt.Frame, 
 			}
 		}
 	}
-	claims, err := json.Marshal(m.Claims)
-	return claims, frame, err
+	// The claims go to sdjwt.IssueClaims as they are: no JSON round trip.
+	return m.Claims, frame, nil
 }
 
 // splitPath reads a template's disclosable path ("a.b[*].c") into its member

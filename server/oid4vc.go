@@ -73,7 +73,7 @@ func (s *Server) setupOID4VC(opts Options) error {
 	if err := s.setupVCI(o, opts, base, allowHTTP); err != nil {
 		return fmt.Errorf("openid4vc: %w", err)
 	}
-	if err := s.setupVP(o, base, allowHTTP); err != nil {
+	if err := s.setupVP(o, opts, base, allowHTTP); err != nil {
 		return fmt.Errorf("openid4vc: %w", err)
 	}
 	return nil
@@ -171,7 +171,7 @@ func formatOf(e *issuer.Entry) string {
 	return ""
 }
 
-func (s *Server) setupVP(o *oid4vc, base string, allowHTTP bool) error {
+func (s *Server) setupVP(o *oid4vc, opts Options, base string, allowHTTP bool) error {
 	c := s.cfg.OpenID4VC.Verifier
 	prefix := c.Prefix
 	var chain []*x509.Certificate
@@ -198,8 +198,12 @@ func (s *Server) setupVP(o *oid4vc, base string, allowHTTP bool) error {
 			return nil
 		}
 	}
+	var verify vp.Verifier = vpVerifier{s}
+	if opts.wrapVerify != nil {
+		verify = opts.wrapVerify(verify)
+	}
 	vo := vp.Options{Prefix: prefix, ResponseURI: base + "/vp/response", RequestURIBase: base + "/vp/request/",
-		Records: s.records, Verify: vpVerifier{s}, Contexts: s.vopts.Contexts, ResponseMode: c.ResponseMode,
+		Records: s.records, Verify: verify, Contexts: s.vopts.Contexts, ResponseMode: c.ResponseMode,
 		RequestTTL: c.RequestTTL, WriteError: s.writeError, Now: s.now, AllowHTTP: allowHTTP}
 	switch prefix {
 	case vp.PrefixX509Hash, vp.PrefixX509SanDNS:
@@ -338,22 +342,6 @@ func (a *offerIssuer) issueCredentials(ctx context.Context, req vci.IssueRequest
 	if ds.Template != strings.TrimSuffix(req.ConfigurationID, suffixOf(req.Configuration.Format)) {
 		return nil, fmt.Errorf("%w: the offer was made for template %s", vci.ErrDenied, ds.Template)
 	}
-	// A credential already in the register is signed again as it is: not
-	// when it was revoked, and (for an offer of an issued credential) only
-	// when the record is the one it was issued from.
-	e, err := a.s.iss.Registered(t, rec, p)
-	switch {
-	case errors.Is(err, issuer.ErrNotFound):
-		if ds.Issued != "" {
-			return nil, fmt.Errorf("%w: the record is not the one %s was issued from", vci.ErrDenied, ds.Issued)
-		}
-	case err != nil:
-		return nil, err
-	case e.State == issuer.StateRevoked:
-		return nil, fmt.Errorf("%w: the credential %s was revoked", vci.ErrDenied, e.ID)
-	case ds.Issued != "" && e.ID != ds.Issued:
-		return nil, fmt.Errorf("%w: the record is not the one %s was issued from", vci.ErrDenied, ds.Issued)
-	}
 	holders := make([]issuer.Holder, len(req.Holders))
 	for i, h := range req.Holders {
 		holders[i] = issuer.Holder{Key: h.Key, DID: h.DID}
@@ -366,8 +354,17 @@ func (a *offerIssuer) issueCredentials(ctx context.Context, req vci.IssueRequest
 	if err != nil {
 		return nil, err
 	}
-	if len(issued) > 0 && !issued[0].Existing {
-		a.s.recordAudit(ctx, "credentials.issue", issued[0].Entry.ID, "openid4vci", "")
+	// A credential already in the register was signed again as it is
+	// (IssueTo writes nothing then): never when it was revoked. An offer of
+	// an issued credential was checked, when it was made, to carry the
+	// record that credential was issued from; the offer keeps it unchanged.
+	switch e := issued[0].Entry; {
+	case e.State == issuer.StateRevoked:
+		return nil, fmt.Errorf("%w: the credential %s was revoked", vci.ErrDenied, e.ID)
+	case ds.Issued != "" && e.ID != ds.Issued:
+		return nil, fmt.Errorf("%w: the record is not the one %s was issued from", vci.ErrDenied, ds.Issued)
+	case !issued[0].Existing:
+		a.s.recordAudit(ctx, "credentials.issue", e.ID, "openid4vci", "")
 	}
 	creds := make([]vci.Credential, len(issued))
 	for i, o := range issued {

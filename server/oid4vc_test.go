@@ -28,6 +28,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
+	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/openid4vc/dcql"
@@ -59,6 +60,12 @@ func (b *signInBox) SendSignInCode(_ context.Context, contact, code string) erro
 
 func newOIDEnv(t testing.TB, contexts bool, config func(*Config)) *oidEnv {
 	t.Helper()
+	return newOIDEnvWith(t, contexts, config, nil)
+}
+
+// newOIDEnvWith is newOIDEnv with a last say on the server's options.
+func newOIDEnvWith(t testing.TB, contexts bool, config func(*Config), options func(*Options)) *oidEnv {
+	t.Helper()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Diplomat test CA"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
@@ -68,6 +75,18 @@ func newOIDEnv(t testing.TB, contexts bool, config func(*Config)) *oidEnv {
 	o := &oidEnv{roots: x509.NewCertPool(), ca: ca, box: &signInBox{codes: map[string]string{}}}
 	o.roots.AddCert(ca)
 	prepare := func(s *keys.Store) {
+		// As issuer init does: the keys that sign are recorded, so that the
+		// request-signing key imported below never takes over.
+		cfg, err := issuer.LoadConfig(s)
+		if err == nil {
+			cfg.Keys, err = issuer.ChooseKeys(s)
+		}
+		if err == nil {
+			err = issuer.SaveConfig(s, cfg)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Admissions, Test University", Organization: []string{"Test University"}, Country: []string{"FR"}},
 			DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
@@ -88,7 +107,12 @@ func newOIDEnv(t testing.TB, contexts bool, config func(*Config)) *oidEnv {
 	tder, _ := x509.CreateCertificate(rand.Reader, ttmpl, ca, &tk.PublicKey, caKey)
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{tder, caDER}, PrivateKey: tk}}}
 	o.testEnv = newEnv(t, envOptions{contexts: contexts, prepare: prepare, config: config, tls: tlsConf, roots: o.roots,
-		options: func(opts *Options) { opts.SignIn = o.box }})
+		options: func(opts *Options) {
+			opts.SignIn = o.box
+			if options != nil {
+				options(opts)
+			}
+		}})
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: o.roots}, MaxIdleConnsPerHost: 64},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	o.client = &vci.Client{HTTP: hc}

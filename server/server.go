@@ -19,6 +19,7 @@ import (
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
+	"github.com/diplomat-edu/diplomat/openid4vc/vp"
 	"github.com/diplomat-edu/diplomat/verifier"
 )
 
@@ -62,8 +63,12 @@ type Options struct {
 	// development instance its console.
 	SignIn vci.SignInSender
 
-	// wrapIssue, for benchmarks, wraps the credential issuer (timing).
-	wrapIssue func(vci.CredentialIssuer) vci.CredentialIssuer
+	// wrapIssue, wrapVerify and wrapHandler, for benchmarks, wrap the
+	// OpenID4VCI credential issuer, the OpenID4VP presentation verifier
+	// and the whole handler (timing).
+	wrapIssue   func(vci.CredentialIssuer) vci.CredentialIssuer
+	wrapVerify  func(vp.Verifier) vp.Verifier
+	wrapHandler func(http.Handler) http.Handler
 }
 
 // Sample is a credential a development instance offers on its page.
@@ -171,6 +176,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.routes()
+	if opts.wrapHandler != nil {
+		s.handler = opts.wrapHandler(s.handler)
+	}
 	return s, nil
 }
 

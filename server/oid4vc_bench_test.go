@@ -3,21 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/internal/flowtime"
 	"github.com/diplomat-edu/diplomat/issuer"
-	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 	"github.com/diplomat-edu/diplomat/openid4vc/vp"
 	"github.com/diplomat-edu/diplomat/templates"
-	"github.com/diplomat-edu/diplomat/verifier"
 )
 
 // The OpenID4VCI/VP benchmarks of issue 12, against the real service over
@@ -114,151 +111,29 @@ func BenchmarkOpenID4VCICredentialEndpoint(b *testing.B) {
 	b.ReportMetric(rate/direct, "x-issue")
 }
 
-// timer accumulates time across goroutines.
-type timer struct{ ns atomic.Int64 }
-
-func (t *timer) since(start time.Time) { t.ns.Add(int64(time.Since(start))) }
-func (t *timer) total() time.Duration  { return time.Duration(t.ns.Load()) }
-func (t *timer) reset()                { t.ns.Store(0) }
-func (ts *flowTimers) all() []*timer {
-	return []*timer{&ts.client, &ts.handler, &ts.store, &ts.issue, &ts.verify, &ts.sign}
-}
-func (ts *flowTimers) resetAll() {
-	for _, t := range ts.all() {
-		t.reset()
-	}
-}
-func ms(d time.Duration, n int) float64 { return float64(d.Microseconds()) / 1000 / float64(n) }
-
-// flowTimers split a flow: the wallet's HTTP (client), the service's
-// handlers (handler), inside them the store (the protocol records), the
-// issuer (template, register, signature) and the verifier, and the
-// wallet's own signatures (sign).
-type flowTimers struct{ client, handler, store, issue, verify, sign timer }
-
-type timedRecords struct {
-	r openid4vc.Records
-	t *timer
-}
-
-func (r timedRecords) Create(ctx context.Context, kind, key string, rec openid4vc.Record) error {
-	defer r.t.since(time.Now())
-	return r.r.Create(ctx, kind, key, rec)
-}
-
-func (r timedRecords) Get(ctx context.Context, kind, key string) (openid4vc.Record, error) {
-	defer r.t.since(time.Now())
-	return r.r.Get(ctx, kind, key)
-}
-
-func (r timedRecords) Update(ctx context.Context, kind, key string, fn func(openid4vc.Record) (*openid4vc.Record, error)) error {
-	defer r.t.since(time.Now())
-	return r.r.Update(ctx, kind, key, fn)
-}
-
-func (r timedRecords) Delete(ctx context.Context, kind, key string) error {
-	defer r.t.since(time.Now())
-	return r.r.Delete(ctx, kind, key)
-}
-
-type timedIssuer struct {
-	next vci.CredentialIssuer
-	t    *timer
-}
-
-func (i timedIssuer) IssueCredentials(ctx context.Context, req vci.IssueRequest) ([]vci.Credential, error) {
-	defer i.t.since(time.Now())
-	return i.next.IssueCredentials(ctx, req)
-}
-
-type timedVerifier struct {
-	next vp.Verifier
-	t    *timer
-}
-
-func (v timedVerifier) Verify(ctx context.Context, in []byte, req verifier.Request) (*verifier.Report, error) {
-	defer v.t.since(time.Now())
-	return v.next.Verify(ctx, in, req)
-}
-
-type timedSigner struct {
-	crypto.Signer
-	t *timer
-}
-
-func (s timedSigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
-	defer s.t.since(time.Now())
-	return s.Signer.Sign(r, d, o)
-}
-
-type timedTransport struct {
-	next http.RoundTripper
-	t    *timer
-}
-
-func (tt timedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := tt.next.RoundTrip(req)
-	if err != nil {
-		tt.t.since(start)
-		return nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	tt.t.since(start)
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return resp, err
-}
-
-// timedEnv is an oidEnv whose service and wallet are timed.
-func timedEnv(b *testing.B, ts *flowTimers) *oidEnv {
+// timedEnv is an oidEnv whose service and wallet are timed: the wallet's
+// HTTP (Client), the handlers (Server), inside them the protocol records
+// (Records), the issuer and the verifier, and the wallet's signatures;
+// flowtime.Timers.Report says what each figure is.
+func timedEnv(b *testing.B, ts *flowtime.Timers) *oidEnv {
 	var o *oidEnv
 	config := func(*Config) {}
 	o = newOIDEnvWith(b, false, config, func(opts *Options) {
-		opts.Records = timedRecords{r: NewBoltStorage(opts.Store, time.Now), t: &ts.store}
-		opts.wrapIssue = func(n vci.CredentialIssuer) vci.CredentialIssuer { return timedIssuer{n, &ts.issue} }
-		opts.wrapVerify = func(n vp.Verifier) vp.Verifier { return timedVerifier{n, &ts.verify} }
+		opts.Records = flowtime.TimedRecords{R: NewBoltStorage(opts.Store, time.Now), T: &ts.Records}
+		opts.wrapIssue = func(n vci.CredentialIssuer) vci.CredentialIssuer { return flowtime.TimedIssuer{I: n, T: &ts.Issue} }
+		opts.wrapVerify = func(n vp.Verifier) vp.Verifier { return flowtime.TimedVerifier{V: n, T: &ts.Verify} }
 		opts.wrapHandler = func(h http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				defer ts.handler.since(time.Now())
+				defer ts.Server.Since(time.Now())
 				h.ServeHTTP(w, r)
 			})
 		}
 	})
 	tr := o.client.HTTP.Transport
-	o.client.HTTP.Transport = timedTransport{next: tr, t: &ts.client}
+	o.client.HTTP.Transport = flowtime.TimedTransport{RT: tr, T: &ts.Client}
 	// The registrar's POST /offers is timed too.
-	o.testEnv.client.Transport = timedTransport{next: o.testEnv.client.Transport, t: &ts.client}
+	o.testEnv.client.Transport = flowtime.TimedTransport{RT: o.testEnv.client.Transport, T: &ts.Client}
 	return o
-}
-
-// report gives the median flow (ms/flow-p50) and, per flow on average,
-// net-ms (the wallet's round trips less the handlers' time: loopback TCP,
-// TLS, HTTP), store-ms (the protocol records in bbolt), issue-ms or
-// verify-ms (the issuer's or the verifier's work: rendering, register,
-// signatures, checks), sign-ms (the wallet's signatures), server-ms (the
-// rest of the handlers: parsing, protocol checks, JSON) and wallet-ms (the
-// wallet's own work besides HTTP and signatures: checking the request
-// object, selecting, encrypting).
-func (ts *flowTimers) report(b *testing.B, durations []time.Duration) {
-	slices.Sort(durations)
-	n := len(durations)
-	b.ReportMetric(float64(durations[n/2].Microseconds())/1000, "ms/flow-p50")
-	b.ReportMetric(ms(ts.client.total()-ts.handler.total(), n), "net-ms")
-	b.ReportMetric(ms(ts.store.total(), n), "store-ms")
-	if ts.issue.total() > 0 {
-		b.ReportMetric(ms(ts.issue.total(), n), "issue-ms")
-	}
-	if ts.verify.total() > 0 {
-		b.ReportMetric(ms(ts.verify.total(), n), "verify-ms")
-	}
-	b.ReportMetric(ms(ts.sign.total(), n), "sign-ms")
-	b.ReportMetric(ms(ts.handler.total()-ts.store.total()-ts.issue.total()-ts.verify.total(), n), "server-ms")
-	var flows time.Duration
-	for _, d := range durations {
-		flows += d
-	}
-	b.ReportMetric(ms(flows-ts.client.total()-ts.sign.total(), n), "wallet-ms")
 }
 
 // BenchmarkOpenID4VCIPreAuthorizedFlow runs the whole pre-authorized flow
@@ -267,24 +142,24 @@ func (ts *flowTimers) report(b *testing.B, durations []time.Duration) {
 // metadata documents, redeeming the code with DPoP, getting a c_nonce and
 // its dc+sd-jwt diploma bound to its key, and notifying.
 func BenchmarkOpenID4VCIPreAuthorizedFlow(b *testing.B) {
-	var ts flowTimers
+	var ts flowtime.Timers
 	o := timedEnv(b, &ts)
 	ctx := context.Background()
 	rec := recordJSON(b, "diploma")
 	durations := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
-	ts.resetAll()
+	ts.Reset()
 	for range b.N {
 		start := time.Now()
 		off := o.offer(b, map[string]any{"template": "diploma", "record": rec, "format": vci.FormatSDJWT, "byReference": true, "txCode": true})
-		s, err := o.client.Start(ctx, off.Link, timedSigner{p256Key(b), &ts.sign})
+		s, err := o.client.Start(ctx, off.Link, flowtime.TimedSigner{Signer: p256Key(b), T: &ts.Sign})
 		if err != nil {
 			b.Fatal(err)
 		}
 		if err := s.PreAuthorized(ctx, off.TxCode); err != nil {
 			b.Fatal(err)
 		}
-		got, err := s.RequestCredential(ctx, vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: timedSigner{p256Key(b), &ts.sign}}}})
+		got, err := s.RequestCredential(ctx, vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: flowtime.TimedSigner{Signer: p256Key(b), T: &ts.Sign}}}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -294,7 +169,7 @@ func BenchmarkOpenID4VCIPreAuthorizedFlow(b *testing.B) {
 		durations = append(durations, time.Since(start))
 	}
 	b.StopTimer()
-	ts.report(b, durations)
+	ts.Report(b, durations)
 }
 
 // BenchmarkOpenID4VPPresentationFlow runs the whole presentation flow one
@@ -304,17 +179,17 @@ func BenchmarkOpenID4VCIPreAuthorizedFlow(b *testing.B) {
 // encrypts and posts the response, which the service decrypts, verifies
 // and checks against the query; then the result is read.
 func BenchmarkOpenID4VPPresentationFlow(b *testing.B) {
-	var ts flowTimers
+	var ts flowtime.Timers
 	o := timedEnv(b, &ts)
 	ctx := context.Background()
 	holder := p256Key(b)
 	held := o.held(b, vci.FormatSDJWT, holder)
-	held[0].Holder = timedSigner{holder, &ts.sign}
+	held[0].Holder = flowtime.TimedSigner{Signer: holder, T: &ts.Sign}
 	q := parseQuery(b, sdjwtQuery)
 	rp := o.srv.oid.rp
 	durations := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
-	ts.resetAll()
+	ts.Reset()
 	for range b.N {
 		start := time.Now()
 		// The page's handler makes the request and reads the result; here
@@ -323,8 +198,8 @@ func BenchmarkOpenID4VPPresentationFlow(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ts.handler.since(start)
-		ts.client.since(start)
+		ts.Server.Since(start)
+		ts.Client.Since(start)
 		if _, _, _, err := o.answer(b, cr.Link, held); err != nil {
 			b.Fatal(err)
 		}
@@ -333,10 +208,10 @@ func BenchmarkOpenID4VPPresentationFlow(b *testing.B) {
 		if err != nil || res.Status != vp.StatusAnswered {
 			b.Fatalf("%+v %v", res, err)
 		}
-		ts.handler.since(rs)
-		ts.client.since(rs)
+		ts.Server.Since(rs)
+		ts.Client.Since(rs)
 		durations = append(durations, time.Since(start))
 	}
 	b.StopTimer()
-	ts.report(b, durations)
+	ts.Report(b, durations)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -377,8 +378,8 @@ func (s *Server) handleConsoleOffer(w http.ResponseWriter, r *http.Request) {
 		if files := r.MultipartForm.File["file"]; len(files) > 0 && files[0].Size > 0 {
 			fh, err := files[0].Open()
 			if err == nil {
-				b := make([]byte, files[0].Size)
-				_, err = fh.Read(b)
+				var b []byte
+				b, err = io.ReadAll(io.LimitReader(fh, s.cfg.Limits.Body))
 				fh.Close()
 				record = strings.TrimSpace(string(b))
 			}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/issuer"
+	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 	"github.com/diplomat-edu/diplomat/openid4vc/vp"
@@ -134,10 +136,20 @@ func (s *Server) setupVCI(o *oid4vc, opts Options, base string, allowHTTP bool) 
 	if o.issue.wrap != nil {
 		issue = o.issue.wrap
 	}
+	// Signed metadata (application/jwt) with the institution's eSeal, when
+	// it has an EC key (the algorithms of the metadata JWT).
+	var metaSigner crypto.Signer
+	var metaChain []*x509.Certificate
+	if k, _, err := s.iss.SignsAs(issuer.Profile{Name: issuer.EDC}); err == nil && len(k.Chain) > 0 && (k.Type == keys.P256 || k.Type == keys.P384) {
+		if signer, err := s.store.Signer(k.Name); err == nil {
+			metaSigner, metaChain = signer, withoutAnchor(k.Chain)
+		}
+	}
 	o.vci, err = vci.New(vci.Options{
 		Issuer: base, Configurations: configs, Display: display, Records: s.records, Issue: issue, SignIn: signIn,
 		EncryptionKey: encKey, EncryptionRequired: c.EncryptionRequired, RequireDPoP: c.RequireDPoP,
 		OfferTTL: c.OfferTTL, MaxAttempts: c.MaxAttempts, BatchSize: c.BatchSize,
+		MetadataSigner: metaSigner, MetadataChain: metaChain,
 		OnNotification: func(_ context.Context, n vci.Notification) {
 			s.metrics.oid.notifications.WithLabelValues(notificationLabel(n.Event)).Inc()
 		},

@@ -252,6 +252,20 @@ func TestServedMetadata(t *testing.T) {
 	if len(m.Display) == 0 || m.Display[0].Name != "Test University" {
 		t.Errorf("display %+v", m.Display)
 	}
+	// Signed metadata, with the institution's eSeal.
+	req, _ := http.NewRequest("GET", o.url+"/.well-known/openid-credential-issuer", nil)
+	req.Header.Set("Accept", "application/jwt")
+	resp, err := o.testEnv.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwtBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	hdr, _, _ := strings.Cut(string(jwtBody), ".")
+	hb, _ := base64.RawURLEncoding.DecodeString(hdr)
+	if resp.Header.Get("Content-Type") != "application/jwt" || !strings.Contains(string(hb), `"typ":"openidvci-issuer-metadata+jwt"`) || !strings.Contains(string(hb), `"x5c"`) {
+		t.Fatalf("signed metadata: %s %s", resp.Header.Get("Content-Type"), hb)
+	}
 	code, body, _ = o.do("GET", "/.well-known/oauth-authorization-server", "", "", nil)
 	var as vci.AuthServerMetadata
 	if code != 200 || json.Unmarshal(body, &as) != nil || as.TokenEndpoint != o.url+"/token" || as.PushedAuthorizationRequestEndpoint != o.url+"/par" {

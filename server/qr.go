@@ -22,7 +22,7 @@ func QRPNG(text string) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	w := standard.NewWithWriter(nopCloser{&buf}, standard.WithBuiltinImageEncoder(standard.PNG_FORMAT),
-		standard.WithQRWidth(6), standard.WithBorderWidth(24))
+		standard.WithQRWidth(8), standard.WithBorderWidth(32))
 	if err := q.Save(w); err != nil {
 		return nil, fmt.Errorf("qr code: %w", err)
 	}

@@ -315,6 +315,17 @@ func TestValidateReportsEveryRuleWithPath(t *testing.T) {
 		{"proof a string", goodV2, "proof", `"z1"`, "$.proof", RuleEntryShape},
 		{"name a number", goodV2, "name", `42`, "$.name", RuleText},
 		{"description value object without @value", goodV2, "description", `[{"@language": "en"}]`, "$.description[0]", RuleText},
+		// VC Data Model 2.0 rules the envelope check once missed (issue 10, item 13).
+		{"subject with no claim", goodV2, "credentialSubject", `{}`, "$.credentialSubject", RuleSubject},
+		{"second subject with no claim", goodV2, "credentialSubject", `[{"id": "did:example:1", "name": "A"}, {}]`, "$.credentialSubject[1]", RuleSubject},
+		{"subject with no claim in 1.1", goodV1, "credentialSubject", `{}`, "$.credentialSubject", RuleSubject},
+		{"name value object with another member", goodV2, "name", `{"@value": "Diploma", "@language": "en", "note": "x"}`, "$.name", RuleText},
+		{"description value object with @type", goodV2, "description", `[{"@value": "x", "@type": "xsd:string"}]`, "$.description[0]", RuleText},
+		{"name @language not a string", goodV2, "name", `{"@value": "Diploma", "@language": 5}`, "$.name", RuleText},
+		{"name @direction neither ltr nor rtl", goodV2, "name", `{"@value": "Diploma", "@direction": "up"}`, "$.name", RuleText},
+		{"issuer name a number", goodV2, "issuer", `{"id": "did:example:1", "name": 42}`, "$.issuer.name", RuleText},
+		{"issuer name value object with another member", goodV2, "issuer", `{"id": "did:example:1", "name": {"@value": "U", "x": 1}}`, "$.issuer.name", RuleText},
+		{"issuer description without @value", goodV2, "issuer", `{"id": "did:example:1", "description": [{"@language": "en"}]}`, "$.issuer.description[0]", RuleText},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -246,19 +247,43 @@ func (v *validator) checkID(raw json.RawMessage) {
 	}
 }
 
-// checkText checks name/description: a string, a language value object, or
-// an array of language value objects (2.0 §11.1).
+// checkText checks a top-level name or description (see checkTextAt).
 func (v *validator) checkText(name string, raw json.RawMessage) {
+	v.checkTextAt(step("$", name), name, raw)
+}
+
+// checkTextAt checks name/description at path: a string, a language value
+// object, or an array of them (2.0 §11.1). A language value object has an
+// @value string, optionally an @language string and an @direction of ltr
+// or rtl, and no other member.
+func (v *validator) checkTextAt(p, name string, raw json.RawMessage) {
 	if raw == nil {
 		return
 	}
-	p := step("$", name)
 	check := func(p string, e any) {
 		switch e := e.(type) {
 		case string:
 		case map[string]any:
 			if _, ok := e["@value"].(string); !ok {
 				v.add(p, RuleText, "%s as an object must have an @value string", name)
+			}
+			if l, ok := e["@language"]; ok {
+				if _, isString := l.(string); !isString {
+					v.add(p, RuleText, "%s: @language must be a string (a BCP 47 language tag), found %s", name, jsonType(l))
+				}
+			}
+			if d, ok := e["@direction"]; ok && d != "ltr" && d != "rtl" {
+				v.add(p, RuleText, "%s: @direction must be \"ltr\" or \"rtl\"", name)
+			}
+			var extra []string
+			for k := range e {
+				if k != "@value" && k != "@language" && k != "@direction" {
+					extra = append(extra, k)
+				}
+			}
+			if len(extra) > 0 {
+				slices.Sort(extra)
+				v.add(p, RuleText, "%s: a language value object has only @value, @language and @direction, not %s", name, strings.Join(extra, ", "))
 			}
 		default:
 			v.add(p, RuleText, "%s must be a string or a language value object, found %s", name, jsonType(e))
@@ -378,9 +403,14 @@ func (v *validator) checkIssuerLike(name, rule string, raw json.RawMessage, requ
 		id := lastMember(t, "id")
 		if id == nil {
 			v.add(p, rule, "%s object has no id", name)
-			return
+		} else {
+			v.checkURL(step(p, "id"), decode(id), name+" id")
 		}
-		v.checkURL(step(p, "id"), decode(id), name+" id")
+		// issuer.name and issuer.description follow the rules of the
+		// credential's own (2.0 §4.7).
+		for _, text := range []string{"name", "description"} {
+			v.checkTextAt(step(p, text), text, lastMember(t, text))
+		}
 		return
 	}
 	switch val := decode(raw).(type) {
@@ -407,6 +437,18 @@ func (v *validator) checkSubject(raw json.RawMessage) {
 		}
 		if id := memberFold(raw, "id"); id != nil {
 			v.checkURL(step(p, "id"), decode(id), "credentialSubject id")
+		}
+		// Each subject object must be the subject of one or more claims
+		// (2.0 §4.8; 1.1 §4.4): an empty object states none. (An object
+		// with its id only names its subject, as many issuers' do, and
+		// passes.)
+		members := 0
+		_ = jsonx.Members(raw, func(string, []byte) bool {
+			members++
+			return false
+		})
+		if members == 0 {
+			v.add(p, RuleSubject, "credentialSubject is an empty object: it states no claim about any subject")
 		}
 	}
 	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '[' {

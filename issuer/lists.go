@@ -27,6 +27,11 @@ const (
 	PurposeSuspension = "suspension"
 )
 
+// PurposeToken names the IETF Token Status List an eudi list is also
+// published as (docs/status.md): one list of 2-bit statuses for both
+// purposes, at <statusBaseURL>/eudi/<n>/token.
+const PurposeToken = "token"
+
 // listMeta describes one status list. A list is bound to one profile, one
 // key version and one issuer: every credential in it was signed by that key
 // version with that issuer, and the list is published under the same issuer

@@ -138,7 +138,7 @@ func List(s *keys.Store, f Filter) ([]Entry, error) {
 			}
 			var e Entry
 			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("register entry %s: %v: %w", k, err, keys.ErrCorrupt)
+				return fmt.Errorf("a register entry in the store is damaged (%v): restore a backup: %w", err, keys.ErrCorrupt)
 			}
 			if (f.Template != "" && e.Template != f.Template) ||
 				(f.Profile != "" && e.Profile != f.Profile) ||

@@ -110,7 +110,7 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 		return nil, fmt.Errorf("template %s: %w", t.Name(), err)
 	}
 	if pl.profile.Name == EUDI {
-		claims, frame, err := eudiClaims(doc, r.Disclosable, j.entry)
+		claims, frame, err := eudiClaims(doc, r.Disclosable, j.entry, ListURL(i.cfg.StatusBaseURL, j.entry.StatusList, PurposeToken))
 		if err != nil {
 			return nil, err
 		}
@@ -286,12 +286,16 @@ func (i *Issuer) appendStatusEntries(b []byte, e Entry, typ string) []byte {
 // in the DC4EU layout (sdjwt.MapELMDC4EU: the whole ELM under the elm claim,
 // so a wallet and a verifier get the real ELM back) and makes selectively
 // disclosable what that mapping chooses and what the template declares
-// (Rendered.Disclosable, paths into the ELM document).
-func eudiClaims(vc []byte, disclosable []string, e Entry) (map[string]any, sdjwt.Frame, error) {
+// (Rendered.Disclosable, paths into the ELM document). It adds the status
+// claim of the IETF Token Status List (status.status_list: the entry's index
+// in the token list at tokenList), which EUDI verifiers read; the ELM keeps
+// its Bitstring Status List entries.
+func eudiClaims(vc []byte, disclosable []string, e Entry, tokenList string) (map[string]any, sdjwt.Frame, error) {
 	m, err := sdjwt.MapELMDC4EU(vc)
 	if err != nil {
 		return nil, sdjwt.Frame{}, fmt.Errorf("mapping %s to SD-JWT VC claims: %w", e.ID, err)
 	}
+	m.Claims["status"] = map[string]any{"status_list": map[string]any{"idx": e.StatusIndex, "uri": tokenList}}
 	frame := m.Frame
 	for _, d := range disclosable {
 		for _, p := range expandPath(m.Claims["elm"], sdjwt.Path{"elm"}, splitPath(d)) {

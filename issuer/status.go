@@ -11,6 +11,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
 	"github.com/diplomat-edu/diplomat/credentials/status"
 	"github.com/diplomat-edu/diplomat/keys"
 )
@@ -115,7 +116,7 @@ func StatusLists(s *keys.Store) ([]StatusList, error) {
 		for k, v := c.Seek([]byte("list/")); k != nil && strings.HasPrefix(string(k), "list/"); k, v = c.Next() {
 			var m listMeta
 			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("status list %s: %v: %w", k, err, keys.ErrCorrupt)
+				return fmt.Errorf("a status list record in the store is damaged (%v): restore a backup: %w", err, keys.ErrCorrupt)
 			}
 			if m.Size != ListSize {
 				return fmt.Errorf("status list %s: size %d, want %d: %w", m.ID, m.Size, ListSize, keys.ErrCorrupt)
@@ -148,7 +149,9 @@ type Published struct {
 // form of its profile (docs/status.md): a BitstringStatusListCredential
 // (VC 2.0) as vc+jwt for w3c and eudi, a VC 1.1 BitstringStatusListCredential
 // sealed with JAdES for edc, a StatusList2021Credential as jwt_vc_json for
-// ebsi, valid from now for validity (zero: no validUntil).
+// ebsi, valid from now for validity (zero: no validUntil). Each eudi list is
+// also published once as an IETF Token Status List (statuslist+jwt, purpose
+// PurposeToken), the status mechanism its credentials' status claim names.
 //
 // Each list is issued by the issuer of its credentials, since verifiers
 // require it, and signed (listSigner) by the active version of the key its
@@ -218,7 +221,90 @@ func (i *Issuer) PublishStatusWith(ctx context.Context, opts PublishOptions) ([]
 		out = append(out, Published{List: l, Credential: cred, MediaType: pl.mediaType,
 			File: strings.ReplaceAll(l.ID, "/", "-") + "-" + l.Purpose + pl.ext})
 	}
+	// An eudi list is published a third time, as the IETF Token Status
+	// List its credentials' status claims name.
+	for k := 0; k+1 < len(lists); k++ {
+		rev, sus := lists[k], lists[k+1]
+		if rev.Profile != EUDI || rev.ID != sus.ID || rev.Purpose != PurposeRevocation || sus.Purpose != PurposeSuspension {
+			continue
+		}
+		if len(opts.URLs) > 0 && !slices.Contains(opts.URLs, ListURL(i.cfg.StatusBaseURL, rev.ID, PurposeToken)) {
+			continue
+		}
+		pub, err := i.publishToken(ctx, rev, sus, now, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pub)
+	}
 	return out, nil
+}
+
+// publishToken signs the revocation and suspension lists of one eudi list
+// as one Status List Token (IETF Token Status List, statuslist+jwt): two
+// bits per credential, 0 valid, 1 revoked (status INVALID, final), 2
+// suspended, at ListURL(…, PurposeToken), with the key and issuer of the
+// list's Bitstring forms. Its exp is now + opts.Validity (none when zero), its
+// ttl opts.TTL (none when zero).
+func (i *Issuer) publishToken(ctx context.Context, rev, sus StatusList, now time.Time, opts PublishOptions) (Published, error) {
+	pl, err := i.listSigner(rev)
+	if err != nil {
+		return Published{}, fmt.Errorf("status list %s: %w", rev.ID, err)
+	}
+	tl, err := status.NewTokenList(ListSize, 2)
+	if err != nil {
+		return Published{}, err
+	}
+	marked, err := status.New(ListSize)
+	if err != nil {
+		return Published{}, err
+	}
+	rb, sb := rev.Bits.Bytes(), sus.Bits.Bytes()
+	for k := range rb {
+		if rb[k]|sb[k] == 0 {
+			continue // eight valid credentials
+		}
+		for idx := k * 8; idx < k*8+8; idx++ {
+			r, _ := rev.Bits.Get(idx)
+			s, _ := sus.Bits.Get(idx)
+			switch {
+			case r: // revocation is final, whatever the suspension bit says
+				err = tl.SetStatus(idx, status.TokenInvalid)
+			case s:
+				err = tl.SetStatus(idx, status.TokenSuspended)
+			default:
+				continue
+			}
+			if err == nil {
+				err = marked.Set(idx, true)
+			}
+			if err != nil {
+				return Published{}, fmt.Errorf("status list %s: %w", rev.ID, err)
+			}
+		}
+	}
+	l := rev
+	l.Purpose, l.URL, l.Bits = PurposeToken, ListURL(i.cfg.StatusBaseURL, rev.ID, PurposeToken), marked
+	tok := &status.ListToken{Subject: l.URL, IssuedAt: now, List: tl}
+	if len(pl.signing.Chain) == 0 {
+		tok.Issuer = pl.issuerID
+	}
+	if opts.Validity > 0 {
+		tok.Expires = now.Add(opts.Validity)
+	}
+	if opts.TTL > 0 {
+		tok.TTL = opts.TTL
+	}
+	claims, err := tok.Claims()
+	if err != nil {
+		return Published{}, err
+	}
+	signed, err := sdjwt.StatusListJWT{}.Sign(ctx, claims, pl.signing, credentials.SignOptions{Now: func() time.Time { return now }})
+	if err != nil {
+		return Published{}, fmt.Errorf("signing the token status list %s: %w", rev.ID, err)
+	}
+	return Published{List: l, Credential: signed, MediaType: status.MediaTypeStatusListJWT,
+		File: strings.ReplaceAll(rev.ID, "/", "-") + "-" + PurposeToken + ".jwt"}, nil
 }
 
 // listSigner returns the plan that signs list l: the form of its profile,

@@ -3,7 +3,6 @@ package keys
 import (
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -55,7 +54,7 @@ func appendAuditBy(tx *bbolt.Tx, now time.Time, op, subject, name, detail, actor
 }
 
 func (s *Store) audit(op, subject, name, detail string) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		return appendAudit(tx, s.now().UTC(), op, subject, name, detail)
 	})
 }
@@ -75,11 +74,11 @@ func (s *Store) RecordAudit(op, subject, actor, detail string) error {
 // The store offers no way to change or delete records.
 func (s *Store) Audit() ([]AuditRecord, error) {
 	var out []AuditRecord
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
 			var r AuditRecord
 			if err := json.Unmarshal(v, &r); err != nil || len(k) != 8 || binary.BigEndian.Uint64(k) != r.Seq {
-				return fmt.Errorf("keys: audit record %x: %w", k, ErrCorrupt)
+				return damagedRecord("audit record")
 			}
 			out = append(out, r)
 			return nil

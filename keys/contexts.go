@@ -41,7 +41,7 @@ func (s *Store) PutContext(rawURL string, data []byte) error {
 	v := binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))
 	v = append(v, data...)
 	sum := sha256.Sum256(data)
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		if err := tx.Bucket(bucketContexts).Put([]byte(rawURL), v); err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (s *Store) PutContext(rawURL string, data []byte) error {
 // ErrNotFound).
 func (s *Store) LookupContext(rawURL string) ([]byte, error) {
 	var data []byte
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketContexts).Get([]byte(rawURL))
 		if v == nil {
 			return fmt.Errorf("keys: context %s is not cached: %w: %w", rawURL, fs.ErrNotExist, ErrNotFound)
@@ -71,10 +71,10 @@ func (s *Store) LookupContext(rawURL string) ([]byte, error) {
 // ListContexts returns every cached context, sorted by URL.
 func (s *Store) ListContexts() ([]ContextInfo, error) {
 	out := []ContextInfo{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketContexts).ForEach(func(k, v []byte) error {
 			if len(v) < 8 {
-				return fmt.Errorf("keys: cached context %s: %w", k, ErrCorrupt)
+				return damagedRecord("cached context")
 			}
 			sum := sha256.Sum256(v[8:])
 			out = append(out, ContextInfo{

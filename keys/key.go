@@ -251,7 +251,7 @@ func records(tx *bbolt.Tx, name string) ([]*keyRecord, error) {
 	err := tx.Bucket(bucketKeys).ForEach(func(k, v []byte) error {
 		var r keyRecord
 		if err := json.Unmarshal(v, &r); err != nil || r.ID != string(k) {
-			return fmt.Errorf("keys: key record %q: %w", k, ErrCorrupt)
+			return damagedRecord("key record")
 		}
 		if name == "" || r.Name == name {
 			out = append(out, &r)
@@ -287,7 +287,7 @@ func current(tx *bbolt.Tx, name string) (*keyRecord, error) {
 
 // insert stores a new record under a name nobody uses yet.
 func (s *Store) insert(r *keyRecord, op, detail string) (*Key, error) {
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		rs, err := records(tx, r.Name)
 		if err != nil {
 			return err
@@ -358,7 +358,7 @@ func (s *Store) KeyVersions(name string) ([]*Key, error) {
 
 func (s *Store) list(name string) ([]*Key, error) {
 	var out []*Key
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		rs, err := records(tx, name)
 		if err != nil {
 			return err
@@ -379,7 +379,7 @@ func (s *Store) list(name string) ([]*Key, error) {
 // if none is active), or an error wrapping ErrNotFound.
 func (s *Store) Key(name string) (*Key, error) {
 	var k *Key
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		r, err := current(tx, name)
 		if err != nil {
 			return err
@@ -394,7 +394,7 @@ func (s *Store) Key(name string) (*Key, error) {
 // wrapping ErrNotFound.
 func (s *Store) KeyByID(id string) (*Key, error) {
 	var k *Key
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketKeys).Get([]byte(id))
 		if v == nil {
 			return fmt.Errorf("keys: no key with id %q: %w", id, ErrNotFound)
@@ -419,7 +419,7 @@ func (s *Store) KeyByID(id string) (*Key, error) {
 // new name). It needs the store unlocked.
 func (s *Store) Rotate(name string) (*Key, error) {
 	var old *keyRecord
-	if err := s.db.View(func(tx *bbolt.Tx) error {
+	if err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		old, err = current(tx, name)
 		return err
@@ -440,7 +440,7 @@ func (s *Store) Rotate(name string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		cur, err := current(tx, name)
 		if err != nil {
 			return err
@@ -476,7 +476,7 @@ func (s *Store) Rotate(name string) (*Key, error) {
 // fresh backup (which writes only live data) if old copies matter.
 func (s *Store) Destroy(name string) error {
 	var ids []string
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		rs, err := records(tx, name)
 		if err != nil {
 			return err

@@ -191,7 +191,7 @@ func (s *Store) AttachChain(name string, chainPEM []byte) (*Key, error) {
 		return nil, err
 	}
 	var r *keyRecord
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		var err error
 		if r, err = current(tx, name); err != nil {
 			return err

@@ -54,7 +54,7 @@ func (g *signer) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 // with ErrDestroyed after Destroy and ErrLocked after Lock or Close.
 func (s *Store) Signer(name string) (crypto.Signer, error) {
 	var r *keyRecord
-	if err := s.db.View(func(tx *bbolt.Tx) error {
+	if err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		r, err = current(tx, name)
 		return err

@@ -18,7 +18,7 @@ import (
 // not open under its id.
 func (s *Store) SignerByID(id string) (crypto.Signer, error) {
 	var r keyRecord
-	if err := s.db.View(func(tx *bbolt.Tx) error {
+	if err := s.view(func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketKeys).Get([]byte(id))
 		if v == nil {
 			return fmt.Errorf("keys: no key with id %q: %w", id, ErrNotFound)

@@ -8,10 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -77,6 +80,8 @@ type Store struct {
 	path string
 	now  func() time.Time
 
+	damaged atomic.Bool // a damaged page was met: refuse everything (see guard)
+
 	mu      sync.Mutex
 	master  []byte             // the data key; nil while locked
 	signers map[string]*signer // by key id, filled by Signer
@@ -87,7 +92,10 @@ type Store struct {
 // process opening the same file waits opts.Timeout and then fails with an
 // error wrapping ErrInUse whose message reads "the store PATH is in use by
 // another diplomat process". A store written by a newer schema fails with a
-// *SchemaError wrapping ErrNewerSchema.
+// *SchemaError wrapping ErrNewerSchema. A file that is empty, is not a
+// Diplomat store, or whose pages bbolt cannot read fails with a
+// *DamagedError (wrapping ErrCorrupt) and is left as it is: Open checks the
+// file's page structure before bbolt maps it (see checkPages).
 //
 // Open does not ask for the passphrase; see Unlock. The caller must Close the
 // store.
@@ -118,39 +126,94 @@ func Open(path string, opts *Options) (*Store, error) {
 			return nil, fmt.Errorf("keys: creating the store folder: %w", err)
 		}
 	}
-	_, statErr := os.Stat(path)
+	st, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.Timeout})
-	if err != nil {
-		if errors.Is(err, bbolt.ErrTimeout) {
-			return nil, &inUseError{path: path}
-		}
-		return nil, fmt.Errorf("keys: opening the store %s: %w", path, err)
+	if statErr == nil && st.Mode().IsRegular() && st.Size() == 0 {
+		// A failed copy or a full disk, not a new store: creating one
+		// here would hide what was lost.
+		return nil, &DamagedError{Path: path, Reason: reasonEmpty}
 	}
+	s := &Store{path: path, now: o.Now, signers: map[string]*signer{}}
+	if statErr == nil {
+		// bbolt trusts the file's page headers: read them first, under a
+		// read-only open that holds the file's lock (a second process
+		// is in the middle of nothing while we read).
+		ro, err := s.openBolt(&bbolt.Options{Timeout: o.Timeout, ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		err = checkPages(path)
+		s.guard(ro.Close)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("keys: opening the store %s: %w", path, err)
+			}
+			return nil, &DamagedError{Path: path, Reason: err.Error()}
+		}
+	}
+	db, err := s.openBolt(&bbolt.Options{Timeout: o.Timeout})
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
 	if created {
 		// bbolt creates with the mode given, less the umask; make sure.
 		_ = os.Chmod(path, 0o600)
 	}
-	s := &Store{db: db, path: path, now: o.Now, signers: map[string]*signer{}}
 	if err := s.init(kdf); err != nil {
-		db.Close()
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// openBolt opens the store file with bbolt under guard, mapping its errors.
+func (s *Store) openBolt(o *bbolt.Options) (*bbolt.DB, error) {
+	var db *bbolt.DB
+	err := s.guard(func() error {
+		var err error
+		db, err = bbolt.Open(s.path, 0o600, o)
+		return err
+	})
+	if err == nil {
+		return db, nil
+	}
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, bbolt.ErrTimeout):
+		return nil, &inUseError{path: s.path}
+	case errors.Is(err, ErrCorrupt):
+		return nil, err
+	case errors.As(err, &pe):
+		return nil, fmt.Errorf("keys: opening the store %s: %w", s.path, err)
+	}
+	// bbolt's own verdict on the file (invalid database, checksum error,
+	// version mismatch): fixed strings, no file contents.
+	return nil, &DamagedError{Path: s.path, Reason: err.Error()}
 }
 
 // init creates the buckets and meta entries of a new store, or checks the
 // schema of an existing one.
 func (s *Store) init(kdf KDFParams) error {
 	var found int
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		if m := tx.Bucket(bucketMeta); m != nil {
-			v, err := strconv.Atoi(string(m.Get(metaSchema)))
-			if err != nil {
-				return fmt.Errorf("keys: the store %s has an unreadable schema version: %w", s.path, ErrCorrupt)
+	err := s.view(func(tx *bbolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if m == nil {
+			// A new file has no bucket at all; one with buckets but no
+			// meta is someone else's, or a store that lost its meta.
+			if c := tx.Cursor(); c != nil {
+				if k, _ := c.First(); k != nil {
+					return &DamagedError{Path: s.path, Reason: "a bbolt file with no Diplomat schema: not a Diplomat store, or one that lost its keys.meta bucket"}
+				}
 			}
-			found = v
+			return nil
 		}
+		v, err := strconv.Atoi(string(m.Get(metaSchema)))
+		if err != nil || v <= 0 {
+			return &DamagedError{Path: s.path, Reason: "its schema version cannot be read"}
+		}
+		found = v
 		return nil
 	})
 	if err != nil {
@@ -163,7 +226,7 @@ func (s *Store) init(kdf KDFParams) error {
 		return nil
 	}
 	// A new store (found == 0): buckets, schema, KDF parameters and salt.
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		for _, name := range ownBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -199,10 +262,33 @@ func (s *Store) Path() string { return s.path }
 // Close locks the store (forgetting the master key and every cached signer,
 // so signers handed out before fail with ErrLocked) and closes the file.
 // It is safe to call more than once.
+//
+// A store found damaged (see DamagedError) is closed as far as bbolt lets
+// it: a failure inside bbolt can leave one of its locks held, and then the
+// file stays open, and locked, until the process exits, rather than Close
+// waiting for ever.
 func (s *Store) Close() error {
 	s.Lock()
-	return s.db.Close()
+	if !s.damaged.Load() {
+		return s.guard(s.db.Close)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() { _ = recover() }()
+		_ = s.db.Close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(damagedCloseWait):
+	}
+	return nil
 }
+
+// damagedCloseWait is how long Close waits for bbolt to close a damaged
+// store.
+const damagedCloseWait = 200 * time.Millisecond
 
 // Update runs fn in a read-write bbolt transaction on the store file,
 // committing if fn returns nil and rolling back otherwise. It is how other
@@ -213,7 +299,11 @@ func (s *Store) Close() error {
 // "keys.*" belong to this package and must not be opened: their contents are
 // not an API. The transaction and everything read from it are valid only
 // inside fn.
-func (s *Store) Update(fn func(tx *bbolt.Tx) error) error { return s.db.Update(fn) }
+//
+// A panic inside fn, bbolt's or fn's own, is recovered and returned as a
+// *DamagedError (see DamagedError); so is a memory fault reading a damaged
+// page.
+func (s *Store) Update(fn func(tx *bbolt.Tx) error) error { return s.update(fn) }
 
 // Batch is Update for many goroutines writing at once: concurrent calls
 // may share one transaction (and one fsync), and fn may therefore run more
@@ -224,8 +314,8 @@ func (s *Store) Batch(fn func(tx *bbolt.Tx) error) error { return s.db.Batch(fn)
 
 // View runs fn in a read-only bbolt transaction, with the same rules as
 // Update. Byte slices read in fn are owned by bbolt and valid only inside
-// fn; copy what you keep.
-func (s *Store) View(fn func(tx *bbolt.Tx) error) error { return s.db.View(fn) }
+// fn; copy what you keep. Panics and faults are as for Update.
+func (s *Store) View(fn func(tx *bbolt.Tx) error) error { return s.view(fn) }
 
 // Info describes a store, for "diplomat store info".
 type Info struct {
@@ -245,7 +335,7 @@ type Info struct {
 // Info returns counts and facts about the store. It needs no passphrase.
 func (s *Store) Info() (*Info, error) {
 	in := &Info{Path: s.path, SchemaVersion: SchemaVersion}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		in.Created, _ = time.Parse(time.RFC3339Nano, string(m.Get(metaCreated)))
 		in.Initialised = m.Get(metaWrapped) != nil
@@ -285,7 +375,7 @@ func (s *Store) Info() (*Info, error) {
 // returns the number of bytes written.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -322,7 +412,7 @@ func (s *Store) BackupFile(path string) error {
 // example "did:web:registrar.example.edu"), for WebDocument callers that do
 // not pass one. An empty did clears it.
 func (s *Store) SetWebDID(did string) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		if did == "" {
 			return m.Delete(metaWebDID)
@@ -337,7 +427,7 @@ func (s *Store) SetWebDID(did string) error {
 // WebDID returns the did:web recorded with SetWebDID, or "" if none.
 func (s *Store) WebDID() (string, error) {
 	var did string
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		did = string(tx.Bucket(bucketMeta).Get(metaWebDID))
 		return nil
 	})

@@ -22,6 +22,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/internal/certname"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
@@ -277,7 +278,7 @@ func (s *Store) AddTrust(e TrustEntry) (*TrustEntry, error) {
 		e.Source = SourceManual
 	}
 	e.Added = s.now().UTC()
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketTrust).Get([]byte(e.ID)) != nil {
 			return fmt.Errorf("keys: trust entry %s already exists (remove it first): %w", shortID(e.ID), ErrExists)
 		}
@@ -316,7 +317,7 @@ func (s *Store) ImportTrust(data []byte, source string) (int, error) {
 	for i := range entries {
 		entries[i].Source, entries[i].Added = source, now
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		for i := range entries {
 			if err := putEntry(tx, &entries[i]); err != nil {
 				return err
@@ -391,11 +392,11 @@ func (s *Store) ExportTrust() ([]byte, error) {
 // passphrase.
 func (s *Store) TrustEntries() ([]TrustEntry, error) {
 	out := []TrustEntry{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketTrust).ForEach(func(k, v []byte) error {
 			var e TrustEntry
 			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("keys: trust entry %q: %w", k, ErrCorrupt)
+				return damagedRecord("trust entry")
 			}
 			out = append(out, e)
 			return nil
@@ -409,7 +410,7 @@ func (s *Store) TrustEntries() ([]TrustEntry, error) {
 // ErrNotFound.
 func (s *Store) TrustEntry(id string) (*TrustEntry, error) {
 	var e *TrustEntry
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		var err error
 		e, err = getEntry(tx, id)
 		return err
@@ -432,7 +433,7 @@ func getEntry(tx *bbolt.Tx, id string) (*TrustEntry, error) {
 // RemoveTrust deletes the entry with the given ID, or returns an error
 // wrapping ErrNotFound.
 func (s *Store) RemoveTrust(id string) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketTrust)
 		if b.Get([]byte(id)) == nil {
 			return fmt.Errorf("keys: no trust entry %s: %w", shortID(id), ErrNotFound)
@@ -458,7 +459,7 @@ func (s *Store) LookupTrust(identifier string) (*TrustEntry, error) {
 		cands = append(cands, ThumbprintURN+identifier)
 	}
 	var e *TrustEntry
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		for _, c := range cands {
 			if got, err := getEntry(tx, c); err == nil {
 				e = got
@@ -490,16 +491,20 @@ func (s *Store) LookupTrustKey(pub crypto.PublicKey) (*TrustEntry, error) {
 // does not borrow its trust. It returns first an entry holding a
 // certificate of the path exactly, then an entry holding a CA certificate
 // that issued one of them (same subject as the issuer name, and the
-// signature verifies). It does not check dates or revocation: that is the
-// verifier's job. It returns an error wrapping ErrNotFound when nothing
-// matches.
+// signature verifies) and anchors the path: the path up to it, with it,
+// keeps the X.509 constraints (internal/certpath: the entry's path length
+// and extended key usage, and every other). It does not check dates or
+// revocation: that is the verifier's job. It returns an error wrapping
+// ErrNotFound when nothing matches, saying why when a CA entry issued the
+// path but does not anchor it.
 func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry, error) {
 	if len(chain) == 0 || chain[0] == nil {
 		return nil, fmt.Errorf("keys: no certificate to look up: %w", ErrInvalid)
 	}
 	path := signedPath(chain)
 	var e *TrustEntry
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	var broken *UnanchoredError
+	err := s.view(func(tx *bbolt.Tx) error {
 		for _, c := range path {
 			if got, err := getEntry(tx, CertificatePrefix+fingerprint(c)); err == nil {
 				e = got
@@ -512,26 +517,54 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 			}
 			var cand TrustEntry
 			if err := json.Unmarshal(v, &cand); err != nil {
-				return fmt.Errorf("keys: trust entry %q: %w", k, ErrCorrupt)
+				return damagedRecord("trust entry")
 			}
 			ca, err := parseEntryCert(cand.Certificate)
 			if err != nil || !ca.IsCA {
 				return nil
 			}
-			for _, c := range path {
-				if bytes.Equal(c.RawIssuer, ca.RawSubject) && c.CheckSignatureFrom(ca) == nil {
-					e = &cand
-					return nil
+			for i, c := range path {
+				if !bytes.Equal(c.RawIssuer, ca.RawSubject) || c.CheckSignatureFrom(ca) != nil {
+					continue
 				}
+				// The entry is the path's anchor: the path up to it
+				// must keep the anchor's constraints (its path length,
+				// its extended key usage) and every other.
+				anchored := append(slices.Clone(path[:i+1]), ca)
+				if err := certpath.Check(anchored, certpath.Signing); err != nil {
+					broken = &UnanchoredError{Entry: cand, Err: err}
+					continue
+				}
+				e = &cand
+				return nil
 			}
 			return nil
 		})
 	})
 	if err == nil && e == nil {
-		err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", certname.String(chain[0].Subject), ErrNotFound)
+		if broken != nil {
+			err = fmt.Errorf("keys: no trust entry for certificate %q: %w: %w", certname.String(chain[0].Subject), broken, ErrNotFound)
+		} else {
+			err = fmt.Errorf("keys: no trust entry for certificate %q or its issuers: %w", certname.String(chain[0].Subject), ErrNotFound)
+		}
 	}
 	return e, err
 }
+
+// UnanchoredError is wrapped, with ErrNotFound, by LookupTrustCertificate
+// when a CA entry issued a certificate of the path but the path up to it
+// breaks an X.509 constraint (Err, a *certpath.Error): the entry does not
+// vouch for that path.
+type UnanchoredError struct {
+	Entry TrustEntry
+	Err   error
+}
+
+func (e *UnanchoredError) Error() string {
+	return fmt.Sprintf("the trust entry %s (%s) issued the path, but %v", e.Entry.ID, e.Entry.Name, e.Err)
+}
+
+func (e *UnanchoredError) Unwrap() error { return e.Err }
 
 // signedPath returns the prefix of chain (leaf first) in which every
 // certificate after the first signed the one before it: its subject is the

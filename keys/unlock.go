@@ -77,7 +77,7 @@ func (s *Store) Unlock(passphrase []byte) error {
 		kdf     KDFParams
 		wrapped []byte
 	)
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		var err error
 		kdf, err = readKDF(m)
@@ -104,7 +104,7 @@ func (s *Store) Unlock(passphrase []byte) error {
 		if err != nil {
 			return err
 		}
-		err = s.db.Update(func(tx *bbolt.Tx) error {
+		err = s.update(func(tx *bbolt.Tx) error {
 			m := tx.Bucket(bucketMeta)
 			if m.Get(metaWrapped) != nil {
 				// Another Unlock in this process set it first (s.mu makes
@@ -140,7 +140,7 @@ func (s *Store) Unlocked() bool {
 // happened). The CLI uses it to ask for a new passphrase twice.
 func (s *Store) Initialised() (bool, error) {
 	var ok bool
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		ok = tx.Bucket(bucketMeta).Get(metaWrapped) != nil
 		return nil
 	})

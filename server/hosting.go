@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -210,7 +211,7 @@ func (s *Server) statusList(ctx context.Context, url string) (*signedList, error
 // credentials name: GET <status path>/{profile}/{n}/{purpose}.
 func (s *Server) handleStatusList(w http.ResponseWriter, r *http.Request) {
 	if !validProfile(r.PathValue("profile")) || !isDigits(r.PathValue("n")) ||
-		(r.PathValue("purpose") != issuer.PurposeRevocation && r.PathValue("purpose") != issuer.PurposeSuspension) {
+		!slices.Contains([]string{issuer.PurposeRevocation, issuer.PurposeSuspension, issuer.PurposeToken}, r.PathValue("purpose")) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "not-found", "Not found", "no status list here"))
 		return
 	}

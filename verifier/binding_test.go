@@ -101,9 +101,13 @@ func (m *timestamped) Verify(ctx context.Context, secured []byte, r credentials.
 	return vd, err
 }
 
-// tsaOf is the certificate chain of a time-stamping authority issued by ca.
+// tsaOf is the certificate chain of a time-stamping authority issued by ca:
+// its certificate names the timeStamping extended key usage, as RFC 3161
+// requires.
 func tsaOf(t *testing.T, ca *testCA) []*x509.Certificate {
-	return ca.seal(t, "Test TSA", testNow.AddDate(-5, 0, 0), testNow.AddDate(5, 0, 0)).Chain
+	tsa := issueUnder(t, &x509.Certificate{Subject: pkix.Name{CommonName: "Test TSA", Country: []string{"BE"}},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}, ca, nil)
+	return []*x509.Certificate{tsa.cert, ca.cert}
 }
 
 // Finding 1: a seal's claimed signing time proves nothing.

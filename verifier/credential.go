@@ -34,8 +34,10 @@ type credential struct {
 	from, until         time.Time
 	fromName, untilName string
 	issued              time.Time
-	status              []json.RawMessage // credentialStatus entries
-	tokenStatus         bool              // an SD-JWT "status" claim
+	status              []json.RawMessage // W3C credentialStatus entries
+	statusWhere         string            // where they are: "credentialStatus", "elm.credentialStatus"
+	statusClaim         json.RawMessage   // an SD-JWT VC's status claim (IETF Token Status List); nil when none
+	statusProblem       string            // a status Diplomat cannot read, which fails closed; "" when none
 }
 
 func (c *credential) describe() string {
@@ -65,7 +67,7 @@ func readCredential(doc []byte, mechanism string) (*credential, error) {
 		if c.cnf {
 			c.cnfKey = cnfThumbprint(cnf)
 		}
-		_, c.tokenStatus = c.claims["status"]
+		c.readClaimsStatus()
 		c.from, c.fromName = numericDate(c.claims["nbf"]), "nbf"
 		c.until, c.untilName = numericDate(c.claims["exp"]), "exp"
 		c.issued = numericDate(c.claims["iat"])
@@ -94,7 +96,7 @@ func readCredential(doc []byte, mechanism string) (*credential, error) {
 			c.schemas = append(c.schemas, id)
 		}
 	}
-	c.status = entries(vc.Member("credentialStatus"))
+	c.status, c.statusWhere = entries(vc.Member("credentialStatus")), "credentialStatus"
 	v2 := vc.Version() == credentials.Version20
 	c.from, c.fromName = memberDate(vc, "validFrom", v2)
 	c.until, c.untilName = memberDate(vc, "validUntil", v2)
@@ -113,6 +115,41 @@ func readCredential(doc []byte, mechanism string) (*credential, error) {
 		c.issued = c.from
 	}
 	return c, err
+}
+
+// readClaimsStatus reads where SD-JWT VC claims state a status: the status
+// claim (IETF Token Status List), and the W3C entries of an ELM carried
+// whole under the elm claim (the DC4EU layout, elm.credentialStatus). A
+// status anywhere else, or an elm claim that cannot be read, is a status
+// Diplomat does not read: statusProblem says so, and the check fails
+// closed rather than saying "no status".
+func (c *credential) readClaimsStatus() {
+	if v, ok := c.claims["status"]; ok {
+		b, err := json.Marshal(v)
+		if err != nil {
+			c.statusProblem = "the status claim cannot be read"
+			return
+		}
+		c.statusClaim = b
+	}
+	if _, ok := c.claims["credentialStatus"]; ok {
+		c.statusProblem = "the credential has a top-level credentialStatus claim, a layout Diplomat does not read (W3C entries go under elm.credentialStatus in the DC4EU layout; the IETF Token Status List under status)"
+		return
+	}
+	if _, ok := c.claims["elm"]; !ok {
+		return
+	}
+	doc, err := sdjwt.ELMFromDC4EU(c.doc)
+	if err != nil {
+		c.statusProblem = "the elm claim cannot be read, so neither can its status entries: " + err.Error()
+		return
+	}
+	m, err := jsonTop(doc, "credentialStatus")
+	if err != nil {
+		c.statusProblem = "the elm claim is not a JSON object, so its status entries cannot be read"
+		return
+	}
+	c.status, c.statusWhere = entries(m["credentialStatus"]), "elm.credentialStatus"
 }
 
 // stringID reads the id of the JSON object raw as json.Unmarshal into a

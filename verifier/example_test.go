@@ -39,7 +39,7 @@ func ExampleVerify() {
 	// key passed
 	// envelope passed
 	// validity passed
-	// status skipped
 	// trust failed untrusted-issuer
+	// status skipped
 	// Ana Andromeda
 }

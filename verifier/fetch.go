@@ -64,7 +64,7 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFetch, err)
 	}
-	req.Header.Set("Accept", "application/json, application/did+json, application/vc+jwt, application/vc+ld+json, application/jwt, */*;q=0.1")
+	req.Header.Set("Accept", "application/json, application/did+json, application/vc+jwt, application/vc+ld+json, application/statuslist+jwt, application/jwt, */*;q=0.1")
 	resp, err := f.client.Do(req)
 	if err != nil {
 		if errors.Is(err, ErrForbiddenAddress) {

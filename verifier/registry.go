@@ -37,11 +37,13 @@ var _ Registry = (*keys.Store)(nil)
 // key that verified.
 // The entry must be valid at IssuedAt (now when the query has none), and
 // the credential within its scope: one of its types among the entry's
-// credential types, its profile among the entry's profiles, its EQF level
-// stated and not above the entry's maximum, and its ISCED-F fields stated
-// and each under one of the entry's fields, each only where the entry
-// restricts it. A credential that does not state a restricted field is out
-// of scope.
+// credential types, its profile among the entry's profiles, and for every
+// achievement it awards (every top-level one and every part of each, at any
+// depth) its EQF level not above the entry's maximum and each of its
+// ISCED-F fields under one of the entry's fields, each only where the entry
+// restricts it. A top-level achievement that does not state a restricted
+// level or field is out of scope (a part may leave them to the achievement
+// it is part of).
 type RegistrySource struct {
 	Registry Registry
 }
@@ -58,6 +60,10 @@ func (s RegistrySource) Trust(_ context.Context, q TrustQuery) (*TrustAnswer, er
 	if e == nil {
 		ans.Reason = "the issuer is not in the trust registry"
 		ans.Steps = append(ans.Steps, "no entry for "+describeQuery(q))
+		if how != "" {
+			ans.Reason += ": " + how
+			ans.Steps = append(ans.Steps, how)
+		}
 		return ans, nil
 	}
 	ans.Entity, ans.Country, ans.Status = e.Name, e.Country, "listed"
@@ -83,8 +89,10 @@ func (s RegistrySource) Trust(_ context.Context, q TrustQuery) (*TrustAnswer, er
 	return ans, nil
 }
 
-// find looks the issuer up by DID, key, then chain.
-func (s RegistrySource) find(q TrustQuery) (*keys.TrustEntry, string, error) {
+// find looks the issuer up by DID, key, then chain. When it finds no entry,
+// how says why a CA entry that issued the chain does not anchor it, or is
+// "".
+func (s RegistrySource) find(q TrustQuery) (e *keys.TrustEntry, how string, err error) {
 	try := func(e *keys.TrustEntry, err error) (*keys.TrustEntry, error) {
 		if errors.Is(err, keys.ErrNotFound) {
 			return nil, nil
@@ -102,7 +110,14 @@ func (s RegistrySource) find(q TrustQuery) (*keys.TrustEntry, string, error) {
 	}
 	if len(q.Chain) > 0 {
 		// Sealed by certificate: its path is all that counts.
-		e, err := try(s.Registry.LookupTrustCertificate(q.Chain...))
+		e, err := s.Registry.LookupTrustCertificate(q.Chain...)
+		if errors.Is(err, keys.ErrNotFound) {
+			var ue *keys.UnanchoredError
+			if errors.As(err, &ue) {
+				how = ue.Error()
+			}
+			return nil, how, nil
+		}
 		return e, "certificate " + q.Chain[0].Subject.CommonName, err
 	}
 	if q.Key != nil {
@@ -113,7 +128,12 @@ func (s RegistrySource) find(q TrustQuery) (*keys.TrustEntry, string, error) {
 	return nil, "", nil
 }
 
-// outOfScope says why q is outside scope, or "".
+// outOfScope says why q is outside scope, or "". The EQF and ISCED-F rules
+// hold for every achievement of the credential (TrustQuery.Achievements):
+// each top-level achievement states a level, and fields, where the entry
+// restricts them, and every level and field stated, by an achievement or
+// by a part of one at any depth, is within the entry's. A credential with
+// no achievement Diplomat reads is judged by EQFLevel and ISCEDFields.
 func outOfScope(sc keys.TrustScope, q TrustQuery) string {
 	if len(sc.CredentialTypes) > 0 && !slices.ContainsFunc(q.Types, func(t string) bool { return slices.Contains(sc.CredentialTypes, t) }) {
 		return fmt.Sprintf("credential type %s is not among %s", strings.Join(q.Types, ", "), strings.Join(sc.CredentialTypes, ", "))
@@ -121,23 +141,56 @@ func outOfScope(sc keys.TrustScope, q TrustQuery) string {
 	if len(sc.Profiles) > 0 && !slices.Contains(sc.Profiles, q.Profile) {
 		return fmt.Sprintf("profile %q is not among %s", q.Profile, strings.Join(sc.Profiles, ", "))
 	}
-	if sc.MaxEQFLevel > 0 && q.EQFLevel <= 0 {
-		return fmt.Sprintf("the credential states no EQF level, and the entry accredits up to EQF %d only", sc.MaxEQFLevel)
+	under := func(f string) bool {
+		return slices.ContainsFunc(sc.ISCEDFields, func(a string) bool { return strings.HasPrefix(f, a) })
 	}
-	if sc.MaxEQFLevel > 0 && q.EQFLevel > sc.MaxEQFLevel {
-		return fmt.Sprintf("EQF level %d is above the accredited maximum %d", q.EQFLevel, sc.MaxEQFLevel)
-	}
-	if len(sc.ISCEDFields) > 0 && len(q.ISCEDFields) == 0 {
-		return fmt.Sprintf("the credential states no ISCED-F field, and the entry accredits %s only", strings.Join(sc.ISCEDFields, ", "))
-	}
-	if len(sc.ISCEDFields) > 0 {
+	accredited := strings.Join(sc.ISCEDFields, ", ")
+	if len(q.Achievements) == 0 {
+		switch {
+		case sc.MaxEQFLevel > 0 && q.EQFLevel <= 0:
+			return fmt.Sprintf("the credential states no EQF level, and the entry accredits up to EQF %d only", sc.MaxEQFLevel)
+		case sc.MaxEQFLevel > 0 && q.EQFLevel > sc.MaxEQFLevel:
+			return fmt.Sprintf("EQF level %d is above the accredited maximum %d", q.EQFLevel, sc.MaxEQFLevel)
+		case len(sc.ISCEDFields) > 0 && len(q.ISCEDFields) == 0:
+			return fmt.Sprintf("the credential states no ISCED-F field, and the entry accredits %s only", accredited)
+		}
 		for _, f := range q.ISCEDFields {
-			if !slices.ContainsFunc(sc.ISCEDFields, func(a string) bool { return strings.HasPrefix(f, a) }) {
-				return fmt.Sprintf("ISCED-F field %s is not under %s", f, strings.Join(sc.ISCEDFields, ", "))
+			if len(sc.ISCEDFields) > 0 && !under(f) {
+				return fmt.Sprintf("ISCED-F field %s is not under %s", f, accredited)
+			}
+		}
+		return ""
+	}
+	for _, a := range q.Achievements {
+		what := describeAchievement(a)
+		switch {
+		case sc.MaxEQFLevel > 0 && a.EQFLevel <= 0 && !a.Part:
+			return fmt.Sprintf("%s states no EQF level, and the entry accredits up to EQF %d only", what, sc.MaxEQFLevel)
+		case sc.MaxEQFLevel > 0 && a.EQFLevel > sc.MaxEQFLevel:
+			return fmt.Sprintf("%s: EQF level %d is above the accredited maximum %d", what, a.EQFLevel, sc.MaxEQFLevel)
+		case len(sc.ISCEDFields) > 0 && len(a.ISCEDFields) == 0 && !a.Part:
+			return fmt.Sprintf("%s states no ISCED-F field, and the entry accredits %s only", what, accredited)
+		}
+		for _, f := range a.ISCEDFields {
+			if len(sc.ISCEDFields) > 0 && !under(f) {
+				return fmt.Sprintf("%s: ISCED-F field %s is not under %s", what, f, accredited)
 			}
 		}
 	}
 	return ""
+}
+
+// describeAchievement names an achievement for a person: its title and
+// where it is.
+func describeAchievement(a Achievement) string {
+	kind := "the achievement"
+	if a.Part {
+		kind = "the part"
+	}
+	if a.Title != "" {
+		return fmt.Sprintf("%s %q (%s)", kind, a.Title, a.Path)
+	}
+	return kind + " at " + a.Path
 }
 
 func describeQuery(q TrustQuery) string {

@@ -2,6 +2,8 @@ package verifier
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -109,6 +111,7 @@ const (
 	ProblemTrustSourceFailure = "trust-source-failure"
 	ProblemELMNonConformant   = "elm-nonconformant"
 	ProblemWrongChallenge     = "wrong-challenge"
+	ProblemChallengeNotProved = "challenge-not-proved"
 	ProblemReplay             = "replayed-presentation"
 	ProblemHolderMismatch     = "holder-mismatch"
 	ProblemNoHolderBinding    = "no-holder-binding"
@@ -230,6 +233,18 @@ func (r *Report) warn(id, problem, msg string) {
 }
 func (r *Report) fail(id string, effect Verdict, problem, msg string) {
 	r.add(id, Failed, effect, problem, msg)
+}
+
+// invalidBy returns the ids of the failed checks that already make the
+// report invalid, "" when none does.
+func (r *Report) invalidBy() string {
+	var ids []string
+	for _, c := range r.Checks {
+		if c.Result == Failed && c.effect.rank() >= Invalid.rank() && !slices.Contains(ids, c.ID) {
+			ids = append(ids, c.ID)
+		}
+	}
+	return strings.Join(ids, ", ")
 }
 
 // settle computes the verdict from the checks and the embedded reports.

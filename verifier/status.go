@@ -10,11 +10,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/jose"
+	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
 	"github.com/diplomat-edu/diplomat/credentials/status"
 	"github.com/diplomat-edu/diplomat/internal/certname"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 )
 
 // statusList is a verified status list, as cached.
@@ -24,6 +28,7 @@ type statusList struct {
 	typ      string   // BitstringStatusList or StatusList2021
 	purposes []string
 	bits     *status.Bitstring
+	token    *status.TokenList // an IETF token status list; bits is nil then
 }
 
 // signedBy is what binds a verified signature to its signer: a certificate
@@ -130,76 +135,216 @@ func (v *Verifier) unavailable(rep *Report, problem, msg string) {
 	rep.fail(CheckStatus, Invalid, problem, msg+": the credential's status is unknown, so it is not accepted")
 }
 
+// statusTask is one status entry to check: a W3C entry (Bitstring Status
+// List, StatusList2021) or the status claim of the IETF Token Status List.
+type statusTask struct {
+	where   string // for messages: "credentialStatus[1]", "status.status_list"
+	token   bool   // the IETF Token Status List
+	entry   statusEntry
+	index   int
+	url     string // of the list, without fragment
+	problem string // why the entry cannot be read; the task is not fetched
+}
+
+// listKey is the cache and fetch key of the list a task reads.
+func (t *statusTask) listKey() string {
+	if t.token {
+		return "token " + t.url
+	}
+	return "w3c " + t.url
+}
+
+// statusTasks reads every status entry of c, offline.
+func statusTasks(c *credential) []statusTask {
+	var out []statusTask
+	for i, raw := range c.status {
+		t := statusTask{where: c.statusWhere}
+		if len(c.status) > 1 {
+			t.where = fmt.Sprintf("%s[%d]", c.statusWhere, i)
+		}
+		var err error
+		switch {
+		case json.Unmarshal(raw, &t.entry) != nil:
+			t.problem = t.where + " is not an object"
+		case t.entry.Type != "BitstringStatusListEntry" && t.entry.Type != "StatusList2021Entry":
+			t.problem = fmt.Sprintf("%s has type %q, which is not supported (BitstringStatusListEntry, StatusList2021Entry)", t.where, t.entry.Type)
+		default:
+			t.index, err = parseIndex(t.entry.Index)
+			if err != nil || t.entry.List == "" {
+				t.problem = fmt.Sprintf("%s has no valid statusListIndex and statusListCredential", t.where)
+			}
+			t.url, _, _ = strings.Cut(t.entry.List, "#")
+		}
+		out = append(out, t)
+	}
+	if c.statusClaim != nil {
+		t := statusTask{where: "status.status_list", token: true}
+		ref, err := status.ParseStatusClaim(c.statusClaim)
+		if err != nil {
+			t.problem = "its status claim cannot be read: " + strings.TrimPrefix(err.Error(), "status: ")
+		} else {
+			t.index, t.url = ref.Index, ref.URI
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// fetched is what fetching and verifying one list gave.
+type fetched struct {
+	list    *statusList
+	problem string
+	err     error
+}
+
 // checkStatus checks the credential's status entries; by is the
-// credential's signer, which each status list's must match.
+// credential's signer, which each status list's must match. Every entry is
+// read first, offline; a credential with more than maxStatusEntries is
+// refused without a fetch. Then every list named is fetched at once, under
+// one deadline (the policy's fetch timeout) for them all, and each entry is
+// judged. A status that cannot be established fails closed (unavailable).
 func (v *Verifier) checkStatus(ctx context.Context, c *credential, by signedBy, now time.Time, rep *Report) error {
-	if c.tokenStatus {
-		v.unavailable(rep, ProblemStatusUnavailable, "the credential has a status claim (IETF Token Status List), which is not supported")
+	if c.statusProblem != "" {
+		v.unavailable(rep, ProblemStatusUnavailable, c.statusProblem)
 		return nil
 	}
-	if len(c.status) == 0 {
+	tasks := statusTasks(c)
+	if len(tasks) == 0 {
 		rep.skip(CheckStatus, "the credential has no status entry: it cannot be revoked")
 		return nil
 	}
-	for i, raw := range c.status {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		where := "credentialStatus"
-		if len(c.status) > 1 {
-			where = fmt.Sprintf("credentialStatus[%d]", i)
-		}
-		var e statusEntry
-		if json.Unmarshal(raw, &e) != nil {
-			v.unavailable(rep, ProblemStatusUnavailable, where+" is not an object")
+	if len(tasks) > maxStatusEntries {
+		v.unavailable(rep, ProblemStatusUnavailable, fmt.Sprintf("the credential has %d status entries, more than the %d Diplomat reads", len(tasks), maxStatusEntries))
+		return nil
+	}
+	lists, err := v.fetchLists(ctx, tasks, by, now)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.problem != "" {
+			v.unavailable(rep, ProblemStatusUnavailable, t.problem)
 			continue
 		}
-		if e.Type != "BitstringStatusListEntry" && e.Type != "StatusList2021Entry" {
-			v.unavailable(rep, ProblemStatusUnavailable, fmt.Sprintf("%s has type %q, which is not supported (BitstringStatusListEntry, StatusList2021Entry)", where, e.Type))
+		f := lists[t.listKey()]
+		name := "status list " + t.url
+		if t.token {
+			name = "token status list " + t.url
+		}
+		if f.problem != "" {
+			v.unavailable(rep, f.problem, fmt.Sprintf("%s: %s: %v", t.where, name, f.err))
 			continue
 		}
-		idx, err := parseIndex(e.Index)
-		if err != nil || e.List == "" {
-			v.unavailable(rep, ProblemStatusUnavailable, fmt.Sprintf("%s has no valid statusListIndex and statusListCredential", where))
-			continue
-		}
-		list, problem, err := v.statusList(ctx, e.List, by, now)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			v.unavailable(rep, problem, fmt.Sprintf("%s: status list %s: %v", where, e.List, err))
-			continue
-		}
-		if want := listTypeOf[e.Type]; list.typ != want {
-			v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: a %s points at status list %s, which is a %s, not a %s", where, e.Type, e.List, list.typ, want))
-			continue
-		}
-		if !slices.Contains(list.purposes, e.Purpose) {
-			v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: status list %s is for %s, not %q", where, e.List, strings.Join(list.purposes, ", "), e.Purpose))
-			continue
-		}
-		size := max(e.Size, 1)
-		val, err := list.bits.Status(idx, size)
-		if err != nil {
-			v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: index %d: %v", where, idx, err))
-			continue
-		}
-		at := fmt.Sprintf("(%s, index %d)", e.List, idx)
-		switch {
-		case e.Purpose == "revocation" && val != 0:
-			rep.fail(CheckStatus, Revoked, ProblemRevoked, "the issuer has revoked the credential "+at)
-		case e.Purpose == "suspension" && val != 0:
-			rep.fail(CheckStatus, Suspended, ProblemSuspended, "the issuer has suspended the credential "+at)
-		case e.Purpose == "revocation":
-			rep.pass(CheckStatus, "not revoked "+at)
-		case e.Purpose == "suspension":
-			rep.pass(CheckStatus, "not suspended "+at)
-		default:
-			rep.pass(CheckStatus, fmt.Sprintf("status %s is %d %s", e.Purpose, val, at))
+		if t.token {
+			v.judgeToken(rep, t, f.list)
+		} else {
+			v.judgeEntry(rep, t, f.list)
 		}
 	}
 	return nil
+}
+
+// fetchLists fetches and verifies every list the tasks name, each once,
+// all at once, under one deadline. The error is only for a cancelled ctx.
+func (v *Verifier) fetchLists(ctx context.Context, tasks []statusTask, by signedBy, now time.Time) (map[string]fetched, error) {
+	dctx, cancel := context.WithTimeout(ctx, v.policy.Fetch.timeout())
+	defer cancel()
+	var todo []statusTask // one per list
+	seen := map[string]bool{}
+	for _, t := range tasks {
+		if k := t.listKey(); t.problem == "" && !seen[k] {
+			seen[k] = true
+			todo = append(todo, t)
+		}
+	}
+	results := make([]fetched, len(todo))
+	var wg sync.WaitGroup
+	for i, t := range todo {
+		wg.Go(func() {
+			f := &results[i]
+			if t.token {
+				f.list, f.problem, f.err = v.tokenList(dctx, t.url, by, now)
+			} else {
+				f.list, f.problem, f.err = v.statusList(dctx, t.url, by, now)
+			}
+			if f.err != nil && dctx.Err() != nil && ctx.Err() == nil {
+				f.problem = ProblemStatusUnavailable
+				f.err = fmt.Errorf("not fetched within %s, the time allowed for every status list of a credential: %v", v.policy.Fetch.timeout(), f.err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]fetched, len(todo))
+	for i, t := range todo {
+		out[t.listKey()] = results[i]
+	}
+	return out, nil
+}
+
+// judgeEntry reports a W3C entry read in its verified list.
+func (v *Verifier) judgeEntry(rep *Report, t statusTask, list *statusList) {
+	e := t.entry
+	if list.token != nil {
+		v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: a %s points at %s, which is a token status list, not a %s", t.where, e.Type, t.url, listTypeOf[e.Type]))
+		return
+	}
+	if want := listTypeOf[e.Type]; list.typ != want {
+		v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: a %s points at status list %s, which is a %s, not a %s", t.where, e.Type, e.List, list.typ, want))
+		return
+	}
+	if !slices.Contains(list.purposes, e.Purpose) {
+		v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: status list %s is for %s, not %q", t.where, e.List, strings.Join(list.purposes, ", "), e.Purpose))
+		return
+	}
+	size := max(e.Size, 1)
+	val, err := list.bits.Status(t.index, size)
+	if err != nil {
+		v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: index %d: %v", t.where, t.index, err))
+		return
+	}
+	at := fmt.Sprintf("(%s: %s, index %d)", t.where, e.List, t.index)
+	switch {
+	case e.Purpose == "revocation" && val != 0:
+		rep.fail(CheckStatus, Revoked, ProblemRevoked, "the issuer has revoked the credential "+at)
+	case e.Purpose == "suspension" && val != 0:
+		rep.fail(CheckStatus, Suspended, ProblemSuspended, "the issuer has suspended the credential "+at)
+	case e.Purpose == "revocation":
+		rep.pass(CheckStatus, "not revoked "+at)
+	case e.Purpose == "suspension":
+		rep.pass(CheckStatus, "not suspended "+at)
+	default:
+		rep.pass(CheckStatus, fmt.Sprintf("status %s is %d %s", e.Purpose, val, at))
+	}
+}
+
+// judgeToken reports the status a token status list gives (draft-ietf-
+// oauth-status-list §7.1): 0 valid, 1 invalid (revoked), 2 suspended; any
+// other value (application-specific or reserved) is a status Diplomat
+// cannot interpret, and fails closed.
+func (v *Verifier) judgeToken(rep *Report, t statusTask, list *statusList) {
+	if list.token == nil {
+		v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: %s is a %s, not a token status list (statuslist+jwt)", t.where, t.url, list.typ))
+		return
+	}
+	val, err := list.token.Status(t.index)
+	if err != nil {
+		v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: token status list %s: index %d: %v", t.where, t.url, t.index, err))
+		return
+	}
+	at := fmt.Sprintf("(IETF token status list %s, index %d)", t.url, t.index)
+	switch val {
+	case status.TokenValid:
+		rep.pass(CheckStatus, "valid: not revoked, not suspended "+at)
+	case status.TokenInvalid:
+		rep.fail(CheckStatus, Revoked, ProblemRevoked, "the issuer has revoked the credential "+at)
+	case status.TokenSuspended:
+		rep.fail(CheckStatus, Suspended, ProblemSuspended, "the issuer has suspended the credential "+at)
+	default:
+		v.unavailable(rep, ProblemStatusListInvalid, fmt.Sprintf("%s: token status list %s gives index %d the status 0x%02x, application-specific or reserved, which Diplomat cannot interpret", t.where, t.url, t.index, val))
+	}
 }
 
 func parseIndex(raw json.RawMessage) (int, error) {
@@ -223,7 +368,18 @@ func parseIndex(raw json.RawMessage) (int, error) {
 // how it failed.
 func (v *Verifier) statusList(ctx context.Context, url string, by signedBy, now time.Time) (*statusList, string, error) {
 	url, _, _ = strings.Cut(url, "#")
-	l, ok := v.lists.get(url)
+	return v.cachedList(ctx, "w3c "+url, url, by, now, v.readStatusList)
+}
+
+// tokenList is statusList for an IETF token status list at uri.
+func (v *Verifier) tokenList(ctx context.Context, uri string, by signedBy, now time.Time) (*statusList, string, error) {
+	return v.cachedList(ctx, "token "+uri, uri, by, now, v.readTokenList)
+}
+
+// cachedList returns the list at url, cached under key, else fetched and
+// read with read, when signed by by.
+func (v *Verifier) cachedList(ctx context.Context, key, url string, by signedBy, now time.Time, read func(context.Context, string, []byte, time.Time) (*statusList, time.Duration, error)) (*statusList, string, error) {
+	l, ok := v.lists.get(key)
 	if !ok {
 		if v.fetcher == nil {
 			return nil, ProblemStatusUnavailable, fmt.Errorf("not fetched: no fetcher is configured")
@@ -233,11 +389,11 @@ func (v *Verifier) statusList(ctx context.Context, url string, by signedBy, now 
 			return nil, ProblemStatusUnavailable, err
 		}
 		var ttl time.Duration
-		l, ttl, err = v.readStatusList(ctx, url, body, now)
+		l, ttl, err = read(ctx, url, body, now)
 		if err != nil {
 			return nil, ProblemStatusListInvalid, err
 		}
-		v.lists.put(url, l, ttl)
+		v.lists.put(key, l, ttl)
 	}
 	if err := sameSigner(l.signer, by, now); err != nil {
 		return nil, ProblemStatusListInvalid, fmt.Errorf("not signed by the credential's signer: %w", err)
@@ -267,8 +423,8 @@ func (v *Verifier) readStatusList(ctx context.Context, url string, body []byte, 
 	}
 	by := signedBy{issuer: boundIssuer(vd), named: vd.Issuer, key: vd.Key}
 	if len(vd.Chain) > 0 {
-		if by.path, err = certPath(vd.Chain); err != nil {
-			return nil, 0, fmt.Errorf("its certificate chain: %v", err)
+		if by.path, err = certPath(vd.Chain, certpath.Signing); err != nil {
+			return nil, 0, fmt.Errorf("its certificate path: %v", err)
 		}
 	}
 	c, err := readCredential(vd.Document, f.Mechanism)
@@ -331,4 +487,63 @@ func (v *Verifier) readStatusList(ctx context.Context, url string, body []byte, 
 	}
 	ttl = min(ttl, v.policy.Cache.maxTTL())
 	return l, ttl, nil
+}
+
+// maxStatusEntries bounds the status entries of one credential the
+// verifier reads: a credential with more is refused, fail closed, before
+// anything is fetched.
+const maxStatusEntries = 16
+
+// readTokenList verifies a Status List Token (statuslist+jwt) fetched from
+// uri and decodes its list: its signature (the key by x5c, or resolved from
+// its kid and iss), its typ, its exp and iat, and that its sub is uri (a
+// token served from one URI but naming another is someone else's list). It
+// is kept for its ttl, else until its exp, else the configured TTL; never
+// beyond MaxTTL.
+func (v *Verifier) readTokenList(ctx context.Context, uri string, body []byte, now time.Time) (*statusList, time.Duration, error) {
+	alg, err := jwsAlg(body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("not a statuslist+jwt: %v", err)
+	}
+	if len(v.policy.Algorithms) > 0 && !slices.Contains(v.policy.Algorithms, alg) {
+		return nil, 0, fmt.Errorf("the policy does not accept the algorithm %s (accepted: %v)", alg, v.policy.Algorithms)
+	}
+	vd, err := sdjwt.StatusListJWT{}.Verify(ctx, body, v.keysFor("assertionMethod"), v.verifyOptions(now))
+	if err != nil {
+		return nil, 0, fmt.Errorf("it does not verify as a statuslist+jwt: %v", strings.TrimPrefix(err.Error(), "status list token: "))
+	}
+	by := signedBy{issuer: boundIssuer(vd), named: vd.Issuer, key: vd.Key}
+	if len(vd.Chain) > 0 {
+		if by.path, err = certPath(vd.Chain, certpath.Signing); err != nil {
+			return nil, 0, fmt.Errorf("its certificate path: %v", err)
+		}
+	}
+	tok, err := status.ParseListToken(vd.Document)
+	if err != nil {
+		return nil, 0, err
+	}
+	if tok.Subject != uri {
+		return nil, 0, fmt.Errorf("its sub is %s, not the uri %s the credential names", tok.Subject, uri)
+	}
+	l := &statusList{url: uri, signer: by, typ: "TokenStatusList", token: tok.List}
+	ttl := v.policy.Cache.ttl()
+	switch {
+	case tok.TTL > 0:
+		ttl = tok.TTL
+	case !tok.Expires.IsZero():
+		ttl = tok.Expires.Sub(now)
+	}
+	if !tok.Expires.IsZero() {
+		ttl = min(ttl, tok.Expires.Sub(now))
+	}
+	return l, min(ttl, v.policy.Cache.maxTTL()), nil
+}
+
+// jwsAlg returns the alg of a compact JWS's protected header.
+func jwsAlg(token []byte) (string, error) {
+	h, err := jose.ParseHeader(bytes.TrimSpace(token), jose.Limits{})
+	if err != nil {
+		return "", err
+	}
+	return h.Alg, nil
 }

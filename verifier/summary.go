@@ -89,8 +89,22 @@ type elmResult struct {
 	violations []elm.Violation
 	err        error
 	summary    elm.Summary
-	fields     []string
+	awarded    []Achievement // every achievement and part, for the trust scope
 	sum        *Summary
+}
+
+// scope returns the highest EQF level and every ISCED-F field the
+// achievements state.
+func (r *elmResult) scope() (level int, fields []string) {
+	for _, a := range r.awarded {
+		level = max(level, a.EQFLevel)
+		for _, f := range a.ISCEDFields {
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	return level, fields
 }
 
 // readELM reads the ELM document a credential is or carries, checks it
@@ -111,9 +125,7 @@ func readELM(c *credential) *elmResult {
 	case c.claims != nil && slices.Contains(c.types, sdjwt.VCTELM):
 		r.sum = summaryFromClaims(c.claims)
 		r.summary.EQFLevel = r.sum.EQFLevel
-		if r.sum.ISCEDFCode != "" {
-			r.fields = []string{r.sum.ISCEDFCode}
-		}
+		r.awarded = awardedFromClaims(c.claims)
 		return r
 	default:
 		return r
@@ -133,8 +145,8 @@ func readELM(c *credential) *elmResult {
 	}
 	r.summary = elm.Summarise(e)
 	r.sum = fromELMSummary(r.summary)
-	if r.summary.ISCEDFCode != "" {
-		r.fields = []string{r.summary.ISCEDFCode}
+	for _, a := range elm.AwardedAll(e) {
+		r.awarded = append(r.awarded, Achievement(a))
 	}
 	r.violations, r.err = elm.CheckDeclaredTree(e, tree, nil)
 	return r
@@ -265,6 +277,43 @@ func summaryFromClaims(cl map[string]any) *Summary {
 		}
 	}
 	return s
+}
+
+// awardedFromClaims reads every achievement of Diplomat's SD-JWT VC claims
+// for ELM, and every part of each (parts, at any depth up to 16).
+func awardedFromClaims(cl map[string]any) []Achievement {
+	var out []Achievement
+	var walk func(v any, path string, part bool, depth int)
+	walk = func(v any, path string, part bool, depth int) {
+		a, _ := v.(map[string]any)
+		if a == nil || depth > 16 {
+			return
+		}
+		ach := Achievement{Path: path, Title: text(a["title"]), Part: part}
+		if n, ok := a["eqf_level"].(float64); ok && n >= 1 && n <= 8 && n == float64(int(n)) {
+			ach.EQFLevel = int(n)
+		}
+		switch f := a["isced_f"].(type) {
+		case string:
+			ach.ISCEDFields = []string{f}
+		case []any:
+			for _, x := range f {
+				if s := text(x); s != "" {
+					ach.ISCEDFields = append(ach.ISCEDFields, s)
+				}
+			}
+		}
+		out = append(out, ach)
+		parts, _ := a["parts"].([]any)
+		for i, p := range parts {
+			walk(p, path+".parts["+strconv.Itoa(i)+"]", true, depth+1)
+		}
+	}
+	achs, _ := cl["achievements"].([]any)
+	for i, a := range achs {
+		walk(a, "$.achievements["+strconv.Itoa(i)+"]", false, 0)
+	}
+	return out
 }
 
 // text reads a claim as text: a string, a number, a language map (English

@@ -36,10 +36,18 @@ type TrustQuery struct {
 	Profile string
 	// Schemas are the ids of the credential's credentialSchema entries.
 	Schemas []string
-	// EQFLevel is the EQF level (1 to 8) the credential awards, 0 if none.
+	// EQFLevel is the highest EQF level (1 to 8) any achievement of the
+	// credential states, 0 if none does.
 	EQFLevel int
-	// ISCEDFields are the ISCED-F codes of the credential's field(s).
+	// ISCEDFields are the ISCED-F codes of every field any achievement of
+	// the credential states, each once.
 	ISCEDFields []string
+	// Achievements are the learning achievements the credential awards,
+	// each top-level one followed by its parts (hasPart, at any depth),
+	// with the level and the fields each states: a source that checks a
+	// scope checks every one, never the first only. Nil when the
+	// credential states none Diplomat reads (not ELM).
+	Achievements []Achievement
 	// IssuedAt is the time the trust decision is made at: the time a
 	// verified signature time-stamp (credentials.Verified.Timestamped,
 	// from a time-stamping authority other than the signer) proves the
@@ -54,6 +62,22 @@ type TrustQuery struct {
 	// Credential is the credential JSON, for sources that read more of it
 	// (the EBSI TIR walks termsOfUse).
 	Credential []byte
+}
+
+// Achievement is one learning achievement a credential awards, or a part
+// of one, as a trust scope reads it.
+type Achievement struct {
+	// Path is where it is in the credential: a JSON path of the ELM
+	// document ("$.credentialSubject.hasClaim[1].hasPart[0]") or of the
+	// SD-JWT VC claims ("$.achievements[1]").
+	Path  string
+	Title string
+	// Part is true for a part of another achievement.
+	Part bool
+	// EQFLevel is the EQF level (1 to 8) it states, 0 if none.
+	EQFLevel int
+	// ISCEDFields are the ISCED-F codes of the fields it states.
+	ISCEDFields []string
 }
 
 // TrustAnswer is a trust source's answer, in the same shape for every

@@ -17,9 +17,16 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/jose"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
 	"github.com/diplomat-edu/diplomat/internal/certname"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
+
+// MaxInputBytes is the largest input Verify reads: 16 MiB. A larger input
+// fails the format check without being parsed; callers reading from a file
+// or a stream should read at most MaxInputBytes+1 bytes of it.
+const MaxInputBytes = 16 << 20
 
 // maxDepth bounds nesting: a presentation's credentials, enveloped
 // credentials inside it, and no further.
@@ -48,6 +55,10 @@ func (v *Verifier) Verify(ctx context.Context, input []byte, req Request) (*Repo
 func (v *Verifier) verify(ctx context.Context, input []byte, req Request, now time.Time, rep *Report, depth int) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if len(input) > MaxInputBytes {
+		rep.fail(CheckFormat, Invalid, ProblemMalformed, fmt.Sprintf("the input is %d bytes, over the limit of %d MiB", len(input), MaxInputBytes>>20))
+		return nil
 	}
 	if depth > maxDepth {
 		rep.fail(CheckFormat, Invalid, ProblemMalformed, fmt.Sprintf("credentials nested more than %d levels deep are not read", maxDepth))
@@ -96,7 +107,28 @@ func (v *Verifier) verify(ctx context.Context, input []byte, req Request, now ti
 	if err != nil || out == nil {
 		return err
 	}
+	if req.Challenge != "" || req.Domain != "" {
+		// Expected, and nothing here can prove it: a credential is the
+		// issuer's statement, made before this request existed.
+		what := "a credential on its own"
+		if f.Mechanism == sdjwt.TypSDJWTVC || f.Mechanism == sdjwt.TypVC {
+			what = "an SD-JWT without its key-binding JWT"
+		}
+		rep.fail(CheckChallenge, Invalid, ProblemChallengeNotProved, fmt.Sprintf("a presentation for this request (%s) was expected, but %s proves no challenge or domain: anyone holding a copy could send it; ask the holder for a presentation (a VP, or the SD-JWT with its key-binding JWT)", describeRequest(req), what))
+	}
 	return v.afterProof(ctx, out, f, now, rep)
+}
+
+// describeRequest says what a request expects.
+func describeRequest(req Request) string {
+	var parts []string
+	if req.Challenge != "" {
+		parts = append(parts, fmt.Sprintf("challenge %q", req.Challenge))
+	}
+	if req.Domain != "" {
+		parts = append(parts, fmt.Sprintf("domain %q", req.Domain))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func orUnknown(s string) string {
@@ -197,7 +229,7 @@ func (v *Verifier) gateStamp(ctx context.Context, out *proved) error {
 	if len(out.TimestampChain) == 0 {
 		return drop("the time-stamping authority's certificate is not known")
 	}
-	path, err := certPath(out.TimestampChain)
+	path, err := certPath(out.TimestampChain, certpath.TimeStamping)
 	if err == nil {
 		err = checkValidityOf(path, ts)
 	}
@@ -269,13 +301,17 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 	case len(out.Chain) > 0:
 		rep.pass(CheckKey, fmt.Sprintf("the key of the x5c certificate %q: the %s is trusted by this certificate's path, not by the name the content gives", certname.String(out.Chain[0].Subject), who))
 		at, stamped := judgedAt(out.Verified, now)
-		path, err := certPath(out.Chain)
-		if err == nil {
-			err = checkValidityOf(path, at)
-		}
+		path, err := certPath(out.Chain, certpath.Signing)
 		ignored := len(out.Chain) - len(path)
 		out.Chain = path
 		if err != nil {
+			// A broken path (a link that does not verify, a constraint
+			// broken) is invalid whatever the time: no time-stamp
+			// could mend it.
+			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, err.Error())
+			break
+		}
+		if err := checkValidityOf(path, at); err != nil {
 			msg := err.Error() + "; it is judged at " + describeAt(out, at, stamped)
 			// The signature is good and the path was valid when the
 			// signer says it signed, but nothing trusted proves that
@@ -287,9 +323,9 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 			rep.fail(CheckCertificate, Invalid, ProblemInvalidChain, msg)
 			break
 		}
-		msg := fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature and is valid at %s", len(path), describeAt(out, at, stamped))
+		msg := fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature, meets its X.509 constraints and is valid at %s", len(path), describeAt(out, at, stamped))
 		if stamped {
-			msg = fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature and was valid at %s", len(path), describeAt(out, at, stamped))
+			msg = fmt.Sprintf("the path of %d certificate(s) from the seal up links by signature, meets its X.509 constraints and was valid at %s", len(path), describeAt(out, at, stamped))
 		}
 		if ignored > 0 {
 			msg += fmt.Sprintf("; %d carried certificate(s) off that path are ignored", ignored)
@@ -310,9 +346,14 @@ func (v *Verifier) reportKey(out *proved, f credentials.Format, now time.Time, r
 // key), and so on up to a self-signed certificate or one whose issuer is
 // not carried. Certificates off that path, whatever they are, are left out:
 // they must not lend their trust to a leaf they did not sign. It is an
-// error when the issuer a path certificate names is carried but did not
-// sign it.
-func certPath(carried []*x509.Certificate) ([]*x509.Certificate, error) {
+// error, with the path found so far, when the issuer a path certificate
+// names is carried but did not sign it (certpath.Link says why: another
+// key, an algorithm no longer accepted such as SHA-1, an issuer that is
+// not a CA), or when the path breaks an X.509 constraint for purpose
+// (certpath.Check: basic constraints and path length of every CA, key
+// usage and extended key usage, unknown critical extensions). Validity
+// periods are not read: that is checkValidityOf's, a question of time.
+func certPath(carried []*x509.Certificate, purpose certpath.Purpose) ([]*x509.Certificate, error) {
 	path := []*x509.Certificate{carried[0]}
 	used := map[*x509.Certificate]bool{carried[0]: true}
 	for cur := carried[0]; !bytes.Equal(cur.RawIssuer, cur.RawSubject); {
@@ -330,7 +371,7 @@ func certPath(carried []*x509.Certificate) ([]*x509.Certificate, error) {
 		}
 		if next == nil {
 			if named != nil {
-				return path, fmt.Errorf("certificate %q is not signed by its issuer %q in the chain", certname.String(cur.Subject), certname.String(named.Subject))
+				return path, certpath.Link(cur, named)
 			}
 			break
 		}
@@ -338,7 +379,7 @@ func certPath(carried []*x509.Certificate) ([]*x509.Certificate, error) {
 		used[next] = true
 		cur = next
 	}
-	return path, nil
+	return path, certpath.Check(path, purpose)
 }
 
 // checkValidityOf checks that every certificate of path was valid at t.
@@ -407,22 +448,18 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 		v.checkValidity(c, now, rep)
 	}
 
-	if err := v.checkStatus(ctx, c, signerOf(out.Verified), now, rep); err != nil {
-		return err
-	}
-
 	q := TrustQuery{
-		Issuer:      boundIssuer(out.Verified),
-		KeyID:       out.KeyID,
-		Key:         out.Key,
-		Chain:       out.Chain,
-		Types:       c.types,
-		Profile:     profileOfCredential(f.Mechanism, c),
-		Schemas:     c.schemas,
-		Credential:  out.Document,
-		EQFLevel:    e.summary.EQFLevel,
-		ISCEDFields: e.fields,
+		Issuer:       boundIssuer(out.Verified),
+		KeyID:        out.KeyID,
+		Key:          out.Key,
+		Chain:        out.Chain,
+		Types:        c.types,
+		Profile:      profileOfCredential(f.Mechanism, c),
+		Schemas:      c.schemas,
+		Credential:   out.Document,
+		Achievements: e.awarded,
 	}
+	q.EQFLevel, q.ISCEDFields = e.scope()
 	// A seal speaks for the DID its content names when that DID's
 	// document lists the seal's key.
 	if id := v.sealListedBy(ctx, out.Verified, rep); id != "" {
@@ -439,6 +476,13 @@ func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Fo
 	}
 	if e.checked {
 		e.report(v.policy.ELM, rep)
+	}
+	// Status last: it is the one check that goes to the network, so it is
+	// made only when its answer can still change the verdict.
+	if why := rep.invalidBy(); why != "" {
+		rep.skip(CheckStatus, "not checked: the credential is already invalid ("+why+"), so its status cannot change the verdict")
+	} else if err := v.checkStatus(ctx, c, signerOf(out.Verified), now, rep); err != nil {
+		return err
 	}
 	rep.Summary = e.summaryOrClaims(c).clone()
 	return nil

@@ -99,7 +99,7 @@ revoked, suspended, expired), 2 usage error.`,
 			if len(args) > 1 {
 				return a.verifyFiles(cmd.Context(), v, req, args, "", o)
 			}
-			data, err := a.readInput(args[0])
+			data, err := a.readVerifyInput(args[0])
 			if err != nil {
 				return err
 			}
@@ -123,6 +123,29 @@ revoked, suspended, expired), 2 usage error.`,
 	}
 	o.addFlags(cmd)
 	return cmd
+}
+
+// readVerifyInput reads a file to verify ("-": stdin) through a limit:
+// never more than verifier.MaxInputBytes+1 bytes, so that an endless or
+// huge input is refused at once, not held in memory whole first.
+func (a *app) readVerifyInput(name string) ([]byte, error) {
+	what, r := "standard input", a.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fileError("reading", name, err)
+		}
+		defer f.Close()
+		what, r = name, f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, verifier.MaxInputBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %v", what, err)
+	}
+	if len(data) > verifier.MaxInputBytes {
+		return nil, fmt.Errorf("%s is larger than %d MiB, the most verify reads: it is not a credential Diplomat can read", what, verifier.MaxInputBytes>>20)
+	}
+	return data, nil
 }
 
 // newVerifier builds the verifier from verifierOptions.
@@ -258,7 +281,7 @@ func (a *app) verifyFiles(ctx context.Context, v *verifier.Verifier, req verifie
 		if dir != "" {
 			name = filepath.Base(path)
 		}
-		data, err := a.readInput(path)
+		data, err := a.readVerifyInput(path)
 		if err != nil {
 			return err
 		}

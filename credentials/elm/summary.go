@@ -2,6 +2,7 @@ package elm
 
 import (
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -211,4 +212,69 @@ func gradeOf(la *LearningAchievement) (grade, scheme string) {
 		return grade, scheme
 	}
 	return "", ""
+}
+
+// Awarded is one learning achievement a credential claims, or a part of
+// one, as a trust scope reads it: its level and its fields.
+type Awarded struct {
+	// Path is its JSON path in the credential, e.g.
+	// "$.credentialSubject.hasClaim[1].hasPart[0]".
+	Path  string
+	Title string
+	// Part is true for a part (hasPart) of another achievement.
+	Part bool
+	// EQFLevel is the EQF level (1 to 8) its specification states, 0 when
+	// it states none the EQF vocabulary knows.
+	EQFLevel int
+	// ISCEDFields are the ISCED-F codes of its specification's thematic
+	// areas ("0613"): every concept of the ISCED-F scheme, known to the
+	// vocabulary or not.
+	ISCEDFields []string
+}
+
+// maxAwardedDepth bounds how deep AwardedAll follows hasPart.
+const maxAwardedDepth = 16
+
+// AwardedAll lists every learning achievement c claims
+// (credentialSubject.hasClaim) and every part of each (hasPart, at any
+// depth up to 16), depth first in document order: what a rule over "every
+// achievement" must read, where Summarise reads the main one only.
+func AwardedAll(c *EuropeanDigitalCredential) []Awarded {
+	if c == nil || c.CredentialSubject == nil {
+		return nil
+	}
+	var out []Awarded
+	var walk func(la *LearningAchievement, path string, part bool, depth int)
+	walk = func(la *LearningAchievement, path string, part bool, depth int) {
+		if la == nil || depth > maxAwardedDepth {
+			return
+		}
+		a := Awarded{Path: path, Title: la.Title.Get(), Part: part}
+		if q := la.SpecifiedBy; q != nil {
+			if a.Title == "" {
+				a.Title = q.Title.Get()
+			}
+			if q.EQFLevel != nil {
+				a.EQFLevel, _ = EQFLevel(q.EQFLevel.ID)
+			}
+			for _, f := range q.ThematicArea.Items {
+				if f == nil {
+					continue
+				}
+				if code, ok := strings.CutPrefix(f.ID, ISCEDFNamespace); ok && code != "" {
+					a.ISCEDFields = append(a.ISCEDFields, code)
+				}
+			}
+		}
+		out = append(out, a)
+		for i, p := range la.HasPart.Items {
+			walk(p, path+".hasPart["+strconv.Itoa(i)+"]", true, depth+1)
+		}
+	}
+	for i, cl := range c.CredentialSubject.HasClaim.Items {
+		if la, ok := cl.(*LearningAchievement); ok {
+			walk(la, "$.credentialSubject.hasClaim["+strconv.Itoa(i)+"]", false, 0)
+		}
+	}
+	return out
 }

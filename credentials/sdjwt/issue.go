@@ -112,10 +112,7 @@ func issueMap(m map[string]any, key credentials.SigningKey, opts IssueOptions) (
 	if vct, _ := m["vct"].(string); vct == "" {
 		return "", malformed("claims lack vct (a non-empty string)")
 	}
-	did := ""
-	if i := strings.IndexByte(key.ID, '#'); strings.HasPrefix(key.ID, "did:") && i > 0 {
-		did = key.ID[:i]
-	}
+	did := keyDID(key.ID)
 	switch iss, ok := m["iss"].(string); {
 	case !ok && m["iss"] != nil:
 		return "", malformed("claim iss is not a string")
@@ -155,6 +152,15 @@ func issueMap(m map[string]any, key credentials.SigningKey, opts IssueOptions) (
 		typ = TypSDJWTVC
 	}
 	return secure(m, opts.Frame, nonDisclosable, jwsHeader{Typ: typ}, key)
+}
+
+// keyDID returns the DID of a key id that is a DID URL with a fragment
+// ("did:web:x#key-1" gives "did:web:x"), or "".
+func keyDID(id string) string {
+	if i := strings.IndexByte(id, '#'); strings.HasPrefix(id, "did:") && i > 0 {
+		return id[:i]
+	}
+	return ""
 }
 
 // decodeClaims reads a claims set to issue: a JSON object within jsonx

@@ -13,6 +13,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/internal/certname"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 )
 
 // Mechanism is SD-JWT VC (dc+sd-jwt) as a credentials.Mechanism. Sign issues
@@ -99,6 +100,16 @@ func (m Mechanism) verify(ctx context.Context, sd *SDJWT, r credentials.KeyResol
 	}
 	if err := refuseDisclosed(proc, sdjwtVCNoDisclosure, "SD-JWT VC"); err != nil {
 		return nil, err
+	}
+	if vct, _ := sd.Payload["vct"].(string); vct == VCTDC4EUELM {
+		// The ELM's status entries are the verifier's, as the status
+		// claim is: a holder must not be able to leave them out, nor
+		// the whole ELM that holds them.
+		for _, dc := range proc.Disclosed {
+			if len(dc.Path) == 1 && dc.Path[0] == "elm" || len(dc.Path) >= 2 && dc.Path[0] == "elm" && dc.Path[1] == "credentialStatus" {
+				return nil, invalid("%s is selectively disclosed: a verifier cannot rely on the ELM's status entries (elm.credentialStatus) if the holder may leave them out", dc.Path)
+			}
+		}
 	}
 	iss, ok := sd.Payload["iss"].(string)
 	if !ok || iss == "" {
@@ -299,8 +310,8 @@ func parseX5c(x5c []string) ([]*x509.Certificate, error) {
 		chain[i] = c
 	}
 	for i := 0; i+1 < len(chain); i++ {
-		if err := chain[i].CheckSignatureFrom(chain[i+1]); err != nil {
-			return nil, invalid("x5c[%d] is not signed by x5c[%d]: %v", i, i+1, err)
+		if err := certpath.Link(chain[i], chain[i+1]); err != nil {
+			return nil, invalid("x5c[%d] is not issued by x5c[%d]: %v", i, i+1, err)
 		}
 	}
 	return chain, nil

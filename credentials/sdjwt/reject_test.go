@@ -244,3 +244,22 @@ func TestVerifyRefusesDisclosedRegisteredClaims(t *testing.T) {
 		})
 	}
 }
+
+// In the DC4EU layout the ELM's status entries are the verifier's to read:
+// an issuer that made them disclosable lets the holder withhold them and
+// escape revocation, so such a credential is refused.
+func TestVerifyRefusesDisclosedELMCredentialStatus(t *testing.T) {
+	iss := newParty(t, "uni", newP256(t))
+	claims := mustJSON(t, map[string]any{"iss": iss.did, "vct": VCTDC4EUELM, "elm": map[string]any{
+		"type": []any{"VerifiableCredential"}, "credentialStatus": []any{map[string]any{"type": "BitstringStatusListEntry", "statusListIndex": "7"}}}})
+	for _, p := range []Path{{"elm", "credentialStatus"}, {"elm", "credentialStatus", 0}, {"elm"}} {
+		tok, err := Issue(claims, iss.key(), IssueOptions{Frame: Frame{Disclosable: []Path{p}}, Now: func() time.Time { return t0 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Mechanism{}.Verify(context.Background(), []byte(tok), resolverFor(iss), credentials.VerifyOptions{Now: func() time.Time { return t0 }})
+		if !errors.Is(err, credentials.ErrInvalidProof) || !strings.Contains(err.Error(), "credentialStatus") {
+			t.Errorf("disclosable %s: Verify = %v, want a refusal naming credentialStatus", p, err)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/verifier"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
 )
@@ -147,22 +148,33 @@ type match struct {
 
 // Find returns the services the chain leads to: walking up from the leaf,
 // the first certificate that is a service's own certificate or is issued
-// (signature checked) by one. Each link of the chain walked is checked too.
+// (signature checked) by one. Each link of the chain walked is checked too,
+// and so are the X.509 constraints of the path up to the service's
+// certificate, that certificate included (internal/certpath): a listed CA
+// vouches for a seal only through a path it allows. A service whose path
+// breaks one is passed over; when no other matches, the error says why.
 func (s *Source) find(chain []*x509.Certificate) ([]match, error) {
 	var prevFP [32]byte
+	var broken error
 	for i, c := range chain {
 		// One digest per chain certificate: it keys both the index of
 		// listed certificates and the memo of checked signatures.
 		fp := sha256.Sum256(c.Raw)
 		if i > 0 {
 			if err := s.checkLink(chain[i-1], prevFP, c, fp); err != nil {
-				return nil, fmt.Errorf("certificate %d of the chain (%s) is not issued by certificate %d (%s): %v", i-1, chain[i-1].Subject.CommonName, i, c.Subject.CommonName, err)
+				return nil, fmt.Errorf("certificate %d of the chain (%s) is not issued by certificate %d (%s): %v", i-1, chain[i-1].Subject.CommonName, i, c.Subject.CommonName, certpath.Link(chain[i-1], c))
 			}
 		}
 		prevFP = fp
 		var out []match
-		for _, e := range s.byCert[fp] {
-			out = append(out, match{e: e, index: i, direct: true})
+		if len(s.byCert[fp]) > 0 {
+			if err := certpath.Check(chain[:i+1], certpath.Signing); err != nil {
+				broken = err
+			} else {
+				for _, e := range s.byCert[fp] {
+					out = append(out, match{e: e, index: i, direct: true})
+				}
+			}
 		}
 		cands := s.bySubject[string(c.RawIssuer)]
 		if len(c.AuthorityKeyId) > 0 {
@@ -173,15 +185,20 @@ func (s *Source) find(chain []*x509.Certificate) ([]match, error) {
 			}
 		}
 		for _, e := range cands {
-			if e.cert != nil && s.checkLink(c, fp, e.cert, e.fp) == nil {
-				out = append(out, match{e: e, index: i})
+			if e.cert == nil || s.checkLink(c, fp, e.cert, e.fp) != nil {
+				continue
 			}
+			if err := certpath.Check(append(chain[:i+1:i+1], e.cert), certpath.Signing); err != nil {
+				broken = fmt.Errorf("the listed %s issued it, but %v", e.cert.Subject.CommonName, err)
+				continue
+			}
+			out = append(out, match{e: e, index: i})
 		}
 		if len(out) > 0 {
 			return out, nil
 		}
 	}
-	return nil, nil
+	return nil, broken
 }
 
 // checkLink checks that parent signed child (their SHA-256 digests given),

@@ -14,6 +14,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/diplomat-edu/diplomat/internal/certname"
+	"github.com/diplomat-edu/diplomat/internal/certpath"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/verifier"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
@@ -336,10 +337,19 @@ func pinnedOrChained(signer *x509.Certificate, chain, pinned []*x509.Certificate
 	for _, c := range chain[min(1, len(chain)):] {
 		inter.AddCert(c)
 	}
-	if _, err := signer.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+	chains, err := signer.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
 		return fmt.Errorf("%w: the list is signed by %s, which is neither pinned nor issued by a pinned certificate", trust.ErrSignature, certname.String(signer.Subject))
 	}
-	return nil
+	// crypto/x509 checked the CAs; the signer's own key usage and
+	// extended key usage are the path checker's.
+	var last error
+	for _, c := range chains {
+		if last = certpath.Check(c, certpath.Signing); last == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: the list's signing path: %v", trust.ErrSignature, last)
 }
 
 func s256(c *x509.Certificate) string {
@@ -418,25 +428,40 @@ func (s *Source) Trust(_ context.Context, q verifier.TrustQuery) (*verifier.Trus
 	}
 	var found *hit
 	how := ""
-	viaCA := false // found is the listed CA that issued a chain certificate
+	viaCA := false   // found is the listed CA that issued a chain certificate
+	var broken error // a listed certificate the chain leads to, but through a path it does not allow
 	for i, c := range q.Chain {
 		if i > 0 && q.Chain[i-1].CheckSignatureFrom(c) != nil {
-			return finish(fmt.Sprintf("not trusted: chain certificate %d is not issued by certificate %d", i-1, i))
+			return finish(fmt.Sprintf("not trusted: chain certificate %d is not issued by certificate %d: %v", i-1, i, certpath.Link(q.Chain[i-1], c)))
 		}
 		if hs := s.byCert[sha256.Sum256(c.Raw)]; len(hs) > 0 {
+			if err := certpath.Check(q.Chain[:i+1], certpath.Signing); err != nil {
+				broken = err
+				continue
+			}
 			found, how = &hs[0], fmt.Sprintf("chain certificate %d (%s) is listed as a service certificate", i, c.Subject.CommonName)
 			break
 		}
 		for _, h := range s.bySubject[string(c.RawIssuer)] {
-			if c.CheckSignatureFrom(h.cert) == nil {
-				found, viaCA = &h, true
-				how = fmt.Sprintf("chain certificate %d (%s) is issued by the listed CA %s", i, c.Subject.CommonName, h.cert.Subject.CommonName)
-				break
+			if c.CheckSignatureFrom(h.cert) != nil {
+				continue
 			}
+			// The listed CA anchors the path: the path up to it, with
+			// it, keeps the X.509 constraints.
+			if err := certpath.Check(append(q.Chain[:i+1:i+1], h.cert), certpath.Signing); err != nil {
+				broken = fmt.Errorf("the listed CA %s issued chain certificate %d, but %v", h.cert.Subject.CommonName, i, err)
+				continue
+			}
+			found, viaCA = &h, true
+			how = fmt.Sprintf("chain certificate %d (%s) is issued by the listed CA %s", i, c.Subject.CommonName, h.cert.Subject.CommonName)
+			break
 		}
 		if found != nil {
 			break
 		}
+	}
+	if found == nil && broken != nil {
+		return finish("not trusted: " + broken.Error())
 	}
 	if found == nil && len(q.Chain) == 0 && q.Key != nil {
 		if spki, err := x509.MarshalPKIXPublicKey(q.Key); err == nil {

@@ -440,6 +440,28 @@ func (o *oidEnv) tokenCall(t testing.TB, form url.Values) (int, string) {
 	return code, e.Error
 }
 
+// A registrar withdraws an offer not yet redeemed: its link stops working
+// at once; DELETE /offers needs the issue scope.
+func TestRevokeOffer(t *testing.T) {
+	o := newOIDEnv(t, false, nil)
+	off := o.offer(t, map[string]any{"template": "diploma", "record": recordJSON(t, "diploma"), "format": vci.FormatSDJWT, "byReference": true})
+	if code, _, _ := o.do("DELETE", "/offers/"+off.ID, "status", "", nil); code != http.StatusForbidden {
+		t.Fatalf("a status token withdrew an offer: %d", code)
+	}
+	if code, body, _ := o.do("DELETE", "/offers/"+off.ID, "issue", "", nil); code != http.StatusNoContent {
+		t.Fatalf("%d %s", code, body)
+	}
+	if code, _, _ := o.do("GET", "/credential-offer/"+off.ID, "", "", nil); code != http.StatusNotFound {
+		t.Fatalf("a withdrawn offer is served: %d", code)
+	}
+	if _, err := o.client.Start(context.Background(), off.Link, nil); err == nil {
+		t.Fatal("a withdrawn offer was resolved")
+	}
+	if code, _, _ := o.do("DELETE", "/offers/"+openid4vc.NewHandle(), "issue", "", nil); code != http.StatusNotFound {
+		t.Fatalf("an unknown offer: %d", code)
+	}
+}
+
 // Every refusal of the issue, each with the specification's error code.
 func TestOfferRefusals(t *testing.T) {
 	o := newOIDEnv(t, false, nil)

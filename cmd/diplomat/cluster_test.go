@@ -4,10 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +30,7 @@ import (
 	"github.com/diplomat-edu/diplomat/internal/storetest"
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 	"github.com/diplomat-edu/diplomat/store/postgres"
 	"github.com/diplomat-edu/diplomat/testdata/gen/graduates"
 )
@@ -127,8 +135,9 @@ func (l *lockedBuffer) String() string {
 }
 
 // startNode starts "diplomat serve" on a random port of 127.0.0.1 with the
-// store at url; it is stopped (SIGTERM) when t ends, unless killed.
-func startNode(t testing.TB, name, url string) *serveNode {
+// store at url, and the configuration lines extra; it is stopped (SIGTERM)
+// when t ends, unless killed.
+func startNode(t testing.TB, name, url string, extra ...string) *serveNode {
 	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "serve.yaml")
 	conf := "store: " + url + `
@@ -136,14 +145,21 @@ rateLimit: {perSecond: -1}
 batches: {lease: 2s, workers: 2, concurrent: 1}
 status: {sync: 1s}
 log: {level: warn}
-issue: {profiles: [w3c]}
 database: {maxConns: 8}
-`
+` + strings.Join(extra, "\n") + "\n"
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The node's own address (what it prints is its public URL, which
+	// may be a balancer's).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
 	n := &serveNode{name: name, log: &lockedBuffer{}, done: make(chan struct{})}
-	n.cmd = exec.Command("diplomat", "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	n.cmd = exec.Command("diplomat", "serve", "--config", cfg, "--listen", addr)
 	n.cmd.Env = append(os.Environ(), "DIPLOMAT_PASSPHRASE="+clusterPass, "DIPLOMAT_STORE=")
 	n.cmd.Stderr = n.log
 	out, err := n.cmd.StdoutPipe()
@@ -166,7 +182,8 @@ database: {maxConns: 8}
 		_, _ = io.Copy(io.Discard, out)
 	}()
 	select {
-	case n.url = <-urls:
+	case <-urls:
+		n.url = "http://" + addr
 	case <-n.done:
 		t.Fatalf("node %s exited: %s", name, n.log)
 	case <-time.After(60 * time.Second):
@@ -584,5 +601,85 @@ func TestReadyzReportsTheDatabase(t *testing.T) {
 	}
 	if code, _ := get("/healthz"); code != 200 {
 		t.Fatalf("/healthz = %d: the process is alive", code)
+	}
+}
+
+// TestWalletFlowAcrossNodes: a student's wallet collects a credential
+// offered through a load balancer that sends each request to the other
+// node in turn (offer, metadata, token, nonce, credential each on another
+// node than the one before), and cannot redeem the offer a second time on
+// either node.
+func TestWalletFlowAcrossNodes(t *testing.T) {
+	pgtest.Require(t, cluster)
+	url, token := clusterStore(t, cluster)
+	// The balancer terminates TLS (wallets speak https only) and sends
+	// each request to the next node, over plain http.
+	var (
+		nodes []*serveNode
+		turn  atomic.Int64
+		hits  [2]atomic.Int64
+	)
+	balancer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k := int(turn.Add(1)) % len(nodes)
+		hits[k].Add(1)
+		target, _ := neturl.Parse(nodes[k].url)
+		httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+	}))
+	balancer.StartTLS()
+	defer balancer.Close()
+	public := balancer.URL
+	nodes = []*serveNode{startNode(t, "a", url, "publicURL: "+public), startNode(t, "b", url, "publicURL: "+public)}
+	lb := &serveNode{name: "balancer", url: public}
+	saved := clusterClient
+	clusterClient = balancer.Client()
+	defer func() { clusterClient = saved }()
+
+	code, m, err := call("POST", lb.url+"/offers", token, map[string]any{"template": "diploma", "record": diplomaRecord(5, 1), "format": "dc+sd-jwt", "txCode": true})
+	if err != nil || code != http.StatusCreated {
+		t.Fatalf("POST /offers: %d %v %v", code, m, err)
+	}
+	link, _ := m["link"].(string)
+	tx, _ := m["txCode"].(string)
+	ctx := context.Background()
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: balancer.Client().Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &vci.Client{HTTP: hc}
+	s, err := client.Start(ctx, link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PreAuthorized(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	holder, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	got, err := s.RequestCredential(ctx, vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: holder}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Credentials) != 1 {
+		t.Fatalf("%d credentials", len(got.Credentials))
+	}
+	code, m, err = call("POST", lb.url+"/credentials/verify", "", map[string]any{"verifiableCredential": string(got.Credential(0))})
+	if rep, _ := m["report"].(map[string]any); err != nil || code != 200 || rep["verdict"] != "verified" {
+		t.Fatalf("the wallet's credential, verified through the balancer: %d %v", code, err)
+	}
+	// The offer is used up, on whichever node the wallet comes back to.
+	for k := 0; k < 2; k++ {
+		again, err := client.Start(ctx, link, nil)
+		if err == nil {
+			err = again.PreAuthorized(ctx, tx)
+		}
+		if err == nil {
+			t.Fatalf("the offer was redeemed twice (attempt %d)", k+1)
+		}
+		if e := err.Error(); !strings.Contains(e, "invalid_grant") && !strings.Contains(e, "no pending credential offer") {
+			t.Fatalf("a second redemption failed, but not as a used offer: %v", err)
+		}
+	}
+	t.Logf("the flow's requests: %d on node a, %d on node b", hits[0].Load(), hits[1].Load())
+	for k := range nodes {
+		if hits[k].Load() < 3 {
+			t.Fatalf("node %s answered %d requests of the flow: the balancer did not spread it", nodes[k].name, hits[k].Load())
+		}
 	}
 }

@@ -1,10 +1,10 @@
-// Package testenv wires a real issuing and verifying service for the
+// Package oid4vctest wires a real issuing and verifying service for the
 // OpenID4VC tests and benchmarks: a temporary bbolt store with real keys, the
 // real issuer and verifier, vci and vp mounted on an HTTPS server on
 // 127.0.0.1 exactly as the service's routes.go is expected to mount them,
 // status lists served from the issuer, and a test CA for TLS and for the
 // verifier's request-signing certificate. It is for tests only.
-package testenv
+package oid4vctest
 
 import (
 	"context"

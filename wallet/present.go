@@ -210,7 +210,9 @@ func (w *Wallet) recheck(ctx context.Context, c *Credential, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := w.update(c.ID, func(s *Credential) { s.Status, s.Trusted, s.TrustSource = probe.Status, probe.Trusted, probe.TrustSource }); err != nil {
+	if err := w.update(c.ID, func(s *Credential) {
+		s.Status, s.Trusted, s.TrustSource = probe.Status, probe.Trusted, probe.TrustSource
+	}); err != nil {
 		return err
 	}
 	c.Status = probe.Status

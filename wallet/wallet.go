@@ -51,7 +51,9 @@ type Options struct {
 	// and those imported into the wallet store.
 	Contexts *jsonld.Loader
 	// Policy is the verification policy credentials are checked by. The
-	// zero value is the default.
+	// zero value is the default, except that status lists and did:web
+	// documents are not kept between checks (a credential revoked a
+	// minute ago is never presented) unless Policy.Cache says otherwise.
 	Policy verifier.Policy
 	// KeyType is the type of new holder keys: keys.P256 (the zero value)
 	// or keys.Ed25519.
@@ -92,6 +94,10 @@ func New(s *keys.Store, opts Options) (*Wallet, error) {
 	case DIDJWK, DIDKey:
 	default:
 		return nil, fmt.Errorf("DID method %q: use jwk or key", opts.DID)
+	}
+	if opts.Policy.Cache == (verifier.CacheLimits{}) {
+		fresh := verifier.Duration(time.Millisecond)
+		opts.Policy.Cache = verifier.CacheLimits{TTL: fresh, MaxTTL: fresh}
 	}
 	w := &Wallet{store: s, opts: opts, http: opts.HTTP}
 	if w.http == nil {

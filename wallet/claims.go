@@ -76,7 +76,10 @@ func toTree(v map[string]any) map[string]any {
 // flatten lists the leaves of a claims tree as path = value, in path
 // order, leaving out the holder's key (cnf) and the SD-JWT digest
 // algorithm: what a person reads as the claims.
-func flatten(root map[string]any) []Claim {
+func flatten(root map[string]any) []Claim { return flattenAt("", root) }
+
+// flattenAt lists the leaves of v, a value at path.
+func flattenAt(at string, v any) []Claim {
 	var out []Claim
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
@@ -101,7 +104,7 @@ func flatten(root map[string]any) []Claim {
 			out = append(out, Claim{Path: path, Value: valueString(t)})
 		}
 	}
-	walk("", root)
+	walk(at, v)
 	return out
 }
 
@@ -218,16 +221,17 @@ func (w *Wallet) Disclosable(c *Credential) (claims []Claim, selective bool, err
 			return nil, false, err
 		}
 		tree := toTree(p.Claims)
+		seen := map[string]bool{}
 		for _, d := range p.Disclosed {
 			path := dcql.Path(d.Path)
 			v, _ := lookup(tree, path)
-			if _, isObj := v.(map[string]any); isObj {
-				continue // a container: its members are listed
+			// A disclosed object or array shows what is inside it.
+			for _, c := range flattenAt(pathString(path), v) {
+				if !seen[c.Path] {
+					seen[c.Path] = true
+					claims = append(claims, c)
+				}
 			}
-			if _, isArr := v.([]any); isArr {
-				continue
-			}
-			claims = append(claims, Claim{Path: pathString(path), Value: valueString(v)})
 		}
 		sort.Slice(claims, func(i, j int) bool { return claims[i].Path < claims[j].Path })
 		return claims, true, nil

@@ -70,6 +70,11 @@ func (w *Wallet) PresentFile(ctx context.Context, c *Credential, o FileOptions) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if o.Disclose != nil {
+		for _, c := range o.Disclose {
+			sh.Asked = append(sh.Asked, pathString(c))
+		}
+	}
 	var out []byte
 	switch v := p.(type) {
 	case string:

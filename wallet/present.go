@@ -66,6 +66,9 @@ type Share struct {
 	// Integrity proofs cannot reveal less).
 	Selective bool
 	Disclosed []string
+	// Asked are the claims the request asked for (concrete paths), which
+	// Visible holds with the rest of what the verifier will read.
+	Asked []string
 	// Visible is every claim the verifier will be able to read, as path =
 	// value lines (the holder's public key left out).
 	Visible []Claim
@@ -161,6 +164,9 @@ func (w *Wallet) Prepare(ctx context.Context, link string) (*Pending, error) {
 			sh, err := share(id, creds[s.Credential], copies[s.Credential], held[s.Credential], tok[id][k])
 			if err != nil {
 				return nil, err
+			}
+			for _, c := range s.Claims {
+				sh.Asked = append(sh.Asked, pathString(c))
 			}
 			p.Shares = append(p.Shares, sh)
 		}

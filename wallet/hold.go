@@ -29,7 +29,11 @@ func (w *Wallet) Import(ctx context.Context, raw []byte, name string, accept boo
 			}
 		}
 	}
-	c := &Credential{ID: newID(), Format: format, Received: w.now().UTC(), Origin: "file " + filepath.Base(name)}
+	origin := "file " + filepath.Base(name)
+	if name == "-" {
+		origin = "standard input"
+	}
+	c := &Credential{ID: newID(), Format: format, Received: w.now().UTC(), Origin: origin}
 	rep, err := w.assess(ctx, c, raw)
 	if err != nil {
 		return nil, nil, err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/openid4vc"
@@ -160,27 +161,20 @@ func (in *Incoming) Fetch(ctx context.Context, o FetchOptions) ([]*Received, err
 	if tok, _ := in.s.AccessToken(); tok == "" {
 		return nil, errors.New("no access token: redeem the offer first")
 	}
+	if err := in.Check(o); err != nil {
+		return nil, err
+	}
 	configs := o.Configurations
 	if configs == nil {
 		configs = in.s.Offer.CredentialConfigurationIDs
 	}
 	copies := max(o.Copies, 1)
-	if b := in.s.Metadata.BatchCredentialIssuance; copies > 1 && (b == nil || b.BatchSize < copies) {
-		n := 1
-		if b != nil {
-			n = b.BatchSize
-		}
-		return nil, fmt.Errorf("%d copies were asked for, but the issuer gives at most %d per credential", copies, n)
-	}
 	typ := o.KeyType
 	if typ == "" {
 		typ = in.w.opts.KeyType
 	}
 	var out []*Received
 	for _, id := range configs {
-		if !slices.Contains(in.s.Offer.CredentialConfigurationIDs, id) {
-			return nil, fmt.Errorf("the offer does not name credential configuration %q (it offers %v)", clip(id), in.s.Offer.CredentialConfigurationIDs)
-		}
 		r, err := in.fetchOne(ctx, id, typ, copies, o)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
@@ -191,11 +185,45 @@ func (in *Incoming) Fetch(ctx context.Context, o FetchOptions) ([]*Received, err
 	return out, nil
 }
 
-func (in *Incoming) fetchOne(ctx context.Context, configID string, typ keys.KeyType, copies int, o FetchOptions) (*Received, error) {
-	cfg := in.s.Metadata.CredentialConfigurationsSupported[configID]
-	if p, ok := cfg.ProofTypesSupported["jwt"]; ok && len(p.ProofSigningAlgValuesSupported) > 0 && !slices.Contains(p.ProofSigningAlgValuesSupported, algOf(typ)) {
-		return nil, fmt.Errorf("the issuer takes key proofs signed with %v, not %s: choose another key type", p.ProofSigningAlgValuesSupported, algOf(typ))
+// Check says whether o can be asked of this offer's issuer: the
+// configurations offered, the number of copies its batch issuance allows,
+// a key type its key proofs accept. Call it before redeeming the offer,
+// whose code is used once: Fetch checks again.
+func (in *Incoming) Check(o FetchOptions) error {
+	configs := o.Configurations
+	if configs == nil {
+		configs = in.s.Offer.CredentialConfigurationIDs
 	}
+	copies := max(o.Copies, 1)
+	if copies > in.MaxCopies() {
+		return fmt.Errorf("%d copies were asked for, but the issuer gives at most %d per credential", copies, in.MaxCopies())
+	}
+	typ := o.KeyType
+	if typ == "" {
+		typ = in.w.opts.KeyType
+	}
+	for _, id := range configs {
+		if !slices.Contains(in.s.Offer.CredentialConfigurationIDs, id) {
+			return fmt.Errorf("the offer does not name credential configuration %q (it offers %s)", clip(id), strings.Join(in.s.Offer.CredentialConfigurationIDs, ", "))
+		}
+		cfg := in.s.Metadata.CredentialConfigurationsSupported[id]
+		if p, ok := cfg.ProofTypesSupported["jwt"]; ok && len(p.ProofSigningAlgValuesSupported) > 0 && !slices.Contains(p.ProofSigningAlgValuesSupported, algOf(typ)) {
+			return fmt.Errorf("the issuer takes key proofs signed with %s, not %s: choose another key type", strings.Join(p.ProofSigningAlgValuesSupported, ", "), algOf(typ))
+		}
+	}
+	return nil
+}
+
+// MaxCopies is the most copies of a credential the issuer gives at once
+// (its batch size; 1 without batch issuance).
+func (in *Incoming) MaxCopies() int {
+	if b := in.s.Metadata.BatchCredentialIssuance; b != nil && b.BatchSize > 1 {
+		return b.BatchSize
+	}
+	return 1
+}
+
+func (in *Incoming) fetchOne(ctx context.Context, configID string, typ keys.KeyType, copies int, o FetchOptions) (*Received, error) {
 	id := newID()
 	var holders []*holder
 	for i := range copies {

@@ -146,6 +146,9 @@ func (o *walletPresentOptions) describe(ew *errWriter, p *wallet.Pending) {
 		how += ", signed request verified"
 	}
 	ew.println(fmt.Sprintf("request from %s (%s; the answer goes to %s)", orDash(v.Name), how, orDash(v.ResponseHost)))
+	if !v.Signed {
+		ew.println("  WARNING: the request is not signed (redirect_uri): the wallet cannot tell who made it")
+	}
 	switch {
 	case v.Trust != nil:
 		ew.println(fmt.Sprintf("  known to the wallet: yes, %s (%s)", v.Trust.Entity, v.Trust.Source))

@@ -124,10 +124,15 @@ func (o *walletReceiveOptions) run(ctx context.Context, a *app, arg string) erro
 	for _, off := range in.Offered {
 		a.stderrf("  %s  %s  %s\n", off.ID, off.Format, off.Name)
 	}
+	fo := wallet.FetchOptions{Configurations: o.only, Copies: o.copies, Unlinkable: o.unlinkable, Plain: o.plain}
+	if err := in.Check(fo); err != nil {
+		// Before the offer is redeemed: it can still be received.
+		return usagef(err.Error() + "; the offer is not used yet")
+	}
 	if err := o.redeem(ctx, a, in); err != nil {
 		return withHint(fmt.Errorf("redeeming the offer: %w", err), protocolHint(err))
 	}
-	got, err := in.Fetch(ctx, wallet.FetchOptions{Configurations: o.only, Copies: o.copies, Unlinkable: o.unlinkable, Plain: o.plain})
+	got, err := in.Fetch(ctx, fo)
 	if err != nil {
 		return withHint(fmt.Errorf("receiving the credential: %w; nothing was stored", err), protocolHint(err))
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/keys"
@@ -91,6 +92,7 @@ func newHolder(name string, typ keys.KeyType, method string) (*holder, error) {
 // sharedHolder returns the wallet's reusable holder key of typ, from the
 // store or, the first time, made in memory.
 func (w *Wallet) sharedHolder(typ keys.KeyType, method string) (*holder, error) {
+	defer w.timing.storeSince(time.Now())
 	name := sharedKeyPrefix + string(typ)
 	s, err := w.store.Signer(name)
 	switch {
@@ -108,6 +110,7 @@ func (w *Wallet) sharedHolder(typ keys.KeyType, method string) (*holder, error) 
 
 // signer returns the signer of a stored copy's holder key.
 func (w *Wallet) signer(cp Copy) (crypto.Signer, error) {
+	defer w.timing.storeSince(time.Now())
 	if cp.HolderKey == "" {
 		return nil, nil
 	}
@@ -122,6 +125,7 @@ func (w *Wallet) signer(cp Copy) (crypto.Signer, error) {
 // already there). A shared key another receipt stored meanwhile is taken
 // as it is when it is the same key.
 func (w *Wallet) storeKey(h *holder) error {
+	defer w.timing.storeSince(time.Now())
 	if h.pemKey == nil {
 		return nil
 	}

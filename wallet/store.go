@@ -148,6 +148,7 @@ func damaged(what string) error {
 // are sealed first (the store must be unlocked). A credential with c.ID
 // already there is an error.
 func (w *Wallet) put(c *Credential, raws [][]byte) error {
+	defer w.timing.storeSince(time.Now())
 	if len(raws) != len(c.Copies) {
 		return fmt.Errorf("wallet: %d copies for %d records", len(raws), len(c.Copies))
 	}
@@ -190,6 +191,7 @@ func (w *Wallet) put(c *Credential, raws [][]byte) error {
 // List returns every credential the wallet holds, oldest first. It needs
 // no passphrase.
 func (w *Wallet) List() ([]*Credential, error) {
+	defer w.timing.storeSince(time.Now())
 	var out []*Credential
 	err := w.store.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketCredentials)
@@ -240,6 +242,7 @@ func (w *Wallet) Get(id string) (*Credential, error) {
 // not open, or whose bytes are not the ones recorded, is an error wrapping
 // keys.ErrCorrupt.
 func (w *Wallet) Raw(c *Credential, i int) ([]byte, error) {
+	defer w.timing.storeSince(time.Now())
 	if i < 0 || i >= len(c.Copies) {
 		return nil, fmt.Errorf("wallet: credential %s has no copy %d", c.ID, i+1)
 	}
@@ -272,6 +275,7 @@ func (w *Wallet) Raw(c *Credential, i int) ([]byte, error) {
 // update changes the stored metadata of credential id with fn, in one
 // transaction.
 func (w *Wallet) update(id string, fn func(*Credential)) error {
+	defer w.timing.storeSince(time.Now())
 	return w.store.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketCredentials)
 		if b == nil || b.Get([]byte(id)) == nil {

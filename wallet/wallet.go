@@ -75,6 +75,7 @@ type Wallet struct {
 	verifier *verifier.Verifier
 	offline  *verifier.Verifier
 	trust    []verifier.TrustSource
+	timing   *timing
 }
 
 // New returns a wallet over s, a store of the student's own (a keys store

@@ -108,7 +108,8 @@ func New(t testing.TB, o Options) *Env {
 	var handler http.Handler = e.Mux
 	if ts := o.Timers; ts != nil {
 		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			defer ts.Server.Since(time.Now())
+			ts.Server.Begin()
+			defer ts.Server.End()
 			e.Mux.ServeHTTP(w, r)
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,16 +32,65 @@ func (t *Timer) Total() time.Duration { return time.Duration(t.ns.Load()) }
 // Reset sets the total to zero.
 func (t *Timer) Reset() { t.ns.Store(0) }
 
-// Timers split a flow's time: what the client waited on HTTP, what the
-// server's handlers took, what the protocol store, the issuer and the
-// verifier took inside them, and the client's own signing.
+// Busy accumulates the wall-clock time during which at least one piece of
+// work of a kind is running: overlapping work (parallel status list
+// fetches, a handler that calls the same server) is counted once, so that
+// the total never exceeds the time that passed.
+type Busy struct {
+	mu      sync.Mutex
+	running int
+	since   time.Time
+	total   time.Duration
+}
+
+// Begin marks the start of one piece of work; End its end.
+func (b *Busy) Begin() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.running == 0 {
+		b.since = time.Now()
+	}
+	b.running++
+}
+
+// End marks the end of a piece of work begun with Begin.
+func (b *Busy) End() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.running--
+	if b.running == 0 {
+		b.total += time.Since(b.since)
+	}
+}
+
+// Total returns the busy time recorded.
+func (b *Busy) Total() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.total
+}
+
+// Reset sets the total to zero.
+func (b *Busy) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total = 0
+}
+
+// Timers split a flow's time: how long the client was waiting on HTTP and
+// the server's handlers were running (each counted once however many ran
+// at a time), what the protocol store, the issuer and the verifier took
+// inside them, and the client's own signing.
 type Timers struct {
-	Client, Server, Records, Issue, Verify, Sign Timer
+	Client, Server               Busy
+	Records, Issue, Verify, Sign Timer
 }
 
 // Reset zeroes every timer.
 func (ts *Timers) Reset() {
-	for _, t := range []*Timer{&ts.Client, &ts.Server, &ts.Records, &ts.Issue, &ts.Verify, &ts.Sign} {
+	ts.Client.Reset()
+	ts.Server.Reset()
+	for _, t := range []*Timer{&ts.Records, &ts.Issue, &ts.Verify, &ts.Sign} {
 		t.Reset()
 	}
 }
@@ -110,19 +160,19 @@ func (s TimedSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([
 // timedTransport times the client's HTTP round trips, body included.
 type timedTransport struct {
 	rt http.RoundTripper
-	t  *Timer
+	t  *Busy
 }
 
 func (tt timedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	start := time.Now()
+	tt.t.Begin()
 	resp, err := tt.rt.RoundTrip(req)
 	if err != nil {
-		tt.t.Since(start)
+		tt.t.End()
 		return nil, err
 	}
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	tt.t.Since(start)
+	tt.t.End()
 	resp.Body = io.NopCloser(bytesReader(b))
 	return resp, err
 }

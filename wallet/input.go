@@ -75,11 +75,8 @@ func OfferLink(input string) (string, error) {
 		return "", fmt.Errorf("%q is not a link to an offer (openid-credential-offer://…, an https URL, or a QR image file)", clip(input))
 	}
 	q := u.Query()
-	if q.Has("credential_offer") || q.Has("credential_offer_uri") {
-		return input, nil
-	}
-	if u.Scheme == "https" || u.Scheme == "http" {
-		return "openid-credential-offer://?" + url.Values{"credential_offer_uri": {input}}.Encode(), nil
+	if !q.Has("credential_offer") && !q.Has("credential_offer_uri") && (u.Scheme == "https" || u.Scheme == "http") {
+		input = "openid-credential-offer://?" + url.Values{"credential_offer_uri": {input}}.Encode()
 	}
 	if _, err := vci.ParseOfferLink(input); err != nil {
 		return "", err

@@ -134,7 +134,7 @@ func BenchmarkPresentFlow(b *testing.B) {
 	for b.Loop() {
 		req := request(b, e.RP, sdjwtTitleQuery, vp.RequestOptions{Query: q})
 		flows.measure(b, ts, w, func() {
-			p, err := w.Prepare(ctx, req.Link)
+			p, err := w.Prepare(ctx, req.Link, PrepareOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -136,7 +136,7 @@ func TestQRCodesAndBareURLs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := w.Prepare(ctx, bare)
+	p, err := w.Prepare(ctx, bare, PrepareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

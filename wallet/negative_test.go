@@ -226,7 +226,7 @@ func TestPresentFailuresSendNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := w.Prepare(ctx, c.link)
+			_, err := w.Prepare(ctx, c.link, PrepareOptions{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want %q", err, c.want)
 			}
@@ -237,14 +237,14 @@ func TestPresentFailuresSendNothing(t *testing.T) {
 		// The certificate names localhost; the answer would go to 127.0.0.1.
 		id := "x509_san_dns:localhost"
 		link := byValue(id, signRequest(t, e.VerifierKey, e.VerifierChain, withClient(id)))
-		if _, err := w.Prepare(ctx, link); err == nil || !strings.Contains(err.Error(), "x509_san_dns: the response_uri's host is not localhost") {
+		if _, err := w.Prepare(ctx, link, PrepareOptions{}); err == nil || !strings.Contains(err.Error(), "x509_san_dns: the response_uri's host is not localhost") {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("a credential revoked since it was received", func(t *testing.T) {
 		req := request(t, e.RP, sdjwtTitleQuery, vp.RequestOptions{})
 		revokeAll(t, e)
-		_, err := w.Prepare(ctx, req.Link)
+		_, err := w.Prepare(ctx, req.Link, PrepareOptions{})
 		var re *RefusedError
 		if !errors.As(err, &re) || re.Report.Verdict != verifier.Revoked || !strings.Contains(err.Error(), "is revoked") || !strings.Contains(err.Error(), "nothing was sent") {
 			t.Fatalf("got %v", err)
@@ -257,7 +257,7 @@ func TestPresentFailuresSendNothing(t *testing.T) {
 		// A revoked credential is no longer offered to queries.
 		req2 := request(t, e.RP, sdjwtTitleQuery, vp.RequestOptions{})
 		var nm *NoMatchError
-		if _, err := w.Prepare(ctx, req2.Link); !errors.As(err, &nm) {
+		if _, err := w.Prepare(ctx, req2.Link, PrepareOptions{}); !errors.As(err, &nm) {
 			t.Fatalf("got %v", err)
 		}
 	})

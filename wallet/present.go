@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/diplomat-edu/diplomat/credentials/dataintegrity"
@@ -93,6 +94,13 @@ func (e *NoMatchError) Error() string {
 // Unwrap returns dcql.ErrNoMatch.
 func (e *NoMatchError) Unwrap() error { return dcql.ErrNoMatch }
 
+// PrepareOptions say which credentials may answer a request.
+type PrepareOptions struct {
+	// Use restricts the answer to these credential ids (the student's
+	// choice when several would do). Nil: any credential held.
+	Use []string
+}
+
 // Prepare fetches and verifies a request (openid4vp:// link, or any link
 // with client_id and request or request_uri), finds out who asks, matches
 // its DCQL query against the credentials held, re-checks the chosen
@@ -102,7 +110,7 @@ func (e *NoMatchError) Unwrap() error { return dcql.ErrNoMatch }
 // jwt_vp_json and for ldp_vc an ldp_vp (an ecdsa-sd-2023 credential
 // derived to the claims asked for) signed by the holder with the nonce and
 // audience. Nothing is sent.
-func (w *Wallet) Prepare(ctx context.Context, link string) (*Pending, error) {
+func (w *Wallet) Prepare(ctx context.Context, link string, o PrepareOptions) (*Pending, error) {
 	req, err := w.vp.FetchRequest(ctx, link)
 	if err != nil {
 		return nil, err
@@ -118,7 +126,7 @@ func (w *Wallet) Prepare(ctx context.Context, link string) (*Pending, error) {
 	var copies []int
 	var held []vp.Held
 	for _, c := range all {
-		if !c.Status.usable() || !presentable(c.Format) {
+		if !c.Status.usable() || !presentable(c.Format) || o.Use != nil && !slices.Contains(o.Use, c.ID) {
 			continue
 		}
 		i := leastPresented(c)

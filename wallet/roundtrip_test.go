@@ -84,7 +84,7 @@ func TestReceiveThenPresentEachFormat(t *testing.T) {
 			}
 
 			req := request(t, e.RP, c.query, vp.RequestOptions{ResponseMode: c.mode})
-			p, err := w.Prepare(ctx, req.Link)
+			p, err := w.Prepare(ctx, req.Link, PrepareOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +204,7 @@ func TestCopiesAreBoundToKeysOfTheirOwn(t *testing.T) {
 	seen := map[string]bool{}
 	for range 3 {
 		req := request(t, e.RP, sdjwtTitleQuery, vp.RequestOptions{})
-		p, err := w.Prepare(ctx, req.Link)
+		p, err := w.Prepare(ctx, req.Link, PrepareOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,5 +233,32 @@ func TestCopiesAreBoundToKeysOfTheirOwn(t *testing.T) {
 	}
 	if _, err := w.Raw(c, 0); err == nil {
 		t.Fatal("the bytes are still there")
+	}
+}
+
+// TestStudentChoosesWhichCredentialAnswers: with two credentials that
+// would do, the first answers unless the student names another.
+func TestStudentChoosesWhichCredentialAnswers(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	w := newWallet(t, e, walletOptions{})
+	first := receive(t, w, offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}}), FetchOptions{})[0]
+	second := receive(t, w, offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}}), FetchOptions{Unlinkable: true})[0]
+	for _, c := range []struct {
+		use  []string
+		want string
+	}{{nil, first.ID}, {[]string{second.ID}, second.ID}} {
+		req := request(t, e.RP, sdjwtTitleQuery, vp.RequestOptions{})
+		p, err := w.Prepare(ctx, req.Link, PrepareOptions{Use: c.use})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Shares[0].Credential.ID; got != c.want {
+			t.Fatalf("use %v: %s answered, want %s", c.use, got, c.want)
+		}
+	}
+	var nm *NoMatchError
+	if _, err := w.Prepare(ctx, request(t, e.RP, sdjwtTitleQuery, vp.RequestOptions{}).Link, PrepareOptions{Use: []string{"nothing"}}); !errors.As(err, &nm) {
+		t.Fatalf("use of a credential not held: %v", err)
 	}
 }

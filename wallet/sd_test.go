@@ -42,7 +42,7 @@ func TestEcdsaSDCredentialIsDerivedToTheClaimsAsked(t *testing.T) {
 		t.Fatalf("imported %s", jsonString(c))
 	}
 	req := request(t, e.RP, ldpTitleQuery, vp.RequestOptions{})
-	p, err := w.Prepare(ctx, req.Link)
+	p, err := w.Prepare(ctx, req.Link, PrepareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ type walletPresentOptions struct {
 	net       walletNetOptions
 	yes       bool
 	dryRun    bool
+	use       []string
 	allClaims bool
 	// A presentation for a file (e-mail).
 	file      string
@@ -28,6 +29,7 @@ func (o *walletPresentOptions) AddFlags(c *cobra.Command) {
 	f := c.Flags()
 	f.BoolVar(&o.yes, "yes", false, "share without asking (for scripts: what is shared is still printed)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "show who asks and what would be shared, and send nothing")
+	f.StringArrayVar(&o.use, "use", nil, "answer with credential `ID` only (repeat it; default: the first that fits of those held)")
 	f.BoolVar(&o.allClaims, "all-claims", false, "list every claim that would be shared (default: the first 30 of each credential)")
 	f.StringVar(&o.file, "file", "", "make a presentation of credential ID for e-mail and write it to `FILE` (- for stdout) instead of answering a request")
 	f.StringVar(&o.challenge, "challenge", "", "with --file: the challenge (nonce) the verifier sent you")
@@ -81,7 +83,15 @@ func (o *walletPresentOptions) answer(ctx context.Context, a *app, arg string) e
 	if err != nil {
 		return withHint(fmt.Errorf("reading the request: %w; nothing was sent", err), protocolHint(err))
 	}
-	p, err := w.Prepare(ctx, link)
+	var use []string
+	for _, id := range o.use {
+		c, err := walletCredential(w, id)
+		if err != nil {
+			return err
+		}
+		use = append(use, c.ID)
+	}
+	p, err := w.Prepare(ctx, link, wallet.PrepareOptions{Use: use})
 	var nm *wallet.NoMatchError
 	var re *wallet.RefusedError
 	switch {

@@ -212,7 +212,11 @@ func (o *walletReceiveOptions) redeem(ctx context.Context, a *app, in *wallet.In
 		return err
 	}
 	a.stderrf("sign in with your university account: open this link in your browser (waiting up to %s)\n", o.signIn)
-	fmt.Fprintln(a.stdout, u)
+	if a.json {
+		a.stderrf("%s\n", u) // stdout is the JSON result
+	} else {
+		fmt.Fprintln(a.stdout, u)
+	}
 	wctx, cancel := context.WithTimeout(ctx, o.signIn)
 	defer cancel()
 	back, err := r.Wait(wctx)

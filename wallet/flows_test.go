@@ -1,8 +1,11 @@
 package wallet
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"net/http"
 	"net/url"
@@ -131,6 +134,18 @@ func TestQRCodesAndBareURLs(t *testing.T) {
 	if err != nil || text != req.Link {
 		t.Fatalf("QR decoded as %q, %v", text, err)
 	}
+	// A photo or screenshot saved as JPEG.
+	img, err := png.Decode(bytes.NewReader(qrPNG(t, req.Link)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, img, &jpeg.Options{Quality: 75}); err != nil {
+		t.Fatal(err)
+	}
+	if text, err := DecodeQR(jpg.Bytes()); err != nil || text != req.Link || !IsImage(jpg.Bytes()) {
+		t.Fatalf("JPEG QR decoded as %q, %v", text, err)
+	}
 	// The request_uri alone.
 	bare, err := w.RequestLink(ctx, req.RequestURI)
 	if err != nil {
@@ -228,5 +243,47 @@ func TestParsePath(t *testing.T) {
 		if _, err := ParsePath(bad); err == nil {
 			t.Errorf("ParsePath(%q) accepted", bad)
 		}
+	}
+}
+
+// TestVerifierIdentifiedByItsDID: a request signed with the key of the
+// verifier's DID (decentralized_identifier) is verified with that key, and
+// a trust source that knows the DID makes the verifier known.
+func TestVerifierIdentifiedByItsDID(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	w := newWallet(t, e, walletOptions{})
+	receive(t, w, offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}}), FetchOptions{})
+	rp, err := e.NewRP(vp.PrefixDID, e.URL, "/vp-did/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Mux.HandleFunc("GET /vp-did/request/{state}", rp.ServeRequestObject)
+	e.Mux.HandleFunc("POST /vp-did/response", rp.ServeResponse)
+	req := request(t, rp, sdjwtTitleQuery, vp.RequestOptions{})
+	p, err := w.Prepare(ctx, req.Link, PrepareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test verifier signs with the registrar's did:key, which the
+	// student's registry trusts.
+	if p.Verifier.Prefix != vp.PrefixDID || !p.Verifier.Trusted || p.Verifier.Trust == nil || p.Verifier.Name != "Université Exemple" {
+		t.Fatalf("verifier %+v", p.Verifier)
+	}
+	if _, err := p.Send(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Unknown to another wallet: shown as such, not refused.
+	w2 := newWallet(t, e, walletOptions{untrusting: true})
+	receive2 := offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}})
+	in, _ := w2.Receive(ctx, receive2.Link)
+	in.Redeem(ctx, "")
+	in.Fetch(ctx, FetchOptions{})
+	if _, err := in.Keep(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	p2, err := w2.Prepare(ctx, request(t, rp, sdjwtTitleQuery, vp.RequestOptions{}).Link, PrepareOptions{})
+	if err != nil || p2.Verifier.Trusted {
+		t.Fatalf("verifier %+v, %v", p2, err)
 	}
 }

@@ -322,7 +322,8 @@ func (w *Wallet) verifierInfo(ctx context.Context, r *vp.Request) VerifierInfo {
 	case len(r.Chain) > 0:
 		q.Chain, q.Key = r.Chain, r.Chain[0].PublicKey
 	case r.Prefix == vp.PrefixDID:
-		q.Issuer = r.Identifier
+		// The request verified with a key the DID names.
+		q.Issuer, q.KeyID = r.Identifier, r.Identifier
 	default:
 		return info
 	}

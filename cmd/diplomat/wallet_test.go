@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/pem"
 	"image/png"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +24,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	testenv "github.com/diplomat-edu/diplomat/internal/oid4vctest"
 	"github.com/diplomat-edu/diplomat/issuer"
+	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/openid4vc/dcql"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 	"github.com/diplomat-edu/diplomat/openid4vc/vp"
@@ -162,4 +167,82 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("capture: no match for %s in stdout", args[1])
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+// TestWalletReceiveWithSignIn: an offer that asks the student to sign in;
+// the command prints the link to open, waits for the browser to come back
+// on 127.0.0.1, and stores the credential. The test plays the browser.
+func TestWalletReceiveWithSignIn(t *testing.T) {
+	e := testenv.New(t, testenv.Options{RequireDPoP: true})
+	work := t.TempDir()
+	ca := filepath.Join(work, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.CA.Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const contact = "camille.dupont@etu.univ-exemple.fr"
+	o, err := e.VCI.CreateOffer(context.Background(), vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}, Dataset: testenv.DiplomaDataset(t), SignIn: contact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DIPLOMAT_WALLET_HOME": filepath.Join(work, "wallet"), "DIPLOMAT_WALLET_PASSPHRASE": "a student's passphrase"}
+	a := &app{getenv: func(k string) string { return env[k] }, stdin: strings.NewReader(""), stderr: io.Discard,
+		kdf: keys.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
+	out, w := io.Pipe()
+	a.stdout = w
+	done := make(chan error, 1)
+	go func() {
+		err := a.run(context.Background(), []string{"wallet", "receive", "--local", "--ca", ca, "--accept", "--sign-in-timeout", "20s", o.Link})
+		w.Close()
+		done <- err
+	}()
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() {
+		t.Fatalf("no sign-in link printed: %v", <-done)
+	}
+	authURL := lines.Text()
+	if !strings.HasPrefix(authURL, e.URL+"/authorize?") {
+		t.Fatalf("printed %q", authURL)
+	}
+	// The student's browser: the sign-in page, the code from the mail,
+	// and the way back to the wallet.
+	get := func(method, u string, form url.Values) (*http.Response, string) {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, u, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := e.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	_, page := get("GET", authURL, nil)
+	m := regexp.MustCompile(`name="session" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no session in the sign-in page")
+	}
+	resp, _ := get("POST", e.URL+"/authorize", url.Values{"session": {m[1]}, "code": {e.SignIn.Code(contact)}})
+	back := resp.Header.Get("Location")
+	if !strings.HasPrefix(back, "http://127.0.0.1:") {
+		t.Fatalf("redirected to %q", back)
+	}
+	if resp, body := get("GET", back, nil); resp.StatusCode != 200 || !strings.Contains(body, "go back to the terminal") {
+		t.Fatalf("the wallet's page: %d %s", resp.StatusCode, body)
+	}
+	var rest []string
+	for lines.Scan() {
+		rest = append(rest, lines.Text())
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) != 1 || !strings.HasPrefix(rest[0], "stored ") || !strings.Contains(rest[0], "(dc+sd-jwt)") {
+		t.Fatalf("stdout after sign-in: %q", rest)
+	}
 }

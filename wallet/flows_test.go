@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image/jpeg"
 	"image/png"
 	"io"
 	"net/http"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,26 +20,6 @@ import (
 	"github.com/diplomat-edu/diplomat/openid4vc/vp"
 	"github.com/diplomat-edu/diplomat/verifier"
 )
-
-// browse plays the student's browser: one request, no redirect followed.
-func browse(t *testing.T, e *testenv.Env, method, u string, form url.Values) (status int, body, location string) {
-	t.Helper()
-	var rd io.Reader
-	if form != nil {
-		rd = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, u, rd)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := e.Client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header.Get("Location")
-}
 
 // TestAuthorizationCodeFlowWithLoopbackRedirect: an offer that asks the
 // student to sign in; the wallet listens on 127.0.0.1 for the browser's
@@ -71,22 +50,28 @@ func TestAuthorizationCodeFlowWithLoopbackRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	browser := make(chan error, 1)
 	go func() {
-		_, page, _ := browse(t, e, "GET", authURL, nil)
-		m := regexp.MustCompile(`name="session" value="([^"]+)"`).FindStringSubmatch(page)
-		if m == nil {
-			t.Errorf("no session in the sign-in page")
-			return
+		back, err := e.Browse(authURL, contact)
+		if err == nil {
+			var resp *http.Response
+			if resp, err = e.Client.Get(back); err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(string(body), "go back to the terminal") {
+					err = fmt.Errorf("the redirect page: %d %s", resp.StatusCode, body)
+				}
+			}
 		}
-		_, _, loc := browse(t, e, "POST", e.URL+"/authorize", url.Values{"session": {m[1]}, "code": {e.SignIn.Code(contact)}})
-		if status, body, _ := browse(t, e, "GET", loc, nil); status != 200 || !strings.Contains(body, "go back to the terminal") {
-			t.Errorf("the redirect page: %d %s", status, body)
-		}
+		browser <- err
 	}()
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	back, err := r.Wait(wctx)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-browser; err != nil {
 		t.Fatal(err)
 	}
 	if err := in.Exchange(ctx, back); err != nil {
@@ -275,10 +260,7 @@ func TestVerifierIdentifiedByItsDID(t *testing.T) {
 	}
 	// Unknown to another wallet: shown as such, not refused.
 	w2 := newWallet(t, e, walletOptions{untrusting: true})
-	receive2 := offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}})
-	in, _ := w2.Receive(ctx, receive2.Link)
-	in.Redeem(ctx, "")
-	in.Fetch(ctx, FetchOptions{})
+	in, _ := fetch(t, w2, offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}}), FetchOptions{})
 	if _, err := in.Keep(ctx, true); err != nil {
 		t.Fatal(err)
 	}

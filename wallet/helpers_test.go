@@ -89,8 +89,9 @@ func offer(t testing.TB, e *testenv.Env, req vci.OfferRequest) *vci.CreatedOffer
 	return o
 }
 
-// receive runs a whole pre-authorized receipt and keeps the credentials.
-func receive(t testing.TB, w *Wallet, o *vci.CreatedOffer, fo FetchOptions) []*Credential {
+// fetch runs a pre-authorized receipt up to the verified credentials,
+// stored nothing yet.
+func fetch(t testing.TB, w *Wallet, o *vci.CreatedOffer, fo FetchOptions) (*Incoming, []*Received) {
 	t.Helper()
 	ctx := context.Background()
 	in, err := w.Receive(ctx, o.Link)
@@ -100,10 +101,18 @@ func receive(t testing.TB, w *Wallet, o *vci.CreatedOffer, fo FetchOptions) []*C
 	if err := in.Redeem(ctx, o.TxCode); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.Fetch(ctx, fo); err != nil {
+	got, err := in.Fetch(ctx, fo)
+	if err != nil {
 		t.Fatal(err)
 	}
-	kept, err := in.Keep(ctx, false)
+	return in, got
+}
+
+// receive runs a whole pre-authorized receipt and keeps the credentials.
+func receive(t testing.TB, w *Wallet, o *vci.CreatedOffer, fo FetchOptions) []*Credential {
+	t.Helper()
+	in, _ := fetch(t, w, o, fo)
+	kept, err := in.Keep(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,19 +119,8 @@ func TestReceiveFailuresStoreNothing(t *testing.T) {
 		receive(t, newWallet(t, e, walletOptions{}), offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}}), FetchOptions{})
 		revokeAll(t, e)
 		w := newWallet(t, e, walletOptions{})
-		o := offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}})
-		in, err := w.Receive(ctx, o.Link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := in.Redeem(ctx, ""); err != nil {
-			t.Fatal(err)
-		}
-		got, err := in.Fetch(ctx, FetchOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = in.Keep(ctx, true)
+		in, got := fetch(t, w, offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}}), FetchOptions{})
+		_, err := in.Keep(ctx, true)
 		if got[0].Report.Verdict != verifier.Revoked || err == nil || !strings.Contains(err.Error(), "is revoked") {
 			t.Fatalf("revoked credential kept: %s %v", got[0].Report.Verdict, err)
 		}

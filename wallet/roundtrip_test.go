@@ -156,18 +156,7 @@ func TestUntrustedIssuerIsStoredOnlyWhenAccepted(t *testing.T) {
 	ctx := context.Background()
 	w := newWallet(t, e, walletOptions{untrusting: true, opts: Options{}})
 	for _, accept := range []bool{false, true} {
-		o := offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}})
-		in, err := w.Receive(ctx, o.Link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := in.Redeem(ctx, ""); err != nil {
-			t.Fatal(err)
-		}
-		got, err := in.Fetch(ctx, FetchOptions{Unlinkable: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		in, got := fetch(t, w, offer(t, e, vci.OfferRequest{Configurations: []string{testenv.ConfigSDJWT}}), FetchOptions{Unlinkable: true})
 		if got[0].Report.Verdict != verifier.Untrusted {
 			t.Fatalf("verdict %s", got[0].Report.Verdict)
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/openid4vc"
-	"github.com/diplomat-edu/diplomat/verifier"
 	"github.com/diplomat-edu/diplomat/verifier/trust/snapshot"
 	"github.com/diplomat-edu/diplomat/wallet"
 )
@@ -77,18 +76,10 @@ func (a *app) openWallet(net *walletNetOptions, create, unlock bool, o wallet.Op
 			a.stderrf("warning: --local: talking to services on this machine and private networks, plain http to this machine allowed\n")
 		}
 	}
-	// The trust registry, then the European lists imported into the
-	// wallet's store (ETSI, EBSI TIR, LoTE) and their did:ebsi keys.
-	o.Trust = []verifier.TrustSource{verifier.RegistrySource{Registry: s}}
-	eu, err := loadEuropeanSources(s, snapshot.LoadOptions{})
-	if err != nil {
+	// The wallet's trust registry, then the European lists imported into
+	// its store.
+	if o.Trust, o.Resolvers, err = storeTrust(s, snapshot.LoadOptions{}); err != nil {
 		return nil, err
-	}
-	if len(eu.All()) > 0 {
-		o.Trust = append(o.Trust, eu)
-	}
-	for _, e := range eu.EBSI {
-		o.Resolvers = append(o.Resolvers, e.Resolver())
 	}
 	return wallet.New(s, o)
 }

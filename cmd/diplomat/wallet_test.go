@@ -8,8 +8,6 @@ import (
 	"encoding/pem"
 	"image/png"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -205,34 +203,17 @@ func TestWalletReceiveWithSignIn(t *testing.T) {
 	}
 	// The student's browser: the sign-in page, the code from the mail,
 	// and the way back to the wallet.
-	get := func(method, u string, form url.Values) (*http.Response, string) {
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		req, _ := http.NewRequest(method, u, body)
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		resp, err := e.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
+	back, err := e.Browse(authURL, contact)
+	if err != nil || !strings.HasPrefix(back, "http://127.0.0.1:") {
+		t.Fatalf("redirected to %q, %v", back, err)
 	}
-	_, page := get("GET", authURL, nil)
-	m := regexp.MustCompile(`name="session" value="([^"]+)"`).FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no session in the sign-in page")
+	resp, err := e.Client.Get(back)
+	if err != nil {
+		t.Fatal(err)
 	}
-	resp, _ := get("POST", e.URL+"/authorize", url.Values{"session": {m[1]}, "code": {e.SignIn.Code(contact)}})
-	back := resp.Header.Get("Location")
-	if !strings.HasPrefix(back, "http://127.0.0.1:") {
-		t.Fatalf("redirected to %q", back)
-	}
-	if resp, body := get("GET", back, nil); resp.StatusCode != 200 || !strings.Contains(body, "go back to the terminal") {
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "go back to the terminal") {
 		t.Fatalf("the wallet's page: %d %s", resp.StatusCode, body)
 	}
 	var rest []string

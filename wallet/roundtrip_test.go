@@ -79,6 +79,18 @@ func TestReceiveThenPresentEachFormat(t *testing.T) {
 			if err != nil || !bytes.Equal(raw, got[0].raws[0]) {
 				t.Fatalf("the bytes kept are not the bytes received (%v)", err)
 			}
+			// What show reads: the summary offline, the disclosable claims.
+			if rep, err := w.Report(ctx, c1); err != nil || rep.Summary == nil || rep.Summary.Grade == "" {
+				t.Fatalf("offline report: %v %+v", err, rep)
+			}
+			claims, selective, err := w.Disclosable(c1)
+			dob := "credentialSubject.dateOfBirth"
+			if c.format == "dc+sd-jwt" {
+				dob = "elm." + dob
+			}
+			if err != nil || selective != (c.format == "dc+sd-jwt") || !contains(claims, dob) {
+				t.Fatalf("disclosable: %v, selective %v, %d claims", err, selective, len(claims))
+			}
 			if c1.Copies[0].HolderKey != "holder-"+string(c.keyType) || !strings.HasPrefix(c1.Copies[0].HolderKeyID, "did:"+c.did+":") {
 				t.Fatalf("holder %+v", c1.Copies[0])
 			}

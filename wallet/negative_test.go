@@ -230,6 +230,22 @@ func TestPresentFailuresSendNothing(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("a verifier that cannot be reached when the answer is sent", func(t *testing.T) {
+		gone := withClient(clientID)
+		gone["response_uri"] = "https://127.0.0.1:" + closedPort(t) + "/vp/response"
+		gone["response_mode"] = vp.ModeDirectPost
+		p, err := w.Prepare(ctx, byValue(clientID, signRequest(t, e.VerifierKey, e.VerifierChain, gone)), PrepareOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Send(ctx); err == nil || !strings.Contains(err.Error(), "connection refused") {
+			t.Fatalf("got %v", err)
+		}
+		list, _ := w.List()
+		if list[0].Copies[0].Presented != 0 {
+			t.Fatal("a presentation that did not arrive is counted")
+		}
+	})
 	t.Run("a credential revoked since it was received", func(t *testing.T) {
 		req := request(t, e.RP, sdjwtTitleQuery, vp.RequestOptions{})
 		revokeAll(t, e)

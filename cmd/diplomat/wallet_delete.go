@@ -8,8 +8,16 @@ import (
 	"github.com/diplomat-edu/diplomat/wallet"
 )
 
+type walletDeleteOptions struct {
+	yes bool
+}
+
+func (o *walletDeleteOptions) AddFlags(c *cobra.Command) {
+	c.Flags().BoolVar(&o.yes, "yes", false, "delete without asking")
+}
+
 func newWalletDeleteCommand(a *app) *cobra.Command {
-	var yes bool
+	o := &walletDeleteOptions{}
 	c := &cobra.Command{
 		Use:   "delete ID",
 		Short: "Delete a credential from the wallet (and the keys made for it alone)",
@@ -26,7 +34,7 @@ offer it again. Asks for confirmation unless --yes.`,
 			if err != nil {
 				return err
 			}
-			if !yes {
+			if !o.yes {
 				if err := a.confirm(fmt.Sprintf("delete %s %q from %s for good?", c.ID, c.Title, issuerOf(c)), "--yes"); err != nil {
 					return err
 				}
@@ -38,6 +46,6 @@ offer it again. Asks for confirmation unless --yes.`,
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&yes, "yes", false, "delete without asking")
+	o.AddFlags(c)
 	return c
 }

@@ -9,8 +9,16 @@ import (
 	"github.com/diplomat-edu/diplomat/wallet"
 )
 
+type walletExportOptions struct {
+	out string
+}
+
+func (o *walletExportOptions) AddFlags(c *cobra.Command) {
+	c.Flags().StringVarP(&o.out, "out", "o", "", "write to `FILE` instead of stdout")
+}
+
 func newWalletExportCommand(a *app) *cobra.Command {
-	var out string
+	o := &walletExportOptions{}
 	c := &cobra.Command{
 		Use:   "export ID",
 		Short: "Write a credential exactly as received (to send it, or to verify it with 'diplomat verify')",
@@ -31,18 +39,18 @@ some claims to someone, make a presentation instead ('diplomat wallet present --
 			if err != nil {
 				return err
 			}
-			if out == "" {
+			if o.out == "" {
 				_, err = a.stdout.Write(append(raw, '\n'))
 				return err
 			}
-			if err := writeNewFile(out, raw); err != nil {
+			if err := writeNewFile(o.out, raw); err != nil {
 				return err
 			}
-			a.stderrf("wrote credential %s (%s) to %s\n", c.ID, c.Format, out)
+			a.stderrf("wrote credential %s (%s) to %s\n", c.ID, c.Format, o.out)
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&out, "out", "o", "", "write to `FILE` instead of stdout")
+	o.AddFlags(c)
 	return c
 }
 

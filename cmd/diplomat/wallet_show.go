@@ -15,6 +15,11 @@ type walletShowOptions struct {
 	all bool
 }
 
+func (o *walletShowOptions) AddFlags(c *cobra.Command) {
+	c.Flags().BoolVar(&o.raw, "raw", false, "print the credential exactly as received")
+	c.Flags().BoolVar(&o.all, "all", false, "list every claim (default: the first 30)")
+}
+
 func newWalletShowCommand(a *app) *cobra.Command {
 	o := &walletShowOptions{}
 	c := &cobra.Command{
@@ -107,8 +112,7 @@ always shown whole. --raw prints the credential exactly as received. ID may be t
 			return ew.err
 		},
 	}
-	c.Flags().BoolVar(&o.raw, "raw", false, "print the credential exactly as received")
-	c.Flags().BoolVar(&o.all, "all", false, "list every claim (default: the first 30)")
+	o.AddFlags(c)
 	return c
 }
 

@@ -11,6 +11,8 @@ type walletStatusOptions struct {
 	net walletNetOptions
 }
 
+func (o *walletStatusOptions) AddFlags(c *cobra.Command) { o.net.AddFlags(c) }
+
 func newWalletStatusCommand(a *app) *cobra.Command {
 	o := &walletStatusOptions{}
 	c := &cobra.Command{
@@ -80,6 +82,6 @@ valid (revoked, suspended, expired or invalid).`,
 			return nil
 		},
 	}
-	o.net.AddFlags(c)
+	o.AddFlags(c)
 	return c
 }

@@ -21,6 +21,10 @@ var (
 	// ErrInvalidInput is wrapped when records fail validation; the error is
 	// then a *templates.RecordsError.
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrInputChanged is wrapped when the input of a batch is not the same
+	// in its signing pass as in its validation pass (a file changed while
+	// the batch ran): run the batch again.
+	ErrInputChanged = errors.New("the input changed while the batch ran")
 	// ErrNotFound is wrapped when a credential id is not in the register.
 	ErrNotFound = errors.New("credential not found in the register")
 	// ErrState is wrapped when a status change does not apply to the

@@ -210,3 +210,23 @@ func bindSubject(doc []byte, holderDID string) ([]byte, error) {
 	out.WriteByte('}')
 	return out.Bytes(), nil
 }
+
+// Registered returns the register entry rec was issued as with template t
+// and profile p (the entry IssueTo would sign again), or an error wrapping
+// ErrNotFound when it was not issued so. It writes nothing: a service
+// checks with it that an offer for an issued credential carries the very
+// record that credential was made from, and that it is not revoked.
+func (i *Issuer) Registered(t Template, rec templates.Record, p Profile) (*Entry, error) {
+	pl, err := i.plan(p)
+	if err != nil {
+		return nil, err
+	}
+	j, err := i.registered(rec, i.idempotencyKey(t.Name(), pl.profile, rec))
+	if err != nil {
+		return nil, err
+	}
+	if j == nil {
+		return nil, fmt.Errorf("%w: no credential was issued from this record with template %s as %s", ErrNotFound, t.Name(), pl.profile)
+	}
+	return &j.entry, nil
+}

@@ -363,10 +363,17 @@ func idempotencySecret(salt []byte) []byte {
 // store's secret anything about the row (it cannot be recomputed from a
 // guess, nor compared across stores).
 func (i *Issuer) idempotencyKey(tmpl string, p Profile, rec templates.Record) string {
+	sum := i.idempotencySum(tmpl, p, rec)
+	return hex.EncodeToString(sum[:])
+}
+
+// idempotencySum is idempotencyKey's bytes.
+func (i *Issuer) idempotencySum(tmpl string, p Profile, rec templates.Record) (sum [32]byte) {
 	m := hmac.New(sha256.New, i.idem)
 	fmt.Fprintf(m, "diplomat-issue-v2\x00%s\x00%s\x00%s\x00", tmpl, p.Name, p.Proof)
 	m.Write(rec.Canonical())
-	return hex.EncodeToString(m.Sum(nil))
+	m.Sum(sum[:0])
+	return sum
 }
 
 // Issue validates rec, renders it with t, records it in the register with a
@@ -427,7 +434,7 @@ type job struct {
 // those of an earlier issuance of the same row (idempotency key key).
 func (i *Issuer) prepare(t Template, pl *plan, rec templates.Record, row int, key string) (*job, error) {
 	now := i.now().UTC().Truncate(time.Second)
-	id := templates.NewID()
+	id := templates.NewOrderedID(now)
 	r, err := t.Render(rec, pl.inst, templates.RenderOptions{ID: id, IssuedAt: now})
 	if err != nil {
 		return nil, fmt.Errorf("rendering with template %s: %w", t.Name(), err)

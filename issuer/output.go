@@ -44,23 +44,61 @@ type Resumable interface {
 	Written(e *Entry, ext string) (name string, sum [32]byte, ok bool, err error)
 }
 
+// ManifestWriter is an ability an Output may have: it keeps the manifest
+// itself, written as the batch makes it, so that the batch keeps no row in
+// memory (BatchFrom then leaves BatchResult.Manifest's rows empty). *Dir
+// has it. For an Output without it, the rows are kept in
+// BatchResult.Manifest and handed whole to Finish.
+type ManifestWriter interface {
+	Output
+	// BeginManifest is called once, before the first Put, with the
+	// manifest's header (no rows yet). An error stops the batch.
+	BeginManifest(m *Manifest) error
+	// WriteCredential and WriteRejected are called from one goroutine,
+	// each row once, in row order, after the credential's Put. Finish
+	// then completes the manifest from its header (and ignores the rows
+	// of the Manifest it is given). An error stops the batch.
+	WriteCredential(r ManifestRow) error
+	WriteRejected(r Rejected) error
+}
+
 var (
-	_ Resumable = (*Dir)(nil)
-	_ Output    = (*JSONL)(nil)
-	_ Output    = (*Memory)(nil)
+	_ Resumable      = (*Dir)(nil)
+	_ ManifestWriter = (*Dir)(nil)
+	_ Output         = (*JSONL)(nil)
+	_ Output         = (*Memory)(nil)
 )
 
-// Dir writes one file per credential into a folder, named by FileName (its
-// UUID and the format's extension), through a temporary name (the file name
-// and ".tmp") and a rename so that a file is either whole or absent; Finish
-// writes manifest.json and rejects.json (removed when no row was rejected).
-// A credential whose file is present is not signed again when a batch
-// resumes, and the *.tmp files an interrupted batch left are removed when a
-// batch opens the folder.
+// Dir writes a batch into a folder: one file per credential, named by
+// FileName (its UUID and the format's extension), through a temporary name
+// (the file name and ".tmp") and a rename so that a file is either whole or
+// absent; or, with JSONL, every credential as one line of credentials.jsonl.
+// It writes manifest.json and rejects.json (removed when no row was
+// rejected) as the batch goes, through temporary names renamed when the
+// batch ends, so that their size on disk, not in memory, grows with the
+// batch. A credential whose file is present is not signed again when a
+// batch resumes, and the *.tmp files an interrupted batch left are removed
+// when a batch opens the folder. A Dir takes one batch at a time.
 type Dir struct {
 	// Path is the folder, created (0700) if missing.
 	Path string
+	// JSONL writes the credentials as JSON Lines (as the JSONL output
+	// writes them) to one file, credentials.jsonl, instead of one file per
+	// credential. Such a folder is not resumable the way files are: a batch
+	// run again writes every credential again (see JSONL).
+	JSONL bool
+
+	lines    *JSONL
+	linesF   *os.File
+	man, rej *jsonArray
 }
+
+// Names of the files a Dir writes besides the credentials.
+const (
+	ManifestFile = "manifest.json"
+	RejectsFile  = "rejects.json"
+	JSONLFile    = "credentials.jsonl"
+)
 
 // open creates the folder if missing and removes the *.tmp files an
 // interrupted batch left in it (a kill -9 between write and rename), so that
@@ -69,22 +107,59 @@ func (d *Dir) open() error {
 	if err := os.MkdirAll(d.Path, 0o700); err != nil {
 		return err
 	}
-	ents, err := os.ReadDir(d.Path)
+	f, err := os.Open(d.Path)
 	if err != nil {
 		return err
 	}
-	for _, e := range ents {
-		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".tmp") {
-			if err := os.Remove(filepath.Join(d.Path, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
+	defer f.Close()
+	for {
+		// In slices, so that a folder of a million credentials is not
+		// listed in memory at once.
+		ents, err := f.ReadDir(4096)
+		for _, e := range ents {
+			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".tmp") {
+				if err := os.Remove(filepath.Join(d.Path, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return err
+				}
 			}
 		}
+		if errors.Is(err, io.EOF) || len(ents) == 0 {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if d.JSONL {
+		if d.linesF, err = os.OpenFile(filepath.Join(d.Path, JSONLFile+".tmp"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+			return err
+		}
+		d.lines = NewJSONL(d.linesF)
 	}
 	return nil
 }
 
-// Written reports whether FileName(e.ID, ext) exists, and its SHA-256.
+// abort closes what an unfinished batch left open; its *.tmp files stay,
+// for the next open to remove.
+func (d *Dir) abort() {
+	if d.linesF != nil {
+		d.linesF.Close()
+		d.linesF, d.lines = nil, nil
+	}
+	for _, a := range []*jsonArray{d.man, d.rej} {
+		if a != nil {
+			a.f.Close()
+		}
+	}
+	d.man, d.rej = nil, nil
+}
+
+// Written reports whether FileName(e.ID, ext) exists, and its SHA-256;
+// always false in JSONL mode.
 func (d *Dir) Written(e *Entry, ext string) (string, [32]byte, bool, error) {
+	if d.JSONL {
+		return "", [32]byte{}, false, nil
+	}
 	name := FileName(e.ID, ext)
 	data, err := os.ReadFile(filepath.Join(d.Path, name))
 	if err != nil {
@@ -96,8 +171,14 @@ func (d *Dir) Written(e *Entry, ext string) (string, [32]byte, bool, error) {
 	return name, sha256.Sum256(data), true, nil
 }
 
-// Put writes c to its file.
-func (d *Dir) Put(_ context.Context, _ int, c *Issued) (string, error) {
+// Put writes c to its file, or its line of credentials.jsonl.
+func (d *Dir) Put(ctx context.Context, row int, c *Issued) (string, error) {
+	if d.JSONL {
+		if d.lines == nil {
+			return "", errors.New("batch: the JSON Lines file of the folder is not open")
+		}
+		return d.lines.Put(ctx, row, c)
+	}
 	name := FileName(c.Entry.ID, c.Ext)
 	path := filepath.Join(d.Path, name)
 	tmp := path + ".tmp"
@@ -107,19 +188,178 @@ func (d *Dir) Put(_ context.Context, _ int, c *Issued) (string, error) {
 	return name, os.Rename(tmp, path)
 }
 
-// Finish writes manifest.json and rejects.json.
-func (d *Dir) Finish(m *Manifest) error {
-	if err := writeJSON(filepath.Join(d.Path, "manifest.json"), m); err != nil {
+// manifestHeader is the manifest without its rows and time.
+type manifestHeader struct {
+	Source   string `json:"source,omitempty"`
+	Template string `json:"template"`
+	Profile  string `json:"profile"`
+	Proof    string `json:"proof"`
+	Key      string `json:"key"`
+	KeyID    string `json:"keyId"`
+	Issuer   string `json:"issuer"`
+}
+
+// BeginManifest starts manifest.json.tmp and rejects.json.tmp.
+func (d *Dir) BeginManifest(m *Manifest) error {
+	head, err := json.MarshalIndent(manifestHeader{m.Source, m.Template, m.Profile, m.Proof, m.Key, m.KeyID, m.Issuer}, "", "  ")
+	if err != nil {
 		return err
 	}
-	rj := filepath.Join(d.Path, "rejects.json")
-	if len(m.Rejected) > 0 {
-		return writeJSON(rj, m.Rejected)
+	head = append(bytes.TrimSuffix(head, []byte("\n}")), ",\n  \"credentials\": ["...)
+	if d.man, err = newJSONArray(filepath.Join(d.Path, ManifestFile+".tmp"), head, "\n    ", false); err != nil {
+		return err
 	}
-	if err := os.Remove(rj); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if d.rej, err = newJSONArray(filepath.Join(d.Path, RejectsFile+".tmp"), []byte("["), "\n  ", true); err != nil {
 		return err
 	}
 	return nil
+}
+
+// WriteCredential adds a row to manifest.json.
+func (d *Dir) WriteCredential(r ManifestRow) error { return d.man.add(r) }
+
+// WriteRejected adds a row to rejects.json.
+func (d *Dir) WriteRejected(r Rejected) error { return d.rej.add(r) }
+
+// Finish completes credentials.jsonl, rejects.json and manifest.json and
+// gives them their names. Without BeginManifest (a Dir used by a program as
+// a plain Output) it writes the manifest m whole.
+func (d *Dir) Finish(m *Manifest) error {
+	if d.lines != nil {
+		if err := d.lines.Finish(m); err != nil {
+			return err
+		}
+		if err := d.linesF.Close(); err != nil {
+			return err
+		}
+		d.lines = nil
+		if err := os.Rename(d.linesF.Name(), filepath.Join(d.Path, JSONLFile)); err != nil {
+			return err
+		}
+	}
+	man, rej := filepath.Join(d.Path, ManifestFile), filepath.Join(d.Path, RejectsFile)
+	if d.man == nil {
+		if err := writeJSON(man, m); err != nil {
+			return err
+		}
+		if len(m.Rejected) > 0 {
+			return writeJSON(rej, m.Rejected)
+		}
+		if err := os.Remove(rej); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	written, err := json.Marshal(m.Written)
+	if err != nil {
+		return err
+	}
+	if err := d.man.end("\n  ]"); err != nil {
+		return err
+	}
+	if d.rej.n > 0 {
+		if err := d.rej.end("\n]"); err != nil {
+			return err
+		}
+		if err := d.rej.close(rej); err != nil {
+			return err
+		}
+		// The manifest lists the rejected rows too.
+		f, err := os.Open(rej)
+		if err != nil {
+			return err
+		}
+		_, werr := d.man.w.WriteString(",\n  \"rejected\": ")
+		if werr == nil {
+			_, werr = io.Copy(d.man.w, f)
+		}
+		f.Close()
+		if werr != nil {
+			return werr
+		}
+	} else {
+		d.rej.f.Close()
+		if err := os.Remove(d.rej.f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.Remove(rej); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if _, err := d.man.w.WriteString(",\n  \"written\": " + string(written) + "\n}\n"); err != nil {
+		return err
+	}
+	err = d.man.close(man)
+	d.man, d.rej = nil, nil
+	return err
+}
+
+// jsonArray writes a JSON array to a temporary file, one element at a
+// time.
+type jsonArray struct {
+	f      *os.File
+	w      *bufio.Writer
+	sep    string // before each element
+	indent bool   // elements indented, else one line each
+	n      int
+}
+
+func newJSONArray(tmp string, head []byte, sep string, indent bool) (*jsonArray, error) {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	a := &jsonArray{f: f, w: bufio.NewWriterSize(f, 64<<10), sep: sep, indent: indent}
+	if _, err := a.w.Write(head); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *jsonArray) add(v any) error {
+	var data []byte
+	var err error
+	if a.indent {
+		data, err = json.MarshalIndent(v, strings.TrimLeft(a.sep, "\n"), "  ")
+	} else {
+		data, err = json.Marshal(v)
+	}
+	if err != nil {
+		return err
+	}
+	if a.n > 0 {
+		a.w.WriteByte(',')
+	}
+	a.n++
+	a.w.WriteString(a.sep)
+	_, err = a.w.Write(data)
+	return err
+}
+
+// end closes the array: its last line break and bracket when it has
+// elements, a bare bracket when it has none.
+func (a *jsonArray) end(tail string) error {
+	if a.n == 0 {
+		tail = "]"
+	}
+	_, err := a.w.WriteString(tail)
+	return err
+}
+
+// close flushes and syncs the file and renames it to path.
+func (a *jsonArray) close(path string) error {
+	err := a.w.Flush()
+	if err == nil {
+		err = a.f.Sync()
+	}
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(a.f.Name(), path)
 }
 
 // JSONL writes the credentials to W as JSON Lines, one object per
@@ -158,6 +398,11 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 			return "", err
 		}
 		line = append(line, b.Bytes()...)
+	} else if compactSafe(cred) {
+		// A JWS or SD-JWT: base64url, dots and tildes need no escaping.
+		line = append(line, '"')
+		line = append(line, cred...)
+		line = append(line, '"')
 	} else {
 		q, err := json.Marshal(string(cred))
 		if err != nil {
@@ -172,6 +417,20 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 		_, o.err = o.w.Write(line)
 	}
 	return "", o.err
+}
+
+// compactSafe reports whether b holds only the characters of a compact
+// serialization (base64url, '.', '~'), which a JSON string holds as they
+// are.
+func compactSafe(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Finish flushes the buffered lines.

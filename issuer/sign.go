@@ -37,10 +37,14 @@ const (
 // the open list of the profile, the key version and the issuer of pl.
 func (i *Issuer) reserve(pl *plan, jobs []*job) error {
 	return i.store.Update(func(tx *bbolt.Tx) error {
+		releaseMapped(tx)
 		reg, err := tx.CreateBucketIfNotExists(bucketRegister)
 		if err != nil {
 			return err
 		}
+		// Ids grow with time (templates.NewOrderedID): new entries go at
+		// the end of the register, whose pages can be filled.
+		reg.FillPercent = 0.9
 		idem, err := tx.CreateBucketIfNotExists(bucketIdempotency)
 		if err != nil {
 			return err
@@ -118,7 +122,7 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 		if j.holder != nil {
 			opts.Holder = j.holder.Key
 		}
-		s, err := sdjwt.Issue(claims, pl.signing, opts)
+		s, err := sdjwt.IssueClaims(claims, pl.signing, opts)
 		if err != nil {
 			return nil, fmt.Errorf("signing %s as %s: %w", j.entry.ID, pl.profile, err)
 		}
@@ -290,7 +294,7 @@ func (i *Issuer) appendStatusEntries(b []byte, e Entry, typ string) []byte {
 // claim of the IETF Token Status List (status.status_list: the entry's index
 // in the token list at tokenList), which EUDI verifiers read; the ELM keeps
 // its Bitstring Status List entries.
-func eudiClaims(vc []byte, disclosable []string, e Entry, tokenList string) ([]byte, sdjwt.Frame, error) {
+func eudiClaims(vc []byte, disclosable []string, e Entry, tokenList string) (map[string]any, sdjwt.Frame, error) {
 	m, err := sdjwt.MapELMDC4EU(vc)
 	if err != nil {
 		return nil, sdjwt.Frame{}, fmt.Errorf("mapping %s to SD-JWT VC claims: %w", e.ID, err)
@@ -304,8 +308,8 @@ func eudiClaims(vc []byte, disclosable []string, e Entry, tokenList string) ([]b
 			}
 		}
 	}
-	claims, err := json.Marshal(m.Claims)
-	return claims, frame, err
+	// The claims go to sdjwt.IssueClaims as they are: no JSON round trip.
+	return m.Claims, frame, nil
 }
 
 // splitPath reads a template's disclosable path ("a.b[*].c") into its member

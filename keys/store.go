@@ -305,6 +305,13 @@ const damagedCloseWait = 200 * time.Millisecond
 // page.
 func (s *Store) Update(fn func(tx *bbolt.Tx) error) error { return s.update(fn) }
 
+// Batch is Update for many goroutines writing at once: concurrent calls
+// may share one transaction (and one fsync), and fn may therefore run more
+// than once, so it must have no effect outside the transaction (bbolt's
+// DB.Batch). A lone call waits a few milliseconds for company: use Update
+// when nothing else writes.
+func (s *Store) Batch(fn func(tx *bbolt.Tx) error) error { return s.db.Batch(fn) }
+
 // View runs fn in a read-only bbolt transaction, with the same rules as
 // Update. Byte slices read in fn are owned by bbolt and valid only inside
 // fn; copy what you keep. Panics and faults are as for Update.

@@ -48,6 +48,9 @@ type Config struct {
 	// Policy is a verification policy file (docs/policy.md); empty: the
 	// default policy.
 	Policy string `yaml:"policy"`
+	// OpenID4VC configures credential offers to wallets (OpenID4VCI) and
+	// presentation requests (OpenID4VP) (docs/openid4vc.md).
+	OpenID4VC OpenID4VCConfig `yaml:"openid4vc"`
 }
 
 // TLSConfig names the certificate and key files of HTTPS.
@@ -288,7 +291,7 @@ func (c *Config) Defaults() error {
 	}
 	def(&c.Batches.Retention, 7*24*time.Hour)
 	def(&c.Console.SessionTTL, 8*time.Hour)
-	return nil
+	return c.OpenID4VC.defaults()
 }
 
 func validProfile(p string) bool {

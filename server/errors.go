@@ -11,6 +11,7 @@ import (
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/templates"
 )
 
@@ -62,7 +63,15 @@ func badRequest(format string, args ...any) *httpError {
 // writeError is the one function that turns an error into an HTTP
 // response: the person sees what they can act on, or "internal error"; the
 // log sees the rest, with the request id.
+//
+// The OpenID4VCI/VP endpoints (and every *openid4vc.Error) are answered as
+// those specifications say: {"error": code, "error_description": …}.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var oe *openid4vc.Error
+	if oauthRoutes[routeOf(r)] || errors.As(err, &oe) {
+		s.writeOAuthError(w, r, err)
+		return
+	}
 	p := s.problemFor(err)
 	if p.status >= 500 {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request", requestID(r)),

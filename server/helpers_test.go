@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -54,6 +56,14 @@ type envOptions struct {
 	contexts bool // import the reference JSON-LD contexts (skips without them)
 	config   func(*Config)
 	dir      string // the store folder; empty: a new temporary one
+	// prepare, when set, adds to the store before the server opens it.
+	prepare func(s *keys.Store)
+	// options, when set, adjusts the server's options.
+	options func(o *Options)
+	// tls, when set, serves HTTPS with it (the public URL is https), and
+	// the client trusts roots.
+	tls   *tls.Config
+	roots *x509.CertPool
 }
 
 // prepareStore makes a store at dir for an instance listening on addr:
@@ -138,6 +148,10 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 	}
 	e := &testEnv{t: t, url: "http://" + addr, store: s, clock: c, webDID: webDID, tokens: map[string]string{},
 		client: &http.Client{Timeout: 60 * time.Second}, stopped: make(chan struct{})}
+	if o.tls != nil {
+		e.url = "https://" + addr
+		e.client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: o.roots}}
+	}
 	for _, sc := range []string{keys.ScopeAdmin, keys.ScopeIssue, keys.ScopeStatus} {
 		sec, _, err := s.CreateToken("test-"+sc, []string{sc}, time.Time{})
 		if err != nil {
@@ -157,7 +171,13 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		t.Fatal(err)
 	}
 	e.tokens["revoked"] = sec
+	if o.prepare != nil {
+		o.prepare(s)
+	}
 	cfg := testConfig(addr)
+	if o.tls != nil {
+		cfg.PublicURL = e.url
+	}
 	if o.config != nil {
 		o.config(&cfg)
 	}
@@ -169,7 +189,11 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		t.Fatal(err)
 	}
 	vopts := verifier.Options{Trust: []verifier.TrustSource{verifier.RegistrySource{Registry: s}}, Contexts: jsonld.New(jsonld.Options{Cache: s})}
-	srv, err := New(Options{Config: cfg, Store: s, Issuer: iss, Verifier: vopts})
+	opts := Options{Config: cfg, Store: s, Issuer: iss, Verifier: vopts, TLS: o.tls}
+	if o.options != nil {
+		o.options(&opts)
+	}
+	srv, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ type metrics struct {
 	rateLimited  prometheus.Counter
 	authFailures *prometheus.CounterVec
 	statusChange *prometheus.CounterVec
+	oid          *oidMetrics
 }
 
 func newMetrics() *metrics {
@@ -55,6 +56,7 @@ func newMetrics() *metrics {
 	m.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{Name: "diplomat_rate_limited_total", Help: "Public requests refused by the per-client rate limit."})
 	m.authFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "diplomat_auth_failures_total", Help: "Refused API requests by reason (missing, invalid, scope)."}, []string{"reason"})
 	m.statusChange = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "diplomat_status_changes_total", Help: "Credential status changes by action."}, []string{"action"})
+	m.oid = newOIDMetrics(m.reg, buckets)
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.issued, m.issueTime, m.verified, m.verifyTime, m.statusCache,
 		m.didCache, m.fetches, m.batchRows, m.batchesNow, m.batchDone, m.batchTotal, m.rateLimited, m.authFailures, m.statusChange,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: "diplomat"})} {

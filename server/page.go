@@ -26,7 +26,7 @@ type pages struct {
 	style  []byte
 }
 
-var pageNames = []string{"verify", "signin", "console", "batch", "register"}
+var pageNames = []string{"verify", "signin", "console", "batch", "register", "ask", "offer", "wallet-signin"}
 
 func newPages() (*pages, error) {
 	funcs := template.FuncMap{

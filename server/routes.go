@@ -36,6 +36,10 @@ func (s *Server) routes() http.Handler {
 	api("POST /batches/{id}/start", s.handleStartBatch, keys.ScopeIssue)
 	api("GET /batches/{id}/result", s.handleBatchResult, keys.ScopeIssue)
 
+	// Credential offers to students' wallets (docs/openid4vc.md).
+	api("POST /offers", s.handleCreateOffer, keys.ScopeIssue)
+	api("DELETE /offers/{id}", s.handleRevokeOffer, keys.ScopeIssue)
+
 	// VC-API: verifying, public.
 	pub("POST /credentials/verify", s.handleVerifyCredential)
 	pub("POST /presentations/verify", s.handleVerifyPresentation)
@@ -54,9 +58,33 @@ func (s *Server) routes() http.Handler {
 	pub("GET /samples/{name}", s.handleSample)
 	handle("GET /assets/style.css", http.HandlerFunc(s.handleStyle))
 
+	// OpenID4VCI (the wallet collects a credential) and OpenID4VP (the
+	// wallet answers the verification page), public: docs/openid4vc.md.
+	if o := s.oid; o != nil && o.vci != nil {
+		pub("GET /.well-known/openid-credential-issuer", o.vci.ServeMetadata)
+		pub("GET /.well-known/oauth-authorization-server", o.vci.ServeAuthServerMetadata)
+		pub("GET /credential-offer/{id}", o.vci.ServeOffer)
+		pub("POST /token", o.vci.ServeToken)
+		pub("POST /nonce", o.vci.ServeNonce)
+		pub("POST /credential", o.vci.ServeCredential)
+		pub("POST /notification", o.vci.ServeNotification)
+		pub("POST /par", o.vci.ServePAR)
+		pub("/authorize", o.vci.ServeAuthorize(s.signInPage))
+	}
+	if o := s.oid; o != nil && o.rp != nil {
+		pub("GET /vp/request/{state}", o.rp.ServeRequestObject)
+		pub("POST /vp/request/{state}", o.rp.ServeRequestObject)
+		pub("POST /vp/response", s.countVPResponse(o.rp.ServeResponse))
+	}
+
 	// The registrar console: session cookie, cross-origin protection.
 	cop := http.NewCrossOriginProtection()
 	con := func(pattern string, f http.HandlerFunc) { handle(pattern, cop.Handler(f)) }
+	// The verification page asks a wallet (no session; its own cookie).
+	if o := s.oid; o != nil && o.rp != nil {
+		handle("POST /ask", s.public(cop.Handler(http.HandlerFunc(s.handleAsk))))
+		pub("GET /ask", s.handleAskPage)
+	}
 	con("GET /console", s.handleConsole)
 	con("POST /console/signin", s.handleSignIn)
 	con("POST /console/signout", s.handleSignOut)
@@ -67,6 +95,8 @@ func (s *Server) routes() http.Handler {
 	con("GET /console/register", s.session(s.handleConsoleRegister, keys.ScopeIssue, keys.ScopeStatus))
 	con("POST /console/credentials/status", s.session(s.handleConsoleStatus, keys.ScopeStatus))
 	con("POST /console/status/publish", s.session(s.handleConsolePublish, keys.ScopeStatus))
+	con("GET /console/offer", s.session(s.handleConsoleOfferForm, keys.ScopeIssue))
+	con("POST /console/offer", s.session(s.handleConsoleOffer, keys.ScopeIssue))
 
 	// Operations.
 	handle("GET /healthz", http.HandlerFunc(s.handleHealth))

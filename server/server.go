@@ -18,6 +18,8 @@ import (
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/openid4vc"
+	"github.com/diplomat-edu/diplomat/openid4vc/vci"
+	"github.com/diplomat-edu/diplomat/openid4vc/vp"
 	"github.com/diplomat-edu/diplomat/verifier"
 )
 
@@ -56,6 +58,17 @@ type Options struct {
 	// TLS, when set, serves HTTPS with this configuration (Config.TLS
 	// files are loaded by the caller into it).
 	TLS *tls.Config
+	// SignIn delivers the one-time codes of OpenID4VCI sign-in offers;
+	// nil: the configured command or webhook (openid4vc.signIn), or on a
+	// development instance its console.
+	SignIn vci.SignInSender
+
+	// wrapIssue, wrapVerify and wrapHandler, for benchmarks, wrap the
+	// OpenID4VCI credential issuer, the OpenID4VP presentation verifier
+	// and the whole handler (timing).
+	wrapIssue   func(vci.CredentialIssuer) vci.CredentialIssuer
+	wrapVerify  func(vp.Verifier) vp.Verifier
+	wrapHandler func(http.Handler) http.Handler
 }
 
 // Sample is a credential a development instance offers on its page.
@@ -86,11 +99,15 @@ type Server struct {
 
 	vopts    verifier.Options
 	verifier atomic.Pointer[verifier.Verifier]
-	statusMu sync.Mutex // serialises status changes and list signing
-	lists    *listCache
-	webDID   string
-	didDoc   atomic.Pointer[[]byte]
-	inst     issuer.Config
+	// vpVerifier is the same without a nonce store, for OpenID4VP
+	// responses (whose presentations share one nonce).
+	vpVerifier atomic.Pointer[verifier.Verifier]
+	oid        *oid4vc
+	statusMu   sync.Mutex // serialises status changes and list signing
+	lists      *listCache
+	webDID     string
+	didDoc     atomic.Pointer[[]byte]
+	inst       issuer.Config
 
 	touchMu sync.Mutex
 	touched map[string]time.Time
@@ -152,7 +169,16 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.runner = newBatchRunner(s)
+	if err := s.setupOID4VC(opts); err != nil {
+		return nil, err
+	}
+	if err := s.extendPages(); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
+	if opts.wrapHandler != nil {
+		s.handler = opts.wrapHandler(s.handler)
+	}
 	return s, nil
 }
 
@@ -167,7 +193,14 @@ func (s *Server) resetVerifier() error {
 	if err != nil {
 		return err
 	}
+	o := s.vopts
+	o.Nonces = nil
+	pv, err := verifier.New(o)
+	if err != nil {
+		return err
+	}
 	s.verifier.Store(v)
+	s.vpVerifier.Store(pv)
 	return nil
 }
 

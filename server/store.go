@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -97,6 +98,8 @@ type StoredCredential struct {
 type BoltStorage struct {
 	s   *keys.Store
 	now func() time.Time
+	// writers counts the record writes under way (write).
+	writers atomic.Int64
 }
 
 // NewBoltStorage returns the storage kept in s; now is the clock records
@@ -177,7 +180,7 @@ func readState(bk *bbolt.Bucket, k []byte, now time.Time) (openid4vc.Record, boo
 // Create implements openid4vc.Records: bbolt's single writer makes the
 // check and the write one step.
 func (b *BoltStorage) Create(_ context.Context, kind, key string, rec openid4vc.Record) error {
-	return b.s.Update(func(tx *bbolt.Tx) error {
+	return b.write(func(tx *bbolt.Tx) error {
 		bk, err := tx.CreateBucketIfNotExists(bucketState)
 		if err != nil {
 			return err
@@ -187,6 +190,19 @@ func (b *BoltStorage) Create(_ context.Context, kind, key string, rec openid4vc.
 		}
 		return bk.Put(stateKey(kind, key), stateValue(rec))
 	})
+}
+
+// write runs fn in a write transaction of the records: alone, at once
+// (bbolt's Update); while other writes are under way, batched with them
+// (keys.Store.Batch: one transaction and one fsync for many single-use
+// codes taken at once, fn possibly run again, which the Records contract
+// allows).
+func (b *BoltStorage) write(fn func(tx *bbolt.Tx) error) error {
+	defer b.writers.Add(-1)
+	if b.writers.Add(1) > 1 {
+		return b.s.Batch(fn)
+	}
+	return b.s.Update(fn)
 }
 
 // Get implements openid4vc.Records.
@@ -207,7 +223,8 @@ func (b *BoltStorage) Get(_ context.Context, kind, key string) (openid4vc.Record
 // concurrent updates of a record run one after the other.
 func (b *BoltStorage) Update(_ context.Context, kind, key string, fn func(rec openid4vc.Record) (*openid4vc.Record, error)) error {
 	var fnErr error
-	err := b.s.Update(func(tx *bbolt.Tx) error {
+	err := b.write(func(tx *bbolt.Tx) error {
+		fnErr = nil
 		bk := tx.Bucket(bucketState)
 		rec, ok := readState(bk, stateKey(kind, key), b.now())
 		if !ok {
@@ -231,7 +248,7 @@ func (b *BoltStorage) Update(_ context.Context, kind, key string, fn func(rec op
 
 // Delete implements openid4vc.Records.
 func (b *BoltStorage) Delete(_ context.Context, kind, key string) error {
-	return b.s.Update(func(tx *bbolt.Tx) error {
+	return b.write(func(tx *bbolt.Tx) error {
 		if bk := tx.Bucket(bucketState); bk != nil {
 			return bk.Delete(stateKey(kind, key))
 		}

@@ -34,6 +34,8 @@ type FieldError struct {
 	// Item is the 1-based position of a record in a JSON array; 0 for a
 	// CSV row or a single JSON object.
 	Item int
+	// Line is the line of a record in a JSON Lines file; 0 otherwise.
+	Line int
 	// Field names the field as the input names it: a CSV column
 	// ("title.fr", "course.3.ects") or the same dotted path into a JSON
 	// record (list items counted from 1).
@@ -55,16 +57,21 @@ func (e FieldError) String() string {
 		fmt.Fprintf(&b, "row %d, ", e.Row)
 	case e.Item > 0:
 		fmt.Fprintf(&b, "item %d, ", e.Item)
+	case e.Line > 0:
+		fmt.Fprintf(&b, "line %d, ", e.Line)
 	}
 	fmt.Fprintf(&b, "field %s: %s", e.Field, e.Message)
 	return b.String()
 }
 
-// RecordsError lists every problem found in the records of one file. It
-// wraps ErrInvalidRecord.
+// RecordsError lists the problems found in the records of one file: every
+// one, or the first ones and how many more. It wraps ErrInvalidRecord.
 type RecordsError struct {
 	File   string // as given to ReadCSV or ReadJSON; may be empty
 	Errors []FieldError
+	// More counts the problems found but not listed in Errors (a batch of
+	// any size lists the first ones only); 0 when Errors is every one.
+	More int
 }
 
 // Error lists every problem, one per line:
@@ -77,13 +84,26 @@ func (e *RecordsError) Error() string {
 		}
 		if e.File != "" {
 			b.WriteString(e.File)
-			if fe.Row > 0 || fe.Item > 0 {
+			if fe.Row > 0 || fe.Item > 0 || fe.Line > 0 {
 				b.WriteByte(' ')
 			} else {
 				b.WriteString(", ")
 			}
 		}
 		b.WriteString(fe.String())
+	}
+	if e.More > 0 {
+		if len(e.Errors) > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "… and %d more problem", e.More)
+		if e.More != 1 {
+			b.WriteByte('s')
+		}
+		if e.File != "" {
+			b.WriteString(" in " + e.File)
+		}
+		return b.String()
 	}
 	if len(e.Errors) == 0 {
 		return "invalid record"

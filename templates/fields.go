@@ -95,12 +95,12 @@ type entry struct {
 }
 
 type problems struct {
-	row, item int
-	errs      []FieldError
+	row, item, line int
+	errs            []FieldError
 }
 
 func (p *problems) add(col, format string, args ...any) {
-	p.errs = append(p.errs, FieldError{Row: p.row, Item: p.item, Field: col, Message: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, FieldError{Row: p.row, Item: p.item, Line: p.line, Field: col, Message: fmt.Sprintf(format, args...)})
 }
 
 // normalize turns a record into the values the template body sees: every
@@ -109,10 +109,10 @@ func (p *problems) add(col, format string, args ...any) {
 // shortest decimal string, integers as int64, bools, lists as
 // []map[string]any.
 func (t *Template) normalize(rec Record) (map[string]any, []FieldError) {
-	p := &problems{row: rec.Row(), item: rec.Item()}
+	p := &problems{row: rec.Row(), item: rec.Item(), line: rec.Line()}
 	entries := make([]entry, 0, len(rec))
 	for k, v := range rec {
-		if k == rowKey || k == itemKey {
+		if k == rowKey || k == itemKey || k == lineKey {
 			continue
 		}
 		entries = append(entries, entry{key: k, val: v, col: k})

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -384,22 +385,43 @@ func (v *Verifier) cachedList(ctx context.Context, key, url string, by signedBy,
 		if v.fetcher == nil {
 			return nil, ProblemStatusUnavailable, fmt.Errorf("not fetched: no fetcher is configured")
 		}
-		body, err := v.fetcher.Fetch(ctx, url)
+		// One fetch for every credential that asks at once (a batch).
+		got, err := v.shared(ctx, "list\x00"+key, func(ctx context.Context) (any, error) {
+			if l, ok := v.lists.get(key); ok {
+				return l, nil
+			}
+			body, err := v.fetcher.Fetch(ctx, url)
+			if err != nil {
+				return nil, &listError{ProblemStatusUnavailable, err}
+			}
+			l, ttl, err := read(ctx, url, body, now)
+			if err != nil {
+				return nil, &listError{ProblemStatusListInvalid, err}
+			}
+			v.lists.put(key, l, ttl)
+			return l, nil
+		})
+		if le := (*listError)(nil); errors.As(err, &le) {
+			return nil, le.problem, le.err
+		}
 		if err != nil {
 			return nil, ProblemStatusUnavailable, err
 		}
-		var ttl time.Duration
-		l, ttl, err = read(ctx, url, body, now)
-		if err != nil {
-			return nil, ProblemStatusListInvalid, err
-		}
-		v.lists.put(key, l, ttl)
+		l = got.(*statusList)
 	}
 	if err := sameSigner(l.signer, by, now); err != nil {
 		return nil, ProblemStatusListInvalid, fmt.Errorf("not signed by the credential's signer: %w", err)
 	}
 	return l, "", nil
 }
+
+// listError is a status list's failure with its problem slug.
+type listError struct {
+	problem string
+	err     error
+}
+
+func (e *listError) Error() string { return e.err.Error() }
 
 // readStatusList verifies a status list credential and decodes its list.
 func (v *Verifier) readStatusList(ctx context.Context, url string, body []byte, now time.Time) (*statusList, time.Duration, error) {

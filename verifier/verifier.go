@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/dataintegrity"
 	"github.com/diplomat-edu/diplomat/credentials/did"
@@ -85,6 +87,7 @@ type Verifier struct {
 	docs       *cache[[]byte]
 	lists      *cache[*statusList]
 	analyses   *cache[*analysis]
+	flight     singleflight.Group // fetches in progress, by document
 }
 
 // New returns a Verifier configured by opts. The error is for an invalid
@@ -235,12 +238,32 @@ func (v *Verifier) fetchCached(ctx context.Context, url string) ([]byte, error) 
 	if b, ok := v.docs.get(url); ok {
 		return b, nil
 	}
-	b, err := v.fetcher.Fetch(ctx, url)
+	got, err := v.shared(ctx, "doc\x00"+url, func(ctx context.Context) (any, error) {
+		if b, ok := v.docs.get(url); ok {
+			return b, nil
+		}
+		b, err := v.fetcher.Fetch(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		v.docs.put(url, b, v.policy.Cache.ttl())
+		return b, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	v.docs.put(url, b, v.policy.Cache.ttl())
-	return b, nil
+	return got.([]byte), nil
+}
+
+// shared runs fn once for every caller asking for key at the same time
+// (the credentials of a batch asking for one status list or DID document):
+// they wait for the first one's answer, so a document is fetched once, then
+// cached. fn runs with the first caller's context (its deadline: the time
+// allowed for a credential's fetches), and returns before shared does, so
+// no fetch outlives the verifications waiting for it.
+func (v *Verifier) shared(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	val, err, _ := v.flight.Do(key, func() (any, error) { return fn(ctx) })
+	return val, err
 }
 
 // resolverChain asks each resolver in turn; the first that resolves the

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ type issueOptions struct {
 	key         string
 	out         string
 	skipInvalid bool
+	jsonl       bool
 	workers     int
 }
 
@@ -46,6 +48,7 @@ func (o *issueOptions) AddFlags(c *cobra.Command) {
 	f.StringVar(&o.key, "key", "", "signing key name (default: the key issuer init recorded for the profile)")
 	f.StringVar(&o.out, "out", "", "folder for the credentials, manifest.json and rejects.json (required for more than one record)")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "issue the valid rows and write the rejected ones with their reasons to OUT/rejects.json")
+	f.BoolVar(&o.jsonl, "jsonl", false, "write the credentials as JSON Lines, one file OUT/credentials.jsonl, instead of one file each")
 	f.IntVar(&o.workers, "workers", 0, "signing goroutines (default: every core)")
 }
 
@@ -54,14 +57,17 @@ func newIssueCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "issue (--record FILE | --csv FILE) --template T --profile P [--out DIR] | issue --elmo FILE --profile P",
 		Short: "Issue signed credentials from a record, a CSV export or an ELMO transcript",
-		Long: "Validate every record first (nothing is signed if one is invalid, unless --skip-invalid), then sign\n" +
-			"one credential per record on every core, record each in the issued register with a status list\n" +
-			"index, and write one file per credential and OUT/manifest.json. A batch interrupted for any reason\n" +
-			"is resumed by running the same command again: only what is missing is issued. A single record\n" +
-			"without --out is printed on stdout. See docs/issuing.md.",
+		Long: "Validate every record first (nothing is signed if one is invalid or repeated, unless --skip-invalid),\n" +
+			"then sign one credential per record on every core, record each in the issued register with a status\n" +
+			"list index, and write one file per credential (or, with --jsonl, one line each of OUT/credentials.jsonl)\n" +
+			"and OUT/manifest.json. The input is read row by row, twice (validated, then signed): a file of any size\n" +
+			"is issued in the same memory. A batch interrupted for any reason is resumed by running the same\n" +
+			"command again: only what is missing is issued. --record takes one JSON object, an array of them, or\n" +
+			"JSON Lines. A single record without --out is printed on stdout. See docs/issuing.md.",
 		Example: `  diplomat issue --csv graduates.csv --template diploma --profile w3c --out diplomas/
   diplomat issue --record alice.json --template diploma --profile eudi > alice.sd-jwt
-  diplomat issue --csv graduates.csv --template diploma --profile edc --out sealed/ --skip-invalid`,
+  diplomat issue --csv graduates.csv --template diploma --profile edc --out sealed/ --skip-invalid
+  diplomat issue --record alumni.jsonl --template diploma --profile w3c --out alumni/ --jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd, a) },
 	}
@@ -105,6 +111,9 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 	if o.template == "" || o.profile == "" {
 		return usagef("give --template and --profile")
 	}
+	if o.jsonl && o.out == "" {
+		return usagef("--jsonl writes OUT/credentials.jsonl: give --out DIR")
+	}
 	if err := checkProfile(o.profile, o.proof); err != nil {
 		return err
 	}
@@ -112,37 +121,28 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 	if err != nil {
 		return err
 	}
-	var recs []templates.Record
-	src := o.record + o.csv
+	path, open := o.record, openJSONRecords
 	if o.csv != "" {
-		data, err := a.readInput(o.csv)
-		if err != nil {
-			return err
-		}
-		recs, err = templates.ReadCSV(data, filepath.Base(o.csv))
-		if err != nil {
-			return err
-		}
-		// A problem of the header is one problem, not one per row.
-		cols, err := templates.CSVColumns(data, filepath.Base(o.csv))
-		if err != nil {
-			return err
-		}
-		if err := t.CheckColumns(cols, filepath.Base(o.csv)); err != nil {
-			return withHint(err, "nothing was signed; fix the header (the first row) of "+o.csv+": 'diplomat templates show "+t.Name()+"' lists the fields")
-		}
-	} else {
-		data, err := a.readInput(o.record)
-		if err != nil {
-			return err
-		}
-		recs, err = templates.ReadJSON(data, filepath.Base(o.record))
-		if err != nil {
-			return err
-		}
+		path, open = o.csv, openCSVRecords
 	}
-	if len(recs) > 1 && o.out == "" {
-		return usagef(fmt.Sprintf("%s holds %d records: give --out DIR for the credentials", src, len(recs)))
+	name := filepath.Base(path)
+	if path == "-" {
+		// Standard input is read twice (validated, then signed): keep it
+		// in a temporary file, not in memory.
+		tmp, err := a.spoolStdin()
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp)
+		path, name = tmp, "standard input"
+	}
+	src := &fileSource{path: path, name: name, open: open}
+	first, more, err := src.peek(t)
+	if err != nil {
+		return err
+	}
+	if more && o.out == "" {
+		return usagef(fmt.Sprintf("%s holds more than one record: give --out DIR for the credentials", orStdin(o.record+o.csv)))
 	}
 	s, err := a.unlockedStore()
 	if err != nil {
@@ -155,7 +155,7 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 	p := issuer.Profile{Name: o.profile, Proof: o.proof, Key: o.key}
 	ctx := cmd.Context()
 	if o.out == "" {
-		res, err := iss.Issue(ctx, t, recs[0], p)
+		res, err := iss.Issue(ctx, t, first, p)
 		if err != nil {
 			return inputHint(err)
 		}
@@ -174,25 +174,134 @@ func (o *issueOptions) run(cmd *cobra.Command, a *app) error {
 		return nil
 	}
 
-	prog := newProgress(a.stderr, len(recs))
-	res, err := iss.Batch(ctx, t, recs, p, issuer.BatchOptions{
-		Out: o.out, Workers: o.workers, SkipInvalid: o.skipInvalid, Source: filepath.Base(src),
-		Progress: prog.update,
+	// The key derivation that unlocked the store took tens of megabytes;
+	// give them back before a batch that may run for an hour.
+	debug.FreeOSMemory()
+	prog := newProgress(a.stderr)
+	start := time.Now()
+	res, err := iss.BatchFrom(ctx, t, src, p, issuer.BatchOptions{
+		Output: &issuer.Dir{Path: o.out, JSONL: o.jsonl}, Workers: o.workers, SkipInvalid: o.skipInvalid, Source: name,
+		Checking: prog.checking, Progress: prog.update,
 	})
 	prog.finish()
 	if err != nil {
 		return inputHint(err)
 	}
+	manifest := filepath.Join(o.out, issuer.ManifestFile)
 	if a.json {
-		return a.printJSON(res.Manifest)
+		if err := a.copyFile(manifest); err != nil {
+			return err
+		}
+	} else {
+		a.stderrf("issued %d, resumed %d, already written %d, rejected %d: %s\n",
+			res.Issued, res.Recovered, res.Skipped, res.Rejected, manifest)
 	}
-	a.stderrf("issued %d, resumed %d, already written %d, rejected %d: %s\n",
-		res.Issued, res.Recovered, res.Skipped, len(res.Manifest.Rejected), filepath.Join(o.out, "manifest.json"))
 	a.signedWith(s, res.Manifest.Key, res.Manifest.KeyID, res.Manifest.Issuer)
-	if n := len(res.Manifest.Rejected); n > 0 {
-		a.stderrf("warning: %d rows rejected, with reasons in %s\n", n, filepath.Join(o.out, "rejects.json"))
+	if n := res.Rejected; n > 0 {
+		a.stderrf("warning: %d rows rejected, with reasons in %s\n", n, filepath.Join(o.out, issuer.RejectsFile))
 	}
+	a.stderrf("%s\n", prog.rate(start, res.Issued+res.Recovered+res.Skipped, "credential"))
 	return nil
+}
+
+// orStdin names an input file, or standard input for "-".
+func orStdin(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
+}
+
+func openCSVRecords(path string) (templates.Reader, error) { return templates.OpenCSV(path) }
+
+func openJSONRecords(path string) (templates.Reader, error) { return templates.OpenJSON(path) }
+
+// fileSource is a batch's input file, read once to validate and once to
+// sign. A file that changes in between (its size or time) is refused.
+type fileSource struct {
+	path, name string
+	open       func(string) (templates.Reader, error)
+	seen       bool
+	size       int64
+	mod        time.Time
+}
+
+// Open implements issuer.Source.
+func (s *fileSource) Open() (templates.Reader, error) {
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return nil, fileError("reading", s.name, err)
+	}
+	if !s.seen {
+		s.seen, s.size, s.mod = true, fi.Size(), fi.ModTime()
+	} else if fi.Size() != s.size || !fi.ModTime().Equal(s.mod) {
+		return nil, fmt.Errorf("%s: %w (it was modified after it was validated); run the command again", s.name, issuer.ErrInputChanged)
+	}
+	r, err := s.open(s.path)
+	if err != nil && !errors.Is(err, templates.ErrMalformedInput) {
+		return nil, fileError("reading", s.name, err)
+	}
+	return r, err
+}
+
+// peek opens the file, checks a CSV header against t (its problems once
+// each, not once per row), and returns the first record and whether there
+// is another.
+func (s *fileSource) peek(t *templates.Template) (templates.Record, bool, error) {
+	r, err := s.open(s.path)
+	if err != nil {
+		if errors.Is(err, templates.ErrMalformedInput) {
+			return nil, false, err
+		}
+		return nil, false, fileError("reading", s.name, err)
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
+	}
+	if c, ok := r.(*templates.CSVReader); ok {
+		if err := t.CheckColumns(c.Columns(), s.name); err != nil {
+			return nil, false, withHint(err, "nothing was signed; fix the header (the first row) of "+s.name+": 'diplomat templates show "+t.Name()+"' lists the fields")
+		}
+	}
+	first, err := r.Read()
+	if err != nil {
+		return nil, false, err
+	}
+	_, err = r.Read()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, false, err
+	}
+	return first, err == nil, nil
+}
+
+// spoolStdin copies standard input to a temporary file (0600) and returns
+// its path.
+func (a *app) spoolStdin() (string, error) {
+	f, err := os.CreateTemp("", "diplomat-stdin-*")
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(f, a.stdin); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("reading standard input: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// copyFile writes the file at path to stdout.
+func (a *app) copyFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(a.stdout, f)
+	return err
 }
 
 // signedWith says on stderr which key signed and as which issuer.
@@ -220,44 +329,138 @@ func inputHint(err error) error {
 	return err
 }
 
-// progress shows a batch's progress: a bar when stderr is a terminal, a line
-// every few seconds otherwise (logs, CI).
+// progress shows a batch's progress: a bar when stderr is a terminal (a
+// spinner while the input is checked, then a bar), a line every few seconds
+// otherwise (logs, CI).
 type progress struct {
-	mu    sync.Mutex
-	bar   *progressbar.ProgressBar
-	w     io.Writer
-	total int
-	last  time.Time
-	done  int
+	mu      sync.Mutex
+	tty     bool
+	bar     *progressbar.ProgressBar
+	w       io.Writer
+	verb    string // of the second phase: "signed", "verified"
+	doing   string // the same as it goes: "signing", "verifying"
+	last    time.Time
+	started time.Time // of the second phase
+	read    int
 }
 
-func newProgress(w io.Writer, total int) *progress {
-	p := &progress{w: w, total: total, last: time.Now()}
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w, last: time.Now(), verb: "signed", doing: "signing"}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("signing"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("credentials"),
-			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		p.tty = true
 	}
 	return p
 }
 
+func (p *progress) newBar(max int, what, its string) *progressbar.ProgressBar {
+	opts := []progressbar.Option{progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionSetItsString(its),
+		progressbar.OptionThrottle(100 * time.Millisecond), progressbar.OptionClearOnFinish()}
+	if max > 0 { // a spinner's rate over its first instants means nothing
+		opts = append(opts, progressbar.OptionShowIts())
+	}
+	return progressbar.NewOptions(max, opts...)
+}
+
+// checking reports the records read by a batch's validation pass.
+func (p *progress) checking(read int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.read = read
+	if p.tty {
+		if p.bar == nil {
+			p.bar = p.newBar(-1, "checking", "rows")
+		}
+		_ = p.bar.Set(read)
+		return
+	}
+	if time.Since(p.last) >= 3*time.Second {
+		p.last = time.Now()
+		fmt.Fprintf(p.w, "checked %d rows\n", read)
+	}
+}
+
+// update reports the second phase: done of total.
 func (p *progress) update(done, total int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.done, p.total = done, total
-	if p.bar != nil {
+	if p.started.IsZero() {
+		p.started = time.Now()
+		if p.bar != nil { // the checking spinner
+			_ = p.bar.Finish()
+			p.bar = nil
+		}
+	}
+	if p.tty {
+		if p.bar == nil {
+			p.bar = p.newBar(total, p.doing, "credentials")
+		}
 		p.bar.ChangeMax(total)
 		_ = p.bar.Set(done)
 		return
 	}
 	if time.Since(p.last) >= 3*time.Second {
 		p.last = time.Now()
-		fmt.Fprintf(p.w, "signed %d of %d credentials\n", done, total)
+		fmt.Fprintf(p.w, "%s %d of %d credentials\n", p.verb, done, total)
+	}
+}
+
+// count reports a phase whose total is not known: done so far.
+func (p *progress) count(done int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started.IsZero() {
+		p.started = time.Now()
+	}
+	if p.tty {
+		if p.bar == nil {
+			p.bar = p.newBar(-1, p.doing, "credentials")
+		}
+		_ = p.bar.Set(done)
+		return
+	}
+	if time.Since(p.last) >= 3*time.Second {
+		p.last = time.Now()
+		fmt.Fprintf(p.w, "%s %d credentials\n", p.verb, done)
+	}
+}
+
+// clear takes the bar off the terminal before other output; it comes back
+// at the next update.
+func (p *progress) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Clear()
 	}
 }
 
 func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.bar != nil {
 		_ = p.bar.Finish()
+		p.bar = nil
 	}
+}
+
+// rate is the final line: how many things in how long, and the rate.
+func (p *progress) rate(start time.Time, n int, what string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	total := time.Since(start)
+	line := fmt.Sprintf("%d %s in %s: %.0f %ss/s", n, plural(n, what), round(total), float64(n)/max(total.Seconds(), 1e-9), what)
+	if !p.started.IsZero() && p.read > 0 {
+		line += fmt.Sprintf(" (%d rows checked in %s, then %s in %s)", p.read, round(p.started.Sub(start)), p.verb, round(time.Since(p.started)))
+	}
+	return line
+}
+
+// round shortens a duration for a person: milliseconds under a second,
+// tenths of a second above.
+func round(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }

@@ -123,7 +123,7 @@ func newRootCommand(a *app) *cobra.Command {
 		newVerifyCommand(a),
 		newImportCommand(a), newExportCommand(a),
 		newIssuerCommand(a), newIssueCommand(a), newRevokeCommand(a), newSuspendCommand(a), newReinstateCommand(a), newStatusCommand(a), newIssuedCommand(a),
-		newServeCommand(a), newTokensCommand(a),
+		newServeCommand(a), newTokensCommand(a), newOfferCommand(a),
 		newWalletCommand(a),
 	)
 	return root

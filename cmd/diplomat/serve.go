@@ -162,6 +162,8 @@ func (o *serveOptions) run(cmd *cobra.Command, a *app) error {
 	}
 	fmt.Fprintf(a.stdout, "diplomat is serving on %s\n", cfg.PublicURL)
 	fmt.Fprintf(a.stdout, "  verify:  %s/\n  console: %s/console\n  VC-API:  %s/credentials/issue, /credentials/verify (docs/vc-api.md)\n", cfg.PublicURL, cfg.PublicURL, cfg.PublicURL)
+	issuing, presenting := srv.OpenID4VCStatus()
+	fmt.Fprintf(a.stdout, "  OpenID4VCI (wallets collect credentials): %s\n  OpenID4VP (wallets answer the page): %s\n", issuing, presenting)
 	if dev != nil {
 		dev.printIntro(a)
 	}

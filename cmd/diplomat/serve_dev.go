@@ -109,6 +109,9 @@ func (o *serveOptions) startDev(ctx context.Context, a *app, cfg *server.Config,
 	if err != nil {
 		return nil, err
 	}
+	if err := devVerifierCertificate(d.store, host); err != nil {
+		return nil, fmt.Errorf("making the TEST request-signing certificate: %w", err)
+	}
 	if d.token, _, err = d.store.CreateToken("dev-admin", []string{keys.ScopeAdmin}, time.Now().Add(24*time.Hour)); err != nil {
 		return nil, err
 	}
@@ -153,7 +156,10 @@ func (d *devInstance) printIntro(a *app) {
 	fmt.Fprintln(w)
 	if d.tlsSum != "" {
 		fmt.Fprintf(w, "  self-signed TLS certificate, SHA-256 %s\n", d.tlsSum)
+	} else {
+		fmt.Fprintln(w, "  phone wallets need https: add --tls (or a TLS proxy and --public-url)")
 	}
+	fmt.Fprintln(w, "  presentation requests are signed by a TEST CA (/certificates/verifier.pem): wallets show them as untrusted")
 	fmt.Fprintln(w, "stop with Ctrl-C")
 }
 
@@ -162,6 +168,50 @@ func (d *devInstance) close() {
 		d.store.Close()
 	}
 	os.RemoveAll(d.dir)
+}
+
+// devVerifierCertificate gives the development instance what signs its
+// OpenID4VP requests (client identifier prefix x509_hash): a TEST CA and a
+// P-256 key certified by it for host, localhost and 127.0.0.1, imported as
+// key "verifier" (HAIP does not accept a self-signed request certificate).
+// Wallets trust the CA, /certificates/verifier.pem, only if told to.
+func devVerifierCertificate(s *keys.Store, host string) error {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Diplomat development CA (TEST)", OrganizationalUnit: []string{keys.TestSealMarker}},
+		NotBefore: now.Add(-time.Minute), NotAfter: now.Add(30 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Diplomat development verifier (TEST)", OrganizationalUnit: []string{keys.TestSealMarker}},
+		NotBefore: now.Add(-time.Minute), NotAfter: now.Add(30 * 24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
+		leaf.IPAddresses = append(leaf.IPAddresses, ip)
+	} else if ip == nil && host != "localhost" && host != "" {
+		leaf.DNSNames = append(leaf.DNSNames, host)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
+	_, err = s.ImportPEM("verifier", chain, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}))
+	return err
 }
 
 // selfSignedCertificate makes a P-256 certificate for host, localhost,

@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +25,8 @@ import (
 // verifyOptions are the flags of diplomat verify.
 type verifyOptions struct {
 	dir       string
+	jsonl     string
+	workers   int
 	documents string
 	policy    string
 	challenge string
@@ -37,6 +37,8 @@ type verifyOptions struct {
 func (o *verifyOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", "", "verify every credential in `DIR` and print a table and counts (files that are not credentials are skipped, and named)")
+	f.StringVar(&o.jsonl, "jsonl", "", "verify every credential of a JSON Lines `FILE` (as issue --jsonl writes it; - for standard input) and print a table and counts")
+	f.IntVar(&o.workers, "workers", 0, "with several credentials: how many are verified at once (default: every core)")
 	f.StringVar(&o.documents, "documents", "", "answer did:web documents and status lists from `DIR`, laid out as HOST/PATH (as demo --out and status publish --out write them), instead of the network")
 	f.StringVar(&o.policy, "policy", "", "read the verification policy from `FILE` (YAML or JSON, see docs/policy.md)")
 	f.StringVar(&o.challenge, "challenge", "", "the challenge (nonce) a presentation must carry")
@@ -56,9 +58,12 @@ European trust lists: see 'diplomat trust sources'; with --ebsi-tir, the live EB
 Issuers Registry last, see docs/trust.md) and ELM conformance,
 and prints the verdict, every check, and what the credential certifies.
 
-Several FILEs (as a shell glob gives them) or --dir DIR verify each credential and print a
-table and counts; files that are not credentials (a batch's manifest.json and rejects.json,
-DID documents, PEM files) are skipped and named on stderr.
+Several FILEs (as a shell glob gives them), --dir DIR or --jsonl FILE (one credential a line,
+as 'issue --jsonl' writes them) verify each credential on every core and print a table, then
+the counts per verdict and per failing check; --json prints JSON Lines, one object per
+credential then one with the counts. Files that are not credentials (a batch's manifest.json
+and rejects.json, DID documents, PEM files) are skipped and named on stderr. Memory does not
+grow with the number of credentials; each status list and DID document is fetched once.
 
 With --documents DIR nothing is fetched from the network: the issuer's did:web document and
 status lists come from DIR/HOST/PATH, as 'diplomat demo --out' and 'diplomat status publish
@@ -69,14 +74,23 @@ revoked, suspended, expired), 2 usage error.`,
 		Example: `  diplomat verify diploma.jwt
   diplomat verify --json diploma.jwt
   diplomat verify diplomas/*.jwt
+  diplomat verify --jsonl diplomas/credentials.jsonl --documents published/
   diplomat verify --documents published/ diploma.jwt`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			modes := 0
+			for _, given := range []bool{o.dir != "", o.jsonl != "", len(args) > 0} {
+				if given {
+					modes++
+				}
+			}
 			switch {
-			case o.dir != "" && len(args) > 0:
-				return usagef("give either FILEs or --dir DIR, not both")
-			case o.dir == "" && len(args) == 0:
-				return usagef("verify needs a FILE (or - for standard input) or --dir DIR")
+			case modes > 1 && len(args) > 0:
+				return usagef("give either FILEs or --dir DIR or --jsonl FILE, only one of them")
+			case modes > 1:
+				return usagef("give either --dir DIR or --jsonl FILE, not both")
+			case modes == 0:
+				return usagef("verify needs a FILE (or - for standard input), --dir DIR or --jsonl FILE")
 			case len(args) > 1 && slices.Contains(args, "-"):
 				return usagef("- (standard input) cannot be verified together with other files")
 			}
@@ -93,11 +107,13 @@ revoked, suspended, expired), 2 usage error.`,
 				return err
 			}
 			req := verifier.Request{Challenge: o.challenge, Domain: o.domain}
-			if o.dir != "" {
+			switch {
+			case o.dir != "":
 				return a.verifyDir(cmd.Context(), v, req, o)
-			}
-			if len(args) > 1 {
-				return a.verifyFiles(cmd.Context(), v, req, args, "", o)
+			case o.jsonl != "":
+				return a.verifyJSONL(cmd.Context(), v, req, o)
+			case len(args) > 1:
+				return a.verifyBatch(cmd.Context(), v, req, &fileItems{a: a, paths: args}, o)
 			}
 			data, err := a.readVerifyInput(args[0])
 			if err != nil {
@@ -229,152 +245,34 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 	return opts, nil
 }
 
-// verifyDir verifies every regular file of dir, in name order.
-func (a *app) verifyDir(ctx context.Context, v *verifier.Verifier, req verifier.Request, o *verifyOptions) error {
-	dir := o.dir
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return fileError("reading", dir, err)
-	}
-	var paths []string
-	for _, e := range ents {
-		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		paths = append(paths, filepath.Join(dir, e.Name()))
-	}
-	if len(paths) == 0 {
-		if a.json {
-			return a.printJSON([]fileResult{})
-		}
-		a.stderrf("no files in %s\n", dir)
-		return nil
-	}
-	return a.verifyFiles(ctx, v, req, paths, dir, o)
-}
-
-// fileResult is one file of verifyFiles, in its JSON output: the report,
-// or why the file was skipped.
-type fileResult struct {
-	File    string           `json:"file"`
-	Report  *verifier.Report `json:"report,omitempty"`
-	Skipped string           `json:"skipped,omitempty"`
-}
-
-// verifyFiles verifies each file and prints a table and counts (JSON with
-// --json). Files that are plainly not credentials are skipped and named
-// (notCredential). dir, when not empty, is left out of the names shown.
-func (a *app) verifyFiles(ctx context.Context, v *verifier.Verifier, req verifier.Request, paths []string, dir string, o *verifyOptions) error {
-	results := []fileResult{}
-	counts := map[verifier.Verdict]int{}
-	verified, skipped := 0, 0
-	for _, path := range paths {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		name := path
-		if dir != "" {
-			name = filepath.Base(path)
-		}
-		data, err := a.readVerifyInput(path)
-		if err != nil {
-			return err
-		}
-		if why := notCredential(data); why != "" {
-			results = append(results, fileResult{File: name, Skipped: why})
-			skipped++
-			if !a.json {
-				a.stderrf("skipped %s: not a credential (%s)\n", name, why)
-			}
-			continue
-		}
-		rep, err := v.Verify(ctx, data, req)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		results = append(results, fileResult{File: name, Report: rep})
-		counts[rep.Verdict]++
-		if rep.Verdict == verifier.Verified {
-			verified++
-		}
-	}
-	checked := len(results) - skipped
-	var reps []*verifier.Report
-	for _, r := range results {
-		if r.Report != nil {
-			reps = append(reps, r.Report)
-		}
-	}
-	a.offlineHint(o, reps...)
-	if a.json {
-		if err := a.printJSON(results); err != nil {
-			return err
-		}
-	} else {
-		rows := [][]string{{"FILE", "VERDICT", "FORMAT", "ISSUER", "REASON"}}
-		for _, r := range results {
-			if r.Report == nil {
-				continue
-			}
-			reason := ""
-			if f := r.Report.Failed(); len(f) > 0 {
-				reason = f[0].ID + ": " + oneLine(f[0].Message, 70)
-			}
-			rows = append(rows, []string{r.File, a.paint(r.Report.Verdict), orDash(r.Report.Format), orDash(oneLine(issuerColumn(r.Report), 48)), reason})
-		}
-		if checked > 0 {
-			if err := a.table(rows); err != nil {
-				return err
-			}
-		}
-		var parts []string
-		for _, vd := range []verifier.Verdict{verifier.Verified, verifier.Untrusted, verifier.Expired, verifier.Suspended, verifier.Revoked, verifier.Invalid} {
-			if n := counts[vd]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, vd))
-			}
-		}
-		line := fmt.Sprintf("%d %s: %s", checked, plural(checked, "credential"), strings.Join(parts, ", "))
-		if checked == 0 {
-			line = "no credentials"
-		}
-		if skipped > 0 {
-			line += fmt.Sprintf(" (%d other %s skipped)", skipped, plural(skipped, "file"))
-		}
-		if err := a.printLine(line); err != nil {
-			return err
-		}
-	}
-	if verified != checked || checked == 0 {
-		return &silentError{code: 1}
-	}
-	return nil
-}
-
 // offlineHint says how to verify without the network when a report failed
 // because a did:web document or a status list could not be fetched and no
 // --documents folder was given.
 func (a *app) offlineHint(o *verifyOptions, reps ...*verifier.Report) {
-	if o.documents != "" {
-		return
+	if o.documents == "" && slices.ContainsFunc(reps, fetchFailed) {
+		a.printOfflineHint()
 	}
-	var fetchFailed func(r *verifier.Report) bool
-	fetchFailed = func(r *verifier.Report) bool {
-		for _, c := range r.Failed() {
-			if (c.Code == verifier.ProblemUnknownKey || c.Code == verifier.ProblemStatusUnavailable) && strings.Contains(c.Message, verifier.ErrFetch.Error()) {
-				return true
-			}
+}
+
+func (a *app) printOfflineHint() {
+	a.stderrf("hint: a document the issuer publishes could not be fetched; if you hold its published files (status publish --out, demo --out), verify offline with --documents DIR\n")
+}
+
+// fetchFailed reports whether r (or a credential in it) failed because a
+// did:web document or a status list could not be fetched.
+func fetchFailed(r *verifier.Report) bool {
+	for _, c := range r.Failed() {
+		if (c.Code == verifier.ProblemUnknownKey || c.Code == verifier.ProblemStatusUnavailable) && strings.Contains(c.Message, verifier.ErrFetch.Error()) {
+			return true
 		}
-		return slices.ContainsFunc(r.Credentials, fetchFailed)
 	}
-	if slices.ContainsFunc(reps, fetchFailed) {
-		a.stderrf("hint: a document the issuer publishes could not be fetched; if you hold its published files (status publish --out, demo --out), verify offline with --documents DIR\n")
-	}
+	return slices.ContainsFunc(r.Credentials, fetchFailed)
 }
 
 // notCredential says what data is when it is plainly not a credential or
 // presentation, so that verifying a folder or a glob does not count it as
-// an invalid credential: a batch's manifest.json or rejects.json, a DID
-// document, a PEM file. It returns "" for anything else, which is then
+// an invalid credential: a batch's manifest.json, rejects.json or
+// credentials.jsonl, a DID document, a PEM file. It returns "" for anything else, which is then
 // verified (and reported invalid if it is not a credential).
 func notCredential(data []byte) string {
 	data = bytes.TrimSpace(data)
@@ -387,6 +285,14 @@ func notCredential(data []byte) string {
 			return "the rows a batch rejected (rejects.json)"
 		}
 	case bytes.HasPrefix(data, []byte("{")):
+		if first, rest, ok := bytes.Cut(data, []byte("\n")); ok && len(bytes.TrimSpace(rest)) > 0 {
+			var line struct {
+				MediaType, Credential json.RawMessage
+			}
+			if json.Unmarshal(first, &line) == nil && line.MediaType != nil && line.Credential != nil {
+				return "a JSON Lines file of credentials: verify it with --jsonl"
+			}
+		}
 		var m map[string]json.RawMessage
 		if json.Unmarshal(data, &m) != nil {
 			return ""

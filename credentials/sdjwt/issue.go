@@ -73,15 +73,40 @@ func Issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string
 	return s, nil
 }
 
+// IssueClaims is Issue for a claims set already in Go values, as an
+// issuer builds it (MapELMDC4EU's Claims): objects as map[string]any,
+// arrays as []any, numbers as json.Number, float64 or int64. It saves
+// encoding the claims to JSON and decoding them again, which is most of
+// the work of issuing a large credential besides building the
+// disclosures. IssueClaims takes claims over (it adds iss, iat and cnf);
+// the caller must not use it afterwards. Errors are those of Issue.
+func IssueClaims(claims map[string]any, key credentials.SigningKey, opts IssueOptions) (string, error) {
+	if claims == nil {
+		return "", fmt.Errorf("sd-jwt: %w", malformed("claims are not a JSON object"))
+	}
+	if _, ok := claims["_sd_alg"]; ok {
+		return "", fmt.Errorf("sd-jwt: %w", malformed("claims carry _sd_alg, which the issuer sets"))
+	}
+	s, err := issueMap(claims, key, opts)
+	if err != nil {
+		return "", fmt.Errorf("sd-jwt: %w", err)
+	}
+	return s, nil
+}
+
 func issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string, error) {
+	m, err := decodeClaims(claims)
+	if err != nil {
+		return "", err
+	}
+	return issueMap(m, key, opts)
+}
+
+func issueMap(m map[string]any, key credentials.SigningKey, opts IssueOptions) (string, error) {
 	if key.Signer == nil {
 		return "", fmt.Errorf("no signer: %w", credentials.ErrUnsupportedKey)
 	}
 	if _, err := algFor(key.Signer.Public()); err != nil {
-		return "", err
-	}
-	m, err := decodeClaims(claims)
-	if err != nil {
 		return "", err
 	}
 	if vct, _ := m["vct"].(string); vct == "" {

@@ -35,6 +35,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
+	"github.com/diplomat-edu/diplomat/internal/flowtime"
 	"github.com/diplomat-edu/diplomat/internal/reftest"
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/keys"
@@ -128,7 +129,7 @@ func New(t testing.TB, o Options) *Env {
 	e.Local = fmt.Sprintf("https://localhost:%d", port)
 	var rt http.RoundTripper = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.Roots}, MaxIdleConnsPerHost: 64}
 	if o.Timers != nil {
-		rt = timedTransport{rt: rt, t: &o.Timers.Client}
+		rt = flowtime.TimedTransport{RT: rt, T: &o.Timers.Client}
 	}
 	e.Client = &http.Client{Timeout: 10 * time.Second, Transport: rt,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"os"
@@ -19,7 +20,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen: error: -n must be ≥ 0")
 		os.Exit(2)
 	}
-	if _, err := os.Stdout.Write(graduates.Graduates(*n, *seed)); err != nil {
+	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	err := graduates.Write(w, *n, *seed)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen: error:", err)
 		os.Exit(1)
 	}

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strconv"
 )
@@ -50,11 +51,20 @@ func familyNames() []string {
 // synthetic graduates for the diploma template. Identifiers are unique
 // within the file.
 func Graduates(n int, seed int64) []byte {
+	var b bytes.Buffer
+	_ = Write(&b, n, seed) // a bytes.Buffer does not fail
+	return b.Bytes()
+}
+
+// Write writes what Graduates returns to out, a row at a time: a file of
+// any size in little memory.
+func Write(out io.Writer, n int, seed int64) error {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
 	ps, gs, fs := programmes(), givenNames(), familyNames()
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	_ = w.Write(Header)
+	w := csv.NewWriter(out)
+	if err := w.Write(Header); err != nil {
+		return err
+	}
 	for i := 0; i < n; i++ {
 		p := ps[r.IntN(len(ps))]
 		birth := fmt.Sprintf("%04d-%02d-%02d", 1990+r.IntN(14), 1+r.IntN(12), 1+r.IntN(28))
@@ -74,5 +84,5 @@ func Graduates(n int, seed int64) []byte {
 		})
 	}
 	w.Flush()
-	return b.Bytes()
+	return w.Error()
 }

@@ -30,10 +30,10 @@ require (
 )
 
 // Test-only: CLI scenarios (testscript), the browser tests of the service
-// (chromedp driving Debian's headless Chromium), QR code decoding (gozxing).
+// (chromedp driving Debian's headless Chromium). gozxing, above, is no longer test-only:
+// the wallet decodes the QR codes students give it.
 require (
 	github.com/chromedp/chromedp v0.23.1
-	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/rogpeppe/go-internal v1.16.0
 )
 

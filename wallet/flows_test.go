@@ -108,7 +108,7 @@ func TestQRCodesAndBareURLs(t *testing.T) {
 		t.Fatalf("QR decoded as %q, %v", text, err)
 	}
 	// The offer's https URL alone.
-	link, err := OfferLink(o.URI)
+	link, err := OfferLink(o.URI, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestQRCodesAndBareURLs(t *testing.T) {
 			t.Errorf("%s decoded", name)
 		}
 	}
-	if _, err := OfferLink("just words"); err == nil {
+	if _, err := OfferLink("just words", false); err == nil {
 		t.Error("words taken as an offer")
 	}
 }

@@ -37,7 +37,7 @@ func FuzzOfferLink(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		link, err := OfferLink(s)
+		link, err := OfferLink(s, false)
 		if err == nil && link == "" {
 			t.Fatal("empty link without an error")
 		}

@@ -68,7 +68,8 @@ func DecodeQR(data []byte) (string, error) {
 // credential_offer_uri) as it is, an https URL of an offer
 // (credential_offer_uri) into a link by reference, and the text of a QR
 // image likewise.
-func OfferLink(input string) (string, error) {
+// allowHTTP (Options.Local) also accepts an http credential_offer_uri.
+func OfferLink(input string, allowHTTP bool) (string, error) {
 	input = strings.TrimSpace(input)
 	u, err := url.Parse(input)
 	if err != nil || u.Scheme == "" {
@@ -78,7 +79,7 @@ func OfferLink(input string) (string, error) {
 	if !q.Has("credential_offer") && !q.Has("credential_offer_uri") && (u.Scheme == "https" || u.Scheme == "http") {
 		input = "openid-credential-offer://?" + url.Values{"credential_offer_uri": {input}}.Encode()
 	}
-	if _, err := vci.ParseOfferLink(input); err != nil {
+	if _, err := (&vci.Client{AllowHTTP: allowHTTP}).ParseOfferLink(input); err != nil {
 		return "", err
 	}
 	return input, nil

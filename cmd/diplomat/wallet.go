@@ -154,29 +154,39 @@ func yesNo(b bool) string {
 	return "NO"
 }
 
-// protocolHint turns what an issuer or verifier answered into a hint for
-// the student.
-func protocolHint(err error) string {
+// offerHint and requestHint turn what an issuer or a verifier answered
+// into a hint for the student.
+func offerHint(err error) string {
 	var e *openid4vc.Error
-	if !errors.As(err, &e) {
-		switch {
-		case strings.Contains(err.Error(), "connection refused"), strings.Contains(err.Error(), "no such host"), strings.Contains(err.Error(), "timeout"):
-			return "the service cannot be reached: check the link and your connection, or try again later"
-		case strings.Contains(err.Error(), "certificate signed by unknown authority"):
-			return "the service's TLS certificate is not trusted; for a test service give its CA with --ca FILE"
-		case strings.Contains(err.Error(), "forbidden") || strings.Contains(err.Error(), "non-public") || strings.Contains(err.Error(), "not an https"):
-			return "the link points to this machine, a private network or plain http: for a test service add --local"
-		}
-		return ""
-	}
-	switch e.Code {
-	case openid4vc.CodeInvalidGrant:
-		if strings.Contains(e.Description, "wrong transaction code") {
-			return "check the transaction code the registrar sent you and run the command again (a few wrong codes lock the offer)"
-		}
+	switch {
+	case errors.As(err, &e) && e.Code == openid4vc.CodeInvalidGrant && strings.Contains(e.Description, "wrong transaction code"):
+		return "check the transaction code the registrar sent you and run the command again (a few wrong codes lock the offer)"
+	case errors.As(err, &e) && e.Code == openid4vc.CodeInvalidGrant,
+		strings.Contains(err.Error(), "no pending credential offer"), strings.Contains(err.Error(), "credential offer") && strings.Contains(err.Error(), "404"):
 		return "this offer is used up, expired or withdrawn: ask the registrar for a new one"
-	case openid4vc.CodeInvalidRequest, openid4vc.CodeInvalidRequestObject, openid4vc.CodeInvalidClient:
-		return "the request is not one this wallet can trust: ask the verifier for a new link or QR code"
+	}
+	return networkHint(err)
+}
+
+func requestHint(err error) string {
+	var e *openid4vc.Error
+	if errors.As(err, &e) && (e.Code == openid4vc.CodeInvalidRequest || e.Code == openid4vc.CodeInvalidRequestObject || e.Code == openid4vc.CodeInvalidClient) {
+		return "the request is not one this wallet can trust: do not answer it; ask the verifier for a new link or QR code"
+	}
+	if strings.Contains(err.Error(), "HTTP status 404") {
+		return "the request has expired or was answered: ask the verifier for a new one"
+	}
+	return networkHint(err)
+}
+
+func networkHint(err error) string {
+	switch m := err.Error(); {
+	case strings.Contains(m, "connection refused"), strings.Contains(m, "no such host"), strings.Contains(m, "timeout"):
+		return "the service cannot be reached: check the link and your connection, or try again later"
+	case strings.Contains(m, "certificate signed by unknown authority"):
+		return "the service's TLS certificate is not trusted; for a test service give its CA with --ca FILE"
+	case strings.Contains(m, "forbidden") || strings.Contains(m, "non-public") || strings.Contains(m, "not an https"):
+		return "the link points to this machine, a private network or plain http: for a test service add --local"
 	}
 	return ""
 }

@@ -81,7 +81,7 @@ func (o *walletPresentOptions) answer(ctx context.Context, a *app, arg string) e
 	}
 	link, err := w.RequestLink(ctx, text)
 	if err != nil {
-		return withHint(fmt.Errorf("reading the request: %w; nothing was sent", err), protocolHint(err))
+		return withHint(fmt.Errorf("reading the request: %w; nothing was sent", err), requestHint(err))
 	}
 	var use []string
 	for _, id := range o.use {
@@ -100,7 +100,7 @@ func (o *walletPresentOptions) answer(ctx context.Context, a *app, arg string) e
 	case errors.As(err, &re):
 		return withHint(err, "see 'diplomat wallet show "+"ID' and ask the issuer")
 	case err != nil:
-		return withHint(fmt.Errorf("the request: %w; nothing was sent", err), protocolHint(err))
+		return withHint(fmt.Errorf("the request: %w; nothing was sent", err), requestHint(err))
 	}
 	ew := &errWriter{w: a.stderr}
 	if a.json {
@@ -132,7 +132,7 @@ func (o *walletPresentOptions) answer(ctx context.Context, a *app, arg string) e
 	}
 	ack, err := p.Send(ctx)
 	if err != nil {
-		return withHint(fmt.Errorf("sending the presentation to %s: %w", p.Verifier.ResponseHost, err), protocolHint(err))
+		return withHint(fmt.Errorf("sending the presentation to %s: %w", p.Verifier.ResponseHost, err), requestHint(err))
 	}
 	result["sent"] = true
 	if ack.RedirectURI != "" {

@@ -108,7 +108,7 @@ func (o *walletReceiveOptions) run(ctx context.Context, a *app, arg string) erro
 	if err != nil {
 		return err
 	}
-	link, err := wallet.OfferLink(text)
+	link, err := wallet.OfferLink(text, o.net.local)
 	if err != nil {
 		return usagef(err.Error())
 	}
@@ -118,7 +118,7 @@ func (o *walletReceiveOptions) run(ctx context.Context, a *app, arg string) erro
 	}
 	in, err := w.Receive(ctx, link)
 	if err != nil {
-		return withHint(fmt.Errorf("reading the offer: %w", err), protocolHint(err))
+		return withHint(fmt.Errorf("reading the offer: %w", err), offerHint(err))
 	}
 	a.stderrf("offer from %s (%s):\n", orDash(in.IssuerName), in.Issuer)
 	for _, off := range in.Offered {
@@ -130,11 +130,11 @@ func (o *walletReceiveOptions) run(ctx context.Context, a *app, arg string) erro
 		return usagef(err.Error() + "; the offer is not used yet")
 	}
 	if err := o.redeem(ctx, a, in); err != nil {
-		return withHint(fmt.Errorf("redeeming the offer: %w", err), protocolHint(err))
+		return withHint(fmt.Errorf("redeeming the offer: %w", err), offerHint(err))
 	}
 	got, err := in.Fetch(ctx, fo)
 	if err != nil {
-		return withHint(fmt.Errorf("receiving the credential: %w; nothing was stored", err), protocolHint(err))
+		return withHint(fmt.Errorf("receiving the credential: %w; nothing was stored", err), offerHint(err))
 	}
 	accept := o.accept
 	for _, r := range got {

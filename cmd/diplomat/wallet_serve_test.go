@@ -137,9 +137,9 @@ func (o *officer) result() string {
 // Title-only queries of each format: the grades, the date of birth and the
 // names stay in the wallet.
 var titleOnly = map[string]string{
-	"dc+sd-jwt": `{"credentials":[{"id":"diploma","format":"dc+sd-jwt","meta":{"vct_values":["urn:eudi:elm:1"]},"claims":[{"path":["elm","credentialSubject","hasClaim",null,"title"]}]}]}`,
+	"dc+sd-jwt":   `{"credentials":[{"id":"diploma","format":"dc+sd-jwt","meta":{"vct_values":["urn:eudi:elm:1"]},"claims":[{"path":["elm","credentialSubject","hasClaim",null,"title"]}]}]}`,
 	"jwt_vc_json": `{"credentials":[{"id":"diploma","format":"jwt_vc_json","meta":{"type_values":[["VerifiableCredential","EuropeanDigitalCredential"]]},"claims":[{"path":["credentialSubject","hasClaim",null,"title"]}]}]}`,
-	"ldp_vc": `{"credentials":[{"id":"diploma","format":"ldp_vc","meta":{"type_values":[["https://www.w3.org/2018/credentials#VerifiableCredential","http://data.europa.eu/snb/model/elm/EuropeanDigitalCredential"]]},"claims":[{"path":["credentialSubject","hasClaim",null,"title"]}]}]}`,
+	"ldp_vc":      `{"credentials":[{"id":"diploma","format":"ldp_vc","meta":{"type_values":[["https://www.w3.org/2018/credentials#VerifiableCredential","http://data.europa.eu/snb/model/elm/EuropeanDigitalCredential"]]},"claims":[{"path":["credentialSubject","hasClaim",null,"title"]}]}]}`,
 }
 
 const aliceRecord = `{"id": "urn:schac:personalUniqueCode:int:esi:fr:20190042", "givenName": "Camille", "familyName": "Dupont", "dateOfBirth": "2001-04-17", "title": {"en": "Master of Science in Computer Science", "fr": "Master Informatique"}, "awardDate": "2025-07-01", "eqf": 7, "isced": "0613", "ects": 120, "grade": "15.2", "gradingScheme": "fr-20"}`

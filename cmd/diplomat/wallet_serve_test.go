@@ -195,8 +195,23 @@ func TestWalletAgainstServe(t *testing.T) {
 			qr, _ := officer.ask(titleOnly[format])
 			qrFile := filepath.Join(work, "ask.png")
 			os.WriteFile(qrFile, qr, 0o600)
-			out, stderr, err = runCLI(env, "wallet", "present", "--local", "--yes", qrFile)
-			if err != nil || !strings.Contains(out, "shared with") {
+			args := []string{"wallet", "present", "--local", "--yes", qrFile}
+			known := "known to the wallet: NO"
+			if format == "dc+sd-jwt" {
+				// The student trusts the development instance's TEST CA.
+				resp, err := http.Get(svc.URL + "/certificates/verifier.pem")
+				if err != nil {
+					t.Fatal(err)
+				}
+				pemBytes, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				ca := filepath.Join(work, "verifier.pem")
+				os.WriteFile(ca, pemBytes, 0o600)
+				args = append(args, "--verifier-ca", ca)
+				known = "known to the wallet: yes"
+			}
+			out, stderr, err = runCLI(env, args...)
+			if err != nil || !strings.Contains(out, "shared with") || !strings.Contains(stderr, known) {
 				t.Fatalf("present: %v\n%s%s", err, out, stderr)
 			}
 			page := officer.result()

@@ -10,6 +10,7 @@ require (
 	github.com/hyperledger/aries-framework-go v0.3.2
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/lestrrat-go/jwx/v2 v2.1.7
+	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/mr-tron/base58 v1.3.0
 	github.com/piprate/json-gold v0.9.1
 	github.com/prometheus/client_golang v1.25.0
@@ -30,10 +31,10 @@ require (
 )
 
 // Test-only: CLI scenarios (testscript), the browser tests of the service
-// (chromedp driving Debian's headless Chromium), QR code decoding (gozxing).
+// (chromedp driving Debian's headless Chromium). gozxing, above, is no longer test-only:
+// the wallet decodes the QR codes students give it.
 require (
 	github.com/chromedp/chromedp v0.23.1
-	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/rogpeppe/go-internal v1.16.0
 )
 

@@ -83,6 +83,10 @@ func (a *app) existingStore() (*keys.Store, error) {
 		return a.openStore()
 	}
 	if _, err := os.Stat(a.storePath()); errors.Is(err, fs.ErrNotExist) {
+		if a.wallet {
+			return nil, withHint(fmt.Errorf("%w at %s: the wallet is empty", errNoStore, a.storePath()),
+				"receive a credential with 'diplomat wallet receive OFFER', or choose another wallet with --home or DIPLOMAT_WALLET_HOME")
+		}
 		return nil, withHint(fmt.Errorf("%w at %s", errNoStore, a.storePath()),
 			"create one with 'diplomat keys create NAME' (a registrar) or 'diplomat trust add' (a verifier), or choose another with --home or DIPLOMAT_HOME")
 	}
@@ -137,7 +141,8 @@ func storeEmpty(s *keys.Store) bool {
 const minPassphrase = 12
 
 // unlockedStore opens the store and unlocks it with the passphrase from
-// DIPLOMAT_PASSPHRASE or, on a terminal, a prompt without echo.
+// DIPLOMAT_PASSPHRASE (DIPLOMAT_WALLET_PASSPHRASE for the wallet) or, on a
+// terminal, a prompt without echo.
 func (a *app) unlockedStore() (*keys.Store, error) {
 	s, err := a.openStore()
 	if err != nil {
@@ -167,13 +172,13 @@ func (a *app) unlockedStore() (*keys.Store, error) {
 
 // passphrase reads the store passphrase. A new store asks twice on a terminal.
 func (a *app) passphrase(isNew bool) ([]byte, error) {
-	if p := a.getenv("DIPLOMAT_PASSPHRASE"); p != "" {
+	if p := a.getenv(a.passphraseVar()); p != "" {
 		return []byte(p), nil
 	}
 	f, ok := a.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil, withHint(errors.New("the store needs a passphrase and none was given"),
-			"set DIPLOMAT_PASSPHRASE, or run the command on a terminal to be asked for it")
+			"set "+a.passphraseVar()+", or run the command on a terminal to be asked for it")
 	}
 	prompt := "passphrase for " + a.storePath() + ": "
 	if isNew {
@@ -213,17 +218,29 @@ func (a *app) readSecret(f *os.File, prompt string) ([]byte, error) {
 // confirm asks a yes/no question on a terminal. Without a terminal it
 // refuses, so that scripts must pass --yes.
 func (a *app) confirm(question, flag string) error {
+	yes, err := a.ask(question, flag)
+	if err != nil {
+		return err
+	}
+	if !yes {
+		return errors.New("not confirmed; nothing was changed")
+	}
+	return nil
+}
+
+// ask asks a yes/no question on a terminal and reports the answer (no
+// unless yes). Without a terminal it is a usage error naming flag, the
+// script's way to answer.
+func (a *app) ask(question, flag string) (bool, error) {
 	f, ok := a.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return usagef("not on a terminal to confirm: " + question + " (add " + flag + " to confirm in a script)")
+		return false, usagef("not on a terminal to confirm: " + question + " (add " + flag + " to confirm in a script)")
 	}
 	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
 	var answer string
 	fmt.Fscanln(f, &answer)
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		return errors.New("not confirmed; nothing was changed")
-	}
-	return nil
+	reply := strings.ToLower(strings.TrimSpace(answer))
+	return reply == "y" || reply == "yes", nil
 }
 
 // printJSON writes v to stdout as indented JSON.

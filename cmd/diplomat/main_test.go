@@ -56,7 +56,10 @@ func TestMain(m *testing.M) {
 //
 // which runs the command like exec and fails unless it exits with code N
 // (0 success, 1 failure, 2 usage error); stdout and stderr are then
-// checked as after exec.
+// checked as after exec; oid4vc (wallet_test.go), which drives a test
+// OpenID4VC issuer and verifier for the wallet scenarios; and capture NAME
+// REGEXP, which sets $NAME to the first group REGEXP matches in the last
+// stdout.
 //
 // Scenarios that need PostgreSQL start with "[!postgres] skip": they get a
 // fresh database in $PGSTORE.
@@ -69,6 +72,8 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DIPLOMAT_HOME", env.WorkDir+"/home")
 			env.Setenv("DIPLOMAT_PASSPHRASE", "correct-horse-battery-staple")
+			env.Setenv("DIPLOMAT_WALLET_HOME", env.WorkDir+"/wallet")
+			env.Setenv("DIPLOMAT_WALLET_PASSPHRASE", "a student's passphrase")
 			if cluster != nil && strings.Contains(env.WorkDir, "postgres") {
 				u, err := cluster.CreateDB(context.Background())
 				if err != nil {
@@ -88,6 +93,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"qrdecode": cmdQRDecode,
+			"oid4vc":   cmdOID4VC(t),
+			"capture":  cmdCapture,
 		},
 	})
 }

@@ -23,7 +23,11 @@ type app struct {
 	stderr io.Writer
 
 	home string // --home, or DIPLOMAT_HOME, or ./diplomat-data
-	json bool   // --json
+	// wallet is set by the wallet commands: the store is the student's
+	// wallet (--home, DIPLOMAT_WALLET_HOME or ~/.diplomat-wallet) and its
+	// passphrase is DIPLOMAT_WALLET_PASSPHRASE.
+	wallet bool
+	json   bool // --json
 
 	store *keys.Store // opened on first use by openStore or existingStore
 	// db is the store's database (a postgres:// store: DIPLOMAT_STORE or
@@ -44,15 +48,35 @@ type app struct {
 	closers []func() error
 }
 
-// homeDir returns the store folder chosen by --home, DIPLOMAT_HOME or the default.
+// homeDir returns the store folder chosen by --home, DIPLOMAT_HOME or the
+// default; for the wallet commands by --home, DIPLOMAT_WALLET_HOME or
+// ~/.diplomat-wallet.
 func (a *app) homeDir() string {
 	if a.home != "" {
 		return a.home
+	}
+	if a.wallet {
+		if h := a.getenv("DIPLOMAT_WALLET_HOME"); h != "" {
+			return h
+		}
+		if h := a.getenv("HOME"); h != "" {
+			return filepath.Join(h, ".diplomat-wallet")
+		}
+		return filepath.Join(".", ".diplomat-wallet")
 	}
 	if h := a.getenv("DIPLOMAT_HOME"); h != "" {
 		return h
 	}
 	return filepath.Join(".", "diplomat-data")
+}
+
+// passphraseVar is the environment variable the store's passphrase is read
+// from.
+func (a *app) passphraseVar() string {
+	if a.wallet {
+		return "DIPLOMAT_WALLET_PASSPHRASE"
+	}
+	return "DIPLOMAT_PASSPHRASE"
 }
 
 // onClose registers f to run when the invocation ends.
@@ -85,7 +109,7 @@ func newRootCommand(a *app) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&a.home, "home", "", "store folder (default $DIPLOMAT_HOME or ./diplomat-data)")
+	root.PersistentFlags().StringVar(&a.home, "home", "", "store folder (default $DIPLOMAT_HOME or ./diplomat-data; for wallet commands $DIPLOMAT_WALLET_HOME or ~/.diplomat-wallet)")
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "print JSON for scripts instead of human output")
 	root.PersistentFlags().BoolVar(&a.weakPassphrase, "weak-passphrase", false, "let a new store take a passphrase shorter than 12 characters (for tests and demonstrations only)")
 	root.Version = version()
@@ -105,6 +129,7 @@ func newRootCommand(a *app) *cobra.Command {
 		newImportCommand(a), newExportCommand(a),
 		newIssuerCommand(a), newIssueCommand(a), newRevokeCommand(a), newSuspendCommand(a), newReinstateCommand(a), newStatusCommand(a), newIssuedCommand(a),
 		newServeCommand(a), newTokensCommand(a), newOfferCommand(a),
+		newWalletCommand(a),
 	)
 	return root
 }

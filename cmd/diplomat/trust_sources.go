@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/verifier"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
 	"github.com/diplomat-edu/diplomat/verifier/trust/ebsi"
 	"github.com/diplomat-edu/diplomat/verifier/trust/snapshot"
@@ -20,6 +22,26 @@ func loadEuropeanSources(db snapshot.DB, opts snapshot.LoadOptions) (*snapshot.S
 		return nil, fmt.Errorf("%w; the store's trust lists cannot be read (re-import them with 'diplomat trust import')", err)
 	}
 	return srcs, nil
+}
+
+// storeTrust returns the trust sources of a store, in the order they are
+// asked: its trust registry, then the European lists imported into it
+// (ETSI, EBSI TIR, LoTE); and the resolvers of the did:ebsi keys whose DID
+// documents the TIR snapshots hold, to ask after the verifier's own.
+func storeTrust(s *keys.Store, lo snapshot.LoadOptions) ([]verifier.TrustSource, []verifier.KeyResolver, error) {
+	trust := []verifier.TrustSource{verifier.RegistrySource{Registry: s}}
+	eu, err := loadEuropeanSources(s, lo)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(eu.All()) > 0 {
+		trust = append(trust, eu)
+	}
+	var resolvers []verifier.KeyResolver
+	for _, e := range eu.EBSI {
+		resolvers = append(resolvers, e.Resolver())
+	}
+	return trust, resolvers, nil
 }
 
 func newTrustSourcesCommand(a *app) *cobra.Command {

@@ -214,25 +214,20 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 		if err != nil {
 			return opts, err
 		}
-		opts.Trust = []verifier.TrustSource{verifier.RegistrySource{Registry: s}}
-		// Then the imported European lists (ETSI, EBSI TIR, LoTE), whose
-		// TIR snapshots also hold the DID documents of did:ebsi issuers.
+		// The registry, then the imported European lists (ETSI, EBSI TIR,
+		// LoTE), whose TIR snapshots also hold the DID documents of
+		// did:ebsi issuers: their keys are resolved after the verifier's
+		// own resolver (did:key, did:jwk, and did:web through its cache).
 		lo := snapshot.LoadOptions{Accept: opts.Policy.Trust.ESeals, Grace: time.Duration(opts.Policy.Trust.ListGrace)}
 		if at := opts.Policy.At; !at.IsZero() {
 			lo.Now = func() time.Time { return at }
 		}
-		eu, err := loadEuropeanSources(s, lo)
+		trust, resolvers, err := storeTrust(s, lo)
 		if err != nil {
 			return opts, err
 		}
-		if len(eu.All()) > 0 {
-			opts.Trust = append(opts.Trust, eu)
-		}
-		// did:ebsi keys from the TIR snapshots, after the verifier's own
-		// resolver (did:key, did:jwk, and did:web through its cache).
-		for _, e := range eu.EBSI {
-			opts.Resolvers = append(opts.Resolvers, e.Resolver())
-		}
+		opts.Trust = trust
+		opts.Resolvers = append(opts.Resolvers, resolvers...)
 		opts.Contexts = jsonld.New(jsonld.Options{Cache: s})
 	} else if o.live.tir == "" {
 		a.stderrf("warning: no store at %s: no issuer is trusted; add trusted issuers with 'diplomat trust add'\n", a.storePath())

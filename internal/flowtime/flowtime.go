@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,16 +36,73 @@ func (t *Timer) Total() time.Duration { return time.Duration(t.ns.Load()) }
 // Reset sets the total to zero.
 func (t *Timer) Reset() { t.ns.Store(0) }
 
-// Timers split a flow's time: what the client waited on HTTP, what the
-// server's handlers took, what the protocol store, the issuer and the
-// verifier took inside them, and the client's own signing.
+// Busy accumulates the wall-clock time during which at least one piece of
+// work of a kind is running: overlapping work (parallel status list
+// fetches, a handler that calls its own server) is counted once between
+// Begin and End, so that the total never exceeds the time that passed.
+type Busy struct {
+	mu      sync.Mutex
+	running int
+	since   time.Time
+	total   time.Duration
+}
+
+// Begin marks the start of one piece of work.
+func (b *Busy) Begin() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.running == 0 {
+		b.since = time.Now()
+	}
+	b.running++
+}
+
+// End marks the end of a piece of work begun with Begin.
+func (b *Busy) End() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.running--
+	if b.running == 0 {
+		b.total += time.Since(b.since)
+	}
+}
+
+// Since records the time since start as one piece of work that overlapped
+// no other (for callers that time one request at a time).
+func (b *Busy) Since(start time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total += time.Since(start)
+}
+
+// Total returns the busy time recorded.
+func (b *Busy) Total() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.total
+}
+
+// Reset sets the total to zero.
+func (b *Busy) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total = 0
+}
+
+// Timers split a flow's time: how long the client was waiting on HTTP and
+// the server's handlers were running (each counted once however many ran
+// at a time), what the protocol store, the issuer and the verifier took
+// inside them, and the client's own signing.
 type Timers struct {
-	Client, Server, Records, Issue, Verify, Sign Timer
+	Client, Server               Busy
+	Records, Issue, Verify, Sign Timer
 }
 
 // Reset zeroes every timer.
 func (ts *Timers) Reset() {
-	for _, t := range []*Timer{&ts.Client, &ts.Server, &ts.Records, &ts.Issue, &ts.Verify, &ts.Sign} {
+	ts.Client.Reset()
+	ts.Server.Reset()
+	for _, t := range []*Timer{&ts.Records, &ts.Issue, &ts.Verify, &ts.Sign} {
 		t.Reset()
 	}
 }
@@ -111,22 +169,23 @@ func (s TimedSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([
 	return s.Signer.Sign(r, digest, opts)
 }
 
-// TimedTransport times the client's HTTP round trips, body included.
+// TimedTransport times the client's HTTP round trips, body included;
+// concurrent round trips count once.
 type TimedTransport struct {
 	RT http.RoundTripper
-	T  *Timer
+	T  *Busy
 }
 
 func (tt TimedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	start := time.Now()
+	tt.T.Begin()
 	resp, err := tt.RT.RoundTrip(req)
 	if err != nil {
-		tt.T.Since(start)
+		tt.T.End()
 		return nil, err
 	}
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	tt.T.Since(start)
+	tt.T.End()
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	return resp, err
 }

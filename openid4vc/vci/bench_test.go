@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	testenv "github.com/diplomat-edu/diplomat/internal/oid4vctest"
 	"github.com/diplomat-edu/diplomat/issuer"
-	"github.com/diplomat-edu/diplomat/openid4vc/internal/testenv"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 	"github.com/diplomat-edu/diplomat/templates"
 )

@@ -132,11 +132,17 @@ func (c *Client) getJSON(ctx context.Context, u string, v any, what string) erro
 	return decodeJSON(r, v, what)
 }
 
+// ParseOfferLink is the package's ParseOfferLink, which also accepts an
+// http credential_offer_uri when the client has AllowHTTP.
+func (c *Client) ParseOfferLink(link string) (*OfferLink, error) {
+	return parseOfferLink(link, c.AllowHTTP)
+}
+
 // ResolveOffer reads a credential offer link and, when it refers to the
 // offer by credential_offer_uri, fetches it (application/json, never a
 // signed or unsigned JWT, OpenID4VCI 1.0 section 4.1.3).
 func (c *Client) ResolveOffer(ctx context.Context, link string) (*Offer, error) {
-	l, err := ParseOfferLink(link)
+	l, err := c.ParseOfferLink(link)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +153,7 @@ func (c *Client) ResolveOffer(ctx context.Context, link string) (*Offer, error) 
 	if err := c.getJSON(ctx, l.URI, &raw, "credential offer"); err != nil {
 		return nil, err
 	}
-	return ParseOffer(raw)
+	return parseOffer(raw, c.AllowHTTP)
 }
 
 // FetchMetadata gets the credential issuer metadata of issuer and checks

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
+	testenv "github.com/diplomat-edu/diplomat/internal/oid4vctest"
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/jwt"
-	"github.com/diplomat-edu/diplomat/openid4vc/internal/testenv"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 )
 

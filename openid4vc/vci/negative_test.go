@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	testenv "github.com/diplomat-edu/diplomat/internal/oid4vctest"
 	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/jwt"
-	"github.com/diplomat-edu/diplomat/openid4vc/internal/testenv"
 	"github.com/diplomat-edu/diplomat/openid4vc/storetest"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 )

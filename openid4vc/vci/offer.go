@@ -66,12 +66,16 @@ const (
 // ParseOffer reads a credential offer object from untrusted JSON and checks
 // it (Validate). Unknown members are ignored; a member name that differs
 // from a known one only by case is refused.
-func ParseOffer(data []byte) (*Offer, error) {
+func ParseOffer(data []byte) (*Offer, error) { return parseOffer(data, false) }
+
+// parseOffer is ParseOffer; allowHTTP also accepts an http
+// credential_issuer (a client with AllowHTTP, on loopback).
+func parseOffer(data []byte, allowHTTP bool) (*Offer, error) {
 	var o Offer
 	if err := jsonobj.Decode(data, &o, jsonx.Limits{MaxBytes: MaxOfferBytes, MaxDepth: 8}); err != nil {
 		return nil, fmt.Errorf("credential offer: %w", err)
 	}
-	if err := o.Validate(); err != nil {
+	if err := o.validate(allowHTTP); err != nil {
 		return nil, err
 	}
 	return &o, nil
@@ -83,8 +87,10 @@ func ParseOffer(data []byte) (*Offer, error) {
 // grant is offered, and a tx_code whose input_mode is numeric or text,
 // whose length is not negative and whose description has at most 300
 // characters.
-func (o *Offer) Validate() error {
-	if err := checkIssuerURL(o.CredentialIssuer, false); err != nil {
+func (o *Offer) Validate() error { return o.validate(false) }
+
+func (o *Offer) validate(allowHTTP bool) error {
+	if err := checkIssuerURL(o.CredentialIssuer, allowHTTP); err != nil {
 		return fmt.Errorf("credential offer: credential_issuer: %w", err)
 	}
 	if len(o.CredentialConfigurationIDs) == 0 {
@@ -149,7 +155,11 @@ type OfferLink struct {
 // https universal link) with exactly one of the query parameters
 // credential_offer (the offer as JSON) and credential_offer_uri (an https
 // URL to fetch it from).
-func ParseOfferLink(link string) (*OfferLink, error) {
+func ParseOfferLink(link string) (*OfferLink, error) { return parseOfferLink(link, false) }
+
+// parseOfferLink is ParseOfferLink; allowHTTP also accepts an http
+// credential_offer_uri (a client with AllowHTTP, on loopback).
+func parseOfferLink(link string, allowHTTP bool) (*OfferLink, error) {
 	q, err := openid4vc.LinkQuery(link, 2*MaxOfferBytes, "credential offer link")
 	if err != nil {
 		return nil, err
@@ -161,13 +171,13 @@ func ParseOfferLink(link string) (*OfferLink, error) {
 	case len(byValue)+len(byRef) > 1:
 		return nil, fmt.Errorf("credential offer link must have exactly one credential_offer or credential_offer_uri")
 	case len(byValue) == 1:
-		o, err := ParseOffer([]byte(byValue[0]))
+		o, err := parseOffer([]byte(byValue[0]), allowHTTP)
 		if err != nil {
 			return nil, err
 		}
 		return &OfferLink{Offer: o}, nil
 	}
-	if err := checkIssuerURL(byRef[0], false); err != nil && !strings.Contains(err.Error(), "query") {
+	if err := checkIssuerURL(byRef[0], allowHTTP); err != nil && !strings.Contains(err.Error(), "query") {
 		return nil, fmt.Errorf("credential_offer_uri: %w", err)
 	}
 	return &OfferLink{URI: byRef[0]}, nil

@@ -18,8 +18,8 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
+	testenv "github.com/diplomat-edu/diplomat/internal/oid4vctest"
 	"github.com/diplomat-edu/diplomat/openid4vc"
-	"github.com/diplomat-edu/diplomat/openid4vc/internal/testenv"
 	"github.com/diplomat-edu/diplomat/openid4vc/vci"
 	"github.com/diplomat-edu/diplomat/verifier"
 )

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	testenv "github.com/diplomat-edu/diplomat/internal/oid4vctest"
 	"github.com/diplomat-edu/diplomat/openid4vc/dcql"
-	"github.com/diplomat-edu/diplomat/openid4vc/internal/testenv"
 	"github.com/diplomat-edu/diplomat/openid4vc/vp"
 )
 

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
+	testenv "github.com/diplomat-edu/diplomat/internal/oid4vctest"
 	"github.com/diplomat-edu/diplomat/openid4vc"
 	"github.com/diplomat-edu/diplomat/openid4vc/dcql"
 	"github.com/diplomat-edu/diplomat/openid4vc/internal/jwt"
-	"github.com/diplomat-edu/diplomat/openid4vc/internal/testenv"
 	"github.com/diplomat-edu/diplomat/openid4vc/storetest"
 	"github.com/diplomat-edu/diplomat/openid4vc/vp"
 )

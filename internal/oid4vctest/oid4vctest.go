@@ -1,10 +1,10 @@
-// Package testenv wires a real issuing and verifying service for the
+// Package oid4vctest wires a real issuing and verifying service for the
 // OpenID4VC tests and benchmarks: a temporary bbolt store with real keys, the
 // real issuer and verifier, vci and vp mounted on an HTTPS server on
 // 127.0.0.1 exactly as the service's routes.go is expected to mount them,
 // status lists served from the issuer, and a test CA for TLS and for the
 // verifier's request-signing certificate. It is for tests only.
-package testenv
+package oid4vctest
 
 import (
 	"context"
@@ -19,12 +19,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -109,7 +111,8 @@ func New(t testing.TB, o Options) *Env {
 	var handler http.Handler = e.Mux
 	if ts := o.Timers; ts != nil {
 		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			defer ts.Server.Since(time.Now())
+			ts.Server.Begin()
+			defer ts.Server.End()
 			e.Mux.ServeHTTP(w, r)
 		})
 	}
@@ -506,4 +509,30 @@ func (e *Env) Wallet() (*vci.Client, *vp.Wallet) {
 func RedirectParams(raw string) url.Values {
 	u, _ := url.Parse(raw)
 	return u.Query()
+}
+
+// Browse plays the student's browser through the issuer's sign-in: it
+// opens authURL (the link the wallet printed), sends the one-time code the
+// registrar's channel delivered to contact, and returns the URL the
+// browser is then sent to (the wallet's redirect URI, with the code).
+func (e *Env) Browse(authURL, contact string) (string, error) {
+	resp, err := e.Client.Get(authURL)
+	if err != nil {
+		return "", err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="session" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		return "", fmt.Errorf("no session in the sign-in page (HTTP %d)", resp.StatusCode)
+	}
+	resp, err = e.Client.PostForm(e.URL+"/authorize", url.Values{"session": {string(m[1])}, "code": {e.SignIn.Code(contact)}})
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("sign-in answered HTTP %d", resp.StatusCode)
+	}
+	return resp.Header.Get("Location"), nil
 }

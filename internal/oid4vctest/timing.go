@@ -1,4 +1,4 @@
-package testenv
+package oid4vctest
 
 import "github.com/diplomat-edu/diplomat/internal/flowtime"
 

@@ -30,8 +30,12 @@ func (a *app) storePath() string {
 }
 
 // storeURL is the database the store is kept in: serve's store setting or
-// DIPLOMAT_STORE; "" for a store file.
+// DIPLOMAT_STORE; "" for a store file, and always for the student's
+// wallet, which is a file of its own.
 func (a *app) storeURL() string {
+	if a.wallet {
+		return ""
+	}
 	if a.db != "" {
 		return a.db
 	}

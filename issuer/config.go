@@ -1,31 +1,14 @@
 package issuer
 
 import (
-	"crypto/rand"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/keys"
-)
-
-// Buckets of the store this package owns. Their contents are not an API.
-var (
-	bucketConfig      = []byte("issuer.config")      // "config" → Config JSON, "salt" → 32 bytes
-	bucketRegister    = []byte("issuer.register")    // credential id → Entry JSON
-	bucketIdempotency = []byte("issuer.idempotency") // HMAC idempotency key (Issuer.idempotencyKey) → credential id
-	bucketLists       = []byte("issuer.lists")       // "list/<list id>" → listMeta JSON; "cur/<profile>/<key id>/<issuer>" → open list id
-	bucketBits        = []byte("issuer.bits")        // "<list id>/<alloc|revocation|suspension>" → encodedList (credentials/status)
-	bucketCredentials = []byte("issuer.credentials") // credential id → secured credential (Config.KeepCredentials)
-)
-
-var (
-	keyConfig = []byte("config")
-	keySalt   = []byte("salt")
 )
 
 // Config is what an institution sets once per store and every credential
@@ -135,22 +118,7 @@ func SaveConfig(s *keys.Store, c *Config) error {
 	if err != nil {
 		return err
 	}
-	return s.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketConfig)
-		if err != nil {
-			return err
-		}
-		if b.Get(keySalt) == nil {
-			salt := make([]byte, 32)
-			if _, err := rand.Read(salt); err != nil {
-				return err
-			}
-			if err := b.Put(keySalt, salt); err != nil {
-				return err
-			}
-		}
-		return b.Put(keyConfig, data)
-	})
+	return StorageOf(s).SaveConfig(context.Background(), data)
 }
 
 // LoadConfig returns the stored configuration, or an error wrapping
@@ -161,18 +129,17 @@ func LoadConfig(s *keys.Store) (*Config, error) {
 }
 
 func loadConfig(s *keys.Store) (*Config, []byte, error) {
-	var c Config
-	var salt []byte
-	err := s.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketConfig)
-		if b == nil || b.Get(keyConfig) == nil {
-			return ErrNotConfigured
-		}
-		salt = append([]byte(nil), b.Get(keySalt)...)
-		return json.Unmarshal(b.Get(keyConfig), &c)
-	})
+	return readConfig(StorageOf(s))
+}
+
+func readConfig(st Storage) (*Config, []byte, error) {
+	data, salt, err := st.Config(context.Background())
 	if err != nil {
 		return nil, nil, err
+	}
+	var c Config
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, nil, fmt.Errorf("the issuer configuration in the store does not decode (%v): %w", err, keys.ErrCorrupt)
 	}
 	return &c, salt, nil
 }

@@ -5,12 +5,14 @@
 // revoked or suspended (Issuer.Revoke, Issuer.Suspend, Issuer.Reinstate) and
 // the lists published (Issuer.PublishStatus).
 //
-// Everything it keeps lives in the store file of package keys, in buckets
-// named "issuer.*": the institution's configuration (Config), the register,
-// the status lists and the idempotency index that makes batches resumable.
-// Status indexes are allocated at random, with crypto/rand, inside the same
-// bbolt transaction that records the credential, so a crash never gives two
-// credentials one index.
+// Everything it keeps lives in a Storage: the institution's configuration
+// (Config), the register, the status lists and the idempotency index that
+// makes batches resumable. In a store file (BoltStorage) they are buckets
+// named "issuer.*"; a database shared by several service nodes implements
+// Storage itself (store/postgres, found by StorageOf). Status indexes are
+// allocated at random, with crypto/rand, inside the same transaction that
+// records the credential (Allocate), so a crash never gives two credentials
+// one index, nor do two nodes sharing a database.
 //
 // It is not a verifier (package verifier checks credentials; this package
 // never imports it), not an HTTP service (handlers come with the service), and

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"strings"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/credentials/elm"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -125,24 +123,11 @@ func (i *Issuer) IssueTo(ctx context.Context, t Template, rec templates.Record, 
 // registered returns the job of a record already in the register under
 // idempotency key key (existing), or nil.
 func (i *Issuer) registered(rec templates.Record, key string) (*job, error) {
-	var j *job
-	err := i.store.View(func(tx *bbolt.Tx) error {
-		idem := tx.Bucket(bucketIdempotency)
-		if idem == nil {
-			return nil
-		}
-		id := idem.Get([]byte(key))
-		if id == nil {
-			return nil
-		}
-		e, err := getEntry(tx, string(id))
-		if err != nil {
-			return err
-		}
-		j = &job{rec: rec, key: key, entry: *e, existing: true}
-		return nil
-	})
-	return j, err
+	e, err := i.st.Registered(context.Background(), key)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	return &job{rec: rec, key: key, entry: *e, existing: true}, nil
 }
 
 // bindSubject sets credentialSubject.id of the shaped credential doc to the

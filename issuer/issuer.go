@@ -46,6 +46,9 @@ type Options struct {
 	// the built-in contexts and the store's context cache, never the
 	// network.
 	Contexts *jsonld.Loader
+	// Storage keeps the register, the status lists and the
+	// configuration. Nil means the store's own: StorageOf(s).
+	Storage Storage
 }
 
 // Issuer issues credentials with the keys and configuration of one store.
@@ -55,6 +58,7 @@ type Options struct {
 // key that is active when it starts.
 type Issuer struct {
 	store *keys.Store
+	st    Storage
 	cfg   Config
 	salt  []byte
 	idem  []byte // HMAC key of idempotency keys, derived from salt
@@ -76,14 +80,18 @@ func New(s *keys.Store, opts *Options) (*Issuer, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	cfg, salt, err := loadConfig(s)
+	st := opts.Storage
+	if st == nil {
+		st = StorageOf(s)
+	}
+	cfg, salt, err := readConfig(st)
 	if err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	i := &Issuer{store: s, cfg: *cfg, salt: salt, idem: idempotencySecret(salt), now: opts.Now, ld: opts.Contexts, plans: map[planKey]*plan{}}
+	i := &Issuer{store: s, st: st, cfg: *cfg, salt: salt, idem: idempotencySecret(salt), now: opts.Now, ld: opts.Contexts, plans: map[planKey]*plan{}}
 	if i.now == nil {
 		i.now = time.Now
 	}

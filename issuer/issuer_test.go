@@ -540,16 +540,20 @@ func TestAllocatorOpensANewListWhenOneIsFull(t *testing.T) {
 	s := newTestStore(t, t.TempDir())
 	var lists = map[string]int{}
 	err := s.Update(func(tx *bbolt.Tx) error {
-		a, err := newAllocator(tx, time.Now())
+		src, err := newBoltLists(tx)
 		if err != nil {
 			return err
 		}
+		rs := make([]*Reservation, ListSize+10)
+		for k := range rs {
+			rs[k] = &Reservation{Key: strconv.Itoa(k)}
+		}
+		if err := Allocate(src, ListOwner{Profile: W3C, KeyName: "registrar", KeyID: "kid", Issuer: "did:example:issuer"}, rs, time.Now()); err != nil {
+			return err
+		}
 		seen := make(map[int]bool, ListSize)
-		for k := 0; k < ListSize+10; k++ {
-			id, idx, err := a.allocate(W3C, "registrar", "kid", "did:example:issuer")
-			if err != nil {
-				return err
-			}
+		for _, r := range rs {
+			id, idx := r.Entry.StatusList, r.Entry.StatusIndex
 			lists[id]++
 			if id == "w3c/1" {
 				if seen[idx] {
@@ -558,7 +562,7 @@ func TestAllocatorOpensANewListWhenOneIsFull(t *testing.T) {
 				seen[idx] = true
 			}
 		}
-		return a.flush()
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

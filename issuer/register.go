@@ -1,17 +1,13 @@
 package issuer
 
 import (
-	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/diplomat-edu/diplomat/keys"
 )
@@ -82,76 +78,27 @@ type Filter struct {
 // Lookup returns the register entry of credential id, or an error wrapping
 // ErrNotFound.
 func Lookup(s *keys.Store, id string) (*Entry, error) {
-	var e *Entry
-	err := s.View(func(tx *bbolt.Tx) error {
-		var err error
-		e, err = getEntry(tx, id)
-		return err
-	})
-	return e, err
-}
-
-func getEntry(tx *bbolt.Tx, id string) (*Entry, error) {
-	b := tx.Bucket(bucketRegister)
-	var v []byte
-	if b != nil {
-		v = b.Get([]byte(id))
-	}
-	if v == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
-	}
-	var e Entry
-	if err := json.Unmarshal(v, &e); err != nil {
-		return nil, fmt.Errorf("register entry %s: %v: %w", id, err, keys.ErrCorrupt)
-	}
-	return &e, nil
-}
-
-func putEntry(b *bbolt.Bucket, e *Entry) error {
-	data, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	return b.Put([]byte(e.ID), data)
+	return StorageOf(s).Entry(context.Background(), id)
 }
 
 // List returns the register entries f selects, oldest first.
 func List(s *keys.Store, f Filter) ([]Entry, error) {
-	var subj string
-	if f.Subject != "" {
+	return list(StorageOf(s), f, func() ([]byte, error) {
 		_, salt, err := loadConfig(s)
+		return salt, err
+	})
+}
+
+func list(st Storage, f Filter, salt func() ([]byte, error)) ([]Entry, error) {
+	q := Query{Template: f.Template, Profile: f.Profile, State: f.State, From: f.From, To: f.To}
+	if f.Subject != "" {
+		sl, err := salt()
 		if err != nil {
 			return nil, err
 		}
-		subj = SubjectHash(salt, f.Subject)
+		q.SubjectHash = SubjectHash(sl, f.Subject)
 	}
-	var out []Entry
-	err := s.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketRegister)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			// Cheap pre-filters on the raw JSON before decoding.
-			if f.Template != "" && !bytes.Contains(v, []byte(`"template":"`+f.Template+`"`)) {
-				return nil
-			}
-			var e Entry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("a register entry in the store is damaged (%v): restore a backup: %w", err, keys.ErrCorrupt)
-			}
-			if (f.Template != "" && e.Template != f.Template) ||
-				(f.Profile != "" && e.Profile != f.Profile) ||
-				(f.State != "" && e.State != f.State) ||
-				(subj != "" && e.SubjectHash != subj) ||
-				(!f.From.IsZero() && e.Issued.Before(f.From)) ||
-				(!f.To.IsZero() && !e.Issued.Before(f.To)) {
-				return nil
-			}
-			out = append(out, e)
-			return nil
-		})
-	})
+	out, err := st.Entries(context.Background(), q)
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Issued.Equal(out[j].Issued) {
 			return out[i].Issued.Before(out[j].Issued)
@@ -164,15 +111,5 @@ func List(s *keys.Store, f Filter) ([]Entry, error) {
 // Credential returns the secured credential kept for id when the store keeps
 // credentials (Config.KeepCredentials), or an error wrapping ErrNotFound.
 func Credential(s *keys.Store, id string) ([]byte, error) {
-	var out []byte
-	err := s.View(func(tx *bbolt.Tx) error {
-		if b := tx.Bucket(bucketCredentials); b != nil {
-			out = append([]byte(nil), b.Get([]byte(id))...)
-		}
-		if len(out) == 0 {
-			return fmt.Errorf("%w: no stored copy of %s (the store keeps only register entries unless keepCredentials is set)", ErrNotFound, id)
-		}
-		return nil
-	})
-	return out, err
+	return StorageOf(s).Credential(context.Background(), id)
 }

@@ -9,8 +9,6 @@ import (
 	gostrings "strings"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 
 	"github.com/diplomat-edu/diplomat/credentials"
@@ -36,46 +34,21 @@ const (
 // transaction, so no crash can hand one index out twice. The status list is
 // the open list of the profile, the key version and the issuer of pl.
 func (i *Issuer) reserve(pl *plan, jobs []*job) error {
-	return i.store.Update(func(tx *bbolt.Tx) error {
-		releaseMapped(tx)
-		reg, err := tx.CreateBucketIfNotExists(bucketRegister)
-		if err != nil {
-			return err
-		}
-		// Ids grow with time (templates.NewOrderedID): new entries go at
-		// the end of the register, whose pages can be filled.
-		reg.FillPercent = 0.9
-		idem, err := tx.CreateBucketIfNotExists(bucketIdempotency)
-		if err != nil {
-			return err
-		}
-		alloc, err := newAllocator(tx, i.now().UTC())
-		if err != nil {
-			return err
-		}
-		for _, j := range jobs {
-			if id := idem.Get([]byte(j.key)); id != nil {
-				e, err := getEntry(tx, string(id))
-				if err != nil {
-					return err
-				}
-				j.entry, j.existing = *e, true
-				continue
-			}
-			list, idx, err := alloc.allocate(j.entry.Profile, j.entry.KeyName, j.entry.KeyID, pl.issuerID)
-			if err != nil {
-				return err
-			}
-			j.entry.StatusList, j.entry.StatusIndex = list, idx
-			if err := putEntry(reg, &j.entry); err != nil {
-				return err
-			}
-			if err := idem.Put([]byte(j.key), []byte(j.entry.ID)); err != nil {
-				return err
-			}
-		}
-		return alloc.flush()
-	})
+	if len(jobs) == 0 {
+		return nil
+	}
+	rs := make([]*Reservation, len(jobs))
+	for k, j := range jobs {
+		rs[k] = &Reservation{Key: j.key, Entry: j.entry}
+	}
+	owner := ListOwner{Profile: jobs[0].entry.Profile, KeyName: jobs[0].entry.KeyName, KeyID: jobs[0].entry.KeyID, Issuer: pl.issuerID}
+	if err := i.st.Reserve(context.Background(), owner, rs, i.now().UTC()); err != nil {
+		return err
+	}
+	for k, j := range jobs {
+		j.entry, j.existing = rs[k].Entry, rs[k].Existing
+	}
+	return nil
 }
 
 // checkSameKey refuses to sign a credential recorded earlier with another
@@ -379,16 +352,9 @@ func appendNew(list []any, v string) []any {
 // keep stores the secured credentials in the register's credential bucket
 // (Config.KeepCredentials).
 func (i *Issuer) keep(out []*Issued) error {
-	return i.store.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketCredentials)
-		if err != nil {
-			return err
-		}
-		for _, o := range out {
-			if err := b.Put([]byte(o.Entry.ID), o.Credential); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	creds := make([]Kept, len(out))
+	for k, o := range out {
+		creds[k] = Kept{ID: o.Entry.ID, Credential: o.Credential}
+	}
+	return i.st.Keep(context.Background(), creds)
 }

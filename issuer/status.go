@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/sdjwt"
 	"github.com/diplomat-edu/diplomat/credentials/status"
@@ -54,27 +52,14 @@ func (i *Issuer) Reinstate(id, reason string) (*Entry, error) {
 }
 
 func (i *Issuer) change(id, reason string, check func(*Entry) (string, bool, error), to string) (*Entry, error) {
-	var out *Entry
-	err := i.store.Update(func(tx *bbolt.Tx) error {
-		e, err := getEntry(tx, id)
-		if err != nil {
-			return err
-		}
+	return i.st.ChangeEntry(context.Background(), id, func(e *Entry) (StatusBit, error) {
 		purpose, v, err := check(e)
 		if err != nil {
-			return err
-		}
-		if err := setStatus(tx, e.StatusList, purpose, e.StatusIndex, v); err != nil {
-			return err
+			return StatusBit{}, err
 		}
 		e.State, e.Reason, e.Changed = to, reason, i.now().UTC().Truncate(time.Second)
-		if err := putEntry(tx.Bucket(bucketRegister), e); err != nil {
-			return err
-		}
-		out = e
-		return nil
+		return StatusBit{Purpose: purpose, Set: v}, nil
 	})
-	return out, err
 }
 
 // StatusList is one status list for one purpose, as the store holds it.
@@ -106,33 +91,30 @@ func StatusLists(s *keys.Store) ([]StatusList, error) {
 	if err != nil {
 		return nil, err
 	}
+	return statusLists(StorageOf(s), cfg.StatusBaseURL)
+}
+
+// statusLists reads the lists with ids (every list when none) from st.
+func statusLists(st Storage, base string, ids ...string) ([]StatusList, error) {
+	stored, err := st.StatusLists(context.Background(), ids...)
+	if err != nil {
+		return nil, err
+	}
 	var out []StatusList
-	err = s.View(func(tx *bbolt.Tx) error {
-		lists, bits := tx.Bucket(bucketLists), tx.Bucket(bucketBits)
-		if lists == nil || bits == nil {
-			return nil
+	for _, sl := range stored {
+		m := sl.Record
+		if m.Size != ListSize {
+			return nil, fmt.Errorf("status list %s: size %d, want %d: %w", m.ID, m.Size, ListSize, keys.ErrCorrupt)
 		}
-		c := lists.Cursor()
-		for k, v := c.Seek([]byte("list/")); k != nil && strings.HasPrefix(string(k), "list/"); k, v = c.Next() {
-			var m listMeta
-			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("a status list record in the store is damaged (%v): restore a backup: %w", err, keys.ErrCorrupt)
-			}
-			if m.Size != ListSize {
-				return fmt.Errorf("status list %s: size %d, want %d: %w", m.ID, m.Size, ListSize, keys.ErrCorrupt)
-			}
-			for _, purpose := range []string{PurposeRevocation, PurposeSuspension} {
-				b, err := loadBits(bits, bitsKey(m.ID, purpose))
-				if err != nil {
-					return err
-				}
-				out = append(out, StatusList{ID: m.ID, Profile: m.Profile, Purpose: purpose, URL: ListURL(cfg.StatusBaseURL, m.ID, purpose),
-					KeyName: m.KeyName, KeyID: m.KeyID, Issuer: m.Issuer, Used: m.Used, Bits: b})
-			}
+		for _, p := range []struct {
+			purpose string
+			bits    *status.Bitstring
+		}{{PurposeRevocation, sl.Revocation}, {PurposeSuspension, sl.Suspension}} {
+			out = append(out, StatusList{ID: m.ID, Profile: m.Profile, Purpose: p.purpose, URL: ListURL(base, m.ID, p.purpose),
+				KeyName: m.KeyName, KeyID: m.KeyID, Issuer: m.Issuer, Used: m.Used, Bits: p.bits})
 		}
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // Published is one signed status list credential.
@@ -186,7 +168,15 @@ type PublishOptions struct {
 // PublishStatusWith is PublishStatus with options: a ttl in the lists, and
 // only some lists.
 func (i *Issuer) PublishStatusWith(ctx context.Context, opts PublishOptions) ([]Published, error) {
-	lists, err := StatusLists(i.store)
+	cfg, _, err := readConfig(i.st)
+	if err != nil {
+		return nil, err
+	}
+	ids := listIDs(cfg.StatusBaseURL, opts.URLs)
+	if len(opts.URLs) > 0 && len(ids) == 0 {
+		return nil, nil // no URL names a list
+	}
+	lists, err := statusLists(i.st, cfg.StatusBaseURL, ids...)
 	if err != nil {
 		return nil, err
 	}
@@ -238,6 +228,19 @@ func (i *Issuer) PublishStatusWith(ctx context.Context, opts PublishOptions) ([]
 		out = append(out, pub)
 	}
 	return out, nil
+}
+
+// listIDs returns the ids of the lists that urls name under base (an
+// unreadable URL names none).
+func listIDs(base string, urls []string) []string {
+	var ids []string
+	for _, u := range urls {
+		rest, ok := strings.CutPrefix(u, strings.TrimRight(base, "/")+"/")
+		if i := strings.LastIndexByte(rest, '/'); ok && i > 0 && !slices.Contains(ids, rest[:i]) {
+			ids = append(ids, rest[:i])
+		}
+	}
+	return ids
 }
 
 // publishToken signs the revocation and suspension lists of one eudi list

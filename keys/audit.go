@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // AuditRecord is one entry of the append-only audit log: what was done to
@@ -35,14 +33,13 @@ type AuditRecord struct {
 
 // appendAudit adds a record in tx, so it commits or rolls back with the
 // operation it describes.
-func appendAudit(tx *bbolt.Tx, now time.Time, op, subject, name, detail string) error {
+func appendAudit(tx Tx, now time.Time, op, subject, name, detail string) error {
 	return appendAuditBy(tx, now, op, subject, name, detail, "")
 }
 
 // appendAuditBy is appendAudit with the actor who did it.
-func appendAuditBy(tx *bbolt.Tx, now time.Time, op, subject, name, detail, actor string) error {
-	b := tx.Bucket(bucketAudit)
-	seq, err := b.NextSequence()
+func appendAuditBy(tx Tx, now time.Time, op, subject, name, detail, actor string) error {
+	seq, err := tx.NextSequence(TableAudit)
 	if err != nil {
 		return err
 	}
@@ -50,11 +47,11 @@ func appendAuditBy(tx *bbolt.Tx, now time.Time, op, subject, name, detail, actor
 	if err != nil {
 		return err
 	}
-	return b.Put(u64(seq), v)
+	return tx.Put(TableAudit, u64(seq), v)
 }
 
 func (s *Store) audit(op, subject, name, detail string) error {
-	return s.update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx Tx) error {
 		return appendAudit(tx, s.now().UTC(), op, subject, name, detail)
 	})
 }
@@ -65,7 +62,7 @@ func (s *Store) audit(op, subject, name, detail string) error {
 // credential id), actor who did it (an API token's name), detail a short
 // note. None of them may hold personal data or secrets.
 func (s *Store) RecordAudit(op, subject, actor, detail string) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(func(tx Tx) error {
 		return appendAuditBy(tx, s.now().UTC(), op, subject, "", detail, actor)
 	})
 }
@@ -74,8 +71,8 @@ func (s *Store) RecordAudit(op, subject, actor, detail string) error {
 // The store offers no way to change or delete records.
 func (s *Store) Audit() ([]AuditRecord, error) {
 	var out []AuditRecord
-	err := s.view(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
+	err := s.view(func(tx Tx) error {
+		return tx.ForEach(TableAudit, nil, func(k, v []byte) error {
 			var r AuditRecord
 			if err := json.Unmarshal(v, &r); err != nil || len(k) != 8 || binary.BigEndian.Uint64(k) != r.Seq {
 				return damagedRecord("audit record")

@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"net/url"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // ContextInfo describes one cached JSON-LD context.
@@ -41,8 +39,8 @@ func (s *Store) PutContext(rawURL string, data []byte) error {
 	v := binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))
 	v = append(v, data...)
 	sum := sha256.Sum256(data)
-	return s.update(func(tx *bbolt.Tx) error {
-		if err := tx.Bucket(bucketContexts).Put([]byte(rawURL), v); err != nil {
+	return s.update(func(tx Tx) error {
+		if err := tx.Put(TableContexts, []byte(rawURL), v); err != nil {
 			return err
 		}
 		return appendAudit(tx, now, "contexts.put", rawURL, "", "sha256 "+hex.EncodeToString(sum[:]))
@@ -54,8 +52,11 @@ func (s *Store) PutContext(rawURL string, data []byte) error {
 // ErrNotFound).
 func (s *Store) LookupContext(rawURL string) ([]byte, error) {
 	var data []byte
-	err := s.view(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketContexts).Get([]byte(rawURL))
+	err := s.view(func(tx Tx) error {
+		v, err := tx.Get(TableContexts, []byte(rawURL))
+		if err != nil {
+			return err
+		}
 		if v == nil {
 			return fmt.Errorf("keys: context %s is not cached: %w: %w", rawURL, fs.ErrNotExist, ErrNotFound)
 		}
@@ -71,8 +72,8 @@ func (s *Store) LookupContext(rawURL string) ([]byte, error) {
 // ListContexts returns every cached context, sorted by URL.
 func (s *Store) ListContexts() ([]ContextInfo, error) {
 	out := []ContextInfo{}
-	err := s.view(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketContexts).ForEach(func(k, v []byte) error {
+	err := s.view(func(tx Tx) error {
+		return tx.ForEach(TableContexts, nil, func(k, v []byte) error {
 			if len(v) < 8 {
 				return damagedRecord("cached context")
 			}

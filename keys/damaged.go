@@ -51,28 +51,28 @@ func (e *DamagedError) Is(target error) bool { return target == ErrCorrupt }
 //
 // A panic inside a transaction closure of another package (Store.Update,
 // Store.View) is taken for damage too: it cannot be told apart from bbolt's.
-func (s *Store) guard(fn func() error) (err error) {
-	if s.damaged.Load() {
-		return &DamagedError{Path: s.path}
+func (b *boltBackend) guard(fn func() error) (err error) {
+	if b.damaged.Load() {
+		return &DamagedError{Path: b.path}
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			s.damaged.Store(true)
-			err = &DamagedError{Path: s.path}
+			b.damaged.Store(true)
+			err = &DamagedError{Path: b.path}
 		}
 	}()
 	return fn()
 }
 
 // view is db.View under guard.
-func (s *Store) view(fn func(tx *bbolt.Tx) error) error {
-	return s.guard(func() error { return s.db.View(fn) })
+func (b *boltBackend) view(fn func(tx *bbolt.Tx) error) error {
+	return b.guard(func() error { return b.db.View(fn) })
 }
 
 // update is db.Update under guard.
-func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
-	return s.guard(func() error { return s.db.Update(fn) })
+func (b *boltBackend) update(fn func(tx *bbolt.Tx) error) error {
+	return b.guard(func() error { return b.db.Update(fn) })
 }
 
 // damagedRecord is the error for a record of this package that does not

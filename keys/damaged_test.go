@@ -101,13 +101,13 @@ func readStoreFixture(path string) (realStore, error) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bbolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		kdf, err := readKDF(m)
+		m := tx.Bucket([]byte(TableMeta))
+		kdf, err := readKDF(boltTx{tx})
 		if err != nil {
 			return err
 		}
 		rs.secrets = append(rs.secrets, bytes.Clone(kdf.Salt), bytes.Clone(m.Get(metaWrapped)))
-		return tx.Bucket(bucketKeys).ForEach(func(_, v []byte) error {
+		return tx.Bucket([]byte(TableKeys)).ForEach(func(_, v []byte) error {
 			var r keyRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err

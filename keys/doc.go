@@ -16,6 +16,13 @@
 // Other packages of this module keep their own data in the same file
 // through Update and View, in buckets named after themselves.
 //
+// The same Store runs over another Backend (New): a database that several
+// service nodes share (store/postgres). The cryptography stays here: the
+// backend holds the sealed keys and the wrapped master key as the file
+// does, and every process unlocks the store with the passphrase. Other
+// packages then keep their data through interfaces they declare, which the
+// backend implements (found by type assertion on Store.Backend).
+//
 // It is not a key server or an HSM driver: keys live in the file and in
 // process memory. It does not prompt for passphrases (the CLI does), fetch
 // anything from the network, or judge trust (the verifier does, using the

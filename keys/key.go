@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/diplomat-edu/diplomat/credentials/did"
 )
 
@@ -236,19 +234,19 @@ func newRecord(master []byte, priv crypto.Signer, name string, purpose Purpose, 
 	return &keyRecord{ID: id, Name: name, Type: typ, Purpose: purpose, State: Active, Created: now, Public: pub, Sealed: sealed}, nil
 }
 
-func putRecord(tx *bbolt.Tx, r *keyRecord) error {
+func putRecord(tx Tx, r *keyRecord) error {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketKeys).Put([]byte(r.ID), v)
+	return tx.Put(TableKeys, []byte(r.ID), v)
 }
 
 // records returns the records named name (every record if name is ""),
 // oldest first.
-func records(tx *bbolt.Tx, name string) ([]*keyRecord, error) {
+func records(tx Tx, name string) ([]*keyRecord, error) {
 	var out []*keyRecord
-	err := tx.Bucket(bucketKeys).ForEach(func(k, v []byte) error {
+	err := tx.ForEach(TableKeys, nil, func(k, v []byte) error {
 		var r keyRecord
 		if err := json.Unmarshal(v, &r); err != nil || r.ID != string(k) {
 			return damagedRecord("key record")
@@ -269,7 +267,7 @@ func records(tx *bbolt.Tx, name string) ([]*keyRecord, error) {
 
 // current returns the active record named name, or the newest when none is
 // active; ErrNotFound when the name is unknown.
-func current(tx *bbolt.Tx, name string) (*keyRecord, error) {
+func current(tx Tx, name string) (*keyRecord, error) {
 	rs, err := records(tx, name)
 	if err != nil {
 		return nil, err
@@ -287,7 +285,7 @@ func current(tx *bbolt.Tx, name string) (*keyRecord, error) {
 
 // insert stores a new record under a name nobody uses yet.
 func (s *Store) insert(r *keyRecord, op, detail string) (*Key, error) {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx Tx) error {
 		rs, err := records(tx, r.Name)
 		if err != nil {
 			return err
@@ -295,7 +293,9 @@ func (s *Store) insert(r *keyRecord, op, detail string) (*Key, error) {
 		if len(rs) > 0 {
 			return fmt.Errorf("keys: a key named %q already exists (rotate it, or choose another name): %w", r.Name, ErrExists)
 		}
-		if tx.Bucket(bucketKeys).Get([]byte(r.ID)) != nil {
+		if v, err := tx.Get(TableKeys, []byte(r.ID)); err != nil {
+			return err
+		} else if v != nil {
 			return fmt.Errorf("keys: the key %s is already in the store under another name: %w", r.ID, ErrExists)
 		}
 		if err := putRecord(tx, r); err != nil {
@@ -358,7 +358,7 @@ func (s *Store) KeyVersions(name string) ([]*Key, error) {
 
 func (s *Store) list(name string) ([]*Key, error) {
 	var out []*Key
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx Tx) error {
 		rs, err := records(tx, name)
 		if err != nil {
 			return err
@@ -379,7 +379,7 @@ func (s *Store) list(name string) ([]*Key, error) {
 // if none is active), or an error wrapping ErrNotFound.
 func (s *Store) Key(name string) (*Key, error) {
 	var k *Key
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx Tx) error {
 		r, err := current(tx, name)
 		if err != nil {
 			return err
@@ -394,8 +394,11 @@ func (s *Store) Key(name string) (*Key, error) {
 // wrapping ErrNotFound.
 func (s *Store) KeyByID(id string) (*Key, error) {
 	var k *Key
-	err := s.view(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketKeys).Get([]byte(id))
+	err := s.view(func(tx Tx) error {
+		v, err := tx.Get(TableKeys, []byte(id))
+		if err != nil {
+			return err
+		}
 		if v == nil {
 			return fmt.Errorf("keys: no key with id %q: %w", id, ErrNotFound)
 		}
@@ -403,7 +406,6 @@ func (s *Store) KeyByID(id string) (*Key, error) {
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("keys: key record %q: %w", id, ErrCorrupt)
 		}
-		var err error
 		k, err = r.key()
 		return err
 	})
@@ -419,7 +421,7 @@ func (s *Store) KeyByID(id string) (*Key, error) {
 // new name). It needs the store unlocked.
 func (s *Store) Rotate(name string) (*Key, error) {
 	var old *keyRecord
-	if err := s.view(func(tx *bbolt.Tx) error {
+	if err := s.view(func(tx Tx) error {
 		var err error
 		old, err = current(tx, name)
 		return err
@@ -440,7 +442,7 @@ func (s *Store) Rotate(name string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = s.update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx Tx) error {
 		cur, err := current(tx, name)
 		if err != nil {
 			return err
@@ -476,7 +478,7 @@ func (s *Store) Rotate(name string) (*Key, error) {
 // fresh backup (which writes only live data) if old copies matter.
 func (s *Store) Destroy(name string) error {
 	var ids []string
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx Tx) error {
 		rs, err := records(tx, name)
 		if err != nil {
 			return err

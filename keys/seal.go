@@ -19,7 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/diplomat-edu/diplomat/internal/certname"
@@ -191,7 +190,7 @@ func (s *Store) AttachChain(name string, chainPEM []byte) (*Key, error) {
 		return nil, err
 	}
 	var r *keyRecord
-	err = s.update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx Tx) error {
 		var err error
 		if r, err = current(tx, name); err != nil {
 			return err
@@ -326,8 +325,11 @@ func (s *Store) CSR(name string, sub SealSubject) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: creating the CSR: %w", err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketKeys).Get([]byte(k.ID))
+	err = s.update(func(tx Tx) error {
+		v, err := tx.Get(TableKeys, []byte(k.ID))
+		if err != nil {
+			return err
+		}
 		if v == nil {
 			return fmt.Errorf("keys: key %q was removed while making its CSR: %w", name, ErrNotFound)
 		}

@@ -13,8 +13,6 @@ import (
 	"io"
 	"sync/atomic"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
@@ -54,7 +52,7 @@ func (g *signer) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 // with ErrDestroyed after Destroy and ErrLocked after Lock or Close.
 func (s *Store) Signer(name string) (crypto.Signer, error) {
 	var r *keyRecord
-	if err := s.view(func(tx *bbolt.Tx) error {
+	if err := s.view(func(tx Tx) error {
 		var err error
 		r, err = current(tx, name)
 		return err

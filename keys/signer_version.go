@@ -4,8 +4,6 @@ import (
 	"crypto"
 	"encoding/json"
 	"fmt"
-
-	"go.etcd.io/bbolt"
 )
 
 // SignerByID returns a crypto.Signer for the key version whose thumbprint is
@@ -18,8 +16,11 @@ import (
 // not open under its id.
 func (s *Store) SignerByID(id string) (crypto.Signer, error) {
 	var r keyRecord
-	if err := s.view(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketKeys).Get([]byte(id))
+	if err := s.view(func(tx Tx) error {
+		v, err := tx.Get(TableKeys, []byte(id))
+		if err != nil {
+			return err
+		}
 		if v == nil {
 			return fmt.Errorf("keys: no key with id %q: %w", id, ErrNotFound)
 		}

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -11,10 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -27,19 +26,12 @@ const SchemaVersion = 1
 // DefaultFile is the store file name inside the store folder.
 const DefaultFile = "diplomat.db"
 
-// The buckets keys owns. Every bucket whose name starts with "keys." belongs
-// to this package; other packages must not open them (see Store.Update).
-var (
-	bucketMeta     = []byte("keys.meta")
-	bucketKeys     = []byte("keys.keys")
-	bucketTrust    = []byte("keys.trust")
-	bucketContexts = []byte("keys.contexts")
-	bucketAudit    = []byte("keys.audit")
-)
+// The buckets keys owns in a store file: its tables. Every bucket whose
+// name starts with "keys." belongs to this package; other packages must not
+// open them (see Store.Update).
+var ownBuckets = []Table{TableMeta, TableKeys, TableTrust, TableContexts, TableAudit}
 
-var ownBuckets = [][]byte{bucketMeta, bucketKeys, bucketTrust, bucketContexts, bucketAudit}
-
-// Meta bucket entries.
+// Meta table entries.
 var (
 	metaSchema  = []byte("schema")
 	metaCreated = []byte("created")
@@ -69,18 +61,17 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is an open store file: keys, certificates, the trust registry, the
-// JSON-LD context cache and the audit log. Public material is readable at
-// once; private keys need Unlock first.
+// Store is an open store: keys, certificates, the trust registry, the
+// JSON-LD context cache and the audit log, in a bbolt file (Open) or another
+// Backend (New). Public material is readable at once; private keys need
+// Unlock first.
 //
 // A Store is safe for concurrent use by multiple goroutines. Only one process
-// may have the file open at a time.
+// may have a store file open at a time; a database backend is shared by
+// every process that opens it, each unlocking it with the passphrase.
 type Store struct {
-	db   *bbolt.DB
-	path string
-	now  func() time.Time
-
-	damaged atomic.Bool // a damaged page was met: refuse everything (see guard)
+	b   Backend
+	now func() time.Time
 
 	mu      sync.Mutex
 	master  []byte             // the data key; nil while locked
@@ -100,21 +91,8 @@ type Store struct {
 // Open does not ask for the passphrase; see Unlock. The caller must Close the
 // store.
 func Open(path string, opts *Options) (*Store, error) {
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = time.Second
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	kdf := o.KDF
-	if kdf.Time == 0 && kdf.MemoryKiB == 0 && kdf.Threads == 0 {
-		kdf = defaultKDF
-	}
-	if err := kdf.check(); err != nil {
+	o, kdf, err := options(opts)
+	if err != nil {
 		return nil, err
 	}
 	dir := filepath.Dir(path)
@@ -133,17 +111,17 @@ func Open(path string, opts *Options) (*Store, error) {
 		// here would hide what was lost.
 		return nil, &DamagedError{Path: path, Reason: reasonEmpty}
 	}
-	s := &Store{path: path, now: o.Now, signers: map[string]*signer{}}
+	b := &boltBackend{path: path}
 	if statErr == nil {
 		// bbolt trusts the file's page headers: read them first, under a
 		// read-only open that holds the file's lock (a second process
 		// is in the middle of nothing while we read).
-		ro, err := s.openBolt(&bbolt.Options{Timeout: o.Timeout, ReadOnly: true})
+		ro, err := b.openBolt(&bbolt.Options{Timeout: o.Timeout, ReadOnly: true})
 		if err != nil {
 			return nil, err
 		}
 		err = checkPages(path)
-		s.guard(ro.Close)
+		b.guard(ro.Close)
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
@@ -152,15 +130,54 @@ func Open(path string, opts *Options) (*Store, error) {
 			return nil, &DamagedError{Path: path, Reason: err.Error()}
 		}
 	}
-	db, err := s.openBolt(&bbolt.Options{Timeout: o.Timeout})
+	db, err := b.openBolt(&bbolt.Options{Timeout: o.Timeout})
 	if err != nil {
 		return nil, err
 	}
-	s.db = db
+	b.db = db
 	if created {
 		// bbolt creates with the mode given, less the umask; make sure.
 		_ = os.Chmod(path, 0o600)
 	}
+	return newStore(b, o, kdf)
+}
+
+// New returns the store kept in backend b (a database: see Backend),
+// creating its records when b holds none, with the same rules as Open: a
+// store written by a newer schema fails with a *SchemaError, and Unlock
+// sets or checks the passphrase. The Store owns b from then on, and closes
+// it when it is closed (or when New fails).
+func New(b Backend, opts *Options) (*Store, error) {
+	o, kdf, err := options(opts)
+	if err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	return newStore(b, o, kdf)
+}
+
+// options fills the defaults of opts and checks the KDF parameters.
+func options(opts *Options) (Options, KDFParams, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	kdf := o.KDF
+	if kdf.Time == 0 && kdf.MemoryKiB == 0 && kdf.Threads == 0 {
+		kdf = defaultKDF
+	}
+	return o, kdf, kdf.check()
+}
+
+// newStore makes the Store over b and creates or checks its records.
+func newStore(b Backend, o Options, kdf KDFParams) (*Store, error) {
+	s := &Store{b: b, now: o.Now, signers: map[string]*signer{}}
 	if err := s.init(kdf); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -169,11 +186,11 @@ func Open(path string, opts *Options) (*Store, error) {
 }
 
 // openBolt opens the store file with bbolt under guard, mapping its errors.
-func (s *Store) openBolt(o *bbolt.Options) (*bbolt.DB, error) {
+func (b *boltBackend) openBolt(o *bbolt.Options) (*bbolt.DB, error) {
 	var db *bbolt.DB
-	err := s.guard(func() error {
+	err := b.guard(func() error {
 		var err error
-		db, err = bbolt.Open(s.path, 0o600, o)
+		db, err = bbolt.Open(b.path, 0o600, o)
 		return err
 	})
 	if err == nil {
@@ -182,57 +199,68 @@ func (s *Store) openBolt(o *bbolt.Options) (*bbolt.DB, error) {
 	var pe *fs.PathError
 	switch {
 	case errors.Is(err, bbolt.ErrTimeout):
-		return nil, &inUseError{path: s.path}
+		return nil, &inUseError{path: b.path}
 	case errors.Is(err, ErrCorrupt):
 		return nil, err
 	case errors.As(err, &pe):
-		return nil, fmt.Errorf("keys: opening the store %s: %w", s.path, err)
+		return nil, fmt.Errorf("keys: opening the store %s: %w", b.path, err)
 	}
 	// bbolt's own verdict on the file (invalid database, checksum error,
 	// version mismatch): fixed strings, no file contents.
-	return nil, &DamagedError{Path: s.path, Reason: err.Error()}
+	return nil, &DamagedError{Path: b.path, Reason: err.Error()}
 }
 
-// init creates the buckets and meta entries of a new store, or checks the
+// init creates the tables and meta entries of a new store, or checks the
 // schema of an existing one.
 func (s *Store) init(kdf KDFParams) error {
 	var found int
-	err := s.view(func(tx *bbolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		if m == nil {
+	check := func(tx Tx) error {
+		found = 0
+		v, err := tx.Get(TableMeta, metaSchema)
+		if err != nil {
+			return err
+		}
+		if v == nil {
 			// A new file has no bucket at all; one with buckets but no
 			// meta is someone else's, or a store that lost its meta.
-			if c := tx.Cursor(); c != nil {
-				if k, _ := c.First(); k != nil {
-					return &DamagedError{Path: s.path, Reason: "a bbolt file with no Diplomat schema: not a Diplomat store, or one that lost its keys.meta bucket"}
+			if bt, ok := tx.(boltTx); ok {
+				if c := bt.tx.Cursor(); c != nil {
+					if k, _ := c.First(); k != nil {
+						return &DamagedError{Path: s.Path(), Reason: "a bbolt file with no Diplomat schema: not a Diplomat store, or one that lost its keys.meta bucket"}
+					}
 				}
 			}
 			return nil
 		}
-		v, err := strconv.Atoi(string(m.Get(metaSchema)))
-		if err != nil || v <= 0 {
-			return &DamagedError{Path: s.path, Reason: "its schema version cannot be read"}
+		n, err := strconv.Atoi(string(v))
+		if err != nil || n <= 0 {
+			return &DamagedError{Path: s.Path(), Reason: "its schema version cannot be read"}
 		}
-		found = v
+		found = n
 		return nil
-	})
-	if err != nil {
+	}
+	if err := s.view(check); err != nil {
 		return err
 	}
 	if found > SchemaVersion {
-		return &SchemaError{Path: s.path, Found: found, Readable: SchemaVersion}
+		return &SchemaError{Path: s.Path(), Found: found, Readable: SchemaVersion}
 	}
 	if found == SchemaVersion {
 		return nil
 	}
-	// A new store (found == 0): buckets, schema, KDF parameters and salt.
-	return s.update(func(tx *bbolt.Tx) error {
-		for _, name := range ownBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
+	// A new store (found == 0): tables, schema, KDF parameters and salt.
+	return s.update(func(tx Tx) error {
+		// Another process sharing the backend may have created it since.
+		if err := check(tx); err != nil || found != 0 {
+			return err
+		}
+		if bt, ok := tx.(boltTx); ok {
+			for _, name := range ownBuckets {
+				if _, err := bt.tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+					return err
+				}
 			}
 		}
-		m := tx.Bucket(bucketMeta)
 		salt := make([]byte, 16)
 		if _, err := rand.Read(salt); err != nil {
 			return err
@@ -248,7 +276,7 @@ func (s *Store) init(kdf KDFParams) error {
 			string(metaCreated): []byte(now.Format(time.RFC3339Nano)),
 			string(metaKDF):     kj,
 		} {
-			if err := m.Put([]byte(k), v); err != nil {
+			if err := tx.Put(TableMeta, []byte(k), v); err != nil {
 				return err
 			}
 		}
@@ -256,12 +284,17 @@ func (s *Store) init(kdf KDFParams) error {
 	})
 }
 
-// Path returns the file the store was opened from.
-func (s *Store) Path() string { return s.path }
+// Path returns the file the store was opened from, or for another backend
+// its location (a database URL without its password).
+func (s *Store) Path() string { return s.b.Location() }
+
+// Backend returns the backend the store keeps its records in, so that
+// other packages can find the abilities they need on it (see Backend).
+func (s *Store) Backend() Backend { return s.b }
 
 // Close locks the store (forgetting the master key and every cached signer,
-// so signers handed out before fail with ErrLocked) and closes the file.
-// It is safe to call more than once.
+// so signers handed out before fail with ErrLocked) and closes the file or
+// the backend. It is safe to call more than once.
 //
 // A store found damaged (see DamagedError) is closed as far as bbolt lets
 // it: a failure inside bbolt can leave one of its locks held, and then the
@@ -269,26 +302,26 @@ func (s *Store) Path() string { return s.path }
 // waiting for ever.
 func (s *Store) Close() error {
 	s.Lock()
-	if !s.damaged.Load() {
-		return s.guard(s.db.Close)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-		defer func() { _ = recover() }()
-		_ = s.db.Close()
-	}()
-	select {
-	case <-done:
-	case <-time.After(damagedCloseWait):
-	}
-	return nil
+	return s.b.Close()
 }
 
 // damagedCloseWait is how long Close waits for bbolt to close a damaged
 // store.
 const damagedCloseWait = 200 * time.Millisecond
+
+// view and update run fn in a transaction of the backend. The Store's own
+// calls are short and take no context: a database backend bounds them
+// itself (store/postgres: its statement timeout).
+func (s *Store) view(fn func(Tx) error) error   { return s.b.View(context.Background(), fn) }
+func (s *Store) update(fn func(Tx) error) error { return s.b.Update(context.Background(), fn) }
+
+// bolt returns the store file's backend, or an error wrapping ErrNotBolt.
+func (s *Store) bolt() (*boltBackend, error) {
+	if b, ok := s.b.(*boltBackend); ok {
+		return b, nil
+	}
+	return nil, fmt.Errorf("keys: the store %s: %w", s.Path(), ErrNotBolt)
+}
 
 // Update runs fn in a read-write bbolt transaction on the store file,
 // committing if fn returns nil and rolling back otherwise. It is how other
@@ -302,20 +335,40 @@ const damagedCloseWait = 200 * time.Millisecond
 //
 // A panic inside fn, bbolt's or fn's own, is recovered and returned as a
 // *DamagedError (see DamagedError); so is a memory fault reading a damaged
-// page.
-func (s *Store) Update(fn func(tx *bbolt.Tx) error) error { return s.update(fn) }
+// page. A store that is not a bbolt file (another Backend) returns an error
+// wrapping ErrNotBolt.
+func (s *Store) Update(fn func(tx *bbolt.Tx) error) error {
+	b, err := s.bolt()
+	if err != nil {
+		return err
+	}
+	return b.update(fn)
+}
 
 // Batch is Update for many goroutines writing at once: concurrent calls
 // may share one transaction (and one fsync), and fn may therefore run more
 // than once, so it must have no effect outside the transaction (bbolt's
 // DB.Batch). A lone call waits a few milliseconds for company: use Update
-// when nothing else writes.
-func (s *Store) Batch(fn func(tx *bbolt.Tx) error) error { return s.db.Batch(fn) }
+// when nothing else writes. Panics, faults and another backend are as for
+// Update.
+func (s *Store) Batch(fn func(tx *bbolt.Tx) error) error {
+	b, err := s.bolt()
+	if err != nil {
+		return err
+	}
+	return b.guard(func() error { return b.db.Batch(fn) })
+}
 
 // View runs fn in a read-only bbolt transaction, with the same rules as
 // Update. Byte slices read in fn are owned by bbolt and valid only inside
 // fn; copy what you keep. Panics and faults are as for Update.
-func (s *Store) View(fn func(tx *bbolt.Tx) error) error { return s.view(fn) }
+func (s *Store) View(fn func(tx *bbolt.Tx) error) error {
+	b, err := s.bolt()
+	if err != nil {
+		return err
+	}
+	return b.view(fn)
+}
 
 // Info describes a store, for "diplomat store info".
 type Info struct {
@@ -334,18 +387,25 @@ type Info struct {
 
 // Info returns counts and facts about the store. It needs no passphrase.
 func (s *Store) Info() (*Info, error) {
-	in := &Info{Path: s.path, SchemaVersion: SchemaVersion}
-	err := s.view(func(tx *bbolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		in.Created, _ = time.Parse(time.RFC3339Nano, string(m.Get(metaCreated)))
-		in.Initialised = m.Get(metaWrapped) != nil
-		k, err := readKDF(m)
+	in := &Info{Path: s.Path(), SchemaVersion: SchemaVersion}
+	err := s.view(func(tx Tx) error {
+		created, err := tx.Get(TableMeta, metaCreated)
+		if err != nil {
+			return err
+		}
+		in.Created, _ = time.Parse(time.RFC3339Nano, string(created))
+		wrapped, err := tx.Get(TableMeta, metaWrapped)
+		if err != nil {
+			return err
+		}
+		in.Initialised = wrapped != nil
+		k, err := readKDF(tx)
 		if err != nil {
 			return err
 		}
 		k.Salt = nil
 		in.KDF = k
-		if err := tx.Bucket(bucketKeys).ForEach(func(_, v []byte) error {
+		if err := tx.ForEach(TableKeys, nil, func(_, v []byte) error {
 			in.Keys++
 			var r keyRecord
 			if json.Unmarshal(v, &r) == nil && len(r.Chain) > 0 {
@@ -355,16 +415,27 @@ func (s *Store) Info() (*Info, error) {
 		}); err != nil {
 			return err
 		}
-		in.TrustEntries = tx.Bucket(bucketTrust).Stats().KeyN
-		in.Contexts = tx.Bucket(bucketContexts).Stats().KeyN
-		in.AuditRecords = tx.Bucket(bucketAudit).Stats().KeyN
+		for _, c := range []struct {
+			t Table
+			n *int
+		}{{TableTrust, &in.TrustEntries}, {TableContexts, &in.Contexts}, {TableAudit, &in.AuditRecords}} {
+			if *c.n, err = tx.Count(c.t); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if st, err := os.Stat(s.path); err == nil {
-		in.Size = st.Size()
+	if _, ok := s.b.(*boltBackend); ok {
+		if st, err := os.Stat(s.Path()); err == nil {
+			in.Size = st.Size()
+		}
+	} else if sz, ok := s.b.(interface {
+		Size(context.Context) (int64, error)
+	}); ok {
+		in.Size, _ = sz.Size(context.Background())
 	}
 	return in, nil
 }
@@ -373,15 +444,18 @@ func (s *Store) Info() (*Info, error) {
 // store stays open and usable, and records the backup in the audit log. The
 // copy holds the same encrypted keys and opens with the same passphrase. It
 // returns the number of bytes written.
+//
+// Only a store file can be backed up this way (an error wrapping ErrNotBolt
+// otherwise): a database has its own tools (docs/deploy.md).
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.View(func(tx *bbolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
 	})
 	if err != nil {
-		return n, fmt.Errorf("keys: backup of %s: %w", s.path, err)
+		return n, fmt.Errorf("keys: backup of %s: %w", s.Path(), err)
 	}
 	return n, s.audit("store.backup", "", "", strconv.FormatInt(n, 10)+" bytes")
 }
@@ -390,6 +464,9 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // it refuses to overwrite an existing file. On failure the partial file is
 // removed.
 func (s *Store) BackupFile(path string) error {
+	if _, err := s.bolt(); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("keys: backup: %w", err)
@@ -412,12 +489,11 @@ func (s *Store) BackupFile(path string) error {
 // example "did:web:registrar.example.edu"), for WebDocument callers that do
 // not pass one. An empty did clears it.
 func (s *Store) SetWebDID(did string) error {
-	return s.update(func(tx *bbolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
+	return s.update(func(tx Tx) error {
 		if did == "" {
-			return m.Delete(metaWebDID)
+			return tx.Delete(TableMeta, metaWebDID)
 		}
-		if err := m.Put(metaWebDID, []byte(did)); err != nil {
+		if err := tx.Put(TableMeta, metaWebDID, []byte(did)); err != nil {
 			return err
 		}
 		return appendAudit(tx, s.now().UTC(), "store.web-did", did, "", "")
@@ -427,9 +503,10 @@ func (s *Store) SetWebDID(did string) error {
 // WebDID returns the did:web recorded with SetWebDID, or "" if none.
 func (s *Store) WebDID() (string, error) {
 	var did string
-	err := s.view(func(tx *bbolt.Tx) error {
-		did = string(tx.Bucket(bucketMeta).Get(metaWebDID))
-		return nil
+	err := s.view(func(tx Tx) error {
+		v, err := tx.Get(TableMeta, metaWebDID)
+		did = string(v)
+		return err
 	})
 	return did, err
 }

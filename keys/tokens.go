@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // API token scopes: what a bearer token of the HTTP service may do.
@@ -31,9 +29,8 @@ const (
 // recognise (secret scanners, logs).
 const TokenPrefix = "dpl_"
 
-// bucketTokens holds the API tokens: "id/<id>" → Token JSON, "hash/<hex
+// TableTokens holds the API tokens: "id/<id>" → Token JSON, "hash/<hex
 // SHA-256 of the secret>" → id. The secret itself is never stored.
-var bucketTokens = []byte("keys.tokens")
 
 // Token is an API token of the HTTP service, as the store keeps it: its
 // name, scopes and dates, never its secret (only the secret's SHA-256).
@@ -117,12 +114,8 @@ func (s *Store) CreateToken(name string, scopes []string, expires time.Time) (se
 	if !expires.IsZero() {
 		t.Expires = expires.UTC().Truncate(time.Second)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketTokens)
-		if err != nil {
-			return err
-		}
-		if err := eachToken(b, func(o *Token) error {
+	err = s.update(func(tx Tx) error {
+		if err := eachToken(tx, func(o *Token) error {
 			if o.Name == name && o.Revoked.IsZero() {
 				return fmt.Errorf("keys: a token named %q exists (%s): revoke it first or choose another name: %w", name, o.ID, ErrExists)
 			}
@@ -130,10 +123,10 @@ func (s *Store) CreateToken(name string, scopes []string, expires time.Time) (se
 		}); err != nil {
 			return err
 		}
-		if err := putToken(b, t); err != nil {
+		if err := putToken(tx, t); err != nil {
 			return err
 		}
-		if err := b.Put([]byte("hash/"+t.Hash), []byte(t.ID)); err != nil {
+		if err := tx.Put(TableTokens, []byte("hash/"+t.Hash), []byte(t.ID)); err != nil {
 			return err
 		}
 		return appendAudit(tx, now, "tokens.create", t.ID, name, strings.Join(t.Scopes, ","))
@@ -144,37 +137,42 @@ func (s *Store) CreateToken(name string, scopes []string, expires time.Time) (se
 	return secret, t, nil
 }
 
-func putToken(b *bbolt.Bucket, t *Token) error {
+func putToken(tx Tx, t *Token) error {
 	v, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte("id/"+t.ID), v)
+	return tx.Put(TableTokens, []byte("id/"+t.ID), v)
 }
 
-func eachToken(b *bbolt.Bucket, fn func(*Token) error) error {
-	c := b.Cursor()
-	for k, v := c.Seek([]byte("id/")); k != nil && strings.HasPrefix(string(k), "id/"); k, v = c.Next() {
+func eachToken(tx Tx, fn func(*Token) error) error {
+	return tx.ForEach(TableTokens, []byte("id/"), func(k, v []byte) error {
 		var t Token
 		if err := json.Unmarshal(v, &t); err != nil {
 			return fmt.Errorf("keys: token record %s: %w", k, ErrCorrupt)
 		}
-		if err := fn(&t); err != nil {
-			return err
-		}
+		return fn(&t)
+	})
+}
+
+// getToken reads the token with id, or nil when there is none.
+func getToken(tx Tx, id string) (*Token, error) {
+	v, err := tx.Get(TableTokens, []byte("id/"+id))
+	if err != nil || v == nil {
+		return nil, err
 	}
-	return nil
+	t := new(Token)
+	if err := json.Unmarshal(v, t); err != nil {
+		return nil, fmt.Errorf("keys: token %s: %w", id, ErrCorrupt)
+	}
+	return t, nil
 }
 
 // Tokens returns every token, revoked ones included, by creation time.
 func (s *Store) Tokens() ([]*Token, error) {
 	var out []*Token
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		if b == nil {
-			return nil
-		}
-		return eachToken(b, func(t *Token) error { out = append(out, t); return nil })
+	err := s.view(func(tx Tx) error {
+		return eachToken(tx, func(t *Token) error { out = append(out, t); return nil })
 	})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out, err
@@ -185,12 +183,8 @@ func (s *Store) Tokens() ([]*Token, error) {
 // An unknown ref wraps ErrNotFound.
 func (s *Store) RevokeToken(ref, actor string) (*Token, error) {
 	var out *Token
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		if b == nil {
-			return fmt.Errorf("keys: no token %q: %w", ref, ErrNotFound)
-		}
-		if err := eachToken(b, func(t *Token) error {
+	err := s.update(func(tx Tx) error {
+		if err := eachToken(tx, func(t *Token) error {
 			if out == nil && (t.ID == ref || (t.Name == ref && t.Revoked.IsZero())) {
 				out = t
 			}
@@ -206,7 +200,7 @@ func (s *Store) RevokeToken(ref, actor string) (*Token, error) {
 		}
 		now := s.now().UTC().Truncate(time.Second)
 		out.Revoked = now
-		if err := putToken(b, out); err != nil {
+		if err := putToken(tx, out); err != nil {
 			return err
 		}
 		return appendAuditBy(tx, now, "tokens.revoke", out.ID, out.Name, "", actor)
@@ -222,24 +216,18 @@ func (s *Store) AuthenticateToken(secret string, now time.Time) (*Token, error) 
 		return nil, ErrTokenInvalid
 	}
 	var t *Token
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		if b == nil {
-			return ErrTokenInvalid
+	err := s.view(func(tx Tx) error {
+		id, err := tx.Get(TableTokens, []byte("hash/"+TokenHash(secret)))
+		if err != nil {
+			return err
 		}
-		id := b.Get([]byte("hash/" + TokenHash(secret)))
 		if id == nil {
 			return ErrTokenInvalid
 		}
-		v := b.Get([]byte("id/" + string(id)))
-		if v == nil {
-			return fmt.Errorf("keys: token %s: %w", id, ErrCorrupt)
+		if t, err = getToken(tx, string(id)); err == nil && t == nil {
+			err = fmt.Errorf("keys: token %s: %w", id, ErrCorrupt)
 		}
-		t = new(Token)
-		if err := json.Unmarshal(v, t); err != nil {
-			return fmt.Errorf("keys: token %s: %w", id, ErrCorrupt)
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -253,25 +241,17 @@ func (s *Store) AuthenticateToken(secret string, now time.Time) (*Token, error) 
 // TouchToken records that token id was used at at (its LastUsed), unless a
 // later use is recorded already.
 func (s *Store) TouchToken(id string, at time.Time) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		if b == nil {
-			return nil
-		}
-		v := b.Get([]byte("id/" + id))
-		if v == nil {
-			return nil
-		}
-		var t Token
-		if err := json.Unmarshal(v, &t); err != nil {
-			return fmt.Errorf("keys: token %s: %w", id, ErrCorrupt)
+	return s.update(func(tx Tx) error {
+		t, err := getToken(tx, id)
+		if err != nil || t == nil {
+			return err
 		}
 		at = at.UTC().Truncate(time.Second)
 		if !at.After(t.LastUsed) {
 			return nil
 		}
 		t.LastUsed = at
-		return putToken(b, &t)
+		return putToken(tx, t)
 	})
 }
 
@@ -279,20 +259,12 @@ func (s *Store) TouchToken(id string, at time.Time) error {
 // ErrNotFound.
 func (s *Store) Token(id string) (*Token, error) {
 	var t *Token
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		var v []byte
-		if b != nil {
-			v = b.Get([]byte("id/" + id))
+	err := s.view(func(tx Tx) error {
+		var err error
+		if t, err = getToken(tx, id); err == nil && t == nil {
+			err = fmt.Errorf("keys: no token %q: %w", id, ErrNotFound)
 		}
-		if v == nil {
-			return fmt.Errorf("keys: no token %q: %w", id, ErrNotFound)
-		}
-		t = new(Token)
-		if err := json.Unmarshal(v, t); err != nil {
-			return fmt.Errorf("keys: token %s: %w", id, ErrCorrupt)
-		}
-		return nil
+		return err
 	})
 	return t, err
 }

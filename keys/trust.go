@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
-	"go.etcd.io/bbolt"
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
 	"github.com/diplomat-edu/diplomat/internal/certname"
@@ -258,12 +257,12 @@ func normalise(v *validator.Validate, e *TrustEntry, i int) error {
 	return nil
 }
 
-func putEntry(tx *bbolt.Tx, e *TrustEntry) error {
+func putEntry(tx Tx, e *TrustEntry) error {
 	v, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketTrust).Put([]byte(e.ID), v)
+	return tx.Put(TableTrust, []byte(e.ID), v)
 }
 
 // AddTrust validates e and stores it with Source "manual" (unless set) and
@@ -278,8 +277,10 @@ func (s *Store) AddTrust(e TrustEntry) (*TrustEntry, error) {
 		e.Source = SourceManual
 	}
 	e.Added = s.now().UTC()
-	err := s.update(func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucketTrust).Get([]byte(e.ID)) != nil {
+	err := s.update(func(tx Tx) error {
+		if v, err := tx.Get(TableTrust, []byte(e.ID)); err != nil {
+			return err
+		} else if v != nil {
 			return fmt.Errorf("keys: trust entry %s already exists (remove it first): %w", shortID(e.ID), ErrExists)
 		}
 		if err := putEntry(tx, &e); err != nil {
@@ -317,7 +318,7 @@ func (s *Store) ImportTrust(data []byte, source string) (int, error) {
 	for i := range entries {
 		entries[i].Source, entries[i].Added = source, now
 	}
-	err = s.update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx Tx) error {
 		for i := range entries {
 			if err := putEntry(tx, &entries[i]); err != nil {
 				return err
@@ -392,8 +393,8 @@ func (s *Store) ExportTrust() ([]byte, error) {
 // passphrase.
 func (s *Store) TrustEntries() ([]TrustEntry, error) {
 	out := []TrustEntry{}
-	err := s.view(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketTrust).ForEach(func(k, v []byte) error {
+	err := s.view(func(tx Tx) error {
+		return tx.ForEach(TableTrust, nil, func(k, v []byte) error {
 			var e TrustEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return damagedRecord("trust entry")
@@ -410,7 +411,7 @@ func (s *Store) TrustEntries() ([]TrustEntry, error) {
 // ErrNotFound.
 func (s *Store) TrustEntry(id string) (*TrustEntry, error) {
 	var e *TrustEntry
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx Tx) error {
 		var err error
 		e, err = getEntry(tx, id)
 		return err
@@ -418,8 +419,11 @@ func (s *Store) TrustEntry(id string) (*TrustEntry, error) {
 	return e, err
 }
 
-func getEntry(tx *bbolt.Tx, id string) (*TrustEntry, error) {
-	v := tx.Bucket(bucketTrust).Get([]byte(id))
+func getEntry(tx Tx, id string) (*TrustEntry, error) {
+	v, err := tx.Get(TableTrust, []byte(id))
+	if err != nil {
+		return nil, err
+	}
 	if v == nil {
 		return nil, fmt.Errorf("keys: no trust entry %s: %w", shortID(id), ErrNotFound)
 	}
@@ -433,12 +437,13 @@ func getEntry(tx *bbolt.Tx, id string) (*TrustEntry, error) {
 // RemoveTrust deletes the entry with the given ID, or returns an error
 // wrapping ErrNotFound.
 func (s *Store) RemoveTrust(id string) error {
-	return s.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketTrust)
-		if b.Get([]byte(id)) == nil {
+	return s.update(func(tx Tx) error {
+		if v, err := tx.Get(TableTrust, []byte(id)); err != nil {
+			return err
+		} else if v == nil {
 			return fmt.Errorf("keys: no trust entry %s: %w", shortID(id), ErrNotFound)
 		}
-		if err := b.Delete([]byte(id)); err != nil {
+		if err := tx.Delete(TableTrust, []byte(id)); err != nil {
 			return err
 		}
 		return appendAudit(tx, s.now().UTC(), "trust.remove", id, "", "")
@@ -459,7 +464,7 @@ func (s *Store) LookupTrust(identifier string) (*TrustEntry, error) {
 		cands = append(cands, ThumbprintURN+identifier)
 	}
 	var e *TrustEntry
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx Tx) error {
 		for _, c := range cands {
 			if got, err := getEntry(tx, c); err == nil {
 				e = got
@@ -504,15 +509,15 @@ func (s *Store) LookupTrustCertificate(chain ...*x509.Certificate) (*TrustEntry,
 	path := signedPath(chain)
 	var e *TrustEntry
 	var broken *UnanchoredError
-	err := s.view(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx Tx) error {
 		for _, c := range path {
 			if got, err := getEntry(tx, CertificatePrefix+fingerprint(c)); err == nil {
 				e = got
 				return nil
 			}
 		}
-		return tx.Bucket(bucketTrust).ForEach(func(k, v []byte) error {
-			if e != nil || !bytes.HasPrefix(k, []byte(CertificatePrefix)) {
+		return tx.ForEach(TableTrust, []byte(CertificatePrefix), func(k, v []byte) error {
+			if e != nil {
 				return nil
 			}
 			var cand TrustEntry

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"go.etcd.io/bbolt"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -45,9 +44,13 @@ type kdfJSON struct {
 
 func kdfRecord(k KDFParams) kdfJSON { return kdfJSON{Alg: "argon2id", KDFParams: k} }
 
-func readKDF(m *bbolt.Bucket) (KDFParams, error) {
+func readKDF(tx Tx) (KDFParams, error) {
+	v, err := tx.Get(TableMeta, metaKDF)
+	if err != nil {
+		return KDFParams{}, err
+	}
 	var k kdfJSON
-	if err := json.Unmarshal(m.Get(metaKDF), &k); err != nil || k.Alg != "argon2id" || len(k.Salt) < 16 || k.check() != nil {
+	if err := json.Unmarshal(v, &k); err != nil || k.Alg != "argon2id" || len(k.Salt) < 16 || k.check() != nil {
 		return KDFParams{}, fmt.Errorf("keys: the store's key derivation parameters are unreadable: %w", ErrCorrupt)
 	}
 	return k.KDFParams, nil
@@ -77,11 +80,12 @@ func (s *Store) Unlock(passphrase []byte) error {
 		kdf     KDFParams
 		wrapped []byte
 	)
-	err := s.view(func(tx *bbolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
+	err := s.view(func(tx Tx) error {
 		var err error
-		kdf, err = readKDF(m)
-		wrapped = cloneBytes(m.Get(metaWrapped))
+		if kdf, err = readKDF(tx); err != nil {
+			return err
+		}
+		wrapped, err = get(tx, TableMeta, metaWrapped)
 		return err
 	})
 	if err != nil {
@@ -104,20 +108,32 @@ func (s *Store) Unlock(passphrase []byte) error {
 		if err != nil {
 			return err
 		}
-		err = s.update(func(tx *bbolt.Tx) error {
-			m := tx.Bucket(bucketMeta)
-			if m.Get(metaWrapped) != nil {
-				// Another Unlock in this process set it first (s.mu makes
-				// this unreachable, but never overwrite a master key).
-				return fmt.Errorf("keys: the passphrase was set concurrently: %w", ErrExists)
+		var theirs []byte
+		err = s.update(func(tx Tx) error {
+			old, err := tx.Get(TableMeta, metaWrapped)
+			if err != nil {
+				return err
 			}
-			if err := m.Put(metaWrapped, w); err != nil {
+			if old != nil {
+				// Another Unlock set it first (in this process s.mu makes
+				// this unreachable; another process sharing a database
+				// may have): never overwrite a master key, open it.
+				theirs = cloneBytes(old)
+				return nil
+			}
+			if err := tx.Put(TableMeta, metaWrapped, w); err != nil {
 				return err
 			}
 			return appendAudit(tx, s.now().UTC(), "store.passphrase-set", "", "", "")
 		})
 		if err != nil {
 			return fmt.Errorf("keys: unlock: %w", err)
+		}
+		if theirs != nil {
+			wipe(master)
+			if master, err = open(kek, theirs, []byte(adMaster)); err != nil {
+				return ErrWrongPassphrase
+			}
 		}
 	}
 	if s.master != nil && subtle.ConstantTimeCompare(s.master, master) == 1 {
@@ -140,9 +156,10 @@ func (s *Store) Unlocked() bool {
 // happened). The CLI uses it to ask for a new passphrase twice.
 func (s *Store) Initialised() (bool, error) {
 	var ok bool
-	err := s.view(func(tx *bbolt.Tx) error {
-		ok = tx.Bucket(bucketMeta).Get(metaWrapped) != nil
-		return nil
+	err := s.view(func(tx Tx) error {
+		v, err := tx.Get(TableMeta, metaWrapped)
+		ok = v != nil
+		return err
 	})
 	return ok, err
 }

@@ -81,12 +81,17 @@ type batchRunner struct {
 	once   sync.Once
 }
 
-// batchLease is how long a node's claim on a batch lasts without renewal;
-// kindBatchLease is the kind of its record.
-const (
-	batchLease     = 30 * time.Second
-	kindBatchLease = "batch-lease"
-)
+// kindBatchLease is the kind of the record of a node's claim on a batch.
+const kindBatchLease = "batch-lease"
+
+// lease is how long a node's claim on a batch lasts without renewal
+// (Config.Batches.Lease).
+func (b *batchRunner) lease() time.Duration {
+	if l := b.s.cfg.Batches.Lease; l > 0 {
+		return l
+	}
+	return 30 * time.Second
+}
 
 func newBatchRunner(s *Server) *batchRunner {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -97,7 +102,7 @@ func newBatchRunner(s *Server) *batchRunner {
 }
 
 // start resumes the batches an earlier run left queued, running or paused,
-// starts the workers, and looks again every batchLease for batches to
+// starts the workers, and looks again every lease for batches to
 // take over (queued on another node, or left by a node that died).
 func (b *batchRunner) start() {
 	b.once.Do(func() {
@@ -109,7 +114,7 @@ func (b *batchRunner) start() {
 		b.wg.Add(1)
 		go func() {
 			defer b.wg.Done()
-			t := time.NewTicker(batchLease)
+			t := time.NewTicker(b.lease())
 			defer t.Stop()
 			for {
 				select {
@@ -179,7 +184,7 @@ func (b *batchRunner) work() {
 // node holds one, renewed while the batch runs, and released after.
 func (b *batchRunner) claimAndRun(id string) {
 	s := b.s
-	err := s.records.Create(b.ctx, kindBatchLease, id, openid4vc.Record{Value: []byte(b.node), Expires: s.now().Add(batchLease)})
+	err := s.records.Create(b.ctx, kindBatchLease, id, openid4vc.Record{Value: []byte(b.node), Expires: s.now().Add(b.lease())})
 	if errors.Is(err, openid4vc.ErrExists) {
 		return // another node signs it; taken over if its lease lapses
 	}
@@ -191,7 +196,7 @@ func (b *batchRunner) claimAndRun(id string) {
 	}
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(batchLease / 3)
+		t := time.NewTicker(b.lease() / 3)
 		defer t.Stop()
 		for {
 			select {
@@ -199,7 +204,7 @@ func (b *batchRunner) claimAndRun(id string) {
 				return
 			case <-t.C:
 				err := s.records.Update(context.Background(), kindBatchLease, id, func(rec openid4vc.Record) (*openid4vc.Record, error) {
-					rec.Expires = s.now().Add(batchLease)
+					rec.Expires = s.now().Add(b.lease())
 					return &rec, nil
 				})
 				if err != nil {

@@ -10,11 +10,11 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/diplomat-edu/diplomat/internal/fanout"
 	"github.com/diplomat-edu/diplomat/internal/reftest"
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/verifier"
@@ -154,30 +154,9 @@ func cpuTime() time.Duration {
 // run calls f(i) for i in [0, n) from workers goroutines and returns the
 // time it took; the first error fails b.
 func run(workers, n int, f func(i int) error, b *testing.B) time.Duration {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var failed atomic.Value
 	start := time.Now()
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || failed.Load() != nil {
-					return
-				}
-				if err := f(i); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	d := time.Since(start)
-	if err, _ := failed.Load().(error); err != nil {
+	if err := fanout.Run(n, workers, f); err != nil {
 		b.Fatal(err)
 	}
-	return d
+	return time.Since(start)
 }

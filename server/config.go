@@ -51,6 +51,46 @@ type Config struct {
 	// OpenID4VC configures credential offers to wallets (OpenID4VCI) and
 	// presentation requests (OpenID4VP) (docs/openid4vc.md).
 	OpenID4VC OpenID4VCConfig `yaml:"openid4vc"`
+	// Store is the store the service keeps its keys, register and state
+	// in: a postgres:// URL of a database several nodes share
+	// (docs/deploy.md). Empty: the store file of --home.
+	Store string `yaml:"store"`
+	// Database configures the connection to a PostgreSQL store.
+	Database DatabaseConfig `yaml:"database"`
+}
+
+// DatabaseConfig configures the connection pool and TLS of a PostgreSQL
+// store; each zero value means the default its comment gives. The URL's own
+// parameters (sslmode, pool_max_conns…) apply where a field is zero.
+type DatabaseConfig struct {
+	// MaxConns is the pool's largest number of connections. Default 10.
+	MaxConns int32 `yaml:"maxConns"`
+	// MinConns is the number kept open when idle. Default 0.
+	MinConns int32 `yaml:"minConns"`
+	// MaxConnLifetime and MaxConnIdleTime bound a connection's life and
+	// idleness. Defaults 1h and 30m.
+	MaxConnLifetime time.Duration `yaml:"maxConnLifetime"`
+	MaxConnIdleTime time.Duration `yaml:"maxConnIdleTime"`
+	// ConnectTimeout bounds connecting. Default 10s.
+	ConnectTimeout time.Duration `yaml:"connectTimeout"`
+	// StatementTimeout bounds each statement. Default 30s.
+	StatementTimeout time.Duration `yaml:"statementTimeout"`
+	// TLS secures the connection.
+	TLS DatabaseTLS `yaml:"tls"`
+}
+
+// DatabaseTLS configures TLS to the database, as libpq's sslmode,
+// sslrootcert, sslcert and sslkey do.
+type DatabaseTLS struct {
+	// Mode is disable, allow, prefer, require, verify-ca or verify-full.
+	// Default: the URL's sslmode, else verify-full for a database on
+	// another host and prefer for one on this machine.
+	Mode string `yaml:"mode"`
+	// CA is the PEM file of the certificates that sign the server's.
+	CA string `yaml:"ca"`
+	// Cert and Key are a client certificate and key, PEM files.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // TLSConfig names the certificate and key files of HTTPS.
@@ -122,6 +162,12 @@ type StatusConfig struct {
 	// PublishDir, when set, is a folder "publish status" also writes the
 	// signed lists to, for a static host.
 	PublishDir string `yaml:"publishDir"`
+	// Sync is how often, at most, a node sharing its store with others
+	// (PostgreSQL) asks the store whether another node changed a status,
+	// a key or the trust registry, before it serves a list or verifies:
+	// a revocation made on one node is served by every node within Sync.
+	// Default 1s; a store file has no other node and ignores it.
+	Sync time.Duration `yaml:"sync"`
 }
 
 // BatchConfig configures batch issuance.
@@ -134,6 +180,11 @@ type BatchConfig struct {
 	// Retention is how long a finished batch's credentials are kept for
 	// download. Default 168h (7 days).
 	Retention time.Duration `yaml:"retention"`
+	// Lease is how long a node's claim on a running batch lasts without
+	// renewal (it renews it every third of it): a batch whose node died
+	// is taken over by another node sharing the store between one and two
+	// leases later. Default 30s.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // ConsoleConfig configures the registrar console.
@@ -174,6 +225,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str("DIPLOMAT_LOG_FORMAT", &c.Log.Format)
 	str("DIPLOMAT_LOG_LEVEL", &c.Log.Level)
 	str("DIPLOMAT_POLICY", &c.Policy)
+	str("DIPLOMAT_STORE", &c.Store)
 	if v := getenv("DIPLOMAT_CORS_ORIGINS"); v != "" {
 		c.CORS.Origins = splitList(v)
 	}
@@ -282,6 +334,7 @@ func (c *Config) Defaults() error {
 		return fmt.Errorf("issue.defaultProfile: unknown profile %q", c.Issue.DefaultProfile)
 	}
 	def(&c.Status.TTL, 5*time.Minute)
+	def(&c.Status.Sync, time.Second)
 	def(&c.Status.Validity, 24*time.Hour)
 	if c.Status.Validity < 2*c.Status.TTL {
 		return fmt.Errorf("status.validity (%s) must be at least twice status.ttl (%s)", c.Status.Validity, c.Status.TTL)
@@ -289,7 +342,19 @@ func (c *Config) Defaults() error {
 	if c.Batches.Concurrent <= 0 {
 		c.Batches.Concurrent = 1
 	}
+	if c.Store != "" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") {
+		return errors.New("store: want a postgres:// URL (a store file is chosen with --home)")
+	}
+	switch c.Database.TLS.Mode {
+	case "", "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+	default:
+		return fmt.Errorf("database.tls.mode: %q is not disable, allow, prefer, require, verify-ca or verify-full", c.Database.TLS.Mode)
+	}
+	if c.Database.MaxConns < 0 || c.Database.MinConns < 0 || (c.Database.MaxConns > 0 && c.Database.MinConns > c.Database.MaxConns) {
+		return fmt.Errorf("database: minConns %d and maxConns %d: want 0 ≤ minConns ≤ maxConns", c.Database.MinConns, c.Database.MaxConns)
+	}
 	def(&c.Batches.Retention, 7*24*time.Hour)
+	def(&c.Batches.Lease, 30*time.Second)
 	def(&c.Console.SessionTTL, 8*time.Hour)
 	return c.OpenID4VC.defaults()
 }

@@ -12,7 +12,10 @@
 // 9457 problems. What the service keeps beyond the issuer's register is
 // behind small interfaces (TokenStore, AuditLog, BatchStore, and the
 // OpenID4VC library's openid4vc.Records for everything with an expiry)
-// implemented over the bbolt store by BoltStorage.
+// implemented over the bbolt store by BoltStorage. A store that several
+// nodes share (a database backend of keys.Store) brings its own records and
+// batches, a change count each node checks before its public answers, a
+// ping for /readyz and metrics, found on the store's backend (cluster.go).
 //
 // It is not a library of verification or issuance (those are packages
 // issuer and verifier), and it parses no command line: cmd/diplomat builds

@@ -33,6 +33,7 @@ type metrics struct {
 	rateLimited  prometheus.Counter
 	authFailures *prometheus.CounterVec
 	statusChange *prometheus.CounterVec
+	syncs        prometheus.Counter
 	oid          *oidMetrics
 }
 
@@ -56,8 +57,9 @@ func newMetrics() *metrics {
 	m.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{Name: "diplomat_rate_limited_total", Help: "Public requests refused by the per-client rate limit."})
 	m.authFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "diplomat_auth_failures_total", Help: "Refused API requests by reason (missing, invalid, scope)."}, []string{"reason"})
 	m.statusChange = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "diplomat_status_changes_total", Help: "Credential status changes by action."}, []string{"action"})
+	m.syncs = prometheus.NewCounter(prometheus.CounterOpts{Name: "diplomat_store_changes_seen_total", Help: "Times this node saw that another node sharing the store changed a status, key or trust entry, and forgot its caches."})
 	m.oid = newOIDMetrics(m.reg, buckets)
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.issued, m.issueTime, m.verified, m.verifyTime, m.statusCache,
+	for _, c := range []prometheus.Collector{m.syncs, m.requests, m.latency, m.issued, m.issueTime, m.verified, m.verifyTime, m.statusCache,
 		m.didCache, m.fetches, m.batchRows, m.batchesNow, m.batchDone, m.batchTotal, m.rateLimited, m.authFailures, m.statusChange,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: "diplomat"})} {
 		f(c)

@@ -213,17 +213,17 @@ func (l *limiter) allow(addr string, now time.Time) bool {
 
 // public rate-limits a public route per client.
 func (s *Server) public(h http.Handler) http.Handler {
-	if s.limiter == nil {
-		return h
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.limiter.allow(r.RemoteAddr, time.Now()) {
+		if s.limiter != nil && !s.limiter.allow(r.RemoteAddr, time.Now()) {
 			s.metrics.rateLimited.Inc()
 			e := errorf(http.StatusTooManyRequests, "rate-limited", "Too many requests", "slow down: at most %g requests per second from one client", float64(s.limiter.rate))
 			e.header = http.Header{"Retry-After": {"1"}}
 			s.writeError(w, r, e)
 			return
 		}
+		// What other nodes sharing the store changed (a revocation, a
+		// key) shows here before anything is answered from a cache.
+		s.sync(r.Context())
 		h.ServeHTTP(w, r)
 	})
 }

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/diplomat-edu/diplomat/keys"
 )
@@ -115,8 +118,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// handleReady answers 200 when the store answers, its keys are unlocked
-// and the service is not shutting down; 503 otherwise, saying why.
+// handleReady answers 200 when the store answers (a database within two
+// seconds), its keys are unlocked and the service is not shutting down; 503
+// otherwise, saying why.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	why := ""
 	switch {
@@ -124,6 +128,15 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		why = "shutting down"
 	case !s.store.Unlocked():
 		why = "store locked"
+	case s.pinger != nil:
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.pinger.Ping(ctx); err != nil {
+			s.log.Warn("readiness: the database does not answer", slog.String("error", err.Error()))
+			why = "database unreachable"
+		} else if _, err := s.store.WebDID(); err != nil {
+			why = "store not readable"
+		}
 	default:
 		if _, err := s.store.WebDID(); err != nil {
 			why = "store not readable"
@@ -134,6 +147,10 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if why != "" {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte(why + "\n"))
+		return
+	}
+	if s.pinger != nil {
+		_, _ = w.Write([]byte("ready (database answers)\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))

@@ -116,6 +116,8 @@ type Server struct {
 	stopping atomic.Bool
 	runner   *batchRunner
 	pages    *pages
+	syncer   *syncer
+	pinger   Pinger
 }
 
 // New builds the service: it checks that the store can issue every
@@ -136,7 +138,16 @@ func New(opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// Tokens and the audit log go through the keys.Store, whatever its
+	// backend; records and batches are the backend's own when it keeps
+	// them (a database shared by several nodes), else in the store file.
 	bs := NewBoltStorage(opts.Store, s.now)
+	var records openid4vc.Records = bs
+	var batches BatchStore = bs
+	backend := opts.Store.Backend()
+	if p, ok := backend.(StorageProvider); ok {
+		records, batches = p.ServerRecords(s.now), p.ServerBatches()
+	}
 	s.tokens, s.audit, s.records, s.batches = opts.Tokens, opts.Audit, opts.Records, opts.Batches
 	if s.tokens == nil {
 		s.tokens = bs
@@ -145,10 +156,21 @@ func New(opts Options) (*Server, error) {
 		s.audit = bs
 	}
 	if s.records == nil {
-		s.records = bs
+		s.records = records
 	}
 	if s.batches == nil {
-		s.batches = bs
+		s.batches = batches
+	}
+	if g, ok := backend.(Generations); ok {
+		s.syncer = &syncer{gen: g, interval: s.cfg.Status.Sync}
+	}
+	s.pinger, _ = backend.(Pinger)
+	if m, ok := backend.(MetricsProvider); ok {
+		for _, c := range m.Collectors() {
+			if err := s.metrics.reg.Register(c); err != nil {
+				return nil, fmt.Errorf("server: the store's metrics: %w", err)
+			}
+		}
 	}
 	var err error
 	if s.webDID, err = opts.Store.WebDID(); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +17,40 @@ import (
 	"golang.org/x/term"
 
 	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/store/postgres"
 )
 
-// storePath is the store file chosen by --home, DIPLOMAT_HOME or the default.
-func (a *app) storePath() string { return filepath.Join(a.homeDir(), keys.DefaultFile) }
+// storePath is the store file chosen by --home, DIPLOMAT_HOME or the
+// default; for a database store (DIPLOMAT_STORE), its URL without password.
+func (a *app) storePath() string {
+	if u := a.storeURL(); u != "" {
+		return postgres.Location(u)
+	}
+	return filepath.Join(a.homeDir(), keys.DefaultFile)
+}
+
+// storeURL is the database the store is kept in: serve's store setting or
+// DIPLOMAT_STORE; "" for a store file, and always for the student's
+// wallet, which is a file of its own.
+func (a *app) storeURL() string {
+	if a.wallet {
+		return ""
+	}
+	if a.db != "" {
+		return a.db
+	}
+	return a.getenv("DIPLOMAT_STORE")
+}
+
+// storeExists reports whether there is a store to open: a database is
+// always there to ask (Open says what it holds), a file must exist.
+func (a *app) storeExists() bool {
+	if a.storeURL() != "" {
+		return true
+	}
+	_, err := os.Stat(a.storePath())
+	return err == nil
+}
 
 // openStore opens the store once per invocation, creating it when absent,
 // and closes it at the end. Commands that change the store use it; those
@@ -27,6 +58,9 @@ func (a *app) storePath() string { return filepath.Join(a.homeDir(), keys.Defaul
 func (a *app) openStore() (*keys.Store, error) {
 	if a.store != nil {
 		return a.store, nil
+	}
+	if u := a.storeURL(); u != "" {
+		return a.openDatabase(u)
 	}
 	path := a.storePath()
 	_, err := os.Stat(path)
@@ -49,8 +83,8 @@ var errNoStore = errors.New("no store")
 // there is no store file it creates none (nor its folder) and returns an
 // error wrapping errNoStore, which listing commands take as "nothing yet".
 func (a *app) existingStore() (*keys.Store, error) {
-	if a.store != nil {
-		return a.store, nil
+	if a.store != nil || a.storeURL() != "" {
+		return a.openStore()
 	}
 	if _, err := os.Stat(a.storePath()); errors.Is(err, fs.ErrNotExist) {
 		if a.wallet {
@@ -266,4 +300,25 @@ func (a *app) stderrf(format string, args ...any) { fmt.Fprintf(a.stderr, format
 func (a *app) printLine(s string) error {
 	_, err := fmt.Fprintln(a.stdout, s)
 	return err
+}
+
+// openDatabase opens the store kept in the PostgreSQL database at u: the
+// schema must be this build's (diplomat store migrate), and the store's
+// records are created on first use, as a new store file's are.
+func (a *app) openDatabase(u string) (*keys.Store, error) {
+	if !postgres.IsURL(u) {
+		return nil, usagef(fmt.Sprintf("DIPLOMAT_STORE: %q is not a postgres:// URL (a store file is chosen with --home)", postgres.Location(u)))
+	}
+	// Open's errors say what to do (migrate, upgrade).
+	db, err := postgres.Open(context.Background(), u, a.dbOpts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := keys.New(db, &keys.Options{KDF: a.kdf})
+	if err != nil {
+		return nil, err
+	}
+	a.store = s
+	a.onClose(s.Close)
+	return s, nil
 }

@@ -81,7 +81,7 @@ func (a *app) readELMO(name string) ([]byte, error) {
 // (registry, then the imported European lists) when a store exists.
 func (a *app) elmoImportOptions(o *elmoOptions, source string) (*elmo.Options, error) {
 	opts := &elmo.Options{Source: source, Language: o.lang, RequireSignature: o.requireSignature, RequireTrustedSigner: o.requireTrusted}
-	if _, err := os.Stat(a.storePath()); err != nil {
+	if !a.storeExists() {
 		if o.requireTrusted {
 			return nil, withHint(fmt.Errorf("--require-trusted-signer: there is no store at %s, so no trust source", a.storePath()), "add trusted signers with 'diplomat trust add --cert' or import a trusted list")
 		}

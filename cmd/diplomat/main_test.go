@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -14,14 +16,26 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/diplomat-edu/diplomat/internal/pgtest"
 	"github.com/diplomat-edu/diplomat/keys"
 )
+
+// cluster is the PostgreSQL of the tests that need one (the
+// store_postgres scenario, the tests of several serve nodes): started by
+// TestMain in the test process only, never in the child processes that run
+// "diplomat".
+var cluster *pgtest.Cluster
+
+// withCluster runs the tests with the cluster around them.
+type withCluster struct{ m *testing.M }
+
+func (w withCluster) Run() int { return pgtest.Main(w.m, &cluster, nil) }
 
 // TestMain lets testscript scenarios run the real program as the command
 // "diplomat", in a child process, with the signal handling and exit codes
 // main gives.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withCluster{m}, map[string]func(){
 		"diplomat": func() {
 			a := &app{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 				kdf: keys.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
@@ -46,7 +60,13 @@ func TestMain(m *testing.M) {
 // OpenID4VC issuer and verifier for the wallet scenarios; and capture NAME
 // REGEXP, which sets $NAME to the first group REGEXP matches in the last
 // stdout.
+//
+// Scenarios that need PostgreSQL start with "[!postgres] skip": they get a
+// fresh database in $PGSTORE.
 func TestScripts(t *testing.T) {
+	if cluster == nil && os.Getenv(pgtest.EnvRequired) == "1" {
+		pgtest.Require(t, cluster)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -54,7 +74,21 @@ func TestScripts(t *testing.T) {
 			env.Setenv("DIPLOMAT_PASSPHRASE", "correct-horse-battery-staple")
 			env.Setenv("DIPLOMAT_WALLET_HOME", env.WorkDir+"/wallet")
 			env.Setenv("DIPLOMAT_WALLET_PASSPHRASE", "a student's passphrase")
+			if cluster != nil && strings.Contains(env.WorkDir, "postgres") {
+				u, err := cluster.CreateDB(context.Background())
+				if err != nil {
+					return err
+				}
+				env.Defer(func() { _ = cluster.DropDB(context.Background(), u) })
+				env.Setenv("PGSTORE", u)
+			}
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return cluster != nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/diplomat-edu/diplomat/keys"
+	"github.com/diplomat-edu/diplomat/store/postgres"
 )
 
 // app is what every command shares for one invocation: the environment, the
@@ -29,6 +30,10 @@ type app struct {
 	json   bool // --json
 
 	store *keys.Store // opened on first use by openStore or existingStore
+	// db is the store's database (a postgres:// store: DIPLOMAT_STORE or
+	// serve's store setting), with the options of its connection.
+	db     string
+	dbOpts *postgres.Options
 	// created is true when this invocation created the store file (and
 	// createdDir when it created its folder too): a command that then
 	// fails leaves no empty store behind (see close).

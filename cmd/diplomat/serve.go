@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/diplomat-edu/diplomat/issuer"
 	"github.com/diplomat-edu/diplomat/server"
+	"github.com/diplomat-edu/diplomat/store/postgres"
 )
 
 // serveOptions are the flags of diplomat serve; each overrides the
@@ -103,6 +103,12 @@ func (o *serveOptions) run(cmd *cobra.Command, a *app) error {
 	if err != nil {
 		return err
 	}
+	if o.dev && cfg.Store != "" {
+		return usagef("--dev makes a throw-away store file: remove the store setting (or DIPLOMAT_STORE) to try it")
+	}
+	if cfg.Store != "" {
+		a.db, a.dbOpts = cfg.Store, databaseOptions(cfg.Database)
+	}
 	var tlsConf *tls.Config
 	if cfg.TLS.Cert != "" || cfg.TLS.Key != "" {
 		if cfg.TLS.Cert == "" || cfg.TLS.Key == "" {
@@ -139,7 +145,7 @@ func (o *serveOptions) run(cmd *cobra.Command, a *app) error {
 		// The verifier trusts what the instance's own registry trusts.
 		a.home, a.store = filepath.Dir(dev.store.Path()), dev.store
 	} else {
-		if _, err := os.Stat(a.storePath()); err != nil {
+		if !a.storeExists() {
 			return withHint(fmt.Errorf("no store at %s", a.storePath()),
 				"create one (docs/serve.md: keys create, issuer init, tokens create), give --home, or try 'diplomat serve --dev'")
 		}
@@ -164,6 +170,9 @@ func (o *serveOptions) run(cmd *cobra.Command, a *app) error {
 	fmt.Fprintf(a.stdout, "  verify:  %s/\n  console: %s/console\n  VC-API:  %s/credentials/issue, /credentials/verify (docs/vc-api.md)\n", cfg.PublicURL, cfg.PublicURL, cfg.PublicURL)
 	issuing, presenting := srv.OpenID4VCStatus()
 	fmt.Fprintf(a.stdout, "  OpenID4VCI (wallets collect credentials): %s\n  OpenID4VP (wallets answer the page): %s\n", issuing, presenting)
+	if cfg.Store != "" {
+		fmt.Fprintf(a.stdout, "  store:   %s (PostgreSQL, shared by every node on it: docs/deploy.md)\n", postgres.Location(cfg.Store))
+	}
 	if dev != nil {
 		dev.printIntro(a)
 	}
@@ -182,4 +191,14 @@ func newLogger(a *app, c server.LogConfig) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(a.stderr, ho))
 	}
 	return slog.New(slog.NewTextHandler(a.stderr, ho))
+}
+
+// databaseOptions are the connection options of the configuration's
+// database section.
+func databaseOptions(c server.DatabaseConfig) *postgres.Options {
+	return &postgres.Options{
+		MaxConns: c.MaxConns, MinConns: c.MinConns, MaxConnLifetime: c.MaxConnLifetime, MaxConnIdleTime: c.MaxConnIdleTime,
+		ConnectTimeout: c.ConnectTimeout, StatementTimeout: c.StatementTimeout,
+		TLS: postgres.TLSOptions{Mode: c.TLS.Mode, CA: c.TLS.CA, Cert: c.TLS.Cert, Key: c.TLS.Key},
+	}
 }

@@ -5,7 +5,7 @@ import (
 )
 
 func newStoreCommand(a *app) *cobra.Command {
-	return newGroupCommand("store", "Look at and back up the store file",
-		"",
-		newStoreInfoCommand(a), newStoreBackupCommand(a), newStoreAuditCommand(a))
+	return newGroupCommand("store", "Look at, back up, migrate and copy the store",
+		"The store is a file (--home) or a PostgreSQL database several service nodes share\n(DIPLOMAT_STORE=postgres://…, docs/deploy.md).",
+		newStoreInfoCommand(a), newStoreBackupCommand(a), newStoreAuditCommand(a), newStoreMigrateCommand(a), newStoreCopyCommand(a))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/diplomat-edu/diplomat/store/postgres"
 )
 
 func newStoreInfoCommand(a *app) *cobra.Command {
@@ -23,8 +25,13 @@ func newStoreInfoCommand(a *app) *cobra.Command {
 			if a.json {
 				return a.printJSON(info)
 			}
+			backend := "bbolt file"
+			if a.storeURL() != "" {
+				backend = fmt.Sprintf("PostgreSQL, schema %d", postgres.SchemaVersion())
+			}
 			return a.table([][]string{
 				{"path", info.Path},
+				{"backend", backend},
 				{"schema version", fmt.Sprint(info.SchemaVersion)},
 				{"size", fmt.Sprintf("%d bytes", info.Size)},
 				{"created", day(info.Created)},

@@ -209,7 +209,7 @@ func (a *app) verifierOptions(o *verifyOptions, override func(*verifier.Policy))
 	} else {
 		opts.Fetcher = verifier.NewHTTPFetcher(opts.Policy.Fetch, nil)
 	}
-	if _, err := os.Stat(a.storePath()); err == nil {
+	if a.storeExists() {
 		s, err := a.openStore()
 		if err != nil {
 			return opts, err

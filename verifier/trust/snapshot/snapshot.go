@@ -2,6 +2,10 @@
 // (bucket "snapshot.lists" of the bbolt file), one snapshot per list, and
 // replaces a snapshot only with a newer one that has already been checked.
 //
+// In a store file the snapshots live in the bucket "snapshot.lists"; a
+// database backend shared by several nodes keeps them itself (Storage,
+// found through StorageProvider on the store's backend).
+//
 // A snapshot is the list's bytes as imported (after its signature, hashes and
 // form were checked by its package: etsi, ebsi or lote) and a summary for
 // "diplomat trust sources". Loading the snapshots back builds the trust
@@ -14,6 +18,7 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +27,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/diplomat-edu/diplomat/keys"
 	"github.com/diplomat-edu/diplomat/verifier/trust"
 )
 
@@ -44,6 +50,65 @@ var ErrNotFound = errors.New("no such trust snapshot")
 type DB interface {
 	Update(fn func(tx *bbolt.Tx) error) error
 	View(fn func(tx *bbolt.Tx) error) error
+}
+
+// Storage keeps the snapshot records: JSON, one per list, under the key
+// "<kind>/<name>". A store file keeps them in its bucket; a database
+// backend implements Storage itself.
+type Storage interface {
+	// Swap reads the record under key (nil when there is none) and stores
+	// what fn returns in its place, atomically; when fn returns nil or an
+	// error nothing changes (and the error is returned as it is).
+	Swap(ctx context.Context, key string, fn func(old []byte) ([]byte, error)) error
+	// Get returns the record under key, or nil when there is none.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Each calls fn with every record, in byte order of the keys; an error
+	// from fn stops it and is returned.
+	Each(ctx context.Context, fn func(key string, v []byte) error) error
+}
+
+// StorageProvider is the optional ability of a keys.Backend to keep the
+// snapshots itself.
+type StorageProvider interface {
+	SnapshotStorage() Storage
+}
+
+// boltStorage is Storage in the bucket of a store file.
+type boltStorage struct{ db DB }
+
+func (b boltStorage) Swap(_ context.Context, key string, fn func(old []byte) ([]byte, error)) error {
+	return b.db.Update(func(tx *bbolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists([]byte(Bucket))
+		if err != nil {
+			return err
+		}
+		v, err := fn(bk.Get([]byte(key)))
+		if err != nil || v == nil {
+			return err
+		}
+		return bk.Put([]byte(key), v)
+	})
+}
+
+func (b boltStorage) Get(_ context.Context, key string) ([]byte, error) {
+	var out []byte
+	err := b.db.View(func(tx *bbolt.Tx) error {
+		if bk := tx.Bucket([]byte(Bucket)); bk != nil {
+			out = bytes.Clone(bk.Get([]byte(key)))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (b boltStorage) Each(_ context.Context, fn func(key string, v []byte) error) error {
+	return b.db.View(func(tx *bbolt.Tx) error {
+		bk := tx.Bucket([]byte(Bucket))
+		if bk == nil {
+			return nil
+		}
+		return bk.ForEach(func(k, v []byte) error { return fn(string(k), v) })
+	})
 }
 
 // Meta summarises a snapshot for listing.
@@ -81,22 +146,30 @@ type Snapshot struct {
 	Data []byte `json:"data"`
 }
 
-// Store reads and writes snapshots in a store file.
+// Store reads and writes snapshots in a store.
 type Store struct {
-	db  DB
+	st  Storage
 	now func() time.Time
 }
 
-// New returns a Store over db. now is the clock for Meta.Imported; nil means
+// New returns a Store over db: the snapshots of a *keys.Store are kept by
+// its backend when that provides a Storage (StorageProvider), else in the
+// bucket of the store file. now is the clock for Meta.Imported; nil means
 // time.Now.
 func New(db DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	var st Storage = boltStorage{db}
+	if ks, ok := db.(*keys.Store); ok {
+		if p, ok := ks.Backend().(StorageProvider); ok {
+			st = p.SnapshotStorage()
+		}
+	}
+	return &Store{st: st, now: now}
 }
 
-func key(kind, name string) []byte { return []byte(kind + "/" + name) }
+func key(kind, name string) string { return kind + "/" + name }
 
 // Put stores snap in place of the snapshot of the same kind and name, unless
 // that one is newer: a lower sequence number, or the same sequence number and
@@ -105,31 +178,28 @@ func key(kind, name string) []byte { return []byte(kind + "/" + name) }
 // again changes nothing and returns replaced false.
 func (s *Store) Put(snap Snapshot) (replaced bool, err error) {
 	snap.Imported = s.now().UTC()
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(Bucket))
-		if err != nil {
-			return err
-		}
-		k := key(snap.Kind, snap.Name)
-		if raw := b.Get(k); raw != nil {
+	k := key(snap.Kind, snap.Name)
+	err = s.st.Swap(context.Background(), k, func(raw []byte) ([]byte, error) {
+		replaced = false
+		if raw != nil {
 			var old Snapshot
 			if err := json.Unmarshal(raw, &old); err != nil {
-				return fmt.Errorf("trust snapshot %s: stored record does not decode: %w", k, err)
+				return nil, fmt.Errorf("trust snapshot %s: stored record does not decode: %w", k, err)
 			}
 			if bytes.Equal(old.Data, snap.Data) {
-				return nil
+				return nil, nil
 			}
 			if snap.Sequence < old.Sequence || (snap.Sequence == old.Sequence && !snap.Issued.After(old.Issued)) {
-				return fmt.Errorf("%w: %s %s held has sequence number %d (issued %s); this one has %d (issued %s)", trust.ErrOlder,
+				return nil, fmt.Errorf("%w: %s %s held has sequence number %d (issued %s); this one has %d (issued %s)", trust.ErrOlder,
 					snap.Kind, snap.Name, old.Sequence, dateOf(old.Issued), snap.Sequence, dateOf(snap.Issued))
 			}
 		}
 		raw, err := json.Marshal(snap)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		replaced = true
-		return b.Put(k, raw)
+		return raw, nil
 	})
 	return replaced, err
 }
@@ -145,20 +215,15 @@ func dateOf(t time.Time) string {
 // ErrNotFound.
 func (s *Store) Get(kind, name string) (*Snapshot, error) {
 	var out *Snapshot
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(Bucket))
-		if b == nil {
-			return nil
-		}
-		raw := b.Get(key(kind, name))
-		if raw == nil {
-			return nil
-		}
-		out = &Snapshot{}
-		return json.Unmarshal(raw, out)
-	})
+	raw, err := s.st.Get(context.Background(), key(kind, name))
 	if err != nil {
 		return nil, err
+	}
+	if raw != nil {
+		out = &Snapshot{}
+		if err := json.Unmarshal(raw, out); err != nil {
+			return nil, err
+		}
 	}
 	if out == nil {
 		return nil, fmt.Errorf("%w: %s %s", ErrNotFound, kind, name)
@@ -170,21 +235,15 @@ func (s *Store) Get(kind, name string) (*Snapshot, error) {
 // kind and name.
 func (s *Store) All(kind string) ([]Snapshot, error) {
 	var out []Snapshot
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(Bucket))
-		if b == nil {
-			return nil
+	err := s.st.Each(context.Background(), func(k string, v []byte) error {
+		var snap Snapshot
+		if err := json.Unmarshal(v, &snap); err != nil {
+			return fmt.Errorf("trust snapshot %s: stored record does not decode: %w", k, err)
 		}
-		return b.ForEach(func(k, v []byte) error {
-			var snap Snapshot
-			if err := json.Unmarshal(v, &snap); err != nil {
-				return fmt.Errorf("trust snapshot %s: stored record does not decode: %w", k, err)
-			}
-			if kind == "" || snap.Kind == kind {
-				out = append(out, snap)
-			}
-			return nil
-		})
+		if kind == "" || snap.Kind == kind {
+			out = append(out, snap)
+		}
+		return nil
 	})
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {

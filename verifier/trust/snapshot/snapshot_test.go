@@ -115,7 +115,7 @@ func TestBucketCarriesThePackageName(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.st.(boltStorage).db.View(func(tx *bbolt.Tx) error {
 		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
 			names = append(names, string(name))
 			return nil

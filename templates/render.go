@@ -153,7 +153,7 @@ func (t *Template) Render(rec Record, inst Institution, opts RenderOptions) (*Re
 	buf := bufs.Get().(*bytes.Buffer)
 	defer bufs.Put(buf)
 	buf.Reset()
-	if err := t.body.Execute(buf, data); err != nil {
+	if err := t.execute(buf, &data); err != nil {
 		return nil, fmt.Errorf("template %s: %w: %v", t.h.Name, ErrInvalidTemplate, err)
 	}
 	if err := jsonx.Check(buf.Bytes(), jsonx.Limits{}); err != nil {
@@ -172,6 +172,17 @@ func (t *Template) Render(rec Record, inst Institution, opts RenderOptions) (*Re
 		}
 	}
 	return r, nil
+}
+
+// execute writes the body's output for data to buf: with the compiled body
+// when there is one and it knows what to write, else (and for every error)
+// with text/template.
+func (t *Template) execute(buf *bytes.Buffer, data *renderData) error {
+	if t.fast != nil && t.fast.exec(buf, data) {
+		return nil
+	}
+	buf.Reset()
+	return t.body.Execute(buf, *data)
 }
 
 // compact returns a copy of valid JSON without the whitespace between

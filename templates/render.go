@@ -156,11 +156,19 @@ func (t *Template) Render(rec Record, inst Institution, opts RenderOptions) (*Re
 	if err := t.execute(buf, &data); err != nil {
 		return nil, fmt.Errorf("template %s: %w: %v", t.h.Name, ErrInvalidTemplate, err)
 	}
-	if err := jsonx.Check(buf.Bytes(), jsonx.Limits{}); err != nil {
+	var typ, subject []byte // the top-level members, read by the check
+	if err := jsonx.CheckMembers(buf.Bytes(), jsonx.Limits{}, func(name, value []byte) {
+		switch string(name) {
+		case "type":
+			typ = value
+		case "credentialSubject":
+			subject = value
+		}
+	}); err != nil {
 		return nil, fmt.Errorf("template %s: %w: the body wrote invalid JSON: %v (every {{…}} writes a whole JSON value, quotes included)", t.h.Name, ErrInvalidTemplate, err)
 	}
 	r := &Rendered{Credential: compact(buf.Bytes()), Disclosable: t.Disclosable()}
-	r.Types, r.SubjectID = typesAndSubject(r.Credential)
+	r.Types, r.SubjectID = typesAndSubjectOf(typ, subject)
 	if t.h.EQFField != "" {
 		if n, ok := vals[t.h.EQFField].(int64); ok {
 			r.EQFLevel = int(n)
@@ -220,28 +228,28 @@ func compact(src []byte) []byte {
 
 var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// typesAndSubject reads the top-level type and credentialSubject.id.
-func typesAndSubject(cred []byte) (types []string, subject string) {
-	_ = jsonx.Members(cred, func(name string, value []byte) bool {
-		switch name {
-		case "type":
-			var one string
-			if json.Unmarshal(value, &one) == nil {
-				types = []string{one}
-			} else {
-				_ = json.Unmarshal(value, &types)
-			}
-		case "credentialSubject":
-			_ = jsonx.Members(value, func(n string, v []byte) bool {
-				if n == "id" {
-					_ = json.Unmarshal(v, &subject)
-					return false
-				}
-				return true
-			})
+// typesAndSubjectOf reads the top-level type and credentialSubject.id: the
+// types from the value of type (one string or
+// an array of strings) and the subject's id from the value of
+// credentialSubject; nil values are absent members.
+func typesAndSubjectOf(typ, subj []byte) (types []string, subject string) {
+	if len(typ) > 0 {
+		var one string
+		if typ[0] == '"' && json.Unmarshal(typ, &one) == nil {
+			types = []string{one}
+		} else {
+			_ = json.Unmarshal(typ, &types)
 		}
-		return true
-	})
+	}
+	if subj != nil {
+		_ = jsonx.Members(subj, func(n string, v []byte) bool {
+			if n == "id" {
+				_ = json.Unmarshal(v, &subject)
+				return false
+			}
+			return true
+		})
+	}
 	return types, subject
 }
 

@@ -128,11 +128,19 @@ func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
 		value []byte
 	}
 	ms := make([]member, 0, 16)
-	if err := jsonx.Members(cred, func(name string, value []byte) bool {
-		ms = append(ms, member{name, value})
+	var names []byte // the names, back to back: one allocation, not one each
+	var spans [][2]int
+	if err := jsonx.MemberBytes(cred, func(name, value []byte) bool {
+		spans = append(spans, [2]int{len(names), len(names) + len(name)})
+		names = append(names, name...)
+		ms = append(ms, member{value: value})
 		return true
 	}); err != nil {
 		return nil, fmt.Errorf("rendered credential: %v", err)
+	}
+	all := string(names)
+	for k, sp := range spans {
+		ms[k].name = all[sp[0]:sp[1]]
 	}
 	has := func(name string) bool {
 		for _, m := range ms {

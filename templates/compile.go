@@ -94,6 +94,18 @@ func (c *compiler) node(n parse.Node) (emitFn, bool) {
 		if len(x.Pipe.Decl) > 0 {
 			return nil, false
 		}
+		// Every action ends in the escaper or a function that writes
+		// JSON (escapeNode): its value is rawJSON, which text/template
+		// prints as the string it is.
+		if raw, ok := c.rawPipe(x.Pipe); ok {
+			return func(b *bytes.Buffer, d *renderData) bool {
+				r, ok := raw(d)
+				if ok {
+					b.WriteString(string(r))
+				}
+				return ok
+			}, true
+		}
 		eval, ok := c.pipe(x.Pipe)
 		if !ok {
 			return nil, false
@@ -103,9 +115,6 @@ func (c *compiler) node(n parse.Node) (emitFn, bool) {
 			if !ok {
 				return false
 			}
-			// Every action ends in the escaper or a function that
-			// writes JSON (escapeNode): its value is rawJSON, which
-			// text/template prints as the string it is.
 			r, ok := v.(rawJSON)
 			if ok {
 				b.WriteString(string(r))
@@ -171,6 +180,44 @@ func (c *compiler) pipe(p *parse.PipeNode) (evalFn, bool) {
 		prev = e
 	}
 	return prev, true
+}
+
+// rawPipe compiles a pipeline whose last command calls a function of one
+// argument returning rawJSON (the escaper, lang, note…) so that its result
+// is written without being boxed in an interface: a diploma has dozens.
+func (c *compiler) rawPipe(p *parse.PipeNode) (func(*renderData) (rawJSON, bool), bool) {
+	if p == nil || len(p.Decl) > 0 || len(p.Cmds) == 0 {
+		return nil, false
+	}
+	last := p.Cmds[len(p.Cmds)-1]
+	id, ok := last.Args[0].(*parse.IdentifierNode)
+	if !ok {
+		return nil, false
+	}
+	fn, ok := c.fns[id.Ident].(func(any) (rawJSON, error))
+	if !ok || id.Ident == "printf" {
+		return nil, false
+	}
+	var op evalFn
+	switch {
+	case len(p.Cmds) == 1 && len(last.Args) == 2:
+		op, ok = c.arg(last.Args[1])
+	case len(p.Cmds) > 1 && len(last.Args) == 1:
+		op, ok = c.pipe(&parse.PipeNode{NodeType: parse.NodePipe, Pos: p.Pos, Cmds: p.Cmds[:len(p.Cmds)-1]})
+	default:
+		return nil, false
+	}
+	if !ok {
+		return nil, false
+	}
+	return func(d *renderData) (rawJSON, bool) {
+		v, ok := op(d)
+		if !ok {
+			return "", false
+		}
+		r, err := fn(v)
+		return r, err == nil
+	}, true
 }
 
 // arg compiles an operand: a field of the data, a string constant or a

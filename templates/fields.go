@@ -127,9 +127,12 @@ func (t *Template) normalize(rec Record) (map[string]any, []FieldError) {
 // against its fields. top is the record's values when the level is a list
 // item, for grading schemes declared at the top.
 func (t *Template) level(fields []Field, entries []entry, top map[string]any, prefix string, p *problems) map[string]any {
-	byName := make(map[string]*Field, len(fields))
-	for i := range fields {
-		byName[fields[i].Name] = &fields[i]
+	byName := t.fields // the record's level: built once
+	if len(fields) == 0 || len(t.h.Fields) == 0 || &fields[0] != &t.h.Fields[0] {
+		byName = make(map[string]*Field, len(fields))
+		for i := range fields {
+			byName[fields[i].Name] = &fields[i]
+		}
 	}
 	grouped := make(map[string][]entry, len(fields))
 	for _, e := range entries {

@@ -495,6 +495,12 @@ func jsonValue(v any) (rawJSON, error) {
 func quote(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
+	quoteTo(&b, s)
+	return b.String()
+}
+
+// quoteTo writes s to b as quote does.
+func quoteTo(b *strings.Builder, s string) {
 	b.WriteByte('"')
 	const hex = "0123456789abcdef"
 	for i := 0; i < len(s); {
@@ -534,7 +540,6 @@ func quote(s string) string {
 		i += size
 	}
 	b.WriteByte('"')
-	return b.String()
 }
 
 // marshal is json.Marshal without HTML escaping.

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // Output is where a batch puts the credentials it signs (BatchOptions.Output).
@@ -389,12 +392,13 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 	cred := bytes.TrimSpace(c.Credential)
 	var obj []byte // the compact JSON object, for Data Integrity and JAdES
 	if len(cred) > 0 && cred[0] == '{' {
-		var b bytes.Buffer
-		b.Grow(len(cred))
-		if err := json.Compact(&b, cred); err != nil {
-			return "", err
+		// Checked (jsonx is stricter than encoding/json's Compact, and
+		// three times faster) with no limit but the credential's own
+		// size, then copied without whitespace only if it has some.
+		if err := jsonx.Check(cred, jsonx.Limits{MaxBytes: len(cred), MaxDepth: len(cred)}); err != nil {
+			return "", fmt.Errorf("credential %s: %w", c.Entry.ID, err)
 		}
-		obj = b.Bytes()
+		obj = compactChecked(cred)
 	}
 	var quoted []byte // a credential that is neither an object nor compact
 	if obj == nil && !compactSafe(cred) {
@@ -431,6 +435,44 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 	}
 	_, o.err = o.w.WriteString("}\n")
 	return "", o.err
+}
+
+// compactChecked returns doc, checked JSON, without the whitespace between
+// its tokens: doc itself when it has none, else a copy.
+func compactChecked(doc []byte) []byte {
+	var out []byte // nil until the first whitespace outside strings
+	start := 0     // doc[start:k] is not yet copied to out
+	for k := 0; k < len(doc); k++ {
+		switch doc[k] {
+		case '"':
+			// To the closing quote: the next quote not escaped.
+			for k++; k < len(doc); k++ {
+				q := bytes.IndexByte(doc[k:], '"')
+				if q < 0 {
+					k = len(doc)
+					break
+				}
+				k += q
+				bs := 0
+				for j := k - 1; j >= 0 && doc[j] == '\\'; j-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+			}
+		case ' ', '\t', '\n', '\r':
+			if out == nil {
+				out = make([]byte, 0, len(doc))
+			}
+			out = append(out, doc[start:k]...)
+			start = k + 1
+		}
+	}
+	if out == nil {
+		return doc
+	}
+	return append(out, doc[start:]...)
 }
 
 // compactSafe reports whether b holds only the characters of a compact

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	gostrings "strings"
+	"sync"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -83,7 +84,22 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 	}
 	issued := func() time.Time { return j.entry.Issued }
 	out := &Issued{Entry: j.entry, MediaType: pl.mediaType, Ext: pl.ext, Existing: j.existing}
-	doc, err := i.shape(pl.profile, r.Credential, j.entry)
+	var buf *[]byte // shape's buffer, reused when the mechanism keeps nothing of it
+	if pl.profile.Proof == ProofVCJWT {
+		buf, _ = shapeBufs.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		defer func() {
+			if cap(*buf) <= 1<<20 {
+				shapeBufs.Put(buf)
+			}
+		}()
+	} else {
+		buf = new([]byte)
+	}
+	doc, err := i.shape((*buf)[:0], pl.profile, r.Credential, j.entry)
+	*buf = doc
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", t.Name(), err)
 	}
@@ -122,7 +138,9 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 // @context and type lists are read without encoding/json when they are
 // arrays (or one string) of plain strings, as the templates write them,
 // and written back byte for byte as encoding/json would.
-func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
+//
+// The credential is appended to out (of any length: it is overwritten).
+func (i *Issuer) shape(out []byte, p Profile, cred []byte, e Entry) ([]byte, error) {
 	type member struct {
 		name  string
 		value []byte
@@ -188,7 +206,7 @@ func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
 	default: // edc, eudi, and w3c with Data Integrity: VC 1.1 + edc-ap (docs/profiles.md)
 		ctxs = appendNew(ctxs, contextStatus)
 	}
-	out := make([]byte, 0, len(cred)+1024)
+	out = slices.Grow(out[:0], len(cred)+1024)
 	out = append(out, '{')
 	write := func(name string, value []byte) {
 		if len(out) > 1 {
@@ -296,6 +314,10 @@ var plainByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// shapeBufs recycles the buffers shape writes vc+jwt credentials into:
+// jose.VCJWT encodes the document into its token and keeps nothing of it.
+var shapeBufs sync.Pool // of *[]byte
 
 func decodeAny(b []byte) any {
 	var v any

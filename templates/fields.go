@@ -211,7 +211,7 @@ func (t *Template) level(fields []Field, entries []entry, top map[string]any, pr
 		if f.Grading == "" || vals[f.Name] == nil {
 			continue
 		}
-		grade := fmt.Sprint(vals[f.Name])
+		grade := sprint(vals[f.Name])
 		schemeName, _ := vals[f.Grading].(string)
 		if schemeName == "" && top != nil {
 			schemeName, _ = top[f.Grading].(string) // an item falls back to the record's scheme
@@ -254,6 +254,17 @@ func (t *Template) level(fields []Field, entries []entry, top map[string]any, pr
 	return vals
 }
 
+// sprint is fmt.Sprint(v), without fmt for the values normalize makes most.
+func sprint(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	}
+	return fmt.Sprint(v)
+}
+
 func colOf(es []entry, name string) string {
 	if len(es) > 0 {
 		return es[0].col
@@ -283,7 +294,7 @@ func (t *Template) scalar(f *Field, e entry, p *problems) any {
 		if f.Type == Decimal {
 			check, _ = parseDecimal(v.(string))
 		}
-		if m := t.runRules(f, check, fmt.Sprint(v)); m != "" {
+		if m := t.runRules(f, check, sprint(v)); m != "" {
 			p.add(e.col, "%s", m)
 			return nil
 		}

@@ -239,6 +239,17 @@ func (t *Template) asLang(v any) (map[string]string, error) {
 
 // lang writes a language map: {"en": "…", "fr": "…"}.
 func (t *Template) fnLang(v any) (rawJSON, error) {
+	if s, ok := v.(string); ok && s != "" {
+		// langJSON(map[string]string{t.lang: s}), without the map.
+		var b strings.Builder
+		b.Grow(len(t.lang) + len(s) + 8)
+		b.WriteByte('{')
+		quoteTo(&b, t.lang)
+		b.WriteByte(':')
+		quoteTo(&b, s)
+		b.WriteByte('}')
+		return rawJSON(b.String()), nil
+	}
 	m, err := t.asLang(v)
 	if err != nil {
 		return "", err

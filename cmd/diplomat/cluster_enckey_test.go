@@ -70,13 +70,13 @@ func requestKeyOf(t *testing.T, n *serveNode) openid4vc.EncryptionJWK {
 	return m.CredentialRequestEncryption.JWKS.Keys[0]
 }
 
-// TestEncryptedCredentialRequestAcrossNodes: nodes on one database publish
+// TestWalletEncryptedRequestAcrossNodes: nodes on one database publish
 // one request encryption key, kept across a restart; a request encrypted
 // to the key one node published is decrypted by the other; a rotation
 // made with the CLI while the nodes run reaches them without a restart
 // (they decrypt with the new key, and with the old one during its grace),
 // and a node started after it publishes the new key.
-func TestEncryptedCredentialRequestAcrossNodes(t *testing.T) {
+func TestWalletEncryptedRequestAcrossNodes(t *testing.T) {
 	pgtest.Require(t, cluster)
 	url, token := clusterStore(t, cluster)
 	lb := newRoutedBalancer(t)

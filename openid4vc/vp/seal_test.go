@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"sync"
 	"testing"
 
@@ -74,5 +75,44 @@ func TestResponseKeyIsSealedInTheStore(t *testing.T) {
 	stranger := newRP(nil)
 	if _, err := stranger.RequestObject(ctx, cr.State, "GET", ""); err == nil {
 		t.Fatal("a relying party without the sealing key opened the response key")
+	}
+}
+
+// A request stored by a version before the Sealer (its key in plaintext,
+// encD) is still answered during a rolling upgrade.
+func TestRequestWithAPlainKeyFromAnEarlierVersionIsRead(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	ps, _ := openid4vc.NewProcessSealer()
+	rec := &recordingSealer{ProcessSealer: ps}
+	rp, err := vp.New(vp.Options{Prefix: vp.PrefixX509Hash, Signer: e.VerifierKey, Chain: e.VerifierChain,
+		ResponseURI: e.URL + "/vp/response", RequestURIBase: e.URL + "/vp/request/", Records: e.Records, Verify: e.Verifier, Sealer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, err := rp.CreateRequest(ctx, vp.RequestOptions{Query: query(t, sdjwtQuery), ResponseMode: vp.ModeDirectPostJWT})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.Records.Update(ctx, openid4vc.KindVPRequest, openid4vc.Key(cr.State), func(r openid4vc.Record) (*openid4vc.Record, error) {
+		var m map[string]any
+		if err := json.Unmarshal(r.Value, &m); err != nil {
+			return nil, err
+		}
+		delete(m, "encSealed")
+		m["encD"] = rec.sealed[0]
+		b, _ := json.Marshal(m)
+		return &openid4vc.Record{Value: b, Expires: r.Expires}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, err := vp.New(vp.Options{Prefix: vp.PrefixX509Hash, Signer: e.VerifierKey, Chain: e.VerifierChain,
+		ResponseURI: e.URL + "/vp/response", RequestURIBase: e.URL + "/vp/request/", Records: e.Records, Verify: e.Verifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stranger.RequestObject(ctx, cr.State, "GET", ""); err != nil {
+		t.Fatalf("a request with the key in plaintext: %v", err)
 	}
 }

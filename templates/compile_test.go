@@ -144,3 +144,25 @@ func TestCompiledBodyLeavesErrorsToTextTemplate(t *testing.T) {
 		t.Fatalf("execute: %v, want text/template's error from isced", err)
 	}
 }
+
+// FuzzCompiledBody: whatever texts a diploma record holds, the compiled
+// body writes what text/template writes, or leaves it to text/template.
+func FuzzCompiledBody(f *testing.F) {
+	f.Add("Camille", "Dupont", "Master Informatique", "15.2", "fr-20", "Note", "0613", "P2Y")
+	f.Add("Zoë \"Z\"", "<b>&</b>", "line\nbreak", "A", "ects", "\u2028", "9999", "")
+	tm, err := Builtin("diploma")
+	if err != nil {
+		f.Fatal(err)
+	}
+	ex, err := tm.Example()
+	if err != nil {
+		f.Fatal(err)
+	}
+	inst := SampleInstitution()
+	f.Fuzz(func(t *testing.T, given, family, title, grade, scheme, note, isced, duration string) {
+		rec := maps.Clone(ex)
+		rec["givenName"], rec["familyName"], rec["title"] = given, family, title
+		rec["grade"], rec["gradingScheme"], rec["note"], rec["isced"], rec["duration"] = grade, scheme, note, isced, duration
+		renderBoth(t, tm, rec, inst)
+	})
+}

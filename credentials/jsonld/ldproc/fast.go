@@ -48,11 +48,29 @@ func (p *Processor) fastToRDF(dst []rdfc.Quad, doc any, opts *Options) ([]rdfc.Q
 	}
 	cp := &ctxProc{p: p, opts: opts}
 	f := &fastWalker{e: &expander{cp: cp, safe: opts.Safe}, w: &rdfWriter{opts: opts, blank: map[string]string{}}}
+	s, _ := p.scratch.Get().(*walkScratch)
+	if s == nil {
+		s = &walkScratch{}
+	}
+	f.pending, f.keys = s.pending[:0], s.keys[:0]
+	defer func() {
+		// Drop what the stacks point to, keep their memory.
+		clear(f.pending[:cap(f.pending)])
+		clear(f.keys[:cap(f.keys)])
+		s.pending, s.keys = f.pending[:0], f.keys[:0]
+		p.scratch.Put(s)
+	}()
 	f.w.quads = dst
 	if _, _, err := f.object(p.root(opts), "", false, m, opts.Base, true); err != nil {
 		return nil, err
 	}
 	return f.w.quads, nil
+}
+
+// walkScratch is the memory of a fastWalker's stacks, kept between walks.
+type walkScratch struct {
+	pending []pair
+	keys    []string
 }
 
 // object walks a map element: a node object (whose triples it writes and
@@ -72,13 +90,14 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 		return rdfc.Term{}, false, errSlow
 	}
 	var (
-		id                        *string
+		id                        string
 		hasID, hasValue, hasOther bool
 		value                     any
 		lang, dir                 string
 		hasLang, hasDir, hasIndex bool
 		types                     []string
-		typeVal                   *string
+		typeVal                   string // the @type of a value object, when a string
+		hasTypeVal                bool
 	)
 	start := len(f.pending)
 	keys, kstart := f.keysOf(el)
@@ -88,49 +107,46 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 		if key == "@context" {
 			continue
 		}
-		iri, err := e.expandIRI(active, key, false, true)
-		if err != nil {
-			return rdfc.Term{}, false, errSlow
-		}
-		if iri == nil || (!isKeyword(*iri) && !hasColon(*iri)) {
+		iri, ok := e.expandIRIs(active, key, false, true)
+		if !ok || (!isKeyword(iri) && !hasColon(iri)) {
 			if e.safe {
 				return rdfc.Term{}, false, errSlow
 			}
 			continue
 		}
-		switch *iri {
+		switch iri {
 		case "@id":
 			s, ok := v.(string)
 			if !ok || hasID {
 				return rdfc.Term{}, false, errSlow
 			}
-			x, err := e.expandIRI(active, s, true, false)
-			if err != nil || x == nil || e.checkIRI(x, s, "@id") != nil {
+			x, ok := e.expandIRIs(active, s, true, false)
+			if !ok || e.checkIRIs(x, ok, s, "@id") != nil {
 				return rdfc.Term{}, false, errSlow
 			}
 			id, hasID = x, true
 		case "@type":
 			switch t := v.(type) {
 			case string:
-				x, err := e.expandIRI(typeScoped, t, true, true)
-				if err != nil || x == nil || e.checkIRI(x, t, "@type") != nil {
+				x, ok := e.expandIRIs(typeScoped, t, true, true)
+				if !ok || e.checkIRIs(x, ok, t, "@type") != nil {
 					return rdfc.Term{}, false, errSlow
 				}
-				types = append(types, *x)
-				typeVal = x
+				types = append(types, x)
+				typeVal, hasTypeVal = x, true
 			case []any:
 				for _, it := range t {
 					s, ok := it.(string)
 					if !ok {
 						return rdfc.Term{}, false, errSlow
 					}
-					x, err := e.expandIRI(typeScoped, s, true, true)
-					if err != nil || x == nil || e.checkIRI(x, s, "@type") != nil {
+					x, ok := e.expandIRIs(typeScoped, s, true, true)
+					if !ok || e.checkIRIs(x, ok, s, "@type") != nil {
 						return rdfc.Term{}, false, errSlow
 					}
-					types = append(types, *x)
+					types = append(types, x)
 				}
-				typeVal = nil
+				typeVal, hasTypeVal = "", false
 			default:
 				return rdfc.Term{}, false, errSlow
 			}
@@ -156,23 +172,23 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 			}
 			hasIndex = true
 		default:
-			if isKeyword(*iri) {
+			if isKeyword(iri) {
 				return rdfc.Term{}, false, errSlow
 			}
 			hasOther = true
-			if err := f.property(active, key, *iri, v, baseURL); err != nil {
+			if err := f.property(active, key, iri, v, baseURL); err != nil {
 				return rdfc.Term{}, false, err
 			}
 		}
 	}
 	if hasValue {
 		f.pending = f.pending[:start]
-		if hasOther || hasID || len(types) > 1 || (typeVal == nil && len(types) == 1) {
+		if hasOther || hasID || len(types) > 1 || (!hasTypeVal && len(types) == 1) {
 			return rdfc.Term{}, false, errSlow
 		}
 		dt := ""
-		if typeVal != nil {
-			dt = *typeVal
+		if hasTypeVal {
+			dt = typeVal
 			if hasLang || hasDir || !wellFormedIRI(dt) {
 				return rdfc.Term{}, false, errSlow
 			}
@@ -201,12 +217,12 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 	var subj rdfc.Term
 	sok := true
 	if hasID {
-		if f.blankIDs != nil && isBlankLabel(*id) {
-			if err := f.blankIDs(*id); err != nil {
+		if f.blankIDs != nil && isBlankLabel(id) {
+			if err := f.blankIDs(id); err != nil {
 				return rdfc.Term{}, false, err
 			}
 		}
-		subj, sok = f.w.id(*id)
+		subj, sok = f.w.id(id)
 	} else {
 		subj = f.w.newBlank()
 		if f.anonymous != nil {
@@ -289,12 +305,8 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 			defer func() { f.keys = f.keys[:kstart] }()
 			for _, lang := range langs {
 				items := m[lang]
-				x, err := f.e.expandIRI(active, lang, false, true)
-				if err != nil {
-					return errSlow
-				}
 				l := lowerASCII(lang)
-				if lang == "@none" || (x != nil && *x == "@none") {
+				if lang == "@none" || f.e.expandsToNone(active, lang) {
 					l = ""
 				}
 				for _, it := range asArray(items) {
@@ -305,7 +317,7 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 					if !ok {
 						return errSlow
 					}
-					o, ook := f.w.literalTerm(s, "", l, d)
+					o, ook := f.w.literalString(s, "", l, d)
 					f.pending = append(f.pending, pair{pred, o, pok && ook})
 				}
 			}
@@ -355,14 +367,14 @@ func (f *fastWalker) value(active *Context, key string, def *term, pred rdfc.Ter
 	}
 	// Value expansion, without building the value object.
 	if s, isStr := v.(string); isStr && def != nil && (def.typ == "@id" || def.typ == "@vocab") {
-		x, err := f.e.expandIRI(active, s, true, def.typ == "@vocab")
-		if err != nil || f.e.checkIRI(x, s, "@id") != nil {
+		x, ok := f.e.expandIRIs(active, s, true, def.typ == "@vocab")
+		if f.e.checkIRIs(x, ok, s, "@id") != nil {
 			return errSlow
 		}
-		if x == nil {
+		if !ok {
 			return nil
 		}
-		o, ook := f.w.id(*x)
+		o, ook := f.w.id(x)
 		f.pending = append(f.pending, pair{pred, o, pok && ook})
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	_ "crypto/sha256" // the default hash
 	"crypto/sha512"   // SHA-384
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -745,23 +746,34 @@ type line struct {
 }
 
 // sortLines sorts lines by their bytes in buf, in the order of
-// bytes.Compare, by multikey quicksort (Bentley and Sedgewick): the lines
-// of one subject share a long prefix, which this reads once per line
-// rather than once per comparison.
+// bytes.Compare, by multikey quicksort (Bentley and Sedgewick) on eight
+// bytes at a time: the lines of one subject share a long prefix, which
+// this reads a few times per line rather than once per comparison.
 func sortLines(buf []byte, lines []line) {
 	mkqs(buf, lines, 0, 2*bits.Len(uint(len(lines))))
 }
 
-// byteAt is the byte of l at depth d, or -1 past its end.
-func byteAt(buf []byte, l *line, d int) int {
-	if p := l.start + d; p < l.end {
-		return int(buf[p])
+// chunk is the eight bytes of l from depth d, big-endian, zeros past its
+// end, and whether l ends before d+8.
+func chunk(buf []byte, l *line, d int) (uint64, bool) {
+	p := l.start + d
+	if p+8 <= l.end {
+		return binary.BigEndian.Uint64(buf[p : p+8]), false
 	}
-	return -1
+	var k uint64
+	for i := range 8 {
+		k <<= 8
+		if p+i < l.end {
+			k |= uint64(buf[p+i])
+		}
+	}
+	return k, true
 }
 
 // mkqs sorts ls, whose lines share their first d bytes. limit bounds the
-// partitions of unlucky pivots, after which pdqsort takes over.
+// partitions of unlucky pivots, after which pdqsort takes over; so do
+// lines that end within the next eight bytes (zeros then stand for their
+// end, which is not the same as a zero byte).
 func mkqs(buf []byte, ls []line, d, limit int) {
 	for len(ls) > 1 {
 		if len(ls) <= 12 || limit <= 0 {
@@ -769,32 +781,39 @@ func mkqs(buf []byte, ls []line, d, limit int) {
 			return
 		}
 		limit--
-		p := median3(byteAt(buf, &ls[0], d), byteAt(buf, &ls[len(ls)/2], d), byteAt(buf, &ls[len(ls)-1], d))
+		k0, _ := chunk(buf, &ls[0], d)
+		k1, _ := chunk(buf, &ls[len(ls)/2], d)
+		k2, _ := chunk(buf, &ls[len(ls)-1], d)
+		p := median3(k0, k1, k2)
 		lt, i, gt := 0, 0, len(ls)
+		short := false
 		for i < gt {
-			switch b := byteAt(buf, &ls[i], d); {
-			case b < p:
+			switch k, ends := chunk(buf, &ls[i], d); {
+			case k < p:
 				ls[lt], ls[i] = ls[i], ls[lt]
 				lt++
 				i++
-			case b > p:
+			case k > p:
 				gt--
 				ls[gt], ls[i] = ls[i], ls[gt]
 			default:
+				short = short || ends
 				i++
 			}
 		}
 		mkqs(buf, ls[:lt], d, limit)
 		mkqs(buf, ls[gt:], d, limit)
-		if p < 0 {
-			return // the lines that end here are equal
+		ls = ls[lt:gt]
+		if short {
+			slices.SortFunc(ls, func(a, b line) int { return bytes.Compare(buf[a.start+d:a.end], buf[b.start+d:b.end]) })
+			return
 		}
-		ls, d = ls[lt:gt], d+1
+		d += 8
 		limit = 2 * bits.Len(uint(len(ls)))
 	}
 }
 
-func median3(a, b, c int) int {
+func median3(a, b, c uint64) uint64 {
 	if a > b {
 		a, b = b, a
 	}

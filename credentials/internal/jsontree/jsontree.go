@@ -36,6 +36,33 @@ func Decode(data []byte) (any, error) {
 	return v, nil
 }
 
+// Member is a top-level member of an object: its name, and where its value
+// starts and ends in the input.
+type Member struct {
+	Name       string
+	Start, End int
+}
+
+// DecodeObject is Decode for data whose value must be an object (else
+// ErrNotObject); it also returns the object's members, in input order.
+func DecodeObject(data []byte) (map[string]any, []Member, error) {
+	d := decoder{s: string(data)}
+	d.space()
+	if d.p >= len(d.s) || d.s[d.p] != '{' {
+		return nil, nil, ErrNotObject
+	}
+	var members []Member
+	m, err := d.object(0, &members)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, members, nil
+}
+
+// ErrNotObject is returned by DecodeObject for a value that is not an
+// object.
+var ErrNotObject = errors.New("jsontree: not a JSON object")
+
 type decoder struct {
 	s string
 	p int
@@ -60,44 +87,7 @@ func (d *decoder) value(depth int) (any, error) {
 	}
 	switch c := d.s[d.p]; {
 	case c == '{':
-		d.p++
-		m := make(map[string]any)
-		d.space()
-		if d.p < len(d.s) && d.s[d.p] == '}' {
-			d.p++
-			return m, nil
-		}
-		for {
-			d.space()
-			k, err := d.str()
-			if err != nil {
-				return nil, err
-			}
-			d.space()
-			if d.p >= len(d.s) || d.s[d.p] != ':' {
-				return nil, ErrInvalid
-			}
-			d.p++
-			d.space()
-			v, err := d.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			m[k] = v
-			d.space()
-			if d.p >= len(d.s) {
-				return nil, ErrInvalid
-			}
-			if d.s[d.p] == ',' {
-				d.p++
-				continue
-			}
-			if d.s[d.p] == '}' {
-				d.p++
-				return m, nil
-			}
-			return nil, ErrInvalid
-		}
+		return d.object(depth, nil)
 	case c == '[':
 		d.p++
 		a := make([]any, 0, 4)
@@ -149,6 +139,53 @@ func (d *decoder) value(depth int) (any, error) {
 			return nil, ErrInvalid
 		}
 		return json.Number(d.s[start:d.p]), nil
+	}
+}
+
+// object reads the object at d.p, recording its members in members when
+// it is not nil.
+func (d *decoder) object(depth int, members *[]Member) (map[string]any, error) {
+	d.p++
+	m := make(map[string]any)
+	d.space()
+	if d.p < len(d.s) && d.s[d.p] == '}' {
+		d.p++
+		return m, nil
+	}
+	for {
+		d.space()
+		k, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		d.space()
+		if d.p >= len(d.s) || d.s[d.p] != ':' {
+			return nil, ErrInvalid
+		}
+		d.p++
+		d.space()
+		start := d.p
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+		if members != nil {
+			*members = append(*members, Member{k, start, d.p})
+		}
+		d.space()
+		if d.p >= len(d.s) {
+			return nil, ErrInvalid
+		}
+		if d.s[d.p] == ',' {
+			d.p++
+			continue
+		}
+		if d.s[d.p] == '}' {
+			d.p++
+			return m, nil
+		}
+		return nil, ErrInvalid
 	}
 }
 

@@ -59,3 +59,36 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeObjectMembers: the members DecodeObject returns are those
+// jsonx.MemberBytes finds, names decoded, values at the same bytes.
+func TestDecodeObjectMembers(t *testing.T) {
+	ins := []string{`{}`, ` { "a" : [1, {"b":2}] ,"c\u0040":"x\"y", "": null }  `, `{"p":{"q":"}"},"r":true}`}
+	if dir, ok := reftest.Available(); ok {
+		if b, err := os.ReadFile(filepath.Join(dir, "elm", "Sample-CertOfPart-unsigned.jsonld")); err == nil {
+			ins = append(ins, string(b))
+		}
+	}
+	for _, in := range ins {
+		data := []byte(in)
+		m, members, err := DecodeObject(data)
+		if err != nil {
+			t.Fatalf("%.40s: %v", in, err)
+		}
+		var want []Member
+		jsonx.MemberBytes(data, func(name, value []byte) bool {
+			start := cap(data) - cap(value)
+			want = append(want, Member{string(name), start, start + len(value)})
+			return true
+		})
+		if !reflect.DeepEqual(members, want) && !(len(members) == 0 && len(want) == 0) {
+			t.Errorf("%.40s: members %v, want %v", in, members, want)
+		}
+		if len(m) != len(members) {
+			t.Errorf("%.40s: %d entries for %d members", in, len(m), len(members))
+		}
+	}
+	if _, _, err := DecodeObject([]byte(` [1]`)); err != ErrNotObject {
+		t.Errorf("array: got %v, want ErrNotObject", err)
+	}
+}

@@ -689,14 +689,14 @@ func (c *canon) result(wantQuads bool) *Result {
 	for id, l := range c.labels {
 		labels[l] = name(id)
 	}
+	// The size of the lines, but for escapes in literals.
 	size := 0
 	for i := range c.in {
 		for k := range c.in[i] {
-			t := &c.in[i][k]
-			size += len(t.Value) + len(t.Datatype) + len(t.Lang) + 8
+			size += termSize(&c.in[i][k])
 		}
 	}
-	buf := make([]byte, 0, size+size/8)
+	buf := make([]byte, 0, size+size/64)
 	lines := make([]line, 0, len(c.quads)+len(c.plain))
 	for i := range c.quads {
 		start := len(buf)
@@ -736,6 +736,28 @@ func (c *canon) result(wantQuads bool) *Result {
 		}
 	}
 	return r
+}
+
+// termSize is the size of t in an N-Quads line, with the space or " .\n"
+// that follows it, unless it is a literal with characters to escape, or a
+// blank node whose canonical label is longer than 8 characters.
+func termSize(t *Term) int {
+	switch t.Kind {
+	case IRI:
+		return len(t.Value) + 3
+	case Blank:
+		return 11
+	case Literal:
+		n := len(t.Value) + 3
+		switch {
+		case t.Datatype == RDFLangString && t.Lang != "":
+			n += 1 + len(t.Lang)
+		case t.Datatype != "" && t.Datatype != XSDString:
+			n += 4 + len(t.Datatype)
+		}
+		return n
+	}
+	return 2 // the default graph: " .\n" instead of a space
 }
 
 // line is an N-Quads line in a buffer, and the quad it is: an index in

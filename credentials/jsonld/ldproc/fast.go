@@ -3,6 +3,7 @@ package ldproc
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 )
@@ -27,7 +28,7 @@ type fastWalker struct {
 	e       *expander
 	w       *rdfWriter
 	pending []pair
-	keys    []string
+	keys    []entry
 	// anonymous, when set, receives every node object without @id.
 	anonymous func(m map[string]any)
 	// blankIDs, when set, is called for every @id that is a blank node
@@ -70,7 +71,13 @@ func (p *Processor) fastToRDF(dst []rdfc.Quad, doc any, opts *Options) ([]rdfc.Q
 // walkScratch is the memory of a fastWalker's stacks, kept between walks.
 type walkScratch struct {
 	pending []pair
-	keys    []string
+	keys    []entry
+}
+
+// entry is a member of an object.
+type entry struct {
+	key string
+	v   any
 }
 
 // object walks a map element: a node object (whose triples it writes and
@@ -102,12 +109,21 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 	start := len(f.pending)
 	keys, kstart := f.keysOf(el)
 	defer func() { f.keys = f.keys[:kstart] }()
-	for _, key := range keys {
-		v := el[key]
+	for _, kv := range keys {
+		key, v := kv.key, kv.v
 		if key == "@context" {
 			continue
 		}
-		iri, ok := e.expandIRIs(active, key, false, true)
+		// IRI expansion of a key, its common case (a term) first: the
+		// definition serves the property too.
+		def := active.terms[key]
+		var iri string
+		var ok bool
+		if def != nil && key != "" && key[0] != '@' {
+			iri, ok = def.id, !def.null || isKeyword(def.id)
+		} else {
+			iri, ok = e.expandIRIs(active, key, false, true)
+		}
 		if !ok || (!isKeyword(iri) && !hasColon(iri)) {
 			if e.safe {
 				return rdfc.Term{}, false, errSlow
@@ -176,7 +192,7 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 				return rdfc.Term{}, false, errSlow
 			}
 			hasOther = true
-			if err := f.property(active, key, iri, v, baseURL); err != nil {
+			if err := f.property(active, key, def, iri, v, baseURL); err != nil {
 				return rdfc.Term{}, false, err
 			}
 		}
@@ -240,18 +256,18 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 	return subj, sok, nil
 }
 
-// keysOf pushes m's keys (in order with Options.Ordered) on the stack of
-// keys the recursion shares, and returns them and where they start, to
+// keysOf pushes m's members (in key order with Options.Ordered) on the
+// stack the recursion shares, and returns them and where they start, to
 // which the caller truncates the stack when done. (A range over a function
 // would move the caller's variables to the heap.)
-func (f *fastWalker) keysOf(m map[string]any) ([]string, int) {
+func (f *fastWalker) keysOf(m map[string]any) ([]entry, int) {
 	start := len(f.keys)
-	for k := range m {
-		f.keys = append(f.keys, k)
+	for k, v := range m {
+		f.keys = append(f.keys, entry{k, v})
 	}
 	keys := f.keys[start:]
 	if f.w.opts.Ordered {
-		slices.Sort(keys)
+		slices.SortFunc(keys, func(a, b entry) int { return strings.Compare(a.key, b.key) })
 	}
 	return keys, start
 }
@@ -282,9 +298,9 @@ func lowerASCII(s string) string {
 	return s
 }
 
-// property walks the value of a property entry key (expanded to iri).
-func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL string) error {
-	def := active.terms[key]
+// property walks the value of a property entry key (expanded to iri,
+// defined by def in active).
+func (f *fastWalker) property(active *Context, key string, def *term, iri string, v any, baseURL string) error {
 	if def != nil && (def.typ == "@json" || def.reverse || def.container&(cList|cGraph|cIndex|cID|cType) != 0) {
 		return errSlow
 	}
@@ -303,8 +319,8 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 			}
 			langs, kstart := f.keysOf(m)
 			defer func() { f.keys = f.keys[:kstart] }()
-			for _, lang := range langs {
-				items := m[lang]
+			for _, kv := range langs {
+				lang, items := kv.key, kv.v
 				l := lowerASCII(lang)
 				if lang == "@none" || f.e.expandsToNone(active, lang) {
 					l = ""

@@ -361,6 +361,7 @@ func (c *canon) run() error {
 		is   tmpIssuer
 	}
 	var paths []result
+	var order []int
 	for _, group := range shared {
 		paths = paths[:0]
 		for _, id := range group {
@@ -375,9 +376,13 @@ func (c *canon) run() error {
 			}
 			paths = append(paths, result{hn, is})
 		}
-		slices.SortStableFunc(paths, func(a, b result) int { return cmpDigest(&a.hash, &b.hash) })
-		for _, r := range paths {
-			for _, old := range r.is.order {
+		order = order[:0]
+		for i := range paths {
+			order = append(order, i)
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmpDigest(&paths[a].hash, &paths[b].hash) })
+		for _, i := range order {
+			for _, old := range paths[i].is.order {
 				c.issueCanonical(old)
 			}
 		}
@@ -388,13 +393,22 @@ func (c *canon) run() error {
 // digest is a hash in hexadecimal, as RDFC-1.0 compares and concatenates
 // them, kept in an array so that hashing allocates nothing.
 type digest struct {
-	n int8
-	h [96]byte
+	key uint64 // the first 8 bytes of the hash, big-endian: ordered as the hex is
+	n   int8
+	h   [96]byte
 }
 
 func (d *digest) hex() []byte { return d.h[:d.n] }
 
-func cmpDigest(a, b *digest) int { return bytes.Compare(a.hex(), b.hex()) }
+func cmpDigest(a, b *digest) int {
+	switch {
+	case a.key < b.key:
+		return -1
+	case a.key > b.key:
+		return 1
+	}
+	return bytes.Compare(a.hex(), b.hex())
+}
 
 func (c *canon) sum(data []byte) digest {
 	c.hasher.Reset()
@@ -407,6 +421,7 @@ func (c *canon) sum(data []byte) digest {
 func (c *canon) digest() digest {
 	c.raw = c.hasher.Sum(c.raw[:0])
 	var d digest
+	d.key = binary.BigEndian.Uint64(c.raw)
 	d.n = int8(hex.Encode(d.h[:], c.raw))
 	return d
 }

@@ -124,7 +124,7 @@ func isKeyword(s string) bool {
 
 // aliases are the keys that expand to @type, @value and @id in a context:
 // the keyword and the terms defined as its alias.
-type aliases struct{ typ, value, id []string }
+type aliases struct{ typ, value, id, none []string }
 
 func (c *Context) aliases() *aliases {
 	c.aliasOnce.Do(func() {
@@ -140,6 +140,8 @@ func (c *Context) aliases() *aliases {
 				a.value = append(a.value, name)
 			case "@id":
 				a.id = append(a.id, name)
+			case "@none":
+				a.none = append(a.none, name)
 			}
 		}
 		c.alias = a

@@ -44,11 +44,7 @@ func (e *expander) expandIRIs(active *Context, v string, docRelative, vocab bool
 // @none: only @none itself or a term aliasing it can, since whatever else
 // expansion builds is an IRI.
 func (e *expander) expandsToNone(active *Context, key string) bool {
-	if key == "@none" {
-		return true
-	}
-	t := active.terms[key]
-	return t != nil && t.id == "@none"
+	return key == "@none" || slices.Contains(active.aliases().none, key)
 }
 
 // derive applies a scoped context of term def (or the context local) to

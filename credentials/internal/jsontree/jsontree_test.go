@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -26,6 +27,11 @@ func TestSameAsEncodingJSON(t *testing.T) {
 	for _, in := range []string{
 		`{"a":"x\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t","b":[1,-2.5e+3,true,false,null,{}],"c":[],"":{"d":{"e":[[]]}}}`,
 		`"\ud800 lone"`, `"\udc00\ud800"`, `"\ud800\u0041"`, ` [ 1 , 2 ] `, `0`,
+		// Strings ending, or escaping, before, at and after the 32 bytes
+		// str scans itself.
+		`["0123456789012345678901234567890", "01234567890123456789012345678901", "012345678901234567890123456789012"]`,
+		`["0123456789012345678901234567890\n", "01234567890123456789012345678901\n", "012345678901234567890123456789012\"x"]`,
+		`{"012345678901234567890123456789012345678901234567890123456789\u00e9x": "` + strings.Repeat("y", 100) + `\\"}`,
 	} {
 		got, err := Decode([]byte(in))
 		if err != nil {

@@ -18,9 +18,17 @@ func DecodeAny(data []byte, lim Limits) (any, error) {
 	if err := Check(data, lim); err != nil {
 		return nil, err
 	}
+	return DecodeChecked(data), nil
+}
+
+// DecodeChecked is DecodeAny for data that has already passed Check (with
+// any limits), for a caller that checked the same bytes a moment before:
+// it does not check them again, and on data that did not pass Check it may
+// panic. Like Members, it trusts its caller.
+func DecodeChecked(data []byte) any {
 	b := treeBuilder{d: data, names: make(map[string]string, 64)}
 	b.p = skipSpace(data, 0)
-	return b.value(), nil
+	return b.value()
 }
 
 // treeBuilder builds the value of input that passed Check, so it validates

@@ -318,3 +318,47 @@ func TestMemberBytesDecodesEscapedNamesOnly(t *testing.T) {
 		t.Error("an array was read as an object")
 	}
 }
+
+// skipStringByBytes is skipString as it was written first, byte by byte:
+// a backslash skips the byte after it.
+func skipStringByBytes(d []byte, p int) int {
+	if p >= len(d) || d[p] != '"' {
+		return -1
+	}
+	for p++; p < len(d); p++ {
+		switch d[p] {
+		case '\\':
+			p++
+		case '"':
+			return p + 1
+		}
+	}
+	return -1
+}
+
+func TestSkipStringEndsWhereAByteLoopEnds(t *testing.T) {
+	long := strings.Repeat("QUJD", 40)
+	for _, in := range []string{
+		`""`, `"a"`, `"\\"`, `"\""`, `"\\\""`, `"\\\\"`, `"a\\\"b\"c"`, `"\u0022"`,
+		`"abc`, `"abc\"`, `"\`, `"\\`, `"`, `x`, ``, `"` + long + `"`, `"` + long + `\"` + long + `"`,
+		`"` + long + `\\"` + long + `"`, `"\\\\\"\\"`,
+	} {
+		for _, tail := range []string{"", `,"x":1}`, `"`} {
+			d := []byte(in + tail)
+			if got, want := skipString(d, 0), skipStringByBytes(d, 0); got != want {
+				t.Errorf("skipString(%q) = %d, want %d", d, got, want)
+			}
+		}
+	}
+}
+
+func FuzzSkipString(f *testing.F) {
+	for _, s := range []string{`"a\\\"b"`, `"\\\\"x`, `"abc`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		if got, want := skipString(d, 0), skipStringByBytes(d, 0); got != want {
+			t.Errorf("skipString(%q) = %d, want %d", d, got, want)
+		}
+	})
+}

@@ -121,6 +121,7 @@ func New(opts Options) (*Verifier, error) {
 		r := did.Resolver{}
 		if v.fetcher != nil {
 			r.Web = v.fetchCached
+			r.Documents = did.NewDocumentCache(opts.Policy.Cache.maxEntries())
 		}
 		v.resolver = r
 		if len(opts.Resolvers) > 0 {

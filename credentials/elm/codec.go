@@ -243,6 +243,9 @@ func layoutOf(t reflect.Type) *structInfo {
 
 func (c *codec) decode(v any, rv reflect.Value) error {
 	if rv.CanAddr() {
+		if dec := decoderOf(rv.Type()); dec != nil {
+			return (*dec)(c, v, rv)
+		}
 		if td, ok := rv.Addr().Interface().(treeDecoder); ok {
 			return td.decodeTree(c, v)
 		}
@@ -409,8 +412,15 @@ func (m *Many[T]) decodeTree(c *codec, v any) error {
 		arr = []any{v}
 	}
 	items := make([]T, len(arr))
+	dec := decoderOf(reflect.TypeFor[T]())
 	for i, e := range arr {
-		if err := c.decode(e, reflect.ValueOf(&items[i]).Elem()); err != nil {
+		var err error
+		if ev := reflect.ValueOf(&items[i]).Elem(); dec != nil {
+			err = (*dec)(c, e, ev)
+		} else {
+			err = c.decode(e, ev)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,6 @@
 package jsonx
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -442,19 +441,6 @@ const (
 func (s *scanner) str(dst *[]byte) error {
 	d := s.data
 	p := s.pos + 1
-	// Most strings are plain to their end (the base64 of embedded images
-	// are most of a credential's bytes): then the closing quote is the
-	// first one, found by bytes.IndexByte, and what comes before it
-	// only needs checking for backslashes and for bytes that are not
-	// printable ASCII, many bytes at a time. Anything else goes the long
-	// way below, which ends at the same place.
-	if e := bytes.IndexByte(d[p:], '"'); e >= 0 && bytes.IndexByte(d[p:p+e], '\\') < 0 && printableASCII(d[p:p+e]) {
-		if dst != nil {
-			*dst = append(*dst, d[p:p+e]...)
-		}
-		s.pos = p + e + 1
-		return nil
-	}
 	for {
 		q := p
 		// Eight bytes at a time while none is a quote, a backslash, a
@@ -498,32 +484,6 @@ func (s *scanner) str(dst *[]byte) error {
 			p += n
 		}
 	}
-}
-
-// printableASCII reports whether every byte of b is in 0x20-0x7F: plain,
-// once quotes and backslashes are ruled out.
-func printableASCII(b []byte) bool {
-	var acc uint64
-	for len(b) >= 32 {
-		x0 := binary.LittleEndian.Uint64(b)
-		x1 := binary.LittleEndian.Uint64(b[8:])
-		x2 := binary.LittleEndian.Uint64(b[16:])
-		x3 := binary.LittleEndian.Uint64(b[24:])
-		// A byte under 0x20 borrows into its high bit; a byte from 0x80
-		// has it set. A borrow may mark a byte above it too, which only
-		// sends a good string the long way.
-		acc |= (x0 - ones*0x20) | x0 | (x1 - ones*0x20) | x1 | (x2 - ones*0x20) | x2 | (x3 - ones*0x20) | x3
-		if acc&highs != 0 {
-			return false
-		}
-		b = b[32:]
-	}
-	for _, c := range b {
-		if c < 0x20 || c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // escape reads the escape sequence at p (at the backslash) and returns the

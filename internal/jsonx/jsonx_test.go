@@ -1,7 +1,6 @@
 package jsonx
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -362,26 +361,4 @@ func FuzzSkipString(f *testing.F) {
 			t.Errorf("skipString(%q) = %d, want %d", d, got, want)
 		}
 	})
-}
-
-func TestPrintableASCIIFindsABadByteAnywhere(t *testing.T) {
-	base := []byte(strings.Repeat("QUJDRA-_", 12)) // 96 bytes
-	if !printableASCII(base) || !printableASCII([]byte("\x20\x7f")) {
-		t.Fatal("printable ASCII refused")
-	}
-	for i := range base {
-		for _, bad := range []byte{0x00, 0x1f, 0x80, 0xc3, 0xff} {
-			b := bytes.Clone(base)
-			b[i] = bad
-			if printableASCII(b) {
-				t.Errorf("byte 0x%02x at %d accepted", bad, i)
-			}
-			// And Check sees it where the byte loop would: refused,
-			// or for valid UTF-8 accepted.
-			doc := append(append([]byte(`"`), b...), '"')
-			if err := Check(doc, Limits{}); (err == nil) != (bad >= 0x80 && utf8.Valid(b)) {
-				t.Errorf("Check of byte 0x%02x at %d: %v", bad, i, err)
-			}
-		}
-	}
 }

@@ -248,7 +248,14 @@ func Import(ctx context.Context, data []byte, opts *Options) (*Result, error) {
 			if err != nil {
 				return nil, &MappingError{Err: err}
 			}
-			m.evidence(c, data)
+			// The evidence is the <elmo> document the report is in, as it
+			// was signed: in an EWP response, its own bytes, never the
+			// response's, which hold the other learners' transcripts.
+			own := data
+			if d.parent != nil {
+				own = data[d.start:d.end]
+			}
+			m.evidence(c, own)
 			if mobility[i] != "" {
 				c.Identifier = elm.List(&elm.Identifier{Node: elm.Node{Type: elm.One("Identifier")}, Notation: mobility[i], SchemeName: "ewp-omobility-id"})
 			}

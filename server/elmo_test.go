@@ -10,8 +10,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +45,7 @@ func ewpResponse(docs ...[]byte) []byte {
 		if k := strings.Index(s, "<elmo"); k >= 0 {
 			s = s[k:]
 		}
-		b.WriteString("<tor><omobility-id>m-" + string(rune('1'+i)) + "</omobility-id>" + s + "</tor>")
+		b.WriteString("<tor><omobility-id>m-" + strconv.Itoa(i+1) + "</omobility-id>" + s + "</tor>")
 	}
 	b.WriteString("</imobility-tors-get-response>")
 	return []byte(b.String())
@@ -476,5 +479,97 @@ func TestTheConsoleRefusesACrossOriginELMOUpload(t *testing.T) {
 	}
 	if bs, _ := e.srv.batches.ListBatches(t.Context()); len(bs) != 0 {
 		t.Errorf("%d batches", len(bs))
+	}
+}
+
+func TestSIGTERMDuringAnELMOBatchLosesNothingAndItCompletesAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s, _ := prepareStore(t, dir, addr, &clock{})
+	secret, _, err := s.CreateToken("sis", []string{keys.ScopeIssue}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	e := &testEnv{t: t, url: "http://" + addr, tokens: map[string]string{"issue": secret}, client: &http.Client{Timeout: time.Minute}}
+
+	// An EWP response with many transcripts: one report, one credential each.
+	const reports = 500
+	docs := make([][]byte, reports)
+	for i := range docs {
+		docs[i] = officialELMO(t)
+	}
+	c := startChild(t, dir, addr)
+	code, body, _ := e.do("POST", "/batches?profile=w3c&source=tors.xml", "issue", "application/xml", ewpResponse(docs...))
+	if code != 202 {
+		t.Fatalf("create: %d %.300s", code, body)
+	}
+	var rec BatchRecord
+	_ = json.Unmarshal(body, &rec)
+	for deadline := time.Now().Add(120 * time.Second); rec.Done < 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) || rec.State == BatchDone {
+			t.Fatalf("the batch did not get under way, or finished too fast to interrupt: %+v", rec.State)
+		}
+		_, body, _ = e.do("GET", "/batches/"+rec.ID, "issue", "", nil)
+		_ = json.Unmarshal(body, &rec)
+	}
+	c.term(t)
+
+	s, err = keys.Open(filepath.Join(dir, keys.DefaultFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused, err := NewBoltStorage(s, nil).GetBatch(t.Context(), rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := issuer.List(s, issuer.Filter{})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paused.State != BatchPaused || len(committed) == 0 || len(committed) >= reports {
+		t.Fatalf("after SIGTERM: state %s, %d of %d committed", paused.State, len(committed), reports)
+	}
+	t.Logf("SIGTERM after %d of %d credentials committed", len(committed), reports)
+
+	// The restarted service reads the document again and completes the
+	// batch with the same credentials.
+	c = startChild(t, dir, addr)
+	for deadline := time.Now().Add(180 * time.Second); rec.State != BatchDone; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) || rec.State == BatchFailed {
+			t.Fatalf("the batch did not complete after the restart: %+v", rec)
+		}
+		_, body, _ = e.do("GET", "/batches/"+rec.ID, "issue", "", nil)
+		_ = json.Unmarshal(body, &rec)
+	}
+	if rec.Done != reports || len(rec.ELMO.Mapping) != reports {
+		t.Fatalf("done %d, %d mapping reports", rec.Done, len(rec.ELMO.Mapping))
+	}
+	got := map[string]bool{}
+	for _, m := range rec.Manifest.Credentials {
+		got[m.ID] = true
+	}
+	for _, x := range committed {
+		if !got[x.ID] {
+			t.Fatalf("credential %s, committed before SIGTERM, is not in the manifest", x.ID)
+		}
+	}
+	c.term(t)
+	s, err = keys.Open(filepath.Join(dir, keys.DefaultFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if all, _ := issuer.List(s, issuer.Filter{}); len(all) != reports {
+		t.Fatalf("the register holds %d credentials for %d reports", len(all), reports)
 	}
 }

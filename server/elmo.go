@@ -186,7 +186,7 @@ func (s *Server) countIssued(ctx context.Context, out *issuer.Issued, p issuer.P
 // ELMOBatch is what a batch from an ELMO document keeps beside the
 // BatchRecord's counts: the reader's settings (the document is read again
 // when the batch runs), each document's signature check and each report's
-// mapping (XML paths and reasons, no values of the transcript).
+// mapping (XML paths and reasons, not the learner's data).
 type ELMOBatch struct {
 	ELMOSettings
 	Wrapped    bool              `json:"wrapped"`

@@ -118,14 +118,15 @@ func (s *Server) handleIssueELMO(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	// Nothing is issued before the whole document is read, checked, its
-	// signature verified and every report mapped, nor when no key can sign.
-	recs, res, err := issuer.ELMORecords(ctx, body, s.elmoOptions(settings, orDefault(q.Get("source"), "request")))
-	if err != nil {
+	// Nothing is issued when no key can sign (checked first: it is cheap),
+	// nor before the whole document is read, checked, its signature
+	// verified and every report mapped.
+	if err := s.iss.Ready(p); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.iss.Ready(p); err != nil {
+	recs, res, err := issuer.ELMORecords(ctx, body, s.elmoOptions(settings, orDefault(q.Get("source"), "request")))
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -326,6 +326,15 @@ func (b *batchRunner) run(id string) {
 	rec.Done = len(res.Manifest.Credentials)
 	m := res.Manifest
 	rec.Manifest = &m
+	if rec.ELMO != nil {
+		// Each report's mapping names the credential it became (its row is
+		// the report's position).
+		for _, c := range m.Credentials {
+			if c.Row >= 1 && c.Row <= len(rec.ELMO.Mapping) {
+				rec.ELMO.Mapping[c.Row-1].CredentialID = c.ID
+			}
+		}
+	}
 	s.metrics.batchRows.WithLabelValues("issued").Add(float64(res.Issued))
 	s.metrics.batchRows.WithLabelValues("recovered").Add(float64(res.Recovered))
 	s.metrics.batchRows.WithLabelValues("skipped").Add(float64(res.Skipped))

@@ -391,6 +391,12 @@ func TestAnELMOBatchIssuesEveryReportWithItsMapping(t *testing.T) {
 	if in, _ := e.srv.batches.BatchInput(t.Context(), rec.ID); in != nil {
 		t.Error("the input of a done batch is kept")
 	}
+	// Each report's mapping names the credential it became.
+	for _, c := range done.Manifest.Credentials {
+		if c.Row < 1 || c.Row > 3 || done.ELMO.Mapping[c.Row-1].CredentialID != c.ID {
+			t.Errorf("manifest row %d (%s): mapping names %q", c.Row, c.ID, done.ELMO.Mapping[max(0, min(c.Row-1, 2))].CredentialID)
+		}
+	}
 	code, body, _ = e.do("GET", "/batches/"+rec.ID+"/result?format=zip", "issue", "", nil)
 	if code != 200 {
 		t.Fatalf("zip: %d", code)

@@ -453,3 +453,35 @@ func TestTheLogHoldsNoPersonalDataNoSecretsNoClientAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestIssuingWithEveryDataIntegrityCryptosuiteThroughTheVCAPI: the
+// diploma template issued as w3c with each Data Integrity cryptosuite
+// (the key the suite needs chosen by default) verifies through the
+// VC-API; mandatoryPointers is refused with a problem naming it.
+func TestIssuingWithEveryDataIntegrityCryptosuiteThroughTheVCAPI(t *testing.T) {
+	e := newEnv(t, envOptions{contexts: true})
+	for i, proof := range []string{"eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022", "ecdsa-jcs-2019", "ecdsa-sd-2023"} {
+		t.Run(proof, func(t *testing.T) {
+			code, m := e.postJSON("/credentials/issue", "issue", map[string]any{"template": "diploma", "record": sampleRecord(t, i),
+				"options": map[string]any{"profile": "w3c", "proof": proof}})
+			if code != http.StatusCreated {
+				t.Fatalf("issue: %d %v", code, m)
+			}
+			vc, _ := m["verifiableCredential"].(map[string]any)
+			p, _ := vc["proof"].(map[string]any)
+			if p["cryptosuite"] != proof {
+				t.Fatalf("proof: %v", vc["proof"])
+			}
+			b, _ := json.Marshal(vc)
+			code, m = e.verify(b)
+			if rep := reportOf(m); code != 200 || rep["verdict"] != "verified" || rep["format"] != proof {
+				t.Fatalf("verify: %d %v", code, rep)
+			}
+		})
+	}
+	code, m := e.postJSON("/credentials/issue", "issue", map[string]any{"template": "diploma", "record": sampleRecord(t, 99),
+		"options": map[string]any{"profile": "w3c", "proof": "ecdsa-sd-2023", "mandatoryPointers": []string{"/issuer"}}})
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(m["detail"]), "options.mandatoryPointers") {
+		t.Fatalf("mandatoryPointers: %d %v", code, m)
+	}
+}

@@ -82,8 +82,8 @@ func (s *Server) session(h http.HandlerFunc, scopes ...string) http.HandlerFunc 
 			s.render(w, r, http.StatusForbidden, "console", s.consoleData(r.Context(), se, tok, "", "Your token ("+tok.Name+") may not do this: it needs the "+strings.Join(scopes, " or ")+" scope."))
 			return
 		}
-		ctx := context.WithValue(context.WithValue(r.Context(), ctxSession{}, se), keyActor, tok)
-		h(w, r.WithContext(ctx))
+		r = withActor(r, tok)
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxSession{}, se)))
 	}
 }
 

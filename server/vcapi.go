@@ -153,7 +153,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 func (s *Server) issueOne(ctx context.Context, req *issueRequest, actor string) (*issuer.Issued, error) {
 	o := req.Options
 	if len(o.MandatoryPointers) > 0 {
-		return nil, badRequest("options.mandatoryPointers: Diplomat's proofs are not selective disclosure suites; for selective disclosure use the eudi profile (SD-JWT VC)")
+		return nil, badRequest("options.mandatoryPointers is not taken: with proof ecdsa-sd-2023 the issuer, the validity dates, credentialStatus and credentialSchema are always mandatory and the holder chooses the rest (docs/data-integrity.md); or use the eudi profile (SD-JWT VC)")
 	}
 	p, err := s.issueProfile(o, "options.profile")
 	if err != nil {

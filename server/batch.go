@@ -60,6 +60,9 @@ type BatchRecord struct {
 	Finished time.Time `json:"finished,omitzero"`
 	// Manifest is the batch's manifest once done.
 	Manifest *issuer.Manifest `json:"manifest,omitempty"`
+	// ELMO is set for a batch from an ELMO document (Template "elmo"):
+	// one row per report.
+	ELMO *ELMOBatch `json:"elmo,omitempty"`
 }
 
 // batchRunner signs queued batches in the background, at most
@@ -261,12 +264,9 @@ func (b *batchRunner) run(id string) {
 		fail(fmt.Errorf("its input is gone: %v", err))
 		return
 	}
-	t, err := templates.Builtin(rec.Template)
-	if err != nil {
-		fail(err)
-		return
-	}
-	recs, err := templates.ReadCSV(input, rec.Source)
+	// An ELMO document is read again as it was when the batch was made: its
+	// signature verified, its signer looked up, every report mapped.
+	t, recs, _, err := s.batchRecords(ctx, rec, input)
 	if err != nil {
 		fail(err)
 		return
@@ -326,6 +326,15 @@ func (b *batchRunner) run(id string) {
 	rec.Done = len(res.Manifest.Credentials)
 	m := res.Manifest
 	rec.Manifest = &m
+	if rec.ELMO != nil {
+		// Each report's mapping names the credential it became (its row is
+		// the report's position).
+		for _, c := range m.Credentials {
+			if c.Row >= 1 && c.Row <= len(rec.ELMO.Mapping) {
+				rec.ELMO.Mapping[c.Row-1].CredentialID = c.ID
+			}
+		}
+	}
 	s.metrics.batchRows.WithLabelValues("issued").Add(float64(res.Issued))
 	s.metrics.batchRows.WithLabelValues("recovered").Add(float64(res.Recovered))
 	s.metrics.batchRows.WithLabelValues("skipped").Add(float64(res.Skipped))
@@ -406,41 +415,50 @@ func (o *storeOutput) Written(e *issuer.Entry, ext string) (string, [32]byte, bo
 	return name, sha256Of(c.Credential), true, nil
 }
 
-// newBatch validates a CSV for template and profile and stores the batch:
-// rejected (422) when rows are invalid and skipInvalid is false, else
-// ready (start false) or queued.
-func (s *Server) newBatch(ctx context.Context, csv []byte, rec *BatchRecord, start bool) (*BatchRecord, error) {
-	t, err := templates.Builtin(rec.Template)
-	if err != nil {
-		return nil, err
+// newBatch validates a CSV for template and profile (or reads an ELMO
+// document, rec.ELMO set) and stores the batch: rejected (422) when rows
+// are invalid and skipInvalid is false, else ready (start false) or queued.
+// An ELMO document that is refused (not well-formed, not valid, its
+// signature failing) is an error, and no batch is stored.
+func (s *Server) newBatch(ctx context.Context, input []byte, rec *BatchRecord, start bool) (*BatchRecord, error) {
+	if rec.ELMO == nil {
+		if _, err := templates.Builtin(rec.Template); err != nil {
+			return nil, err
+		}
 	}
 	p := issuer.Profile{Name: rec.Profile, Proof: rec.Proof, Key: rec.Key}
 	if err := s.iss.Ready(p); err != nil {
 		return nil, err
 	}
-	recs, err := templates.ReadCSV(csv, rec.Source)
+	t, recs, res, err := s.batchRecords(ctx, rec, input)
 	if err != nil {
-		var re *templates.RecordsError
-		if !errors.As(err, &re) {
-			return nil, badRequest("%s", err.Error())
-		}
 		return nil, err
+	}
+	if res != nil {
+		rec.ELMO.Wrapped, rec.ELMO.Signatures, rec.ELMO.Warnings = res.Wrapped, res.Signatures, res.Warnings
+		for _, c := range res.Credentials {
+			rec.ELMO.Mapping = append(rec.ELMO.Mapping, c.Report)
+		}
 	}
 	rec.Rows = len(recs)
 	seen := map[string]int{}
 	for _, r := range recs {
+		row := r.Row()
+		if row == 0 {
+			row = r.Item() // an ELMO report's position
+		}
 		errs := t.Validate(r)
 		if len(errs) == 0 {
 			key := string(r.Canonical())
 			if first, dup := seen[key]; dup {
-				rec.Rejected = append(rec.Rejected, issuer.Rejected{Row: r.Row(), Errors: []issuer.FieldError{{Message: fmt.Sprintf("duplicates row %d (the same data is one credential): remove the repeated row", first)}}})
+				rec.Rejected = append(rec.Rejected, issuer.Rejected{Row: row, Errors: []issuer.FieldError{{Message: fmt.Sprintf("duplicates row %d (the same data is one credential): remove the repeated row", first)}}})
 				continue
 			}
-			seen[key] = r.Row()
+			seen[key] = row
 			rec.Valid++
 			continue
 		}
-		rj := issuer.Rejected{Row: r.Row()}
+		rj := issuer.Rejected{Row: row}
 		for _, e := range errs {
 			rj.Errors = append(rj.Errors, issuer.FieldError{Field: e.Field, Message: e.Message})
 		}
@@ -462,7 +480,7 @@ func (s *Server) newBatch(ctx context.Context, csv []byte, rec *BatchRecord, sta
 		rec.State = BatchReady
 	}
 	s.metrics.batchRows.WithLabelValues("rejected").Add(float64(len(rec.Rejected)))
-	in := csv
+	in := input
 	if rec.State == BatchRejected {
 		in = nil // nothing will be signed: keep no personal data
 	}
@@ -510,11 +528,25 @@ func (s *Server) handleCreateBatch(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	rec := &BatchRecord{Template: q.Get("template"), Profile: orDefault(q.Get("profile"), s.cfg.Issue.DefaultProfile), Proof: q.Get("proof"),
 		Key: q.Get("key"), Source: orDefault(q.Get("source"), "upload.csv"), SkipInvalid: q.Get("skipInvalid") == "true", Actor: actorName(r)}
-	if rec.Template == "" {
+	limit := s.cfg.Limits.Batch
+	if isXML(r) {
+		// An ELMO document: one row per report (docs/vc-api.md#elmo).
+		if rec.Template != "" && rec.Template != issuer.ELMOTemplateName {
+			s.writeError(w, r, badRequest("template %q: an ELMO document says what each credential holds; leave template out (or give elmo)", rec.Template))
+			return
+		}
+		settings, err := elmoSettings(q)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rec.Template, rec.Source, rec.ELMO = issuer.ELMOTemplateName, orDefault(q.Get("source"), "upload.xml"), &ELMOBatch{ELMOSettings: settings}
+		limit = s.elmoLimit()
+	} else if rec.Template == "" {
 		s.writeError(w, r, badRequest("give the template: POST /batches?template=diploma&profile=w3c with the CSV as the body"))
 		return
 	}
-	body, err := s.readBody(w, r, s.cfg.Limits.Batch, "text/csv")
+	body, err := s.readBody(w, r, limit, "text/csv", "application/xml", "text/xml")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -551,7 +583,7 @@ func (s *Server) handleStartBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleBatchResult downloads a done batch: ?format=zip (the credentials,
-// manifest.json and rejects.json) or ?format=jsonl (one line per
+// manifest.json, rejects.json, and an ELMO batch's mapping.json) or ?format=jsonl (one line per
 // credential, as issuer.JSONL writes them).
 func (s *Server) handleBatchResult(w http.ResponseWriter, r *http.Request) {
 	s.writeBatchResult(w, r, r.PathValue("id"), r.URL.Query().Get("format"))
@@ -582,8 +614,8 @@ func (s *Server) writeBatchResult(w http.ResponseWriter, r *http.Request, id, fo
 			}
 			return err
 		})
-		for name, v := range map[string]any{"manifest.json": rec.Manifest, "rejects.json": rec.Rejected} {
-			if err != nil || (name == "rejects.json" && len(rec.Rejected) == 0) {
+		for name, v := range map[string]any{"manifest.json": rec.Manifest, "rejects.json": rec.Rejected, "mapping.json": rec.ELMO} {
+			if err != nil || (name == "rejects.json" && len(rec.Rejected) == 0) || (name == "mapping.json" && rec.ELMO == nil) {
 				continue
 			}
 			var f interface{ Write([]byte) (int, error) }

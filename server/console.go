@@ -82,8 +82,8 @@ func (s *Server) session(h http.HandlerFunc, scopes ...string) http.HandlerFunc 
 			s.render(w, r, http.StatusForbidden, "console", s.consoleData(r.Context(), se, tok, "", "Your token ("+tok.Name+") may not do this: it needs the "+strings.Join(scopes, " or ")+" scope."))
 			return
 		}
-		ctx := context.WithValue(context.WithValue(r.Context(), ctxSession{}, se), keyActor, tok)
-		h(w, r.WithContext(ctx))
+		r = withActor(r, tok)
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxSession{}, se)))
 	}
 }
 
@@ -161,7 +161,9 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleConsoleUpload validates an uploaded CSV and shows every row's
-// problems before anything is signed; a valid one waits for "Issue".
+// problems before anything is signed; a valid one waits for "Issue". With
+// format=elmo the file is an ELMO document (one row per report): one that
+// is refused shows why, with its line and column, and no batch is made.
 func (s *Server) handleConsoleUpload(w http.ResponseWriter, r *http.Request) {
 	se, tok := sessionOf(r), actorOf(r)
 	fail := func(status int, msg string) {
@@ -178,8 +180,10 @@ func (s *Server) handleConsoleUpload(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	rec := &BatchRecord{Actor: tok.Name, Source: "upload.csv"}
+	rec := &BatchRecord{Actor: tok.Name}
 	var csv []byte
+	var format, source string
+	var settings ELMOSettings
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -203,20 +207,41 @@ func (s *Server) handleConsoleUpload(w http.ResponseWriter, r *http.Request) {
 			rec.Proof = string(b)
 		case "skipInvalid":
 			rec.SkipInvalid = string(b) == "on" || string(b) == "true"
+		case "format":
+			format = string(b)
+		case "requireSignature":
+			settings.RequireSignature = string(b) == "on" || string(b) == "true"
 		case "file":
 			csv = b
-			if fn := part.FileName(); fn != "" {
-				rec.Source = fn
-			}
+			source = part.FileName()
 		}
 	}
-	if len(csv) == 0 || rec.Template == "" || rec.Profile == "" {
-		fail(http.StatusBadRequest, "Choose a template, a profile and a CSV file.")
-		return
+	if format == "elmo" {
+		if len(csv) == 0 || rec.Profile == "" {
+			fail(http.StatusBadRequest, "Choose a profile and an ELMO file.")
+			return
+		}
+		if int64(len(csv)) > s.elmoLimit() {
+			fail(http.StatusRequestEntityTooLarge, "The ELMO file is too large.")
+			return
+		}
+		rec.Template, rec.Source, rec.ELMO = issuer.ELMOTemplateName, orDefault(source, "upload.xml"), &ELMOBatch{ELMOSettings: settings}
+	} else {
+		rec.Source = orDefault(source, "upload.csv")
+		if len(csv) == 0 || rec.Template == "" || rec.Profile == "" {
+			fail(http.StatusBadRequest, "Choose a template, a profile and a CSV file.")
+			return
+		}
 	}
+	isELMO, name := rec.ELMO != nil, rec.Source
 	rec, err = s.newBatch(r.Context(), csv, rec, false)
 	if err != nil {
-		fail(s.problemFor(err).status, s.problemFor(err).detail)
+		p := s.problemFor(err)
+		msg := p.detail
+		if isELMO {
+			msg = name + ": " + msg + ". Nothing was stored or signed."
+		}
+		fail(p.status, msg)
 		return
 	}
 	http.Redirect(w, r, "/console/batches/"+rec.ID, http.StatusSeeOther)

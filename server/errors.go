@@ -32,10 +32,13 @@ type Problem struct {
 }
 
 // FieldProblem is one problem of the input: a row, a field or a JSON path,
-// and what is wrong.
+// or for XML the element's path, line and column; and what is wrong.
 type FieldProblem struct {
 	Row     int    `json:"row,omitempty"`
 	Field   string `json:"field,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -99,6 +102,9 @@ func (s *Server) problemFor(err error) *httpError {
 	var he *httpError
 	if errors.As(err, &he) {
 		return he
+	}
+	if p, ok := elmoProblem(err); ok {
+		return p
 	}
 	var mbe *http.MaxBytesError
 	var je *jsonx.Error

@@ -27,6 +27,7 @@ const (
 	keyRequestID ctxKey = iota
 	keyRoute
 	keyActor
+	keyActorSlot
 )
 
 func requestID(r *http.Request) string { s, _ := r.Context().Value(keyRequestID).(string); return s }
@@ -36,6 +37,20 @@ func routeOf(r *http.Request) string   { s, _ := r.Context().Value(keyRoute).(st
 func actorOf(r *http.Request) *keys.Token {
 	t, _ := r.Context().Value(keyActor).(*keys.Token)
 	return t
+}
+
+// actorSlot takes the name of the token that authorised a request back out
+// to the access log of route, whose request does not see the context the
+// authenticating wrappers (requireScope, session) give the handler.
+type actorSlot struct{ name string }
+
+// withActor returns r with tok as its actor, and names tok in the access
+// log.
+func withActor(r *http.Request, tok *keys.Token) *http.Request {
+	if slot, ok := r.Context().Value(keyActorSlot).(*actorSlot); ok {
+		slot.name = tok.Name
+	}
+	return r.WithContext(context.WithValue(r.Context(), keyActor, tok))
 }
 
 // actorName is the token's name for the audit log, "" when none.
@@ -85,7 +100,8 @@ func (s *Server) route(name string, h http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyRoute, name)
+		slot := &actorSlot{}
+		ctx := context.WithValue(context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyRoute, name), keyActorSlot, slot)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		s.inflight.Add(1)
@@ -108,8 +124,8 @@ func (s *Server) route(name string, h http.Handler) http.Handler {
 			}
 			attrs := []slog.Attr{slog.String("request", id), slog.String("method", r.Method), slog.String("route", name),
 				slog.Int("status", sw.status), slog.Duration("duration", d), slog.Int64("bytes", sw.bytes)}
-			if a := actorName(r); a != "" {
-				attrs = append(attrs, slog.String("token", a))
+			if slot.name != "" {
+				attrs = append(attrs, slog.String("token", slot.name))
 			}
 			s.log.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
@@ -261,7 +277,7 @@ func (s *Server) requireScope(h http.Handler, scopes ...string) http.Handler {
 			s.writeError(w, r, e)
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyActor, tok)))
+		h.ServeHTTP(w, withActor(r, tok))
 	})
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -288,6 +289,9 @@ type offerDataset struct {
 	Template string          `json:"template"`
 	Record   json.RawMessage `json:"record"`
 	Issued   string          `json:"issued,omitempty"`
+	// By is the name of the token that made the offer: the audit log
+	// names it as the actor of the issuance a wallet's collection causes.
+	By string `json:"by,omitempty"`
 }
 
 // offerIssuer is the vci.CredentialIssuer over the service's issuer: the
@@ -380,7 +384,9 @@ func (a *offerIssuer) issueCredentials(ctx context.Context, req vci.IssueRequest
 	case ds.Issued != "" && e.ID != ds.Issued:
 		return nil, fmt.Errorf("%w: the record is not the one %s was issued from", vci.ErrDenied, ds.Issued)
 	case !issued[0].Existing:
-		a.s.recordAudit(ctx, "credentials.issue", e.ID, "openid4vci", "")
+		// The actor is who made the offer ("cli" from the command line;
+		// "openid4vci" for offers stored before offers kept it).
+		a.s.recordAudit(ctx, "credentials.issue", e.ID, cmp.Or(ds.By, "openid4vci"), "collected by a wallet (OpenID4VCI)")
 	}
 	creds := make([]vci.Credential, len(issued))
 	for i, o := range issued {

@@ -81,7 +81,7 @@ func (s *Server) CreateOffer(ctx context.Context, req OfferRequest, actor string
 		}
 		return nil, fmt.Errorf("%w: %s", ErrOffersOff, why)
 	}
-	ds := offerDataset{Template: req.Template, Record: req.Record, Issued: req.Issued}
+	ds := offerDataset{Template: req.Template, Record: req.Record, Issued: req.Issued, By: actor}
 	format := req.Format
 	if req.Issued != "" {
 		e, err := issuer.Lookup(s.store, req.Issued)

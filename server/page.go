@@ -36,6 +36,7 @@ func newPages() (*pages, error) {
 		"lastSeg":   func(s string) string { return s[strings.LastIndexByte(s, '/')+1:] },
 		"upper":     strings.ToUpper,
 		"join":      strings.Join,
+		"inc":       func(i int) int { return i + 1 },
 		"kib":       func(n int) string { return fmt.Sprintf("%.1f KB", float64(n)/1024) },
 		"time":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	}

@@ -120,7 +120,11 @@ func vcapiCredential(cred []byte, mediaType string) json.RawMessage {
 }
 
 func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
-	body, err := s.readBody(w, r, s.cfg.Limits.Body, "application/json")
+	if isXML(r) {
+		s.handleIssueELMO(w, r)
+		return
+	}
+	body, err := s.readBody(w, r, s.cfg.Limits.Body, "application/json", "application/xml")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -149,21 +153,14 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 func (s *Server) issueOne(ctx context.Context, req *issueRequest, actor string) (*issuer.Issued, error) {
 	o := req.Options
 	if len(o.MandatoryPointers) > 0 {
-		return nil, badRequest("options.mandatoryPointers: Diplomat's proofs are not selective disclosure suites; for selective disclosure use the eudi profile (SD-JWT VC)")
+		return nil, badRequest("options.mandatoryPointers is not taken: with proof ecdsa-sd-2023 the issuer, the validity dates, credentialStatus and credentialSchema are always mandatory and the holder chooses the rest (docs/data-integrity.md); or use the eudi profile (SD-JWT VC)")
 	}
-	p := issuer.Profile{Name: o.Profile, Proof: o.Proof, Key: o.Key}
-	if p.Name == "" {
-		p.Name = s.cfg.Issue.DefaultProfile
-	}
-	if !validProfile(p.Name) {
-		return nil, errorf(http.StatusBadRequest, "unknown-profile", "Unknown profile", "options.profile %q: edc, ebsi, w3c or eudi", p.Name)
-	}
-	if len(s.cfg.Issue.Profiles) > 0 && !contains(s.cfg.Issue.Profiles, p.Name) {
-		return nil, errorf(http.StatusBadRequest, "unknown-profile", "Profile not offered", "this service issues %s, not %s", strings.Join(s.cfg.Issue.Profiles, ", "), p.Name)
+	p, err := s.issueProfile(o, "options.profile")
+	if err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	var out *issuer.Issued
-	var err error
 	switch {
 	case len(req.Credential) > 0 && (req.Template != "" || len(req.Record) > 0):
 		return nil, badRequest("send either credential, or template and record, not both")
@@ -213,6 +210,22 @@ func (s *Server) issueOne(ctx context.Context, req *issueRequest, actor string) 
 	s.metrics.issued.WithLabelValues(format, "ok").Inc()
 	s.recordAudit(ctx, "credentials.issue", out.Entry.ID, actor, out.Entry.Profile+"/"+out.Entry.Proof)
 	return out, nil
+}
+
+// issueProfile is the profile an issue request names (param says where),
+// or the default one; it must be one this service issues.
+func (s *Server) issueProfile(o issueOptions, param string) (issuer.Profile, error) {
+	p := issuer.Profile{Name: o.Profile, Proof: o.Proof, Key: o.Key}
+	if p.Name == "" {
+		p.Name = s.cfg.Issue.DefaultProfile
+	}
+	if !validProfile(p.Name) {
+		return p, errorf(http.StatusBadRequest, "unknown-profile", "Unknown profile", "%s %q: edc, ebsi, w3c or eudi", param, p.Name)
+	}
+	if len(s.cfg.Issue.Profiles) > 0 && !contains(s.cfg.Issue.Profiles, p.Name) {
+		return p, errorf(http.StatusBadRequest, "unknown-profile", "Profile not offered", "this service issues %s, not %s", strings.Join(s.cfg.Issue.Profiles, ", "), p.Name)
+	}
+	return p, nil
 }
 
 // verifyOptions are the VC-API's verification options.

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/diplomat-edu/diplomat/internal/pgtest"
+	"github.com/diplomat-edu/diplomat/internal/reftest"
 	"github.com/diplomat-edu/diplomat/keys"
 )
 
@@ -63,10 +65,16 @@ func TestMain(m *testing.M) {
 // stdout.
 //
 // Scenarios that need PostgreSQL start with "[!postgres] skip": they get a
-// fresh database in $PGSTORE.
+// fresh database in $PGSTORE. Those that need the reference data start with
+// "[!reference] skip": $REFERENCE is its folder (a failure instead of a skip
+// with DIPLOMAT_REFERENCE_REQUIRED=1).
 func TestScripts(t *testing.T) {
 	if cluster == nil && os.Getenv(pgtest.EnvRequired) == "1" {
 		pgtest.Require(t, cluster)
+	}
+	refDir, refOK := reftest.Available() // found from the package folder, before scripts run
+	if refOK {
+		refDir, _ = filepath.Abs(refDir)
 	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -75,6 +83,9 @@ func TestScripts(t *testing.T) {
 			env.Setenv("DIPLOMAT_PASSPHRASE", "correct-horse-battery-staple")
 			env.Setenv("DIPLOMAT_WALLET_HOME", env.WorkDir+"/wallet")
 			env.Setenv("DIPLOMAT_WALLET_PASSPHRASE", "a student's passphrase")
+			if refOK {
+				env.Setenv("REFERENCE", refDir)
+			}
 			if cluster != nil && strings.Contains(env.WorkDir, "postgres") {
 				u, err := cluster.CreateDB(context.Background())
 				if err != nil {
@@ -88,6 +99,12 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			if cond == "postgres" {
 				return cluster != nil, nil
+			}
+			if cond == "reference" {
+				if !refOK && os.Getenv("DIPLOMAT_REFERENCE_REQUIRED") == "1" {
+					return false, errors.New("the reference folder is required (DIPLOMAT_REFERENCE_REQUIRED=1) and was not found")
+				}
+				return refOK, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

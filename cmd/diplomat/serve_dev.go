@@ -37,6 +37,7 @@ type devInstance struct {
 	samples []server.Sample
 	token   string
 	tlsSum  string
+	tlsFile string // the self-signed certificate, PEM, in dir
 	skipped int
 }
 
@@ -49,6 +50,7 @@ func (o *serveOptions) startDev(ctx context.Context, a *app, cfg *server.Config,
 		return nil, err
 	}
 	tlsSum := ""
+	var tlsDER []byte
 	if o.devTLS && *tlsConf == nil {
 		c, sum, err := selfSignedCertificate(host)
 		if err != nil {
@@ -56,7 +58,7 @@ func (o *serveOptions) startDev(ctx context.Context, a *app, cfg *server.Config,
 		}
 		*tlsConf = &tls.Config{Certificates: []tls.Certificate{c}, MinVersion: tls.VersionTLS12}
 		cfg.TLS = server.TLSConfig{}
-		tlsSum = sum
+		tlsSum, tlsDER = sum, c.Certificate[0]
 	}
 	if cfg.PublicURL == "" {
 		scheme := "http"
@@ -77,6 +79,14 @@ func (o *serveOptions) startDev(ctx context.Context, a *app, cfg *server.Config,
 			d.close()
 		}
 	}()
+	if tlsDER != nil {
+		// What a client trusts (curl --cacert, a browser's import): the
+		// certificate only, never its key.
+		d.tlsFile = filepath.Join(dir, "tls-certificate.pem")
+		if err := os.WriteFile(d.tlsFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsDER}), 0o644); err != nil {
+			return nil, fmt.Errorf("writing the TLS certificate: %v", err)
+		}
+	}
 	webDID := "did:web:" + strings.ReplaceAll(net.JoinHostPort(host, port), ":", "%3A")
 	if strings.Contains(host, ":") { // an IPv6 literal cannot be a did:web host
 		webDID = "did:web:localhost%3A" + port
@@ -155,7 +165,7 @@ func (d *devInstance) printIntro(a *app) {
 	}
 	fmt.Fprintln(w)
 	if d.tlsSum != "" {
-		fmt.Fprintf(w, "  self-signed TLS certificate, SHA-256 %s\n", d.tlsSum)
+		fmt.Fprintf(w, "  self-signed TLS certificate %s (SHA-256 %s): trust it with curl --cacert FILE, or import it\n", d.tlsFile, d.tlsSum)
 	} else {
 		fmt.Fprintln(w, "  phone wallets need https: add --tls (or a TLS proxy and --public-url)")
 	}

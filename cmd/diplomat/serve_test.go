@@ -2,16 +2,21 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -164,5 +169,144 @@ func TestServeTLSFromFiles(t *testing.T) {
 		if resp.StatusCode == 200 {
 			t.Fatal("plain HTTP answered on the TLS port")
 		}
+	}
+}
+
+// TestServeDevTLSServesWithItsOwnCertificateAndCleansUpOnSIGTERM runs
+// "diplomat serve --dev --tls" as a process: it prints where its
+// self-signed certificate is and its SHA-256; a client trusting that file
+// (as curl --cacert does) gets the page and /healthz over HTTPS, one
+// trusting nothing is refused; on SIGTERM it exits cleanly and its
+// throw-away store is gone.
+func TestServeDevTLSServesWithItsOwnCertificateAndCleansUpOnSIGTERM(t *testing.T) {
+	cmd, tmp := demoCommand(t, "serve", "--dev", "--tls", "--listen", "127.0.0.1:0")
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	var url, store, certFile, sum string
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	certLine := regexp.MustCompile(`^  self-signed TLS certificate (\S+) \(SHA-256 ([0-9a-f]{64})\): trust it with curl --cacert FILE`)
+	timeout := time.After(90 * time.Second)
+read:
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("serve exited: %s", stderr.String())
+			}
+			if u, ok := strings.CutPrefix(line, "diplomat is serving on "); ok {
+				url = u
+			}
+			if _, rest, ok := strings.Cut(line, "throw-away store "); ok {
+				store, _, _ = strings.Cut(rest, " ")
+			}
+			if m := certLine.FindStringSubmatch(line); m != nil {
+				certFile, sum = m[1], m[2]
+			}
+			if line == "stop with Ctrl-C" {
+				break read
+			}
+		case <-timeout:
+			t.Fatalf("serve did not start: %s", stderr.String())
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	if !strings.HasPrefix(url, "https://127.0.0.1:") || store == "" || certFile == "" {
+		t.Fatalf("url %q store %q certificate %q", url, store, certFile)
+	}
+	if !strings.HasPrefix(store, tmp) || !strings.HasPrefix(certFile, tmp) {
+		t.Fatalf("the store %s and certificate %s are not in the temporary folder %s", store, certFile, tmp)
+	}
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != "CERTIFICATE" || bytes.Contains(pemBytes, []byte("PRIVATE KEY")) {
+		t.Fatalf("%s is not a certificate alone:\n%s", certFile, pemBytes)
+	}
+	if got := sha256.Sum256(block.Bytes); hex.EncodeToString(got[:]) != sum {
+		t.Fatalf("the printed SHA-256 %s is not the file's %x", sum, got)
+	}
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := client.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.TLS == nil || !bytes.Equal(resp.TLS.PeerCertificates[0].Raw, block.Bytes) {
+			t.Fatalf("%s was not served with the printed certificate", path)
+		}
+		return resp.StatusCode, string(b)
+	}
+	if code, page := get("/"); code != 200 || !strings.Contains(page, "Development instance") || !strings.Contains(page, "/samples/diploma-w3c.jwt") {
+		t.Fatalf("page: %d %.300s", code, page)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("healthz: %d %q", code, body)
+	}
+	// A client that trusts nothing in particular refuses the certificate.
+	if resp, err := (&http.Client{Timeout: 30 * time.Second}).Get(url + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Fatal("the self-signed certificate was trusted without being given")
+	} else if !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("refused for another reason: %v", err)
+	}
+	if _, err := os.Stat(store); err != nil {
+		t.Fatalf("the store is not there while serving: %v", err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signaled() || ws.ExitStatus() != 0 {
+		t.Fatalf("serve ended with %v: %s", cmd.ProcessState, stderr.String())
+	}
+	for _, p := range []string{store, certFile} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after SIGTERM: %v", p, err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "diplomat-dev-*")); len(left) > 0 {
+		t.Errorf("serve left %v behind", left)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"sort"
 
 	"github.com/diplomat-edu/diplomat/credentials"
-	"github.com/diplomat-edu/diplomat/internal/jsonx"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 )
 
 // contextList returns the document's @context as a list, or an error
@@ -43,6 +43,25 @@ func checkInline(v any, path string) error {
 		return fmt.Errorf("%w: %w at %s%s: only pinned context URLs are accepted", credentials.ErrMalformed, ErrInlineContext, path, p)
 	}
 	return nil
+}
+
+// onlyTopContext reports whether the document whose bytes are doc and
+// whose value is m can have no "@context" member but a top-level one: its
+// bytes spell @context at most once, for that member, and have no \u
+// escape (the only one through which a name could spell it otherwise).
+// checkInline then needs to look at that member only.
+func onlyTopContext(doc []byte, m map[string]any) bool {
+	if bytes.Contains(doc, []byte(`\u`)) {
+		return false
+	}
+	_, top := m["@context"]
+	switch bytes.Count(doc, []byte("@context")) {
+	case 0:
+		return true
+	case 1:
+		return top
+	}
+	return false
 }
 
 // inlineContext returns the path (below v) of the first @context entry
@@ -115,28 +134,20 @@ func startsWith(doc, prefix []any) bool {
 // span is the byte range of one top-level member's value.
 type span struct{ start, end int }
 
-// topLevel returns the value spans of the top-level members of the JSON
-// object doc (already checked by jsonx) and the offset of its closing brace.
-func topLevel(doc []byte) (map[string]span, int, error) {
-	spans := map[string]span{}
-	err := jsonx.MemberBytes(doc, func(name, value []byte) bool {
-		start := cap(doc) - cap(value)
-		spans[string(name)] = span{start, start + len(value)}
-		return true
-	})
+// setMembers returns doc, whose top-level members are members (as
+// jsontree.DecodeObject found them), with the members in set replaced (or,
+// if absent, added before the closing brace), keeping every other byte as
+// is.
+func setMembers(doc []byte, members []jsontree.Member, set map[string][]byte) ([]byte, error) {
 	closing := bytes.LastIndexByte(doc, '}')
-	if err != nil || closing < 0 {
-		return nil, 0, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	if closing < 0 {
+		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
 	}
-	return spans, closing, nil
-}
-
-// setMembers returns doc with the top-level members in set replaced (or, if
-// absent, added before the closing brace), keeping every other byte as is.
-func setMembers(doc []byte, set map[string][]byte) ([]byte, error) {
-	spans, closing, err := topLevel(doc)
-	if err != nil {
-		return nil, err
+	spans := map[string]span{}
+	for _, m := range members {
+		if _, ok := set[m.Name]; ok {
+			spans[m.Name] = span{m.Start, m.End} // the last, as a decoder keeps it
+		}
 	}
 	type edit struct {
 		at, end int
@@ -148,6 +159,7 @@ func setMembers(doc []byte, set map[string][]byte) ([]byte, error) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	nonEmpty := len(members) > 0
 	for _, k := range keys {
 		v := set[k]
 		if s, ok := spans[k]; ok {
@@ -156,16 +168,25 @@ func setMembers(doc []byte, set map[string][]byte) ([]byte, error) {
 		}
 		name, _ := json.Marshal(k)
 		text := append(append(append([]byte{}, name...), ':'), v...)
-		if len(spans) > 0 {
+		if nonEmpty {
 			text = append([]byte{','}, text...)
 		}
+		nonEmpty = true
+		// Members added later go before those added earlier.
 		edits = append(edits, edit{closing, closing, text})
-		spans[k] = span{closing, closing}
 	}
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].at > edits[j].at })
-	out := slices.Clone(doc)
+	slices.Reverse(edits)
+	size := len(doc)
 	for _, e := range edits {
-		out = slices.Concat(out[:e.at], e.text, out[e.end:])
+		size += len(e.text) - (e.end - e.at)
 	}
-	return out, nil
+	out := make([]byte, 0, size)
+	last := 0
+	for _, e := range edits {
+		out = append(out, doc[last:e.at]...)
+		out = append(out, e.text...)
+		last = e.end
+	}
+	return append(out, doc[last:]...), nil
 }

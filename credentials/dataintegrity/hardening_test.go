@@ -85,6 +85,23 @@ func TestNestedInlineContextRefused(t *testing.T) {
 	if !errors.Is(err, ErrInlineContext) || !strings.Contains(err.Error(), "$.credentialSubject.items[0].@context") {
 		t.Fatalf("got %v", err)
 	}
+	// The walk is skipped when the bytes spell @context once only; a name
+	// spelled with an escape is not missed, nor one in a proof.
+	for _, doc := range []string{
+		`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:i",
+		"credentialSubject":{"id":"did:example:s","items":[{"\u0040context":{"@vocab":"urn:x:"},"name":"n"}]}}`,
+		`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:i",
+		"credentialSubject":{"id":"did:example:s","items":[{"@cont\u0065xt":{"@vocab":"urn:x:"},"name":"n"}]}}`,
+		`{"\u0040context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:i",
+		"credentialSubject":{"id":"did:example:s","items":[{"@context":{"@vocab":"urn:x:"},"name":"n"}]}}`,
+		`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:i",
+		"proof":{"\u0040context":{"@vocab":"urn:x:"},"type":"DataIntegrityProof"}}`,
+	} {
+		_, err := s.Verify(context.Background(), []byte(doc), keyResolver{}, credentials.VerifyOptions{})
+		if !errors.Is(err, ErrInlineContext) {
+			t.Errorf("%s: got %v, want ErrInlineContext", doc, err)
+		}
+	}
 }
 
 // TestSafeModeRefusalsNameThePath: what JSON-LD would drop or leave

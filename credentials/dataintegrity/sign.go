@@ -43,7 +43,7 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 	if key.ID == "" {
 		return nil, fmt.Errorf("%w: the key has no verification method id (SigningKey.ID)", credentials.ErrUnsupportedKey)
 	}
-	m, err := s.decode(doc)
+	m, members, err := s.decodeMembers(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		return nil, fmt.Errorf("%w: %v", credentials.ErrMalformed, err)
 	}
 	set["proof"] = proofJSON
-	return setMembers(doc, set)
+	return setMembers(doc, members, set)
 }
 
 // canonical is the transformation of cryptosuite: RDFC-1.0 N-Quads, or JCS.
@@ -258,23 +258,32 @@ func verifySignature(pub crypto.PublicKey, hashData, sig []byte, alg algorithm) 
 // decode reads a document: a JSON object within the Suite's limits, with
 // no inline context unless they are allowed.
 func (s *Suite) decode(doc []byte) (map[string]any, error) {
+	m, _, err := s.decodeMembers(doc)
+	return m, err
+}
+
+// decodeMembers is decode returning the document's top-level members too.
+func (s *Suite) decodeMembers(doc []byte) (map[string]any, []jsontree.Member, error) {
 	if err := jsonx.Check(doc, s.limits); err != nil {
-		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
 	}
-	v, err := jsontree.Decode(doc)
+	m, members, err := jsontree.DecodeObject(doc)
+	if errors.Is(err, jsontree.ErrNotObject) {
+		return nil, nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
 	}
 	if !s.inline {
-		if err := checkInline(m, "$"); err != nil {
-			return nil, err
+		var v any = m
+		if onlyTopContext(doc, m) {
+			v = map[string]any{"@context": m["@context"]}
+		}
+		if err := checkInline(v, "$"); err != nil {
+			return nil, nil, err
 		}
 	}
-	return m, nil
+	return m, members, nil
 }
 
 // marshalJSON writes v without escaping <, > and &.

@@ -3,6 +3,7 @@ package elmo
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
@@ -311,6 +312,15 @@ func TestEWPGetResponseGivesOneCredentialPerTranscript(t *testing.T) {
 	}
 	if n := mainClaim(t, res.Credentials[0].Credential).HasPart.Len(); n != 3 {
 		t.Errorf("first transcript: %d parts, want 3", n)
+	}
+	// Each credential embeds its own <elmo> as it was signed, never the
+	// response, which holds the other learners' transcripts.
+	for k, want := range [][]byte{one, signed} {
+		ev := res.Credentials[k].Credential.Evidence.Items[0].EmbeddedEvidence.Items[0]
+		got, err := base64.StdEncoding.DecodeString(ev.Content)
+		if err != nil || !bytes.Equal(got, bytes.TrimSpace(want)) {
+			t.Errorf("tor %d: the evidence is %d bytes, not its own <elmo> (%d bytes): %v", k+1, len(got), len(bytes.TrimSpace(want)), err)
+		}
 	}
 }
 

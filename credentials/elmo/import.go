@@ -32,6 +32,21 @@ var (
 	ErrSignature = errors.New("elmo: signature")
 )
 
+// MappingError is a report that the schema accepts but that cannot become
+// a conforming ELM credential (an issuer without a name or a country, a code
+// outside its vocabulary); Err names the element's path. It matches
+// ErrMapping.
+type MappingError struct {
+	Err error
+}
+
+// ErrMapping is matched by every *MappingError.
+var ErrMapping = errors.New("elmo: the report cannot be mapped to ELM")
+
+func (e *MappingError) Error() string        { return "elmo: " + e.Err.Error() }
+func (e *MappingError) Unwrap() error        { return e.Err }
+func (e *MappingError) Is(target error) bool { return target == ErrMapping }
+
 // InvalidError lists the schema violations of a refused document, each with
 // its XML path, line and column. It wraps ErrInvalid.
 type InvalidError struct {
@@ -167,7 +182,7 @@ type Adjustment struct {
 // returns an error, and nothing else, when the document is not well-formed
 // (*SyntaxError, naming line and column), breaks the ELMO schema
 // (*InvalidError), carries a signature that does not verify (ErrSignature),
-// or cannot be mapped to a conforming credential.
+// or cannot be mapped to a conforming credential (*MappingError).
 func Import(ctx context.Context, data []byte, opts *Options) (*Result, error) {
 	if opts == nil {
 		opts = &Options{}
@@ -231,9 +246,16 @@ func Import(ctx context.Context, data []byte, opts *Options) (*Result, error) {
 				doc: d, report: r, schemes: map[string]*elm.GradingScheme{}, schemesUsed: map[string]bool{}, media: map[string]string{}}
 			c, err := m.credential(opts.IssuedAt)
 			if err != nil {
-				return nil, fmt.Errorf("elmo: %w", err)
+				return nil, &MappingError{Err: err}
 			}
-			m.evidence(c, data)
+			// The evidence is the <elmo> document the report is in, as it
+			// was signed: in an EWP response, its own bytes, never the
+			// response's, which hold the other learners' transcripts.
+			own := data
+			if d.parent != nil {
+				own = data[d.start:d.end]
+			}
+			m.evidence(c, own)
 			if mobility[i] != "" {
 				c.Identifier = elm.List(&elm.Identifier{Node: elm.Node{Type: elm.One("Identifier")}, Notation: mobility[i], SchemeName: "ewp-omobility-id"})
 			}

@@ -5,13 +5,13 @@ import (
 	"context"
 	"crypto"
 	_ "crypto/sha256" // the default hash
-	_ "crypto/sha512" // SHA-384
+	"crypto/sha512"   // SHA-384
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
-	"hash/maphash"
-	"maps"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
@@ -88,7 +88,7 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	c := &canon{ctx: ctx, hasher: h.New(), blankIdx: map[string]int32{}}
+	c := &canon{ctx: ctx, hasher: h.New()}
 	c.dedupe(quads)
 	c.budget = max(int64(minWork), int64(perQuad)*int64(len(c.quads)+len(c.plain)))
 	c.deadline = time.Now().Add(timeout)
@@ -98,25 +98,95 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 	return c.result(opts.Quads), nil
 }
 
+// canon is one run of the algorithm. Blank nodes are numbered in the order
+// they first appear (their index); quads are referred to by their index in
+// quads, and nothing is serialised before a hash or the result needs it.
 type canon struct {
-	ctx      context.Context
-	hasher   hash.Hash
-	in       []Quad     // the input
-	plain    []int32    // indices in in of the quads without blank nodes, duplicates included
-	quads    []int32    // indices in in of the quads with blank nodes, without duplicates
-	pos      [][4]int32 // per quad: the blank node index at each position, or -1
-	labels   []string   // blank node index → input label
-	blankIdx map[string]int32
-	nodeQs   [][]int32 // blank node index → indices of the quads it is in
-	canonID  []int32   // blank node index → canonical number, or -1
-	issued   int32
-	first    []digest // blank node index → first-degree hash, zero until computed
+	ctx    context.Context
+	hasher hash.Hash
+	in     []Quad     // the input
+	plain  []int32    // indices in in of the quads without blank nodes, duplicates included
+	quads  []int32    // indices in in of the quads with blank nodes, without duplicates
+	pos    [][4]int32 // per quad: the blank node index at each position, or -1
+	labels []string   // blank node index → input label
+	// byLabel maps labels to indices; byNumber does for labels "b<n>"
+	// (what JSON-LD processors make), n → index+1, without hashing.
+	byLabel  map[string]int32
+	byNumber []int32
+	// The quads of blank node i are nodeQuads[nodeStart[i]:nodeStart[i+1]]
+	// (indices in quads, ascending).
+	nodeStart []int32
+	nodeQuads []int32
+	canonID   []int32 // blank node index → canonical number, or -1
+	issued    int32
+	first     []digest // blank node index → first-degree hash, zero until computed
 
 	work, budget int64
 	deadline     time.Time
-	buf          []byte
+	buf, raw     []byte
 	lines        [][]byte
+	rel          []relHash // Hash N-Degree Quads' related nodes, a stack shared by the recursion
 }
+
+// relHash is a related blank node and its hash.
+type relHash struct {
+	h    digest
+	node int32
+}
+
+func (c *canon) nodeQs(id int32) []int32 { return c.nodeQuads[c.nodeStart[id]:c.nodeStart[id+1]] }
+
+// blankID returns the index of the blank node labelled l, numbering it if
+// it is new.
+func (c *canon) blankID(l string) int32 {
+	if n, ok := labelNumber(l); ok && n < 4*len(c.in)+1024 {
+		if n < len(c.byNumber) {
+			if id := c.byNumber[n]; id > 0 {
+				return id - 1
+			}
+		} else {
+			c.byNumber = append(c.byNumber, make([]int32, n+1-len(c.byNumber))...)
+		}
+		id := c.newBlank(l)
+		c.byNumber[n] = id + 1
+		return id
+	}
+	if id, ok := c.byLabel[l]; ok {
+		return id
+	}
+	if c.byLabel == nil {
+		c.byLabel = map[string]int32{}
+	}
+	id := c.newBlank(l)
+	c.byLabel[l] = id
+	return id
+}
+
+func (c *canon) newBlank(l string) int32 {
+	c.labels = append(c.labels, l)
+	return int32(len(c.labels) - 1)
+}
+
+// labelNumber returns n for a label "b<n>", n in decimal without leading
+// zeros, and whether l is one.
+func labelNumber(l string) (int, bool) {
+	if len(l) < 2 || len(l) > 8 || l[0] != 'b' || (l[1] == '0' && len(l) > 2) {
+		return 0, false
+	}
+	n := 0
+	for i := 1; i < len(l); i++ {
+		d := l[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		n = n*10 + int(d)
+	}
+	return n, true
+}
+
+// maxBucket is the number of quads sharing a first blank node above which
+// dedupe finds duplicates with a map rather than by comparing every pair.
+const maxBucket = 32
 
 // dedupe splits the quads: those without blank nodes need no work and lose
 // their duplicates when the lines are sorted; the others lose theirs here,
@@ -133,66 +203,103 @@ func (c *canon) dedupe(in []Quad) {
 		}
 		blank = append(blank, int32(i))
 	}
-	// Duplicates are found by sorting the quads' hashes, then comparing
-	// the quads whose hashes are equal.
-	type keyed struct {
-		h uint64
-		i int32
-	}
-	keys := make([]keyed, len(blank))
+	// Blank node indices, in order of first appearance (duplicates only
+	// repeat what came before them), and each quad's first blank node.
+	pos := make([][4]int32, len(blank))
+	firstNode := make([]int32, len(blank))
 	for n, qi := range blank {
-		keys[n] = keyed{hashQuad(&in[qi]), qi}
-	}
-	slices.SortFunc(keys, func(a, b keyed) int {
-		switch {
-		case a.h < b.h:
-			return -1
-		case a.h > b.h:
-			return 1
-		}
-		return int(a.i - b.i)
-	})
-	blank = blank[:0]
-	for n, k := range keys {
-		dup := false
-		for m := n - 1; m >= 0 && keys[m].h == k.h; m-- {
-			if in[keys[m].i] == in[k.i] {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			blank = append(blank, k.i)
-		}
-	}
-	slices.Sort(blank) // keep the input order
-	c.quads = blank
-	c.pos = make([][4]int32, len(c.quads))
-	for i, qi := range c.quads {
 		q := &in[qi]
+		f := int32(-1)
 		for k := range q {
-			c.pos[i][k] = -1
-			if q[k].Kind != Blank {
-				continue
+			pos[n][k] = -1
+			if q[k].Kind == Blank {
+				pos[n][k] = c.blankID(q[k].Value)
+				if f < 0 {
+					f = pos[n][k]
+				}
 			}
-			id, ok := c.blankIdx[q[k].Value]
-			if !ok {
-				id = int32(len(c.labels))
-				c.blankIdx[q[k].Value] = id
-				c.labels = append(c.labels, q[k].Value)
-				c.nodeQs = append(c.nodeQs, nil)
+		}
+		firstNode[n] = f
+	}
+	// Equal quads have the same first blank node: compare within those
+	// buckets only.
+	nb := len(c.labels)
+	start := make([]int32, nb+1)
+	for _, f := range firstNode {
+		start[f+1]++
+	}
+	for i := range nb {
+		start[i+1] += start[i]
+	}
+	order := make([]int32, len(blank))
+	fill := slices.Clone(start[:nb])
+	for n, f := range firstNode {
+		order[fill[f]] = int32(n)
+		fill[f]++
+	}
+	dup := make([]bool, len(blank))
+	for id := range nb {
+		b := order[start[id]:start[id+1]]
+		if len(b) <= maxBucket {
+			for x := 1; x < len(b); x++ {
+				qx := &in[blank[b[x]]]
+				for y := 0; y < x; y++ {
+					if !dup[b[y]] && in[blank[b[y]]] == *qx {
+						dup[b[x]] = true
+						break
+					}
+				}
 			}
-			c.pos[i][k] = id
-			if l := c.nodeQs[id]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				c.nodeQs[id] = append(l, int32(i))
+			continue
+		}
+		seen := make(map[Quad]struct{}, len(b))
+		for _, n := range b {
+			q := in[blank[n]]
+			if _, ok := seen[q]; ok {
+				dup[n] = true
+			} else {
+				seen[q] = struct{}{}
 			}
 		}
 	}
-	c.canonID = make([]int32, len(c.labels))
+	kept := 0
+	for n := range blank {
+		if !dup[n] {
+			blank[kept], pos[kept] = blank[n], pos[n]
+			kept++
+		}
+	}
+	c.quads, c.pos = blank[:kept], pos[:kept]
+	// The quads of each blank node, each once.
+	clear(start)
+	for i := range c.pos {
+		p := &c.pos[i]
+		for k, id := range p {
+			if id >= 0 && !slices.Contains(p[:k], id) {
+				start[id+1]++
+			}
+		}
+	}
+	for i := range nb {
+		start[i+1] += start[i]
+	}
+	c.nodeStart = start
+	c.nodeQuads = make([]int32, start[nb])
+	fill = append(fill[:0], start[:nb]...)
+	for i := range c.pos {
+		p := &c.pos[i]
+		for k, id := range p {
+			if id >= 0 && !slices.Contains(p[:k], id) {
+				c.nodeQuads[fill[id]] = int32(i)
+				fill[id]++
+			}
+		}
+	}
+	c.canonID = make([]int32, nb)
 	for i := range c.canonID {
 		c.canonID[i] = -1
 	}
-	c.first = make([]digest, len(c.labels))
+	c.first = make([]digest, nb)
 }
 
 // spend accounts for n units of work.
@@ -221,35 +328,47 @@ func (c *canon) issueCanonical(id int32) {
 }
 
 func (c *canon) run() error {
-	// Hash First Degree Quads for every blank node, grouped by hash.
-	byHash := map[digest][]int32{}
-	for id := range c.labels {
-		hf, err := c.hashFirstDegree(int32(id))
-		if err != nil {
+	// Hash First Degree Quads for every blank node, grouped by hash (the
+	// nodes of a group in index order).
+	ids := make([]int32, len(c.labels))
+	for id := range ids {
+		if _, err := c.hashFirstDegree(int32(id)); err != nil {
 			return err
 		}
-		byHash[hf] = append(byHash[hf], int32(id))
+		ids[id] = int32(id)
 	}
-	hashes := slices.SortedFunc(maps.Keys(byHash), cmpDigest)
-	var shared []digest
-	for _, hf := range hashes {
-		if ids := byHash[hf]; len(ids) == 1 {
-			c.issueCanonical(ids[0])
+	slices.SortFunc(ids, func(a, b int32) int {
+		if x := cmpDigest(&c.first[a], &c.first[b]); x != 0 {
+			return x
+		}
+		return int(a - b)
+	})
+	var shared [][]int32
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && c.first[ids[j]] == c.first[ids[i]] {
+			j++
+		}
+		if j == i+1 {
+			c.issueCanonical(ids[i])
 		} else {
-			shared = append(shared, hf)
+			shared = append(shared, ids[i:j])
 		}
+		i = j
 	}
-	for _, hf := range shared {
-		type result struct {
-			hash digest
-			is   *tmpIssuer
-		}
-		var paths []result
-		for _, id := range byHash[hf] {
+	type result struct {
+		hash digest
+		is   tmpIssuer
+	}
+	var paths []result
+	var order []int
+	for _, group := range shared {
+		paths = paths[:0]
+		for _, id := range group {
 			if c.canonID[id] >= 0 {
 				continue
 			}
-			tmp := newTmpIssuer()
+			var tmp tmpIssuer
 			tmp.issue(id)
 			hn, is, err := c.hashNDegree(id, tmp)
 			if err != nil {
@@ -257,9 +376,13 @@ func (c *canon) run() error {
 			}
 			paths = append(paths, result{hn, is})
 		}
-		slices.SortStableFunc(paths, func(a, b result) int { return cmpDigest(a.hash, b.hash) })
-		for _, r := range paths {
-			for _, old := range r.is.order {
+		order = order[:0]
+		for i := range paths {
+			order = append(order, i)
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmpDigest(&paths[a].hash, &paths[b].hash) })
+		for _, i := range order {
+			for _, old := range paths[i].is.order {
 				c.issueCanonical(old)
 			}
 		}
@@ -270,37 +393,43 @@ func (c *canon) run() error {
 // digest is a hash in hexadecimal, as RDFC-1.0 compares and concatenates
 // them, kept in an array so that hashing allocates nothing.
 type digest struct {
-	n int8
-	h [96]byte
+	key uint64 // the first 8 bytes of the hash, big-endian: ordered as the hex is
+	n   int8
+	h   [96]byte
 }
 
 func (d *digest) hex() []byte { return d.h[:d.n] }
 
-func cmpDigest(a, b digest) int { return bytes.Compare(a.hex(), b.hex()) }
-
-func cmpString(a, b string) int {
+func cmpDigest(a, b *digest) int {
 	switch {
-	case a < b:
+	case a.key < b.key:
 		return -1
-	case a > b:
+	case a.key > b.key:
 		return 1
 	}
-	return 0
+	return bytes.Compare(a.hex(), b.hex())
 }
 
 func (c *canon) sum(data []byte) digest {
 	c.hasher.Reset()
 	c.hasher.Write(data)
-	var raw [48]byte
-	sum := c.hasher.Sum(raw[:0])
+	return c.digest()
+}
+
+// digest returns the hasher's sum (the hasher keeps the bytes it is given,
+// so a stack array would move to the heap on every call).
+func (c *canon) digest() digest {
+	c.raw = c.hasher.Sum(c.raw[:0])
 	var d digest
-	d.n = int8(hex.Encode(d.h[:], sum))
+	d.key = binary.BigEndian.Uint64(c.raw)
+	d.n = int8(hex.Encode(d.h[:], c.raw))
 	return d
 }
 
-// appendQuadWith appends quad i as an N-Quads line, naming its blank nodes
-// with name.
-func (c *canon) appendQuadWith(b []byte, i int, name func(int32) string) []byte {
+// appendQuad appends quad i as an N-Quads line. With self >= 0, blank node
+// self is named "a" and every other "z" (Hash First Degree Quads);
+// otherwise blank nodes have their canonical labels.
+func (c *canon) appendQuad(b []byte, i int, self int32) []byte {
 	q := &c.in[c.quads[i]]
 	for k := range q {
 		if q[k].Kind == DefaultGraph {
@@ -309,12 +438,17 @@ func (c *canon) appendQuadWith(b []byte, i int, name func(int32) string) []byte 
 		if k > 0 {
 			b = append(b, ' ')
 		}
-		if id := c.pos[i][k]; id >= 0 {
-			b = append(b, "_:"...)
-			b = append(b, name(id)...)
-			continue
+		switch id := c.pos[i][k]; {
+		case id < 0:
+			b = AppendTerm(b, q[k])
+		case self < 0:
+			b = append(b, "_:c14n"...)
+			b = strconv.AppendInt(b, int64(c.canonID[id]), 10)
+		case id == self:
+			b = append(b, "_:a"...)
+		default:
+			b = append(b, "_:z"...)
 		}
-		b = AppendTerm(b, q[k])
 	}
 	return append(b, " .\n"...)
 }
@@ -324,21 +458,15 @@ func (c *canon) hashFirstDegree(id int32) (digest, error) {
 	if hf := c.first[id]; hf.n != 0 {
 		return hf, nil
 	}
-	qs := c.nodeQs[id]
+	qs := c.nodeQs(id)
 	if err := c.spend(len(qs)); err != nil {
 		return digest{}, err
-	}
-	name := func(b int32) string {
-		if b == id {
-			return "a"
-		}
-		return "z"
 	}
 	lines := c.lines[:0]
 	buf := c.buf[:0]
 	for _, qi := range qs {
 		start := len(buf)
-		buf = c.appendQuadWith(buf, int(qi), name)
+		buf = c.appendQuad(buf, int(qi), id)
 		lines = append(lines, buf[start:len(buf):len(buf)])
 	}
 	slices.SortFunc(lines, bytes.Compare)
@@ -346,9 +474,7 @@ func (c *canon) hashFirstDegree(id int32) (digest, error) {
 	for _, l := range lines {
 		c.hasher.Write(l)
 	}
-	var raw [48]byte
-	var hf digest
-	hf.n = int8(hex.Encode(hf.h[:], c.hasher.Sum(raw[:0])))
+	hf := c.digest()
 	c.first[id] = hf
 	c.buf, c.lines = buf[:0], lines[:0]
 	return hf, nil
@@ -357,12 +483,11 @@ func (c *canon) hashFirstDegree(id int32) (digest, error) {
 // tmpIssuer is an identifier issuer with prefix "_:b": the number issued
 // to a blank node is its position in order. Issuers are small (the blank
 // nodes reachable in one Hash N-Degree Quads call) and copied often, so a
-// slice does better than a map.
+// slice does better than a map. A copy shares the array: clone before
+// issuing into one that another holds.
 type tmpIssuer struct {
 	order []int32
 }
-
-func newTmpIssuer() *tmpIssuer { return &tmpIssuer{} }
 
 func (t *tmpIssuer) lookup(id int32) (int32, bool) {
 	for n, o := range t.order {
@@ -381,8 +506,9 @@ func (t *tmpIssuer) issue(id int32) int32 {
 	return int32(len(t.order) - 1)
 }
 
-func (t *tmpIssuer) clone() *tmpIssuer {
-	return &tmpIssuer{order: slices.Clone(t.order)}
+// clone copies t with room for n more.
+func (t tmpIssuer) clone(n int) tmpIssuer {
+	return tmpIssuer{order: append(make([]int32, 0, len(t.order)+n), t.order...)}
 }
 
 // hashRelated is the Hash Related Blank Node algorithm.
@@ -418,138 +544,178 @@ func (c *canon) hashRelated(related int32, qi int, is *tmpIssuer, position byte)
 	return c.sum(b), nil
 }
 
-// hashNDegree is the Hash N-Degree Quads algorithm.
-func (c *canon) hashNDegree(id int32, is *tmpIssuer) (digest, *tmpIssuer, error) {
-	if err := c.spend(1 + len(c.nodeQs[id])); err != nil {
-		return digest{}, nil, err
+// hashNDegree is the Hash N-Degree Quads algorithm. It does not modify
+// is's array; the issuer it returns may share it.
+func (c *canon) hashNDegree(id int32, is tmpIssuer) (digest, tmpIssuer, error) {
+	qs := c.nodeQs(id)
+	if err := c.spend(1 + len(qs)); err != nil {
+		return digest{}, tmpIssuer{}, err
 	}
-	hn := map[digest][]int32{}
-	for _, qi := range c.nodeQs[id] {
+	// The related nodes and their hashes go on c.rel; the recursion below
+	// pushes above them, and a reallocation leaves this view intact.
+	base := len(c.rel)
+	defer func() { c.rel = c.rel[:base] }()
+	for _, qi := range qs {
 		for k, pos := range [4]byte{'s', 0, 'o', 'g'} {
 			r := c.pos[qi][k]
 			if pos == 0 || r < 0 || r == id {
 				continue
 			}
-			rh, err := c.hashRelated(r, int(qi), is, pos)
+			rh, err := c.hashRelated(r, int(qi), &is, pos)
 			if err != nil {
-				return digest{}, nil, err
+				return digest{}, tmpIssuer{}, err
 			}
-			if !slices.Contains(hn[rh], r) {
-				hn[rh] = append(hn[rh], r)
-			}
+			c.rel = append(c.rel, relHash{rh, r})
 		}
 	}
-	var data []byte
-	for _, rh := range slices.SortedFunc(maps.Keys(hn), cmpDigest) {
-		data = append(data, rh.hex()...)
-		var chosenPath []byte
-		var chosenIssuer *tmpIssuer
-		err := c.permute(hn[rh], func(perm []int32) error {
-			if err := c.spend(len(perm) + len(is.order)); err != nil { // the copy of the issuer costs its size
-				return err
-			}
-			issuerCopy := is.clone()
-			var path []byte
-			var recursion []int32
-			for _, related := range perm {
-				if n := c.canonID[related]; n >= 0 {
-					path = append(path, "_:c14n"...)
-					path = strconv.AppendInt(path, int64(n), 10)
-				} else {
-					if _, ok := issuerCopy.lookup(related); !ok {
-						recursion = append(recursion, related)
-					}
-					path = append(path, "_:b"...)
-					path = strconv.AppendInt(path, int64(issuerCopy.issue(related)), 10)
-				}
-				if chosenPath != nil && len(path) >= len(chosenPath) && bytes.Compare(path, chosenPath) > 0 {
-					return nil
-				}
-			}
-			for _, related := range recursion {
-				res, resIssuer, err := c.hashNDegree(related, issuerCopy)
-				if err != nil {
-					return err
-				}
-				path = append(path, "_:b"...)
-				path = strconv.AppendInt(path, int64(issuerCopy.issue(related)), 10)
-				path = append(path, '<')
-				path = append(path, res.hex()...)
-				path = append(path, '>')
-				issuerCopy = resIssuer
-				if chosenPath != nil && len(path) >= len(chosenPath) && bytes.Compare(path, chosenPath) > 0 {
-					return nil
-				}
-			}
-			if chosenPath == nil || bytes.Compare(path, chosenPath) < 0 {
-				chosenPath, chosenIssuer = path, issuerCopy
-			}
-			return nil
-		})
-		if err != nil {
-			return digest{}, nil, err
+	rel := c.rel[base:]
+	slices.SortFunc(rel, func(a, b relHash) int {
+		if x := cmpDigest(&a.h, &b.h); x != 0 {
+			return x
 		}
-		data = append(data, chosenPath...)
-		is = chosenIssuer
+		return int(a.node - b.node)
+	})
+	rel = slices.Compact(rel)
+	data := make([]byte, 0, len(rel)*(2*sha512.Size384+16))
+	list := make([]int32, 0, len(rel))
+	for g := 0; g < len(rel); {
+		e := g + 1
+		for e < len(rel) && rel[e].h == rel[g].h {
+			e++
+		}
+		data = append(data, rel[g].h.hex()...)
+		list = list[:0]
+		for _, r := range rel[g:e] {
+			list = append(list, r.node) // in order: sorted by node
+		}
+		path, chosen, err := c.choosePath(list, is)
+		if err != nil {
+			return digest{}, tmpIssuer{}, err
+		}
+		data = append(data, path...)
+		is = chosen
+		g = e
 	}
 	return c.sum(data), is, nil
 }
 
-// permute calls f with every permutation of list (Heap's algorithm), in
-// an order that starts from the sorted list, until f returns an error.
-func (c *canon) permute(list []int32, f func([]int32) error) error {
-	a := slices.Clone(list)
-	slices.Sort(a)
-	if err := f(a); err != nil {
-		return err
+// choosePath tries every permutation of list (sorted), as Hash N-Degree
+// Quads does for the related nodes of one hash, and returns the smallest
+// path and the issuer that goes with it.
+func (c *canon) choosePath(list []int32, is tmpIssuer) ([]byte, tmpIssuer, error) {
+	var (
+		chosenPath   []byte
+		chosenIssuer tmpIssuer
+		recursion    []int32
+		state        []int
+	)
+	if len(list) > 1 {
+		state = make([]int, len(list))
 	}
-	state := make([]int, len(a))
-	for i := 0; i < len(a); {
-		if state[i] < i {
-			if i%2 == 0 {
-				a[0], a[i] = a[i], a[0]
-			} else {
-				a[state[i]], a[i] = a[i], a[state[i]]
-			}
-			if err := f(a); err != nil {
-				return err
-			}
-			state[i]++
-			i = 0
-		} else {
+	for i := 0; ; {
+		if err := c.spend(len(list) + len(is.order)); err != nil { // the copy of the issuer costs its size
+			return nil, tmpIssuer{}, err
+		}
+		path, issuerCopy, ok, err := c.tryPath(list, is, chosenPath, recursion[:0])
+		if err != nil {
+			return nil, tmpIssuer{}, err
+		}
+		if ok {
+			chosenPath, chosenIssuer = path, issuerCopy
+		}
+		if len(list) <= 1 {
+			return chosenPath, chosenIssuer, nil
+		}
+		// The next permutation (Heap's algorithm).
+		for i < len(list) && state[i] >= i {
 			state[i] = 0
 			i++
 		}
+		if i >= len(list) {
+			return chosenPath, chosenIssuer, nil
+		}
+		if i%2 == 0 {
+			list[0], list[i] = list[i], list[0]
+		} else {
+			list[state[i]], list[i] = list[i], list[state[i]]
+		}
+		state[i]++
+		i = 0
 	}
-	return nil
+}
+
+// tryPath builds the path of one permutation, and says whether it is
+// smaller than chosen (nil: none yet); it stops as soon as it cannot be.
+func (c *canon) tryPath(perm []int32, is tmpIssuer, chosen []byte, recursion []int32) ([]byte, tmpIssuer, bool, error) {
+	issuerCopy := is.clone(len(perm))
+	path := make([]byte, 0, len(chosen)+8)
+	worse := func() bool { return chosen != nil && len(path) >= len(chosen) && bytes.Compare(path, chosen) > 0 }
+	for _, related := range perm {
+		if n := c.canonID[related]; n >= 0 {
+			path = append(path, "_:c14n"...)
+			path = strconv.AppendInt(path, int64(n), 10)
+		} else {
+			if _, ok := issuerCopy.lookup(related); !ok {
+				recursion = append(recursion, related)
+			}
+			path = append(path, "_:b"...)
+			path = strconv.AppendInt(path, int64(issuerCopy.issue(related)), 10)
+		}
+		if worse() {
+			return nil, tmpIssuer{}, false, nil
+		}
+	}
+	for _, related := range recursion {
+		res, resIssuer, err := c.hashNDegree(related, issuerCopy)
+		if err != nil {
+			return nil, tmpIssuer{}, false, err
+		}
+		issuerCopy = resIssuer
+		path = append(path, "_:b"...)
+		path = strconv.AppendInt(path, int64(issuerCopy.issue(related)), 10)
+		path = append(path, '<')
+		path = append(path, res.hex()...)
+		path = append(path, '>')
+		if worse() {
+			return nil, tmpIssuer{}, false, nil
+		}
+	}
+	return path, issuerCopy, chosen == nil || bytes.Compare(path, chosen) < 0, nil
 }
 
 func (c *canon) result(wantQuads bool) *Result {
+	// The canonical labels, in one string.
+	var nb []byte
+	ends := make([]int, len(c.labels))
+	for id := range c.labels {
+		nb = append(nb, "c14n"...)
+		nb = strconv.AppendInt(nb, int64(c.canonID[id]), 10)
+		ends[id] = len(nb)
+	}
+	all := string(nb)
+	name := func(id int) string {
+		s := 0
+		if id > 0 {
+			s = ends[id-1]
+		}
+		return all[s:ends[id]]
+	}
 	labels := make(map[string]string, len(c.labels))
-	names := make([]string, len(c.labels))
 	for id, l := range c.labels {
-		names[id] = "c14n" + strconv.Itoa(int(c.canonID[id]))
-		labels[l] = names[id]
+		labels[l] = name(id)
 	}
-	name := func(id int32) string { return names[id] }
-	type line struct {
-		start, end int
-		q          int // index in c.quads, or len(c.quads)+index in c.plain
-	}
+	// The size of the lines, but for escapes in literals.
 	size := 0
-	for _, qs := range [][]Quad{c.in} {
-		for i := range qs {
-			for k := range qs[i] {
-				t := &qs[i][k]
-				size += len(t.Value) + len(t.Datatype) + len(t.Lang) + 8
-			}
+	for i := range c.in {
+		for k := range c.in[i] {
+			size += termSize(&c.in[i][k])
 		}
 	}
-	buf := make([]byte, 0, size+size/8)
+	buf := make([]byte, 0, size+size/64)
 	lines := make([]line, 0, len(c.quads)+len(c.plain))
 	for i := range c.quads {
 		start := len(buf)
-		buf = c.appendQuadWith(buf, i, name)
+		buf = c.appendQuad(buf, i, -1)
 		lines = append(lines, line{start, len(buf), i})
 	}
 	for i, qi := range c.plain {
@@ -557,7 +723,7 @@ func (c *canon) result(wantQuads bool) *Result {
 		buf = AppendNQuad(buf, c.in[qi])
 		lines = append(lines, line{start, len(buf), len(c.quads) + i})
 	}
-	slices.SortFunc(lines, func(a, b line) int { return bytes.Compare(buf[a.start:a.end], buf[b.start:b.end]) })
+	sortLines(buf, lines)
 	lines = slices.CompactFunc(lines, func(a, b line) bool { return bytes.Equal(buf[a.start:a.end], buf[b.start:b.end]) })
 	size = 0
 	for _, l := range lines {
@@ -578,7 +744,7 @@ func (c *canon) result(wantQuads bool) *Result {
 			q := c.in[c.quads[l.q]]
 			for k := range q {
 				if id := c.pos[l.q][k]; id >= 0 {
-					q[k].Value = names[id]
+					q[k].Value = name(int(id))
 				}
 			}
 			r.Quads[i] = q
@@ -587,19 +753,109 @@ func (c *canon) result(wantQuads bool) *Result {
 	return r
 }
 
-var quadSeed = maphash.MakeSeed()
-
-func hashQuad(q *Quad) uint64 {
-	var h maphash.Hash
-	h.SetSeed(quadSeed)
-	for k := range q {
-		h.WriteByte(byte(q[k].Kind))
-		h.WriteString(q[k].Value)
-		h.WriteByte(0)
-		h.WriteString(q[k].Datatype)
-		h.WriteByte(0)
-		h.WriteString(q[k].Lang)
-		h.WriteByte(0)
+// termSize is the size of t in an N-Quads line, with the space or " .\n"
+// that follows it, unless it is a literal with characters to escape, or a
+// blank node whose canonical label is longer than 8 characters.
+func termSize(t *Term) int {
+	switch t.Kind {
+	case IRI:
+		return len(t.Value) + 3
+	case Blank:
+		return 11
+	case Literal:
+		n := len(t.Value) + 3
+		switch {
+		case t.Datatype == RDFLangString && t.Lang != "":
+			n += 1 + len(t.Lang)
+		case t.Datatype != "" && t.Datatype != XSDString:
+			n += 4 + len(t.Datatype)
+		}
+		return n
 	}
-	return h.Sum64()
+	return 2 // the default graph: " .\n" instead of a space
+}
+
+// line is an N-Quads line in a buffer, and the quad it is: an index in
+// canon.quads, or len(canon.quads) + an index in canon.plain.
+type line struct {
+	start, end int
+	q          int
+}
+
+// sortLines sorts lines by their bytes in buf, in the order of
+// bytes.Compare, by multikey quicksort (Bentley and Sedgewick) on eight
+// bytes at a time: the lines of one subject share a long prefix, which
+// this reads a few times per line rather than once per comparison.
+func sortLines(buf []byte, lines []line) {
+	mkqs(buf, lines, 0, 2*bits.Len(uint(len(lines))))
+}
+
+// chunk is the eight bytes of l from depth d, big-endian, zeros past its
+// end, and whether l ends before d+8.
+func chunk(buf []byte, l *line, d int) (uint64, bool) {
+	p := l.start + d
+	if p+8 <= l.end {
+		return binary.BigEndian.Uint64(buf[p : p+8]), false
+	}
+	var k uint64
+	for i := range 8 {
+		k <<= 8
+		if p+i < l.end {
+			k |= uint64(buf[p+i])
+		}
+	}
+	return k, true
+}
+
+// mkqs sorts ls, whose lines share their first d bytes. limit bounds the
+// partitions of unlucky pivots, after which pdqsort takes over; so do
+// lines that end within the next eight bytes (zeros then stand for their
+// end, which is not the same as a zero byte).
+func mkqs(buf []byte, ls []line, d, limit int) {
+	for len(ls) > 1 {
+		if len(ls) <= 12 || limit <= 0 {
+			slices.SortFunc(ls, func(a, b line) int { return bytes.Compare(buf[a.start+d:a.end], buf[b.start+d:b.end]) })
+			return
+		}
+		limit--
+		k0, _ := chunk(buf, &ls[0], d)
+		k1, _ := chunk(buf, &ls[len(ls)/2], d)
+		k2, _ := chunk(buf, &ls[len(ls)-1], d)
+		p := median3(k0, k1, k2)
+		lt, i, gt := 0, 0, len(ls)
+		short := false
+		for i < gt {
+			switch k, ends := chunk(buf, &ls[i], d); {
+			case k < p:
+				ls[lt], ls[i] = ls[i], ls[lt]
+				lt++
+				i++
+			case k > p:
+				gt--
+				ls[gt], ls[i] = ls[i], ls[gt]
+			default:
+				short = short || ends
+				i++
+			}
+		}
+		mkqs(buf, ls[:lt], d, limit)
+		mkqs(buf, ls[gt:], d, limit)
+		ls = ls[lt:gt]
+		if short {
+			slices.SortFunc(ls, func(a, b line) int { return bytes.Compare(buf[a.start+d:a.end], buf[b.start+d:b.end]) })
+			return
+		}
+		d += 8
+		limit = 2 * bits.Len(uint(len(ls)))
+	}
+}
+
+func median3(a, b, c uint64) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	if b > c {
+		b = c
+	}
+	return max(a, b)
 }

@@ -97,7 +97,7 @@ func TestRDFC10TestSuite(t *testing.T) {
 
 // workOf returns the work units canonicalising quads takes.
 func workOf(t *testing.T, quads []Quad) int64 {
-	c := &canon{ctx: context.Background(), hasher: crypto.SHA256.New(), blankIdx: map[string]int32{}, budget: 1 << 62, deadline: time.Now().Add(time.Hour)}
+	c := &canon{ctx: context.Background(), hasher: crypto.SHA256.New(), budget: 1 << 62, deadline: time.Now().Add(time.Hour)}
 	c.dedupe(quads)
 	if err := c.run(); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,33 @@ func Decode(data []byte) (any, error) {
 	return v, nil
 }
 
+// Member is a top-level member of an object: its name, and where its value
+// starts and ends in the input.
+type Member struct {
+	Name       string
+	Start, End int
+}
+
+// DecodeObject is Decode for data whose value must be an object (else
+// ErrNotObject); it also returns the object's members, in input order.
+func DecodeObject(data []byte) (map[string]any, []Member, error) {
+	d := decoder{s: string(data)}
+	d.space()
+	if d.p >= len(d.s) || d.s[d.p] != '{' {
+		return nil, nil, ErrNotObject
+	}
+	var members []Member
+	m, err := d.object(0, &members)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, members, nil
+}
+
+// ErrNotObject is returned by DecodeObject for a value that is not an
+// object.
+var ErrNotObject = errors.New("jsontree: not a JSON object")
+
 type decoder struct {
 	s string
 	p int
@@ -60,44 +87,7 @@ func (d *decoder) value(depth int) (any, error) {
 	}
 	switch c := d.s[d.p]; {
 	case c == '{':
-		d.p++
-		m := make(map[string]any)
-		d.space()
-		if d.p < len(d.s) && d.s[d.p] == '}' {
-			d.p++
-			return m, nil
-		}
-		for {
-			d.space()
-			k, err := d.str()
-			if err != nil {
-				return nil, err
-			}
-			d.space()
-			if d.p >= len(d.s) || d.s[d.p] != ':' {
-				return nil, ErrInvalid
-			}
-			d.p++
-			d.space()
-			v, err := d.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			m[k] = v
-			d.space()
-			if d.p >= len(d.s) {
-				return nil, ErrInvalid
-			}
-			if d.s[d.p] == ',' {
-				d.p++
-				continue
-			}
-			if d.s[d.p] == '}' {
-				d.p++
-				return m, nil
-			}
-			return nil, ErrInvalid
-		}
+		return d.object(depth, nil)
 	case c == '[':
 		d.p++
 		a := make([]any, 0, 4)
@@ -152,6 +142,53 @@ func (d *decoder) value(depth int) (any, error) {
 	}
 }
 
+// object reads the object at d.p, recording its members in members when
+// it is not nil.
+func (d *decoder) object(depth int, members *[]Member) (map[string]any, error) {
+	d.p++
+	m := make(map[string]any)
+	d.space()
+	if d.p < len(d.s) && d.s[d.p] == '}' {
+		d.p++
+		return m, nil
+	}
+	for {
+		d.space()
+		k, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		d.space()
+		if d.p >= len(d.s) || d.s[d.p] != ':' {
+			return nil, ErrInvalid
+		}
+		d.p++
+		d.space()
+		start := d.p
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+		if members != nil {
+			*members = append(*members, Member{k, start, d.p})
+		}
+		d.space()
+		if d.p >= len(d.s) {
+			return nil, ErrInvalid
+		}
+		if d.s[d.p] == ',' {
+			d.p++
+			continue
+		}
+		if d.s[d.p] == '}' {
+			d.p++
+			return m, nil
+		}
+		return nil, ErrInvalid
+	}
+}
+
 func (d *decoder) lit(word string, v any) (any, error) {
 	if len(d.s)-d.p < len(word) || d.s[d.p:d.p+len(word)] != word {
 		return nil, ErrInvalid
@@ -168,16 +205,30 @@ func (d *decoder) str() (string, error) {
 	}
 	d.p++
 	start := d.p
-	end := strings.IndexByte(d.s[start:], '"')
+	// Most strings (names, short values) end within a few bytes: a loop
+	// finds the end faster than two IndexByte calls, which take over for
+	// the rest of a long string.
+	i := start
+	for lim := min(len(d.s), start+32); i < lim; i++ {
+		switch d.s[i] {
+		case '"':
+			d.p = i + 1
+			return d.s[start:i], nil
+		case '\\':
+			d.p = i
+			return d.escaped(start)
+		}
+	}
+	end := strings.IndexByte(d.s[i:], '"')
 	if end < 0 {
 		return "", ErrInvalid
 	}
-	if i := strings.IndexByte(d.s[start:start+end], '\\'); i >= 0 {
-		d.p = start + i
+	if j := strings.IndexByte(d.s[i:i+end], '\\'); j >= 0 {
+		d.p = i + j
 		return d.escaped(start)
 	}
-	d.p = start + end + 1
-	return d.s[start : start+end], nil
+	d.p = i + end + 1
+	return d.s[start : i+end], nil
 }
 
 func (d *decoder) escaped(start int) (string, error) {

@@ -124,7 +124,7 @@ func isKeyword(s string) bool {
 
 // aliases are the keys that expand to @type, @value and @id in a context:
 // the keyword and the terms defined as its alias.
-type aliases struct{ typ, value, id []string }
+type aliases struct{ typ, value, id, none []string }
 
 func (c *Context) aliases() *aliases {
 	c.aliasOnce.Do(func() {
@@ -140,6 +140,8 @@ func (c *Context) aliases() *aliases {
 				a.value = append(a.value, name)
 			case "@id":
 				a.id = append(a.id, name)
+			case "@none":
+				a.none = append(a.none, name)
 			}
 		}
 		c.alias = a
@@ -790,72 +792,87 @@ func ptr(s string) *string { return &s }
 // expandIRI is the IRI Expansion algorithm; nil is null.
 func (cp *ctxProc) expandIRI(active *Context, value string, docRelative, vocab bool, local map[string]any, defined map[string]bool, remote []string) (*string, error) {
 	if vocab && local == nil && (len(value) == 0 || value[0] != '@') {
-		// The common case: a term of the active context.
 		if t := active.terms[value]; t != nil {
 			if t.null && !isKeyword(t.id) {
 				return nil, nil
 			}
-			return &t.id, nil
+			return &t.id, nil // no copy
+		}
+	}
+	s, ok, err := cp.expandIRIString(active, value, docRelative, vocab, local, defined, remote)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// expandIRIString is expandIRI returning the IRI as a string, and false
+// for null: nothing is allocated for an IRI that needs no building.
+func (cp *ctxProc) expandIRIString(active *Context, value string, docRelative, vocab bool, local map[string]any, defined map[string]bool, remote []string) (string, bool, error) {
+	if vocab && local == nil && (len(value) == 0 || value[0] != '@') {
+		// The common case: a term of the active context.
+		if t := active.terms[value]; t != nil {
+			if t.null && !isKeyword(t.id) {
+				return "", false, nil
+			}
+			return t.id, true, nil
 		}
 	}
 	if isKeyword(value) {
-		return ptr(value), nil
+		return value, true, nil
 	}
 	if keywordLike(value) {
-		return nil, nil
+		return "", false, nil
 	}
 	if local != nil {
 		if _, ok := local[value]; ok && !defined[value] {
 			tp := termProc{cp: cp, active: active, local: local, defined: defined, remote: remote}
 			if err := tp.define(value); err != nil {
-				return nil, err
+				return "", false, err
 			}
 		}
 	}
 	if t := active.terms[value]; t != nil {
 		if isKeyword(t.id) {
-			return &t.id, nil
+			return t.id, true, nil
 		}
 		if vocab {
 			if t.null {
-				return nil, nil
+				return "", false, nil
 			}
-			return &t.id, nil
+			return t.id, true, nil
 		}
 	}
 	if i := strings.IndexByte(value, ':'); i >= 1 {
 		prefix, suffix := value[:i], value[i+1:]
 		if prefix == "_" || strings.HasPrefix(suffix, "//") {
-			return ptr(value), nil
+			return value, true, nil
 		}
 		if local != nil {
 			if _, ok := local[prefix]; ok && !defined[prefix] {
 				tp := termProc{cp: cp, active: active, local: local, defined: defined, remote: remote}
 				if err := tp.define(prefix); err != nil {
-					return nil, err
+					return "", false, err
 				}
 			}
 		}
 		if t := active.terms[prefix]; t != nil && !t.null && t.prefix {
-			s := t.id + suffix
-			return &s, nil
+			return t.id + suffix, true, nil
 		}
 		if isAbsoluteIRI(value) {
-			return ptr(value), nil
+			return value, true, nil
 		}
 	}
 	if vocab && active.hasVocab {
-		s := active.vocab + value
-		return &s, nil
+		return active.vocab + value, true, nil
 	}
 	if docRelative {
 		if active.hasBase {
-			s := resolveIRI(active.base, value)
-			return &s, nil
+			return resolveIRI(active.base, value), true, nil
 		}
-		return ptr(value), nil
+		return value, true, nil
 	}
-	return ptr(value), nil
+	return value, true, nil
 }
 
 // number returns v as a float64 if it is a JSON number (float64, or

@@ -33,6 +33,20 @@ func (e *expander) expandIRI(active *Context, v string, docRelative, vocab bool)
 	return e.cp.expandIRI(active, v, docRelative, vocab, nil, nil, nil)
 }
 
+// expandIRIs is expandIRI as a string, false for null (without a local
+// context, IRI expansion has no error).
+func (e *expander) expandIRIs(active *Context, v string, docRelative, vocab bool) (string, bool) {
+	s, ok, err := e.cp.expandIRIString(active, v, docRelative, vocab, nil, nil, nil)
+	return s, ok && err == nil
+}
+
+// expandsToNone says whether key (of a language or index map) expands to
+// @none: only @none itself or a term aliasing it can, since whatever else
+// expansion builds is an IRI.
+func (e *expander) expandsToNone(active *Context, key string) bool {
+	return key == "@none" || slices.Contains(active.aliases().none, key)
+}
+
 // derive applies a scoped context of term def (or the context local) to
 // active, remembering the result when both are kept for the Processor's
 // life.
@@ -181,6 +195,14 @@ func derefAny(s *string) any {
 }
 
 // checkIRI is safe mode's check of an expanded @id or @type.
+// checkIRIs is checkIRI for expandIRIs' result.
+func (e *expander) checkIRIs(iri string, ok bool, raw, what string) error {
+	if !ok {
+		return e.checkIRI(nil, raw, what)
+	}
+	return e.checkIRI(&iri, raw, what)
+}
+
 func (e *expander) checkIRI(iri *string, raw, what string) error {
 	if !e.safe {
 		return nil

@@ -3,6 +3,7 @@ package ldproc
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 )
@@ -27,7 +28,7 @@ type fastWalker struct {
 	e       *expander
 	w       *rdfWriter
 	pending []pair
-	keys    []string
+	keys    []entry
 	// anonymous, when set, receives every node object without @id.
 	anonymous func(m map[string]any)
 	// blankIDs, when set, is called for every @id that is a blank node
@@ -48,11 +49,35 @@ func (p *Processor) fastToRDF(dst []rdfc.Quad, doc any, opts *Options) ([]rdfc.Q
 	}
 	cp := &ctxProc{p: p, opts: opts}
 	f := &fastWalker{e: &expander{cp: cp, safe: opts.Safe}, w: &rdfWriter{opts: opts, blank: map[string]string{}}}
+	s, _ := p.scratch.Get().(*walkScratch)
+	if s == nil {
+		s = &walkScratch{}
+	}
+	f.pending, f.keys = s.pending[:0], s.keys[:0]
+	defer func() {
+		// Drop what the stacks point to, keep their memory.
+		clear(f.pending[:cap(f.pending)])
+		clear(f.keys[:cap(f.keys)])
+		s.pending, s.keys = f.pending[:0], f.keys[:0]
+		p.scratch.Put(s)
+	}()
 	f.w.quads = dst
 	if _, _, err := f.object(p.root(opts), "", false, m, opts.Base, true); err != nil {
 		return nil, err
 	}
 	return f.w.quads, nil
+}
+
+// walkScratch is the memory of a fastWalker's stacks, kept between walks.
+type walkScratch struct {
+	pending []pair
+	keys    []entry
+}
+
+// entry is a member of an object.
+type entry struct {
+	key string
+	v   any
 }
 
 // object walks a map element: a node object (whose triples it writes and
@@ -72,65 +97,72 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 		return rdfc.Term{}, false, errSlow
 	}
 	var (
-		id                        *string
+		id                        string
 		hasID, hasValue, hasOther bool
 		value                     any
 		lang, dir                 string
 		hasLang, hasDir, hasIndex bool
 		types                     []string
-		typeVal                   *string
+		typeVal                   string // the @type of a value object, when a string
+		hasTypeVal                bool
 	)
 	start := len(f.pending)
 	keys, kstart := f.keysOf(el)
 	defer func() { f.keys = f.keys[:kstart] }()
-	for _, key := range keys {
-		v := el[key]
+	for _, kv := range keys {
+		key, v := kv.key, kv.v
 		if key == "@context" {
 			continue
 		}
-		iri, err := e.expandIRI(active, key, false, true)
-		if err != nil {
-			return rdfc.Term{}, false, errSlow
+		// IRI expansion of a key, its common case (a term) first: the
+		// definition serves the property too.
+		def := active.terms[key]
+		var iri string
+		var ok bool
+		if def != nil && key != "" && key[0] != '@' {
+			iri, ok = def.id, !def.null || isKeyword(def.id)
+		} else {
+			iri, ok = e.expandIRIs(active, key, false, true)
 		}
-		if iri == nil || (!isKeyword(*iri) && !hasColon(*iri)) {
+		if !ok || (!isKeyword(iri) && !hasColon(iri)) {
 			if e.safe {
 				return rdfc.Term{}, false, errSlow
 			}
 			continue
 		}
-		switch *iri {
+		switch iri {
 		case "@id":
 			s, ok := v.(string)
 			if !ok || hasID {
 				return rdfc.Term{}, false, errSlow
 			}
-			x, err := e.expandIRI(active, s, true, false)
-			if err != nil || x == nil || e.checkIRI(x, s, "@id") != nil {
+			x, ok := e.expandIRIs(active, s, true, false)
+			if !ok || e.checkIRIs(x, ok, s, "@id") != nil {
 				return rdfc.Term{}, false, errSlow
 			}
 			id, hasID = x, true
 		case "@type":
 			switch t := v.(type) {
 			case string:
-				x, err := e.expandIRI(typeScoped, t, true, true)
-				if err != nil || x == nil || e.checkIRI(x, t, "@type") != nil {
+				x, ok := e.expandIRIs(typeScoped, t, true, true)
+				if !ok || e.checkIRIs(x, ok, t, "@type") != nil {
 					return rdfc.Term{}, false, errSlow
 				}
-				types = append(types, *x)
-				typeVal = x
+				types = append(types, x)
+				typeVal, hasTypeVal = x, true
 			case []any:
 				for _, it := range t {
 					s, ok := it.(string)
 					if !ok {
 						return rdfc.Term{}, false, errSlow
 					}
-					x, err := e.expandIRI(typeScoped, s, true, true)
-					if err != nil || x == nil || e.checkIRI(x, s, "@type") != nil {
+					x, ok := e.expandIRIs(typeScoped, s, true, true)
+					if !ok || e.checkIRIs(x, ok, s, "@type") != nil {
 						return rdfc.Term{}, false, errSlow
 					}
-					types = append(types, *x)
+					types = append(types, x)
 				}
-				typeVal = nil
+				typeVal, hasTypeVal = "", false
 			default:
 				return rdfc.Term{}, false, errSlow
 			}
@@ -156,23 +188,23 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 			}
 			hasIndex = true
 		default:
-			if isKeyword(*iri) {
+			if isKeyword(iri) {
 				return rdfc.Term{}, false, errSlow
 			}
 			hasOther = true
-			if err := f.property(active, key, *iri, v, baseURL); err != nil {
+			if err := f.property(active, key, def, iri, v, baseURL); err != nil {
 				return rdfc.Term{}, false, err
 			}
 		}
 	}
 	if hasValue {
 		f.pending = f.pending[:start]
-		if hasOther || hasID || len(types) > 1 || (typeVal == nil && len(types) == 1) {
+		if hasOther || hasID || len(types) > 1 || (!hasTypeVal && len(types) == 1) {
 			return rdfc.Term{}, false, errSlow
 		}
 		dt := ""
-		if typeVal != nil {
-			dt = *typeVal
+		if hasTypeVal {
+			dt = typeVal
 			if hasLang || hasDir || !wellFormedIRI(dt) {
 				return rdfc.Term{}, false, errSlow
 			}
@@ -201,12 +233,12 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 	var subj rdfc.Term
 	sok := true
 	if hasID {
-		if f.blankIDs != nil && isBlankLabel(*id) {
-			if err := f.blankIDs(*id); err != nil {
+		if f.blankIDs != nil && isBlankLabel(id) {
+			if err := f.blankIDs(id); err != nil {
 				return rdfc.Term{}, false, err
 			}
 		}
-		subj, sok = f.w.id(*id)
+		subj, sok = f.w.id(id)
 	} else {
 		subj = f.w.newBlank()
 		if f.anonymous != nil {
@@ -224,18 +256,18 @@ func (f *fastWalker) object(active *Context, prop string, hasProp bool, el map[s
 	return subj, sok, nil
 }
 
-// keysOf pushes m's keys (in order with Options.Ordered) on the stack of
-// keys the recursion shares, and returns them and where they start, to
+// keysOf pushes m's members (in key order with Options.Ordered) on the
+// stack the recursion shares, and returns them and where they start, to
 // which the caller truncates the stack when done. (A range over a function
 // would move the caller's variables to the heap.)
-func (f *fastWalker) keysOf(m map[string]any) ([]string, int) {
+func (f *fastWalker) keysOf(m map[string]any) ([]entry, int) {
 	start := len(f.keys)
-	for k := range m {
-		f.keys = append(f.keys, k)
+	for k, v := range m {
+		f.keys = append(f.keys, entry{k, v})
 	}
 	keys := f.keys[start:]
 	if f.w.opts.Ordered {
-		slices.Sort(keys)
+		slices.SortFunc(keys, func(a, b entry) int { return strings.Compare(a.key, b.key) })
 	}
 	return keys, start
 }
@@ -266,9 +298,9 @@ func lowerASCII(s string) string {
 	return s
 }
 
-// property walks the value of a property entry key (expanded to iri).
-func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL string) error {
-	def := active.terms[key]
+// property walks the value of a property entry key (expanded to iri,
+// defined by def in active).
+func (f *fastWalker) property(active *Context, key string, def *term, iri string, v any, baseURL string) error {
 	if def != nil && (def.typ == "@json" || def.reverse || def.container&(cList|cGraph|cIndex|cID|cType) != 0) {
 		return errSlow
 	}
@@ -287,14 +319,10 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 			}
 			langs, kstart := f.keysOf(m)
 			defer func() { f.keys = f.keys[:kstart] }()
-			for _, lang := range langs {
-				items := m[lang]
-				x, err := f.e.expandIRI(active, lang, false, true)
-				if err != nil {
-					return errSlow
-				}
+			for _, kv := range langs {
+				lang, items := kv.key, kv.v
 				l := lowerASCII(lang)
-				if lang == "@none" || (x != nil && *x == "@none") {
+				if lang == "@none" || f.e.expandsToNone(active, lang) {
 					l = ""
 				}
 				for _, it := range asArray(items) {
@@ -305,7 +333,7 @@ func (f *fastWalker) property(active *Context, key, iri string, v any, baseURL s
 					if !ok {
 						return errSlow
 					}
-					o, ook := f.w.literalTerm(s, "", l, d)
+					o, ook := f.w.literalString(s, "", l, d)
 					f.pending = append(f.pending, pair{pred, o, pok && ook})
 				}
 			}
@@ -355,14 +383,14 @@ func (f *fastWalker) value(active *Context, key string, def *term, pred rdfc.Ter
 	}
 	// Value expansion, without building the value object.
 	if s, isStr := v.(string); isStr && def != nil && (def.typ == "@id" || def.typ == "@vocab") {
-		x, err := f.e.expandIRI(active, s, true, def.typ == "@vocab")
-		if err != nil || f.e.checkIRI(x, s, "@id") != nil {
+		x, ok := f.e.expandIRIs(active, s, true, def.typ == "@vocab")
+		if f.e.checkIRIs(x, ok, s, "@id") != nil {
 			return errSlow
 		}
-		if x == nil {
+		if !ok {
 			return nil
 		}
-		o, ook := f.w.id(*x)
+		o, ook := f.w.id(x)
 		f.pending = append(f.pending, pair{pred, o, pok && ook})
 		return nil
 	}

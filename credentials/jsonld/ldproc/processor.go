@@ -56,6 +56,8 @@ type Processor struct {
 	mu    sync.Mutex
 	docs  map[string]remoteDoc
 	roots map[rootKey]*Context
+
+	scratch sync.Pool // *walkScratch
 }
 
 type remoteDoc struct {

@@ -37,6 +37,11 @@ type rdfWriter struct {
 	quads []rdfc.Quad
 	blank map[string]string
 	n     int
+	// labels holds the next blank node labels, made in batches (one
+	// allocation for many); ends[i] is where the i-th ends.
+	labels string
+	ends   []int32
+	next   int
 }
 
 func toRDF(dst []rdfc.Quad, expanded []any, opts *Options) []rdfc.Quad {
@@ -50,9 +55,32 @@ func toRDF(dst []rdfc.Quad, expanded []any, opts *Options) []rdfc.Quad {
 }
 
 func (w *rdfWriter) newBlank() rdfc.Term {
-	l := "b" + strconv.Itoa(w.n)
+	return rdfc.Term{Kind: rdfc.Blank, Value: w.label()}
+}
+
+// labelBatch is how many blank node labels are made at once.
+const labelBatch = 128
+
+// label returns "b<n>" for the next n.
+func (w *rdfWriter) label() string {
+	if w.next == len(w.ends) {
+		var b []byte
+		w.ends = w.ends[:0]
+		for i := range labelBatch {
+			b = append(b, 'b')
+			b = strconv.AppendInt(b, int64(w.n+i), 10)
+			w.ends = append(w.ends, int32(len(b)))
+		}
+		w.labels, w.next = string(b), 0
+	}
+	start := int32(0)
+	if w.next > 0 {
+		start = w.ends[w.next-1]
+	}
+	l := w.labels[start:w.ends[w.next]]
+	w.next++
 	w.n++
-	return rdfc.Term{Kind: rdfc.Blank, Value: l}
+	return l
 }
 
 // id returns the term for an @id or @type value, and whether it is usable.
@@ -60,8 +88,7 @@ func (w *rdfWriter) id(s string) (rdfc.Term, bool) {
 	if isBlankLabel(s) {
 		l, ok := w.blank[s]
 		if !ok {
-			l = "b" + strconv.Itoa(w.n)
-			w.n++
+			l = w.label()
 			w.blank[s] = l
 		}
 		return rdfc.Term{Kind: rdfc.Blank, Value: l}, true
@@ -242,6 +269,20 @@ func (w *rdfWriter) literalTerm(val any, dt, lang, dir string) (rdfc.Term, bool)
 	if !ok {
 		return rdfc.Term{}, false
 	}
+	return w.lexicalTerm(lex, dt, lang, dir)
+}
+
+// literalString is literalTerm for a string (which an any would copy to
+// the heap).
+func (w *rdfWriter) literalString(s, dt, lang, dir string) (rdfc.Term, bool) {
+	if dt == "@json" {
+		return w.literalTerm(s, dt, lang, dir)
+	}
+	return w.lexicalTerm(s, dt, lang, dir)
+}
+
+// lexicalTerm is the literal of a lexical form and datatype.
+func (w *rdfWriter) lexicalTerm(lex, dt, lang, dir string) (rdfc.Term, bool) {
 	if dt != "" && !wellFormedIRI(dt) {
 		return rdfc.Term{}, false
 	}
@@ -273,17 +314,21 @@ func canonicalDouble(f float64) string {
 // wellFormedLang checks a BCP 47 tag's form: letters, then dash-separated
 // groups of up to 8 letters or digits.
 func wellFormedLang(tag string) bool {
-	for i, part := range strings.Split(tag, "-") {
-		if part == "" || len(part) > 8 {
-			return false
-		}
-		for j := 0; j < len(part); j++ {
-			c := part[j]
-			letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-			if !letter && (i == 0 || c < '0' || c > '9') {
+	part, n := 0, 0 // the group, and its length so far
+	for i := 0; i <= len(tag); i++ {
+		if i == len(tag) || tag[i] == '-' {
+			if n == 0 || n > 8 {
 				return false
 			}
+			part, n = part+1, 0
+			continue
 		}
+		c := tag[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (part == 0 || c < '0' || c > '9') {
+			return false
+		}
+		n++
 	}
 	return true
 }

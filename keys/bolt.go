@@ -15,6 +15,7 @@ type boltBackend struct {
 	db      *bbolt.DB
 	path    string
 	damaged atomic.Bool // a damaged page was met: refuse everything (see guard)
+	group   groupCommit // Store.Batch's commits
 }
 
 var _ Backend = (*boltBackend)(nil)

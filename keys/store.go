@@ -346,17 +346,20 @@ func (s *Store) Update(fn func(tx *bbolt.Tx) error) error {
 }
 
 // Batch is Update for many goroutines writing at once: concurrent calls
-// may share one transaction (and one fsync), and fn may therefore run more
-// than once, so it must have no effect outside the transaction (bbolt's
-// DB.Batch). A lone call waits a few milliseconds for company: use Update
-// when nothing else writes. Panics, faults and another backend are as for
-// Update.
+// share one transaction and one fsync (group commit: a call that finds no
+// commit under way commits at once, with the calls queued by then; those
+// that come while it commits are committed together next). fn may
+// therefore run more than once, so it must have no effect outside the
+// transaction: when one function of a group fails, the others run again
+// without it and it runs alone, as with bbolt's DB.Batch. A call returns
+// only once its writes are committed. Panics, faults and another backend
+// are as for Update.
 func (s *Store) Batch(fn func(tx *bbolt.Tx) error) error {
 	b, err := s.bolt()
 	if err != nil {
 		return err
 	}
-	return b.guard(func() error { return b.db.Batch(fn) })
+	return b.batch(fn)
 }
 
 // View runs fn in a read-only bbolt transaction, with the same rules as

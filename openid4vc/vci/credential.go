@@ -87,6 +87,27 @@ func (r *CredentialResponse) MarshalJSON() ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// plainJSON returns the response as json.Marshal writes it, without
+// encoding/json's second scan of what MarshalJSON returned (which compacts
+// it and escapes <, > and &): when every credential is a JSON string of
+// printable ASCII without those characters, quotes or backslashes (an
+// SD-JWT, a compact JWS), MarshalJSON's bytes are already exactly that.
+func (r *CredentialResponse) plainJSON() ([]byte, bool) {
+	for _, c := range r.Credentials {
+		v := c.Value
+		if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+			return nil, false
+		}
+		for _, ch := range v[1 : len(v)-1] {
+			if ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\' || ch == '<' || ch == '>' || ch == '&' {
+				return nil, false
+			}
+		}
+	}
+	b, err := r.MarshalJSON()
+	return b, err == nil
+}
+
 // validCredential accepts a JSON string without control characters or
 // escapes that could end it early, or a JSON object.
 func validCredential(v []byte) bool {

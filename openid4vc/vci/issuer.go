@@ -71,8 +71,18 @@ type Credential struct {
 
 // StringCredential wraps a compact credential (JWT, SD-JWT).
 func StringCredential(s string) Credential {
-	b, _ := json.Marshal(s)
-	return Credential{Value: b}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return Credential{Value: b}
+		}
+	}
+	// Printable ASCII that json.Marshal writes as it is (an SD-JWT, a
+	// compact JWS): quoted without a second pass.
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	b = append(b, s...)
+	return Credential{Value: append(b, '"')}
 }
 
 // ObjectCredential wraps a JSON credential (ldp_vc).

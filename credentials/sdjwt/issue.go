@@ -200,7 +200,7 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 		}
 	}
 	b := &builder{decoys: frame.Decoys}
-	payload, err := b.object(m, root, Path{}, false)
+	payload, err := b.object(m, root, false)
 	if err != nil {
 		return "", err
 	}
@@ -310,36 +310,58 @@ func merge(a, b *node) *node {
 type builder struct {
 	decoys      int
 	disclosures []string
+	// at is where the builder is, one step per level: made into a Path
+	// only for an error.
+	at []step
 }
 
-func (b *builder) value(v any, n *node, at Path, lenient bool) (any, error) {
+// step is a member name, or (name "" and idx ≥ 0) an array index.
+type step struct {
+	name string
+	idx  int
+}
+
+// path is the Path of where the builder is.
+func (b *builder) path() Path {
+	p := make(Path, len(b.at))
+	for i, s := range b.at {
+		if s.idx >= 0 {
+			p[i] = s.idx
+		} else {
+			p[i] = s.name
+		}
+	}
+	return p
+}
+
+func (b *builder) value(v any, n *node, lenient bool) (any, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		return b.object(t, n, at, lenient)
+		return b.object(t, n, lenient)
 	case []any:
-		return b.array(t, n, at, lenient)
+		return b.array(t, n, lenient)
 	}
 	if n != nil && !n.leaf() {
-		return nil, malformed("frame: %s is neither an object nor an array", at)
+		return nil, malformed("frame: %s is neither an object nor an array", b.path())
 	}
 	return v, nil
 }
 
-func (b *builder) object(m map[string]any, n *node, at Path, lenient bool) (map[string]any, error) {
+func (b *builder) object(m map[string]any, n *node, lenient bool) (map[string]any, error) {
 	if n != nil && (len(n.idx) > 0 || n.all != nil) {
-		return nil, malformed("frame: %s is an object, not an array", at)
+		return nil, malformed("frame: %s is an object, not an array", b.path())
 	}
 	if n != nil && !lenient {
 		for k := range n.keys {
 			if _, ok := m[k]; !ok {
-				return nil, malformed("frame: claim %s does not exist", at.child(k))
+				return nil, malformed("frame: claim %s does not exist", b.path().child(k))
 			}
 		}
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		if k == "_sd" || k == "..." {
-			return nil, malformed("claims: %s uses the reserved name %q", at, k)
+			return nil, malformed("claims: %s uses the reserved name %q", b.path(), k)
 		}
 		keys = append(keys, k)
 	}
@@ -351,7 +373,9 @@ func (b *builder) object(m map[string]any, n *node, at Path, lenient bool) (map[
 		if n != nil {
 			cn = n.keys[k]
 		}
-		v, err := b.value(m[k], cn, at.child(k), lenient)
+		b.at = append(b.at, step{k, -1})
+		v, err := b.value(m[k], cn, lenient)
+		b.at = b.at[:len(b.at)-1]
 		if err != nil {
 			return nil, err
 		}
@@ -375,14 +399,14 @@ func (b *builder) object(m map[string]any, n *node, at Path, lenient bool) (map[
 	return out, nil
 }
 
-func (b *builder) array(a []any, n *node, at Path, lenient bool) ([]any, error) {
+func (b *builder) array(a []any, n *node, lenient bool) ([]any, error) {
 	if n != nil && len(n.keys) > 0 {
-		return nil, malformed("frame: %s is an array, not an object", at)
+		return nil, malformed("frame: %s is an array, not an object", b.path())
 	}
 	if n != nil && !lenient {
 		for i := range n.idx {
 			if i >= len(a) {
-				return nil, malformed("frame: claim %s does not exist", at.child(i))
+				return nil, malformed("frame: claim %s does not exist", b.path().child(i))
 			}
 		}
 	}
@@ -392,7 +416,9 @@ func (b *builder) array(a []any, n *node, at Path, lenient bool) ([]any, error) 
 		if n != nil {
 			cn = merge(n.idx[i], n.all)
 		}
-		v, err := b.value(e, cn, at.child(i), lenient || (n != nil && n.all != nil && n.idx[i] == nil))
+		b.at = append(b.at, step{"", i})
+		v, err := b.value(e, cn, lenient || (n != nil && n.all != nil && n.idx[i] == nil))
+		b.at = b.at[:len(b.at)-1]
 		if err != nil {
 			return nil, err
 		}

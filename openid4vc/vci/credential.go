@@ -44,7 +44,7 @@ type CredentialResponse struct {
 // is (a JSON string or object, checked), without re-encoding: a diploma is
 // tens of kilobytes, and encoding/json would scan it twice more.
 func (r *CredentialResponse) MarshalJSON() ([]byte, error) {
-	n := 64
+	n := 128 + 2*(len(r.TransactionID)+len(r.NotificationID))
 	for _, c := range r.Credentials {
 		n += len(c.Value) + 16
 	}

@@ -16,6 +16,10 @@ type boltBackend struct {
 	path    string
 	damaged atomic.Bool // a damaged page was met: refuse everything (see guard)
 	group   groupCommit // Store.Batch's commits
+	// writes counts the Update transactions over: the key records change
+	// only in one (Batch writes other packages' buckets), so Key's answers
+	// stand while it does not move.
+	writes atomic.Uint64
 }
 
 var _ Backend = (*boltBackend)(nil)

@@ -3,6 +3,7 @@ package keys
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -106,4 +107,103 @@ func TestBatchAloneCommitsAtOnce(t *testing.T) {
 	if best > upd+5*time.Millisecond {
 		t.Errorf("a lone Batch took %v, a lone Update %v: Batch waited for company", best, upd)
 	}
+}
+
+// TestKeyAnswersTheStoreAsItIsNow: Key's answers are cached between
+// writes, but every change of a key (rotation, destruction, a write by
+// another package through Update) is seen by the next call, and a caller
+// changing what it got changes nothing for the next.
+func TestKeyAnswersTheStoreAsItIsNow(t *testing.T) {
+	s, _ := unlockedStore(t)
+	first, err := s.Create("registrar", Ed25519, Assertion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := s.Key("registrar")
+	if err != nil || k.ID != first.ID {
+		t.Fatalf("Key = %v, %v; want %s", k, err, first.ID)
+	}
+	k.State, k.Name = Destroyed, "changed by the caller"
+	if k, err = s.Key("registrar"); err != nil || k.State != Active || k.Name != "registrar" {
+		t.Fatalf("after the caller changed its copy: %+v, %v", k, err)
+	}
+	rotated, err := s.Rotate("registrar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err = s.Key("registrar"); err != nil || k.ID != rotated.ID || k.ID == first.ID {
+		t.Fatalf("after Rotate: Key = %v, %v; want %s", k, err, rotated.ID)
+	}
+	if err := s.Destroy("registrar"); err != nil {
+		t.Fatal(err)
+	}
+	if k, err = s.Key("registrar"); err != nil && !errors.Is(err, ErrNotFound) || err == nil && k.State == Active {
+		t.Fatalf("after Destroy: Key = %+v, %v", k, err)
+	}
+	// A concurrent reader never sees a version older than the last
+	// rotation that returned before it started.
+	if _, err := s.Create("seal", Ed25519, Assertion); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var latest atomicString
+	k0, _ := s.Key("seal")
+	latest.Store(k0.ID)
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				want := latest.Load()
+				k, err := s.Key("seal")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				// A version not recorded yet is one being rotated in.
+				if latest.seen(k.ID) && latest.before(k.ID, want) {
+					t.Errorf("Key gave %s after %s was rotated in", k.ID, want)
+					return
+				}
+			}
+		})
+	}
+	for range 5 {
+		r, err := s.Rotate("seal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		latest.Store(r.ID)
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// atomicString records the versions rotated in, in order.
+type atomicString struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (a *atomicString) Store(id string) { a.mu.Lock(); a.ids = append(a.ids, id); a.mu.Unlock() }
+func (a *atomicString) Load() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ids[len(a.ids)-1]
+}
+func (a *atomicString) seen(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Contains(a.ids, id)
+}
+
+// before reports whether id was rotated in before want.
+func (a *atomicString) before(id, want string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Index(a.ids, id) < slices.Index(a.ids, want)
 }

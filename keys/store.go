@@ -76,6 +76,8 @@ type Store struct {
 	mu      sync.Mutex
 	master  []byte             // the data key; nil while locked
 	signers map[string]*signer // by key id, filled by Signer
+
+	keys keyCache // Key's answers, for a store file
 }
 
 // Open opens the store file at path, creating it (mode 0600) and its folder

@@ -70,10 +70,8 @@ func (b *boltBackend) view(fn func(tx *bbolt.Tx) error) error {
 	return b.guard(func() error { return b.db.View(fn) })
 }
 
-// update is db.Update under guard. It counts the write (writes) once it
-// is over, committed or not.
+// update is db.Update under guard.
 func (b *boltBackend) update(fn func(tx *bbolt.Tx) error) error {
-	defer b.writes.Add(1)
 	return b.guard(func() error { return b.db.Update(fn) })
 }
 

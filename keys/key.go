@@ -385,7 +385,7 @@ func (s *Store) Key(name string) (*Key, error) {
 		// Read before the transaction: a write that ends after this
 		// read moves the count, so what the transaction saw is never
 		// taken for newer than it is.
-		gen = b.writes.Load()
+		gen = b.keyWrites.Load()
 		if k := s.keys.get(name, gen); k != nil {
 			return k, nil
 		}
@@ -406,7 +406,8 @@ func (s *Store) Key(name string) (*Key, error) {
 }
 
 // keyCache keeps Key's answers for a store file while no write
-// transaction has ended since they were read: an issuer looks its key up
+// transaction that may have changed a key record (boltBackend.keyWrites)
+// has ended since they were read: an issuer looks its key up
 // at every credential (to notice a rotation at once), and reading it means
 // decoding every key record. Another process cannot write the file while
 // this one has it open, and another backend (PostgreSQL, shared by nodes)

@@ -344,6 +344,8 @@ func (s *Store) Update(fn func(tx *bbolt.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	// Whatever fn wrote, Key reads the key records again afterwards.
+	defer b.keyWrites.Add(1)
 	return b.update(fn)
 }
 

@@ -80,7 +80,18 @@ func (b boltStorage) SaveConfig(_ context.Context, config []byte) error {
 }
 
 func (b boltStorage) Reserve(_ context.Context, owner ListOwner, rs []*Reservation, now time.Time) error {
-	return b.s.Update(func(tx *bbolt.Tx) error {
+	// Concurrent reservations (one credential per wallet request) share a
+	// transaction and its fsync (keys.Store.Batch), and Reserve returns
+	// only once its own is committed. The function may run again after a
+	// rollback: it starts from the reservations as they were given.
+	given := make([]Reservation, len(rs))
+	for k, r := range rs {
+		given[k] = *r
+	}
+	return b.s.Batch(func(tx *bbolt.Tx) error {
+		for k, r := range rs {
+			*r = given[k]
+		}
 		releaseMapped(tx)
 		reg, err := tx.CreateBucketIfNotExists(bucketRegister)
 		if err != nil {

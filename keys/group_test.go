@@ -207,3 +207,38 @@ func (a *atomicString) before(id, want string) bool {
 	defer a.mu.Unlock()
 	return slices.Index(a.ids, id) < slices.Index(a.ids, want)
 }
+
+// TestRecordAuditAtOnceKeepsTheLogWhole: records made by 32 goroutines at
+// once (sharing transactions) are all in the log, numbered without gaps.
+func TestRecordAuditAtOnceKeepsTheLogWhole(t *testing.T) {
+	s, _ := unlockedStore(t)
+	before, err := s.Audit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			if err := s.RecordAudit("credentials.issue", fmt.Sprintf("urn:uuid:%d", i), "openid4vci", ""); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	log, err := s.Audit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i, r := range log {
+		if r.Seq != uint64(i+1) {
+			t.Fatalf("record %d has seq %d", i+1, r.Seq)
+		}
+		if i >= len(before) {
+			seen[r.Subject] = true
+		}
+	}
+	if len(seen) != 32 {
+		t.Errorf("%d of 32 records in the log", len(seen))
+	}
+}

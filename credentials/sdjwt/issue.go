@@ -79,7 +79,10 @@ func Issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string
 // encoding the claims to JSON and decoding them again, which is most of
 // the work of issuing a large credential besides building the
 // disclosures. IssueClaims takes claims over (it adds iss, iat and cnf);
-// the caller must not use it afterwards. Errors are those of Issue.
+// the caller must not use it afterwards. It changes nothing but those
+// top-level members and only reads the values inside, so that copies of
+// one credential for several holders can each be issued from a shallow
+// copy (maps.Clone) of the same claims. Errors are those of Issue.
 func IssueClaims(claims map[string]any, key credentials.SigningKey, opts IssueOptions) (string, error) {
 	if claims == nil {
 		return "", fmt.Errorf("sd-jwt: %w", malformed("claims are not a JSON object"))

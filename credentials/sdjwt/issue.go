@@ -216,18 +216,21 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 	for _, c := range key.Chain {
 		h.X5c = append(h.X5c, stdB64(c.Raw))
 	}
-	jwt, err := signCompact(key.Signer, h, pb)
+	extra := 1
+	for _, d := range b.disclosures {
+		extra += len(d) + 1
+	}
+	// One buffer for the JWT and the disclosures after it.
+	out, err := appendCompact(nil, extra, key.Signer, h, pb)
 	if err != nil {
 		return "", err
 	}
-	var sb strings.Builder
-	sb.WriteString(jwt)
-	sb.WriteByte('~')
+	out = append(out, '~')
 	for _, d := range b.disclosures {
-		sb.WriteString(d)
-		sb.WriteByte('~')
+		out = append(out, d...)
+		out = append(out, '~')
 	}
-	return sb.String(), nil
+	return string(out), nil
 }
 
 // node is one step of the frame, as a trie.

@@ -70,10 +70,16 @@ type Credential struct {
 }
 
 // StringCredential wraps a compact credential (JWT, SD-JWT).
-func StringCredential(s string) Credential {
+func StringCredential(s string) Credential { return quotedCredential(s) }
+
+// BytesCredential is StringCredential for a credential held as bytes (an
+// SD-JWT or a JWS as an issuer returns it), without converting it first.
+func BytesCredential(b []byte) Credential { return quotedCredential(b) }
+
+func quotedCredential[T string | []byte](s T) Credential {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s)
+			b, _ := json.Marshal(string(s))
 			return Credential{Value: b}
 		}
 	}

@@ -20,6 +20,9 @@ func TestCredentialResponseFastPathIsJSONMarshal(t *testing.T) {
 		if got := StringCredential(s).Value; !bytes.Equal(got, want) {
 			t.Errorf("StringCredential(%q) = %s, json.Marshal %s", s, got, want)
 		}
+		if got := BytesCredential([]byte(s)).Value; !bytes.Equal(got, want) {
+			t.Errorf("BytesCredential(%q) = %s, json.Marshal %s", s, got, want)
+		}
 		for _, obj := range []bool{false, true} {
 			r := &CredentialResponse{Credentials: []Credential{StringCredential(s), StringCredential("x.y.z~")}, NotificationID: "n<1>"}
 			if obj {

@@ -55,12 +55,19 @@ func DecodeQR(data []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading the image: %v", err)
 	}
-	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
-	if err != nil {
-		return "", errors.New("no QR code could be read in the image (crop it to the code, or copy the link instead)")
+	// gozxing's detector misses about one valid code in 200 (it locks on
+	// the wrong finder or alignment pattern); an image that is the code
+	// alone, as a saved offer.png or a tight screenshot is, then still
+	// reads as a pure barcode.
+	for _, hints := range []map[gozxing.DecodeHintType]any{
+		{gozxing.DecodeHintType_TRY_HARDER: true},
+		{gozxing.DecodeHintType_PURE_BARCODE: true},
+	} {
+		if res, err := qrcode.NewQRCodeReader().Decode(bmp, hints); err == nil {
+			return res.GetText(), nil
+		}
 	}
-	return res.GetText(), nil
+	return "", errors.New("no QR code could be read in the image (crop it to the code, or copy the link instead)")
 }
 
 // OfferLink turns what a student has of an offer into an offer link: an

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"image/png"
@@ -91,10 +92,11 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
-			"qrdecode": cmdQRDecode,
-			"oid4vc":   cmdOID4VC(t),
-			"capture":  cmdCapture,
+			"exitcode":  cmdExitCode,
+			"qrdecode":  cmdQRDecode,
+			"oid4vc":    cmdOID4VC(t),
+			"capture":   cmdCapture,
+			"jwtclaims": cmdJWTClaims,
 		},
 	})
 }
@@ -123,6 +125,23 @@ func cmdQRDecode(ts *testscript.TestScript, neg bool, args []string) {
 	if res.GetText() != want {
 		ts.Fatalf("the QR code holds %q, want %q", res.GetText(), want)
 	}
+}
+
+// cmdJWTClaims prints the payload of the compact JWS in a file, the claims
+// a verifier reads, without checking it:
+//
+//	jwtclaims lists/w3c-1-revocation.jwt
+func cmdJWTClaims(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: jwtclaims FILE")
+	}
+	parts := strings.Split(strings.TrimSpace(ts.ReadFile(args[0])), ".")
+	if len(parts) != 3 {
+		ts.Fatalf("%s is not a compact JWS", args[0])
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	ts.Check(err)
+	ts.Stdout().Write(append(b, '\n'))
 }
 
 func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,11 +23,13 @@ func newStatusCommand(a *app) *cobra.Command {
 type statusPublishOptions struct {
 	out      string
 	validity time.Duration
+	ttl      time.Duration
 }
 
 func (o *statusPublishOptions) AddFlags(c *cobra.Command) {
 	c.Flags().StringVar(&o.out, "out", "", "folder to write the signed status list credentials to, also laid out as HOST/PATH with the did:web document (required)")
 	c.Flags().DurationVar(&o.validity, "validity", 0, "how long each published list is valid, e.g. 48h (default: no end)")
+	c.Flags().DurationVar(&o.ttl, "ttl", 0, "how long verifiers may cache each list before fetching it again, e.g. 1h: the lists' ttl (default: none stated)")
 }
 
 func newStatusPublishCommand(a *app) *cobra.Command {
@@ -52,7 +55,13 @@ func newStatusPublishCommand(a *app) *cobra.Command {
 			if err != nil {
 				return notConfigured(err)
 			}
-			pubs, err := i.PublishStatus(cmd.Context(), o.validity)
+			if o.validity < 0 || o.ttl < 0 {
+				return usagef("--validity and --ttl take a positive duration, like 48h")
+			}
+			if o.ttl > 0 && o.ttl < time.Second {
+				return usagef(fmt.Sprintf("--ttl %s: give at least one second (the token status list states it in seconds)", o.ttl))
+			}
+			pubs, err := i.PublishStatusWith(cmd.Context(), issuer.PublishOptions{Validity: o.validity, TTL: o.ttl})
 			if err != nil {
 				return err
 			}

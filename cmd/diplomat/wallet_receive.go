@@ -110,6 +110,9 @@ func (o *walletReceiveOptions) run(ctx context.Context, a *app, arg string) erro
 	}
 	link, err := wallet.OfferLink(text, o.net.local)
 	if err != nil {
+		if h := networkHint(err); h != "" {
+			return withHint(usagef(err.Error()), h)
+		}
 		return usagef(err.Error())
 	}
 	w, err := a.openWallet(&o.net, true, true, wallet.Options{KeyType: typ, DID: o.did})

@@ -264,6 +264,10 @@ func TestWalletAgainstServe(t *testing.T) {
 		fails(t, "no pending credential offer here (unknown, redeemed, withdrawn or expired)", "wallet", "receive", "--local", "--accept", "--tx-code", tx, link)
 		fails(t, "hint: this offer is used up, expired or withdrawn: ask the registrar for a new one", "wallet", "receive", "--local", "--accept", "--tx-code", tx, link)
 	})
+	t.Run("a dev service's offer without --local", func(t *testing.T) {
+		link, tx, _ := offer(t, "dc+sd-jwt", "--tx-code")
+		fails(t, "hint: the link points to this machine, a private network or plain http: for a test service add --local", "wallet", "receive", "--accept", "--tx-code", tx, link)
+	})
 	t.Run("a wrong transaction code", func(t *testing.T) {
 		link, tx, _ := offer(t, "jwt_vc_json", "--tx-code")
 		wrong := "000000"

@@ -543,13 +543,18 @@ func TestRoundTripKeepsEveryMappedElement(t *testing.T) {
 	}
 }
 
+// TestManyUnknownElementsAreReportedInLinearTime: 100,000 unknown elements
+// are each reported. The time bound is no benchmark: it is far above what
+// a linear reader takes even under -race on a loaded machine (1-12 s), and
+// far below what a quadratic one would (each report scanning the earlier
+// ones: 5e9 steps, hours).
 func TestManyUnknownElementsAreReportedInLinearTime(t *testing.T) {
 	many := strings.Repeat("<nickname>x</nickname>", 100_000)
 	data := strings.Replace(string(genELMO(1)), "<birthName>", many+"<birthName>", 1)
 	start := time.Now()
 	res := importOK(t, []byte(data), nil)
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %v", d)
+	if d := time.Since(start); d > 90*time.Second {
+		t.Errorf("took %v: reporting unknown elements is not linear", d)
 	}
 	if n := len(res.Warnings); n != maxProblems {
 		t.Errorf("%d warnings listed, want %d (the rest summed up)", n, maxProblems)

@@ -208,7 +208,7 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 		return "", err
 	}
 	payload["_sd_alg"] = "sha-256"
-	pb, err := jsonRaw(payload)
+	pb, err := appendJSON(b.scratch[:0], payload)
 	if err != nil {
 		return "", err
 	}
@@ -319,6 +319,8 @@ type builder struct {
 	// at is where the builder is, one step per level: made into a Path
 	// only for an error.
 	at []step
+	// scratch is reused for the JSON of each disclosure, then the payload.
+	scratch []byte
 }
 
 // step is a member name, or (name "" and idx ≥ 0) an array index.
@@ -442,10 +444,11 @@ func (b *builder) array(a []any, n *node, lenient bool) ([]any, error) {
 }
 
 func (b *builder) disclose(arr []any) (string, error) {
-	raw, err := jsonRaw(arr)
+	raw, err := appendJSON(b.scratch[:0], arr)
 	if err != nil {
 		return "", err
 	}
+	b.scratch = raw // the JSON is needed only until it is encoded
 	enc := b64.EncodeToString(raw)
 	b.disclosures = append(b.disclosures, enc)
 	return DigestOf(enc), nil

@@ -126,6 +126,27 @@ func Encrypt(payload []byte, r *Recipient, enc string, extra map[string]string) 
 	return string(out), nil
 }
 
+// JWEKeyID returns the kid of a compact JWE's protected header, "" when it
+// has none or the header does not read (Decrypt then says what is wrong).
+// It only picks a key: nothing is checked.
+func JWEKeyID(token string) string {
+	h, _, ok := strings.Cut(token, ".")
+	if !ok || len(h) > 2*jwt.MaxHeader {
+		return ""
+	}
+	b, err := jwt.B64.DecodeString(h)
+	if err != nil {
+		return ""
+	}
+	var hdr struct {
+		Kid string `json:"kid"`
+	}
+	if json.Unmarshal(b, &hdr) != nil {
+		return ""
+	}
+	return hdr.Kid
+}
+
 // Decrypt decrypts a compact JWE made for key: the protected header must say
 // alg ECDH-ES, an enc among encs (nil: EncValues), no zip, an epk, and, when
 // kid is set and the header has a kid, that kid. The plaintext may be at most

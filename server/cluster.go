@@ -96,6 +96,7 @@ func (s *Server) sync(ctx context.Context) {
 		if err := s.resetVerifier(); err != nil {
 			s.log.Error("rebuilding the verifier", slog.String("error", err.Error()))
 		}
+		s.reloadEncKeys()
 	}
 	y.seen, y.known = g, true
 }

@@ -41,6 +41,7 @@ type oid4vc struct {
 	hasSignIn     bool
 	notOffered    []string // formats left out, and why
 	prefix        string
+	enc           *encKeyRing // the credential request encryption keys
 }
 
 // setupOID4VC builds the issuer and the relying party from the
@@ -128,10 +129,13 @@ func (s *Server) setupVCI(o *oid4vc, opts Options, base string, allowHTTP bool) 
 		o.hasSignIn = true
 		signIn = countedSender{next: signIn, m: s.metrics.oid}
 	}
-	encKey, err := openid4vc.NewEncryptionKey()
+	// The key wallets encrypt credential requests to is the store's, the
+	// same on every node and across restarts (oid4vc_enckeys.go).
+	ring, err := newEncKeyRing(s.store, s.now)
 	if err != nil {
 		return err
 	}
+	o.enc = ring
 	var issue vci.CredentialIssuer = o.issue
 	if o.issue.wrap != nil {
 		issue = o.issue.wrap
@@ -147,7 +151,7 @@ func (s *Server) setupVCI(o *oid4vc, opts Options, base string, allowHTTP bool) 
 	}
 	o.vci, err = vci.New(vci.Options{
 		Issuer: base, Configurations: configs, Display: display, Records: s.records, Issue: issue, SignIn: signIn,
-		EncryptionKey: encKey, EncryptionRequired: c.EncryptionRequired, RequireDPoP: c.RequireDPoP,
+		EncryptionKey: ring.published.Private, DecryptionKey: ring.decryptionKey, EncryptionRequired: c.EncryptionRequired, RequireDPoP: c.RequireDPoP,
 		OfferTTL: c.OfferTTL, MaxAttempts: c.MaxAttempts, BatchSize: c.BatchSize,
 		MetadataSigner: metaSigner, MetadataChain: metaChain,
 		OnNotification: func(_ context.Context, n vci.Notification) {
@@ -215,7 +219,7 @@ func (s *Server) setupVP(o *oid4vc, opts Options, base string, allowHTTP bool) e
 		verify = opts.wrapVerify(verify)
 	}
 	vo := vp.Options{Prefix: prefix, ResponseURI: base + "/vp/response", RequestURIBase: base + "/vp/request/",
-		Records: s.records, Verify: verify, Contexts: s.vopts.Contexts, ResponseMode: c.ResponseMode,
+		Records: s.records, Sealer: s.store, Verify: verify, Contexts: s.vopts.Contexts, ResponseMode: c.ResponseMode,
 		RequestTTL: c.RequestTTL, WriteError: s.writeError, Now: s.now, AllowHTTP: allowHTTP}
 	switch prefix {
 	case vp.PrefixX509Hash, vp.PrefixX509SanDNS:

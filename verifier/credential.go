@@ -1,13 +1,14 @@
 package verifier
 
 import (
+	"bytes"
 	"crypto"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"strconv"
 	"strings"
 	"time"
 
@@ -210,15 +211,19 @@ func entries(raw json.RawMessage) []json.RawMessage {
 }
 
 // analysis is what the checks read of a signed document: the credential,
-// its envelope problems, and its ELM reading. It depends on the document's
-// bytes only, so it is kept by their SHA-256 digest (analysisCacheSize
+// its envelope problems, and its ELM reading. It depends on the mechanism
+// and the document's bytes only, so it is kept (analysisCacheSize
 // entries) and a credential verified again is not parsed again; the proof,
-// key, validity, status and trust checks are made every time.
+// key, validity, status and trust checks are made every time. An entry is
+// found by a hash of the bytes (hash/maphash, seeded per Verifier), and
+// used only when its mechanism and its document's bytes are those asked
+// for: two documents of one hash never share an analysis.
 type analysis struct {
-	c       *credential
-	invalid *credentials.ValidationError // envelope problems, c still readable
-	err     error                        // c is nil
-	elm     *elmResult
+	mechanism string
+	c         *credential
+	invalid   *credentials.ValidationError // envelope problems, c still readable
+	err       error                        // c is nil
+	elm       *elmResult
 }
 
 // analysisCacheSize bounds the analyses kept: each holds a parsed
@@ -226,12 +231,11 @@ type analysis struct {
 const analysisCacheSize = 64
 
 func (v *Verifier) analyse(doc []byte, mechanism string) *analysis {
-	sum := sha256.Sum256(doc)
-	key := mechanism + ":" + hex.EncodeToString(sum[:])
-	if a, ok := v.analyses.get(key); ok {
+	key := mechanism + ":" + strconv.FormatUint(maphash.Bytes(v.seed, doc), 16)
+	if a, ok := v.analyses.get(key); ok && a.mechanism == mechanism && a.c != nil && bytes.Equal(a.c.doc, doc) {
 		return a
 	}
-	a := &analysis{}
+	a := &analysis{mechanism: mechanism}
 	c, err := readCredential(doc, mechanism)
 	if err != nil && !errors.As(err, &a.invalid) {
 		a.err = err

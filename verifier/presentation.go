@@ -63,7 +63,7 @@ func (v *Verifier) presentation(ctx context.Context, input []byte, f credentials
 		return v.afterProof(ctx, out, f, now, rep)
 	}
 
-	rep.Issuer = out.Issuer
+	rep.Issuer, rep.issuerProved = out.Issuer, true
 	if out.timeErr != nil {
 		rep.fail(CheckValidity, Invalid, ProblemExpired, "the presentation is outside its validity: "+out.timeErr.Error())
 	}

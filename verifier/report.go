@@ -195,6 +195,8 @@ type Report struct {
 	subjects []string // the credential's subject ids, for holder binding
 	cnf      bool     // the credential binds its holder by a cnf key
 	cnfKey   string   // the thumbprint of that key, "" when it cannot be read
+
+	issuerProved bool // Issuer was set from a verified proof, not read from the claims
 }
 
 // Check returns the check with the given id, or nil.

@@ -133,7 +133,10 @@ func readELM(c *credential) *elmResult {
 	r.checked = true
 	// The document is decoded once, and the conformance check reads that
 	// tree rather than the credential written back (elm.CheckDeclared).
-	tree, err := elmTree(doc)
+	// A VC's document passed jsonx.Check in readCredential
+	// (credentials.ParseCredential gives no credential otherwise): it is
+	// not checked a second time.
+	tree, err := elmTree(doc, c.vc != nil)
 	if err != nil {
 		r.err = err
 		return r
@@ -153,11 +156,16 @@ func readELM(c *credential) *elmResult {
 }
 
 // elmTree decodes an ELM document for elm.ParseTree, with the checks and
-// the errors of elm.Parse.
-func elmTree(doc []byte) (map[string]any, error) {
-	v, err := jsonx.DecodeAny(doc, jsonx.Limits{})
-	if err != nil {
-		return nil, fmt.Errorf("elm: %w: %w", credentials.ErrMalformed, err)
+// the errors of elm.Parse; checked says doc has passed jsonx.Check already.
+func elmTree(doc []byte, checked bool) (map[string]any, error) {
+	var v any
+	if checked {
+		v = jsonx.DecodeChecked(doc)
+	} else {
+		var err error
+		if v, err = jsonx.DecodeAny(doc, jsonx.Limits{}); err != nil {
+			return nil, fmt.Errorf("elm: %w: %w", credentials.ErrMalformed, err)
+		}
 	}
 	tree, ok := v.(map[string]any)
 	if !ok {

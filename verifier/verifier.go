@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strings"
@@ -87,6 +88,7 @@ type Verifier struct {
 	docs       *cache[[]byte]
 	lists      *cache[*statusList]
 	analyses   *cache[*analysis]
+	seed       maphash.Seed       // of the analyses' keys
 	flight     singleflight.Group // fetches in progress, by document
 }
 
@@ -104,6 +106,7 @@ func New(opts Options) (*Verifier, error) {
 		docs:     newCache[[]byte](opts.Policy.Cache.maxEntries()),
 		lists:    newCache[*statusList](opts.Policy.Cache.maxEntries()),
 		analyses: newCache[*analysis](analysisCacheSize),
+		seed:     maphash.MakeSeed(),
 	}
 	ms, err := builtinMechanisms(opts)
 	if err != nil {
@@ -118,6 +121,7 @@ func New(opts Options) (*Verifier, error) {
 		r := did.Resolver{}
 		if v.fetcher != nil {
 			r.Web = v.fetchCached
+			r.Documents = did.NewDocumentCache(opts.Policy.Cache.maxEntries())
 		}
 		v.resolver = r
 		if len(opts.Resolvers) > 0 {

@@ -82,7 +82,14 @@ func (v *Verifier) verify(ctx context.Context, input []byte, req Request, now ti
 	}
 	rep.Format, rep.Envelope = f.Mechanism, string(f.Envelope)
 	if rep.Issuer == "" {
-		rep.Issuer = claimedIssuer(input, f) // until a proof says more
+		// Whom the input claims to come from, read only when no proof
+		// says it: a verified proof sets rep.Issuer itself, and reading
+		// the claims costs a second decoding of the whole payload.
+		defer func() {
+			if !rep.issuerProved && rep.Issuer == "" {
+				rep.Issuer = claimedIssuer(input, f)
+			}
+		}()
 	}
 	if f.Mechanism == "" {
 		rep.pass(CheckFormat, fmt.Sprintf("an unsecured JSON-LD %s (VC Data Model %s)", f.Envelope, orUnknown(string(f.Version))))
@@ -419,7 +426,7 @@ func keyOf(id, issuer string) bool {
 
 // afterProof runs the checks that follow a verified credential proof.
 func (v *Verifier) afterProof(ctx context.Context, out *proved, f credentials.Format, now time.Time, rep *Report) error {
-	rep.Issuer = out.Issuer
+	rep.Issuer, rep.issuerProved = out.Issuer, true
 	v.reportKey(out, f, now, rep, "issuer")
 	a := v.analyse(out.Document, f.Mechanism)
 	c, e := a.c, a.elm

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"hash/maphash"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -310,5 +312,32 @@ func TestStatusListsAreCached(t *testing.T) {
 	w.mu.Unlock()
 	if rep, _ := v.Verify(context.Background(), cred, Request{}); rep.Verdict != Verified {
 		t.Fatalf("cached: %s\n%s", rep.Verdict, dump(rep))
+	}
+}
+
+func TestAnalysisCacheNeverAnswersForOtherBytes(t *testing.T) {
+	w := newWorld(t)
+	v, err := New(w.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := []byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:a","credentialSubject":{"id":"did:example:s"}}`)
+	bad := []byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"did:example:a"}`)
+	a := v.analyse(good, "vc+jwt")
+	if a.c == nil || a.invalid != nil {
+		t.Fatalf("good document: %+v", a)
+	}
+	// Plant the good document's analysis under the bad one's key, as a
+	// hash collision would: it must not be used.
+	key := "vc+jwt:" + strconv.FormatUint(maphash.Bytes(v.seed, bad), 16)
+	v.analyses.put(key, a, time.Hour)
+	if b := v.analyse(bad, "vc+jwt"); b == a || b.invalid == nil {
+		t.Fatalf("the bad document got the good one's analysis: %+v", b)
+	}
+	if b := v.analyse(good, "jwt_vc_json"); b == a {
+		t.Fatal("another mechanism got the analysis made for vc+jwt")
+	}
+	if b := v.analyse(good, "vc+jwt"); b != a {
+		t.Fatal("the same document and mechanism were analysed again")
 	}
 }

@@ -20,7 +20,8 @@ func newKeysCommand(a *app) *cobra.Command {
 		newKeysExportCommand(a),
 		newKeysImportCommand(a),
 		newKeysCSRCommand(a),
-		newKeysDestroyCommand(a))
+		newKeysDestroyCommand(a),
+		newKeysEncryptionCommand(a))
 }
 
 // keyView is the JSON form of a key version for --json output.

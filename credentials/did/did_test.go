@@ -525,3 +525,33 @@ func TestParseJWKReadsMembersByExactName(t *testing.T) {
 		t.Fatalf("did:web JWK with x and X resolved to %v", vm.Key)
 	}
 }
+
+func TestResolverDocumentCacheAnswersOnlyForTheSameBytes(t *testing.T) {
+	ctx := context.Background()
+	keys := testKeys(t)
+	const id = "did:web:registrar.example.edu"
+	data := webDocument(t, id, keys["P-256"].Public(), id)
+	r := did.Resolver{
+		Web:       func(context.Context, string) ([]byte, error) { return data, nil },
+		Documents: did.NewDocumentCache(2),
+	}
+	for range 3 {
+		vm, err := r.ResolveKey(ctx, id+"#k1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, vm.Key, keys["P-256"].Public())
+	}
+	// The institution rotates its key: the new bytes are parsed anew.
+	data = webDocument(t, id, keys["P-384"].Public(), id)
+	vm, err := r.ResolveKey(ctx, id+"#k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, vm.Key, keys["P-384"].Public())
+	// A document for another DID is still refused, whatever is cached.
+	data = webDocument(t, "did:web:other.example.edu", keys["P-384"].Public(), "did:web:other.example.edu")
+	if _, err := r.ResolveKey(ctx, id+"#k1"); err == nil {
+		t.Fatal("a document with another id resolved")
+	}
+}

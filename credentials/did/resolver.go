@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -20,6 +21,58 @@ type Resolver struct {
 	// timeouts, size limits and caching; the document is checked with
 	// jsonx limits (1 MiB) after it returns.
 	Web func(ctx context.Context, url string) ([]byte, error)
+	// Documents, when set, keeps the did:web documents ResolveKey parses,
+	// by the exact bytes Web returned: a verifier whose Web answers from
+	// its cache then does not parse the same document for every
+	// credential. Nil parses every time. Resolve always parses, since it
+	// hands the document to its caller.
+	Documents *DocumentCache
+}
+
+// DocumentCache keeps parsed DID documents by their exact bytes: at most
+// its size of them, of up to 64 KiB each. It is safe for concurrent use.
+// The documents it keeps are shared, so only this package reads them, and
+// never modifies them.
+type DocumentCache struct {
+	mu   sync.Mutex
+	size int
+	m    map[string]*Document
+}
+
+// maxCachedDocument is the largest document DocumentCache keeps.
+const maxCachedDocument = 64 << 10
+
+// NewDocumentCache returns a DocumentCache of at most size documents.
+func NewDocumentCache(size int) *DocumentCache {
+	return &DocumentCache{size: max(size, 1), m: map[string]*Document{}}
+}
+
+// parse is ParseDocument, answered from the cache when data was parsed
+// before. A document that does not parse is not kept.
+func (c *DocumentCache) parse(data []byte) (*Document, error) {
+	if c == nil || len(data) > maxCachedDocument {
+		return ParseDocument(data)
+	}
+	c.mu.Lock()
+	doc, ok := c.m[string(data)]
+	c.mu.Unlock()
+	if ok {
+		return doc, nil
+	}
+	doc, err := ParseDocument(data)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.size {
+		for k := range c.m { // any one goes
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[string(data)] = doc
+	return doc, nil
 }
 
 var _ credentials.KeyResolver = Resolver{}
@@ -105,7 +158,7 @@ func (r Resolver) resolveWeb(ctx context.Context, id string) (*credentials.Verif
 	if r.Web == nil {
 		return nil, ErrWebNotConfigured
 	}
-	doc, err := r.webDocument(ctx, did)
+	doc, err := r.webDocument(ctx, did, r.Documents)
 	if err != nil {
 		return nil, err
 	}
@@ -180,12 +233,14 @@ func (r Resolver) resolve(ctx context.Context, id string) (*Document, error) {
 		if r.Web == nil {
 			return nil, ErrWebNotConfigured
 		}
-		return r.webDocument(ctx, did)
+		return r.webDocument(ctx, did, nil)
 	}
 	return nil, fmt.Errorf("DID method of %q is not supported: %w", short(did), credentials.ErrUnsupportedKey)
 }
 
-func (r Resolver) webDocument(ctx context.Context, did string) (*Document, error) {
+// webDocument fetches and parses the document of a did:web DID, through
+// cache when it is not nil (the document is then shared: read only).
+func (r Resolver) webDocument(ctx context.Context, did string, cache *DocumentCache) (*Document, error) {
 	u, err := WebURL(did)
 	if err != nil {
 		return nil, err
@@ -194,7 +249,7 @@ func (r Resolver) webDocument(ctx context.Context, did string) (*Document, error
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", u, err)
 	}
-	doc, err := ParseDocument(data)
+	doc, err := cache.parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("document at %s: %w", u, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Options adjust Check. A nil *Options means the zero value.
@@ -58,19 +59,48 @@ func Check(c *EuropeanDigitalCredential, p Profile, opts *Options) ([]Violation,
 
 // occurrence is one JSON object in the credential.
 type occurrence struct {
-	path string
+	path *pathNode
 	obj  map[string]any
 }
 
 // group is one node of the graph: the occurrences that share an id (or one
 // occurrence without id), checked together as SHACL checks the merged node.
 type group struct {
-	path    string // of the first occurrence
+	path    *pathNode // of the first occurrence
 	types   []string
 	occs    []occurrence
 	isRoot  bool
 	ordinal int
+
+	// Most nodes have one type and one occurrence: these hold them
+	// without an allocation of their own.
+	types0 [2]string
+	occs0  [1]occurrence
 }
+
+// pathNode is the JSON path of a value walked, written out only for a
+// violation (String): most credentials have none, and writing the path of
+// every object cost a quarter of the check. nil is the root.
+type pathNode struct {
+	parent *pathNode
+	key    string // the member name, when index < 0
+	index  int    // the array index, or -1
+	empty  bool   // String() is ""
+}
+
+// String is the path as joinPath and indexed write it.
+func (n *pathNode) String() string {
+	if n == nil {
+		return ""
+	}
+	if n.index >= 0 {
+		return indexed(n.parent.String(), n.index)
+	}
+	return joinPath(n.parent.String(), n.key)
+}
+
+// isEmpty reports whether String() is "".
+func (n *pathNode) isEmpty() bool { return n == nil || n.empty }
 
 // checkTree checks root, a credential as generic JSON values (ToTree's, or
 // the tree ParseTree read), against profiles.
@@ -84,12 +114,7 @@ func checkTree(root map[string]any, profiles []Profile, opts *Options) []Violati
 	for _, p := range profiles {
 		active[p] = true
 	}
-	byClass := map[string][]Rule{}
-	for _, r := range rules() {
-		if active[r.Profile] {
-			byClass[r.Class] = append(byClass[r.Class], r)
-		}
-	}
+	byClass := rulesByClass()
 
 	var out []Violation
 	seen := map[string]bool{}
@@ -101,15 +126,22 @@ func checkTree(root map[string]any, profiles []Profile, opts *Options) []Violati
 		}
 	}
 
+	classesOfType := map[string][]string{} // classesOf, once per type
+	var classes []string
 	for _, g := range groups {
 		types := g.types
 		if g.isRoot && !slices.Contains(types, "EuropeanDigitalCredential") {
-			add(Violation{Path: joinPath(g.path, "type"), Profile: Generic, Rule: "type", Problem: "must include EuropeanDigitalCredential, required"})
+			add(Violation{Path: joinPath(g.path.String(), "type"), Profile: Generic, Rule: "type", Problem: "must include EuropeanDigitalCredential, required"})
 			types = append(slices.Clone(types), "EuropeanDigitalCredential")
 		}
-		var classes []string
+		classes = classes[:0]
 		for _, t := range types {
-			for _, cl := range classesOf(t) {
+			of, ok := classesOfType[t]
+			if !ok {
+				of = classesOf(t)
+				classesOfType[t] = of
+			}
+			for _, cl := range of {
 				if !slices.Contains(classes, cl) {
 					classes = append(classes, cl)
 				}
@@ -117,7 +149,7 @@ func checkTree(root map[string]any, profiles []Profile, opts *Options) []Violati
 		}
 		for _, cl := range classes {
 			for _, r := range byClass[cl] {
-				if opts.BeforeSealing && r.Term == "issued" {
+				if !active[r.Profile] || opts.BeforeSealing && r.Term == "issued" {
 					continue
 				}
 				checkRule(g, r, add)
@@ -134,6 +166,16 @@ func checkTree(root map[string]any, profiles []Profile, opts *Options) []Violati
 	return out
 }
 
+// rulesByClass is rules() by class, each class's in the order of rules().
+// It is computed once and never changed after.
+var rulesByClass = sync.OnceValue(func() map[string][]Rule {
+	out := map[string][]Rule{}
+	for _, r := range rules() {
+		out[r.Class] = append(out[r.Class], r)
+	}
+	return out
+})
+
 func sortViolations(vs []Violation) {
 	slices.SortStableFunc(vs, func(a, b Violation) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Problem, b.Problem))
@@ -143,52 +185,114 @@ func sortViolations(vs []Violation) {
 // collect walks the tree and groups its typed objects by id, in document
 // order of first appearance (object members in sorted order).
 func collect(root map[string]any) []*group {
-	var groups []*group
-	byID := map[string]*group{}
-	var walk func(path string, v any)
-	walk = func(path string, v any) {
-		switch t := v.(type) {
-		case map[string]any:
-			isRoot := path == ""
-			types := typeNames(t["type"])
-			if len(types) > 0 || isRoot {
-				id, _ := t["id"].(string)
-				g := byID[id]
-				if id == "" || g == nil {
-					g = &group{path: path, isRoot: isRoot, ordinal: len(groups)}
-					groups = append(groups, g)
-					if id != "" {
-						byID[id] = g
-					}
+	cl := collector{byID: map[string]*group{}}
+	cl.walk(nil, root)
+	return cl.groups
+}
+
+// collector is collect's state. keys is a stack of the member names being
+// walked, shared by every level: each object sorts its own segment at the
+// end, and the deeper levels append beyond it. Path nodes and groups are
+// allocated from slabs, never moved once handed out.
+type collector struct {
+	groups  []*group
+	byID    map[string]*group
+	keys    []string
+	nodes   []pathNode
+	grouped []group
+}
+
+func (cl *collector) node(parent *pathNode, key string, index int) *pathNode {
+	if len(cl.nodes) == cap(cl.nodes) {
+		cl.nodes = make([]pathNode, 0, 64)
+	}
+	empty := parent.isEmpty() && index < 0 && key == ""
+	cl.nodes = append(cl.nodes, pathNode{parent: parent, key: key, index: index, empty: empty})
+	return &cl.nodes[len(cl.nodes)-1]
+}
+
+func (cl *collector) newGroup(path *pathNode, isRoot bool) *group {
+	if len(cl.grouped) == cap(cl.grouped) {
+		cl.grouped = make([]group, 0, 32)
+	}
+	cl.grouped = append(cl.grouped, group{path: path, isRoot: isRoot, ordinal: len(cl.groups)})
+	g := &cl.grouped[len(cl.grouped)-1]
+	g.types, g.occs = g.types0[:0], g.occs0[:0]
+	return g
+}
+
+func (cl *collector) walk(path *pathNode, v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		isRoot := path.isEmpty()
+		tv := t["type"]
+		if isRoot || hasTypeName(tv) {
+			id, _ := t["id"].(string)
+			g := cl.byID[id]
+			if id == "" || g == nil {
+				g = cl.newGroup(path, isRoot)
+				cl.groups = append(cl.groups, g)
+				if id != "" {
+					cl.byID[id] = g
 				}
-				for _, ty := range types {
-					if !slices.Contains(g.types, ty) {
-						g.types = append(g.types, ty)
-					}
-				}
-				g.occs = append(g.occs, occurrence{path: path, obj: t})
 			}
-			keys := make([]string, 0, len(t))
-			for k := range t {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				if k == "@context" || !isContainer(t[k]) {
-					continue
+			eachTypeName(tv, func(ty string) {
+				if !slices.Contains(g.types, ty) {
+					g.types = append(g.types, ty)
 				}
-				walk(joinPath(path, k), t[k])
+			})
+			g.occs = append(g.occs, occurrence{path: path, obj: t})
+		}
+		// Only the members walked into are sorted: the others would
+		// only be skipped.
+		start := len(cl.keys)
+		for k, e := range t {
+			if k != "@context" && isContainer(e) {
+				cl.keys = append(cl.keys, k)
 			}
-		case []any:
-			for i, e := range t {
-				if isContainer(e) {
-					walk(indexed(path, i), e)
-				}
+		}
+		slices.Sort(cl.keys[start:])
+		for i := start; i < len(cl.keys); i++ {
+			k := cl.keys[i]
+			cl.walk(cl.node(path, k, -1), t[k])
+		}
+		cl.keys = cl.keys[:start]
+	case []any:
+		for i, e := range t {
+			if isContainer(e) {
+				cl.walk(cl.node(path, "", i), e)
 			}
 		}
 	}
-	walk("", root)
-	return groups
+}
+
+// hasTypeName reports whether typeNames(v) would be non-empty.
+func hasTypeName(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return true
+	case []any:
+		for _, e := range t {
+			if _, ok := e.(string); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// eachTypeName calls fn with each name typeNames(v) returns, in order.
+func eachTypeName(v any, fn func(string)) {
+	switch t := v.(type) {
+	case string:
+		fn(t)
+	case []any:
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				fn(s)
+			}
+		}
+	}
 }
 
 func typeNames(v any) []string {
@@ -283,7 +387,7 @@ func checkRule(g *group, r Rule, add func(Violation)) {
 		for i, e := range vals {
 			// The path is written only for a violation: most values have none.
 			path := func() string {
-				p := joinPath(o.path, r.Term)
+				p := joinPath(o.path.String(), r.Term)
 				if isArr {
 					p = indexed(p, i)
 				}
@@ -301,9 +405,9 @@ func checkRule(g *group, r Rule, add func(Violation)) {
 	}
 	switch {
 	case count < r.Min:
-		add(Violation{Path: joinPath(g.path, r.Term), Profile: r.Profile, Rule: fmt.Sprintf("%s min %d", name, r.Min), Problem: "required"})
+		add(Violation{Path: joinPath(g.path.String(), r.Term), Profile: r.Profile, Rule: fmt.Sprintf("%s min %d", name, r.Min), Problem: "required"})
 	case r.Max > 0 && count > r.Max:
-		add(Violation{Path: joinPath(g.path, r.Term), Profile: r.Profile, Rule: fmt.Sprintf("%s max %d", name, r.Max),
+		add(Violation{Path: joinPath(g.path.String(), r.Term), Profile: r.Profile, Rule: fmt.Sprintf("%s max %d", name, r.Max),
 			Problem: fmt.Sprintf("at most %d value%s allowed (found %d)", r.Max, plural(r.Max), count)})
 	}
 }
@@ -315,10 +419,14 @@ func plural(n int) string {
 	return "s"
 }
 
+// durationRE is the lexical form of xsd:duration, less the forms
+// durationOK refuses besides ("P", a trailing "T"). It is compiled once:
+// compiling it for every duration of a credential cost more than checking.
+var durationRE = regexp.MustCompile(`^-?P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$`)
+
 // durationOK reports whether s has the lexical form of xsd:duration.
 func durationOK(s string) bool {
-	return regexp.MustCompile(`^-?P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$`).MatchString(s) &&
-		s != "P" && !strings.HasSuffix(s, "T")
+	return durationRE.MatchString(s) && s != "P" && !strings.HasSuffix(s, "T")
 }
 
 // datatypeProblem says why v is not a literal of datatype dt, or "".
@@ -417,7 +525,7 @@ func checkVocabularies(g *group, add func(Violation)) {
 				if _, known := voc.label(id); known {
 					continue
 				}
-				p := joinPath(o.path, term)
+				p := joinPath(o.path.String(), term)
 				if isArr {
 					p = fmt.Sprintf("%s[%d]", p, i)
 				}

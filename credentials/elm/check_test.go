@@ -436,3 +436,28 @@ func TestDeclaredProfiles(t *testing.T) {
 		}
 	})
 }
+
+func TestPathNodeWritesThePathJoinPathAndIndexedWrite(t *testing.T) {
+	var cl collector
+	a := cl.node(nil, "credentialSubject", -1)
+	b := cl.node(a, "hasClaim", -1)
+	c := cl.node(b, "", 0)
+	d := cl.node(c, "a.b", -1)
+	e := cl.node(nil, "", -1) // a member named "" of the root: its path is "" too
+	f := cl.node(e, "x", -1)
+	for _, tt := range []struct {
+		n    *pathNode
+		want string
+	}{
+		{nil, ""},
+		{a, "credentialSubject"},
+		{c, "credentialSubject.hasClaim[0]"},
+		{d, "credentialSubject.hasClaim[0].a.b"},
+		{e, ""},
+		{f, "x"},
+	} {
+		if got := tt.n.String(); got != tt.want || tt.n.isEmpty() != (tt.want == "") {
+			t.Errorf("path %q (empty %v), want %q", got, tt.n.isEmpty(), tt.want)
+		}
+	}
+}

@@ -135,6 +135,26 @@ type structInfo struct {
 // types (none today) are kept for the duration of one call.
 type codec struct {
 	infos map[reflect.Type]*structInfo
+	// strs is a slab the string slices of one decoding (Many[string]
+	// items, LangMap texts) are cut from, each with its capacity equal to
+	// its length so that an append moves it out: a credential holds
+	// hundreds of them, most of one string.
+	strs []string
+}
+
+// strings returns a slice of n strings for a decoded value.
+func (c *codec) strings(n int) []string {
+	if n == 0 {
+		return []string{} // not nil: an empty array is written back
+	}
+	if n > 16 {
+		return make([]string, n)
+	}
+	if len(c.strs)+n > cap(c.strs) {
+		c.strs = make([]string, 0, 256)
+	}
+	c.strs = c.strs[:len(c.strs)+n]
+	return c.strs[len(c.strs)-n : len(c.strs) : len(c.strs)]
 }
 
 func newCodec() *codec { return &codec{} }
@@ -223,6 +243,9 @@ func layoutOf(t reflect.Type) *structInfo {
 
 func (c *codec) decode(v any, rv reflect.Value) error {
 	if rv.CanAddr() {
+		if dec := decoderOf(rv.Type()); dec != nil {
+			return (*dec)(c, v, rv)
+		}
 		if td, ok := rv.Addr().Interface().(treeDecoder); ok {
 			return td.decodeTree(c, v)
 		}
@@ -381,17 +404,52 @@ func (c *codec) encodeStruct(rv reflect.Value) (any, bool) {
 }
 
 func (m *Many[T]) decodeTree(c *codec, v any) error {
+	if ms, ok := any(m).(*Many[string]); ok {
+		return decodeStrings(ms, c, v)
+	}
 	arr, isArr := v.([]any)
 	if !isArr {
 		arr = []any{v}
 	}
 	items := make([]T, len(arr))
+	dec := decoderOf(reflect.TypeFor[T]())
 	for i, e := range arr {
-		if err := c.decode(e, reflect.ValueOf(&items[i]).Elem()); err != nil {
+		var err error
+		if ev := reflect.ValueOf(&items[i]).Elem(); dec != nil {
+			err = (*dec)(c, e, ev)
+		} else {
+			err = c.decode(e, ev)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	m.Items, m.Single = items, !isArr
+	return nil
+}
+
+// decodeStrings is Many.decodeTree for strings, without reflection, the items
+// cut from c's slab.
+func decodeStrings(m *Many[string], c *codec, v any) error {
+	if s, ok := v.(string); ok {
+		items := c.strings(1)
+		items[0] = s
+		m.Items, m.Single = items, true
+		return nil
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return errMismatch
+	}
+	items := c.strings(len(arr))
+	for i, e := range arr {
+		s, ok := e.(string)
+		if !ok {
+			return errMismatch
+		}
+		items[i] = s
+	}
+	m.Items, m.Single = items, false
 	return nil
 }
 
@@ -414,7 +472,7 @@ func (m *Many[T]) encodeTree(c *codec) (any, bool) {
 	return out, true
 }
 
-func (l *LangMap) decodeTree(_ *codec, v any) error {
+func (l *LangMap) decodeTree(c *codec, v any) error {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return errMismatch
@@ -423,9 +481,11 @@ func (l *LangMap) decodeTree(_ *codec, v any) error {
 	for k, e := range obj {
 		switch t := e.(type) {
 		case string:
-			m[k] = Text{Values: []string{t}}
+			vals := c.strings(1)
+			vals[0] = t
+			m[k] = Text{Values: vals}
 		case []any:
-			vals := make([]string, len(t))
+			vals := c.strings(len(t))
 			for i, s := range t {
 				str, ok := s.(string)
 				if !ok {

@@ -44,3 +44,23 @@ func TestRoundTripThroughEncodingJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestRoundTripKeepsStringListsAndTextsApart(t *testing.T) {
+	in := []byte(`{"id":"urn:x","type":["EuropeanDigitalCredential","VerifiableCredential"],` +
+		`"credentialProfiles":[],"displayParameter":{"id":"urn:d","type":"DisplayParameter",` +
+		`"title":{"en":"A","fr":["B","C"],"de":[]},"language":{"id":"urn:l","type":"Concept"}}}`)
+	c := mustParse(t, in)
+	c.Type.Items = append(c.Type.Items, "Extra") // must not write over a neighbour
+	c.Type.Items = c.Type.Items[:2]
+	out, err := Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := jsonDiff(in, out, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Error(d)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/internal/jwa"
 	"github.com/diplomat-edu/diplomat/credentials/internal/jws"
+	"github.com/diplomat-edu/diplomat/internal/b64url"
 )
 
 // This file is the compact JWS layer SD-JWT needs: ES256, ES384, ES512 and
@@ -52,7 +53,7 @@ func parseCompact(what, s string) (*compactJWS, error) {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	h := jwsHeader{Alg: jh.Alg, Typ: jh.Typ, Cty: jh.Cty, Kid: jh.Kid, X5c: jh.X5c}
-	payload, err := b64.DecodeString(s[first+1 : last])
+	payload, err := b64url.DecodeString(s[first+1 : last]) // b64's answer, faster
 	if err != nil {
 		return nil, malformed("%s: payload is not base64url: %v", what, err)
 	}

@@ -2,7 +2,6 @@ package jsonx
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 )
 
@@ -80,31 +79,30 @@ func skipSpace(d []byte, p int) int {
 }
 
 // skipString returns the offset after the string starting at p, or -1.
+// A quote ends the string unless an odd run of backslashes precedes it
+// (each backslash escapes the next byte); the quotes are found with
+// bytes.IndexByte, many times faster than a loop over the bytes of the
+// strings of a hundred kilobytes (embedded images) that credentials carry.
 func skipString(d []byte, p int) int {
 	if p >= len(d) || d[p] != '"' {
 		return -1
 	}
-	for p++; p < len(d); p++ {
-		// Eight bytes at a time while none is a quote or a backslash.
-		for p+8 <= len(d) {
-			x := binary.LittleEndian.Uint64(d[p:])
-			q, b := x^(ones*'"'), x^(ones*'\\')
-			if ((q-ones)&^q|(b-ones)&^b)&highs != 0 {
-				break
-			}
-			p += 8
+	start := p + 1
+	for i := start; ; {
+		q := bytes.IndexByte(d[i:], '"')
+		if q < 0 {
+			return -1
 		}
-		if p >= len(d) {
-			break
+		end := i + q
+		n := 0
+		for j := end - 1; j >= start && d[j] == '\\'; j-- {
+			n++
 		}
-		switch d[p] {
-		case '\\':
-			p++
-		case '"':
-			return p + 1
+		if n%2 == 0 {
+			return end + 1
 		}
+		i = end + 1
 	}
-	return -1
 }
 
 // skipValue returns the offset after the value starting at p, or -1.

@@ -1,6 +1,7 @@
 package jsonx
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 )
@@ -18,9 +19,17 @@ func DecodeAny(data []byte, lim Limits) (any, error) {
 	if err := Check(data, lim); err != nil {
 		return nil, err
 	}
-	b := treeBuilder{d: data, names: make(map[string]string, 64)}
+	return DecodeChecked(data), nil
+}
+
+// DecodeChecked is DecodeAny for data that has already passed Check (with
+// any limits), for a caller that checked the same bytes a moment before:
+// it does not check them again, and on data that did not pass Check it may
+// panic. Like Members, it trusts its caller.
+func DecodeChecked(data []byte) any {
+	b := treeBuilder{d: data, names: make(map[string]string, 64), values: make(map[string]any, 64)}
 	b.p = skipSpace(data, 0)
-	return b.value(), nil
+	return b.value()
 }
 
 // treeBuilder builds the value of input that passed Check, so it validates
@@ -28,11 +37,12 @@ func DecodeAny(data []byte, lim Limits) (any, error) {
 type treeBuilder struct {
 	d []byte
 	p int
-	// names interns member names and short string values: documents
-	// repeat them ("id", "type", "Concept"), and one copy of each is
-	// enough.
-	names map[string]string
-	buf   []byte
+	// names interns member names, and values short string values
+	// already boxed in an interface: documents repeat them ("id", "type",
+	// "Concept"), and one copy of each is enough.
+	names  map[string]string
+	values map[string]any
+	buf    []byte
 }
 
 // maxInterned is the longest string value interned.
@@ -49,7 +59,7 @@ func (b *treeBuilder) value() any {
 			return m
 		}
 		for {
-			k := b.str(true)
+			k := b.name(b.str())
 			b.p = skipSpace(d, b.p)
 			b.p = skipSpace(d, b.p+1) // ':'
 			m[k] = b.value()
@@ -77,7 +87,7 @@ func (b *treeBuilder) value() any {
 			b.p = skipSpace(d, b.p+1) // ','
 		}
 	case '"':
-		return b.str(false)
+		return b.value1(b.str())
 	case 't':
 		b.p += 4
 		return true
@@ -99,12 +109,20 @@ func (b *treeBuilder) value() any {
 	return json.Number(d[start:b.p])
 }
 
-// str decodes the string at b.p (its opening quote). Names are always
-// interned, values when short.
-func (b *treeBuilder) str(name bool) string {
+// str decodes the string at b.p (its opening quote). The bytes are those
+// of the input, or of b.buf for a string with escapes: valid until the
+// next call.
+func (b *treeBuilder) str() []byte {
 	d := b.d
 	p := b.p + 1
 	q := p
+	// Most strings have no escape: the closing quote is then the first
+	// quote, and bytes.IndexByte finds it and the absence of a backslash
+	// before it far faster than a loop over a long string.
+	if e := bytes.IndexByte(d[p:], '"'); e >= 0 && bytes.IndexByte(d[p:p+e], '\\') < 0 {
+		b.p = p + e + 1
+		return d[p : p+e]
+	}
 	for {
 		// Eight bytes at a time while none is a quote or a backslash.
 		for p+8 <= len(d) {
@@ -119,7 +137,7 @@ func (b *treeBuilder) str(name bool) string {
 		}
 		if d[p] == '"' {
 			b.p = p + 1
-			return b.keep(d[q:p], name)
+			return d[q:p]
 		}
 		// An escape: decode the rest into buf.
 		buf := append(b.buf[:0], d[q:p]...)
@@ -134,18 +152,30 @@ func (b *treeBuilder) str(name bool) string {
 		}
 		b.buf = buf
 		b.p = p + 1
-		return b.keep(buf, name)
+		return buf
 	}
 }
 
-func (b *treeBuilder) keep(s []byte, name bool) string {
-	if !name && len(s) > maxInterned {
-		return string(s)
-	}
+// name returns the member name s, interned.
+func (b *treeBuilder) name(s []byte) string {
 	if v, ok := b.names[string(s)]; ok {
 		return v
 	}
 	v := string(s)
 	b.names[v] = v
+	return v
+}
+
+// value1 returns the string value s as an any: interned, boxed once, when
+// short.
+func (b *treeBuilder) value1(s []byte) any {
+	if len(s) > maxInterned {
+		return string(s)
+	}
+	if v, ok := b.values[string(s)]; ok {
+		return v
+	}
+	v := string(s)
+	b.values[v] = v
 	return v
 }

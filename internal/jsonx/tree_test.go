@@ -43,6 +43,9 @@ func TestDecodeAnyBuildsWhatEncodingJSONBuilds(t *testing.T) {
 		if want := useNumber(t, []byte(in)); !reflect.DeepEqual(got, want) {
 			t.Errorf("DecodeAny(%q) = %#v, want %#v", in, got, want)
 		}
+		if again := DecodeChecked([]byte(in)); !reflect.DeepEqual(again, got) {
+			t.Errorf("DecodeChecked(%q) = %#v, want DecodeAny's %#v", in, again, got)
+		}
 	}
 }
 

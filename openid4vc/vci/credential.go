@@ -190,7 +190,7 @@ func (is *Issuer) Credential(ctx context.Context, call CredentialCall) (*Credent
 	if err != nil {
 		return nil, err
 	}
-	req, encrypted, err := is.parseCredentialRequest(call)
+	req, encrypted, err := is.parseCredentialRequest(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (is *Issuer) Credential(ctx context.Context, call CredentialCall) (*Credent
 
 // parseCredentialRequest reads the body: JSON, or a JWE to the issuer's
 // encryption key (application/jwt).
-func (is *Issuer) parseCredentialRequest(call CredentialCall) (*CredentialRequest, bool, error) {
+func (is *Issuer) parseCredentialRequest(ctx context.Context, call CredentialCall) (*CredentialRequest, bool, error) {
 	body, encrypted := call.Body, false
 	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(call.ContentType)), ";")
 	switch strings.TrimSpace(mt) {
@@ -255,7 +255,21 @@ func (is *Issuer) parseCredentialRequest(call CredentialCall) (*CredentialReques
 		if is.opts.EncryptionKey == nil {
 			return nil, false, openid4vc.Errorf(openid4vc.CodeInvalidEncryptionParameters, "this issuer does not take encrypted requests (no credential_request_encryption in its metadata)")
 		}
-		plain, err := openid4vc.Decrypt(string(body), is.opts.EncryptionKey, is.encKid, nil, MaxRequestBytes)
+		key, kid := is.opts.EncryptionKey, is.encKid
+		if is.opts.DecryptionKey != nil {
+			if k := openid4vc.JWEKeyID(string(body)); k != "" {
+				kid = k
+			}
+			var err error
+			key, err = is.opts.DecryptionKey(ctx, kid)
+			if errors.Is(err, openid4vc.ErrNotFound) {
+				return nil, false, openid4vc.Errorf(openid4vc.CodeInvalidEncryptionParameters, "the request is encrypted to key %q, which this issuer does not hold (any more): read its metadata again", clip(kid))
+			}
+			if err != nil {
+				return nil, false, err
+			}
+		}
+		plain, err := openid4vc.Decrypt(string(body), key, kid, nil, MaxRequestBytes)
 		if err != nil {
 			return nil, false, openid4vc.Wrap(openid4vc.CodeInvalidEncryptionParameters, err, "encrypted credential request")
 		}

@@ -133,7 +133,7 @@ func FuzzCredentialRequest(f *testing.F) {
 	f.Add([]byte(`a.b.c.d.e`), "application/jwt")
 	is := fuzzIssuer(f)
 	f.Fuzz(func(t *testing.T, body []byte, ct string) {
-		req, encrypted, err := is.parseCredentialRequest(CredentialCall{Body: body, ContentType: ct})
+		req, encrypted, err := is.parseCredentialRequest(context.Background(), CredentialCall{Body: body, ContentType: ct})
 		if err != nil {
 			var e *openid4vc.Error
 			if !errors.As(err, &e) {

@@ -148,6 +148,14 @@ type Options struct {
 	// (credential_request_encryption and credential_response_encryption
 	// in the metadata). Nil: neither is offered.
 	EncryptionKey *ecdsa.PrivateKey
+	// DecryptionKey, when set, finds the key that decrypts an encrypted
+	// credential request by the kid of its JWE (EncryptionKey's kid
+	// included): it lets keys be rotated, a key replaced still decrypting
+	// for a grace period, and a key retired stop. It returns an error
+	// wrapping openid4vc.ErrNotFound for a kid it does not know (the
+	// request is then refused with invalid_encryption_parameters); another
+	// error is a failure of the service. Nil: only EncryptionKey decrypts.
+	DecryptionKey func(ctx context.Context, kid string) (*ecdsa.PrivateKey, error)
 	// EncryptionRequired makes encryption of requests and responses
 	// mandatory (only with EncryptionKey).
 	EncryptionRequired bool

@@ -66,8 +66,12 @@ type requestRecord struct {
 	Nonce        string          `json:"nonce"`
 	Query        json.RawMessage `json:"query"`
 	ResponseMode string          `json:"responseMode"`
-	// EncKey is the ephemeral response encryption key (direct_post.jwt):
-	// its private scalar, and its kid.
+	// EncSealed is the ephemeral response encryption key (direct_post.jwt):
+	// its private scalar sealed by Options.Sealer (ad: encAD(EncKid)), and
+	// EncKid its kid. EncD is the scalar in plaintext, as versions before
+	// the Sealer stored it: read (a request made by such a node during a
+	// rolling upgrade), never written.
+	EncSealed     []byte `json:"encSealed,omitempty"`
 	EncD          []byte `json:"encD,omitempty"`
 	EncKid        string `json:"encKid,omitempty"`
 	RedirectURI   string `json:"redirectUri,omitempty"`
@@ -128,7 +132,12 @@ func (rp *RelyingParty) CreateRequest(ctx context.Context, ro RequestOptions) (*
 		if err != nil {
 			return nil, err
 		}
-		rec.EncD, rec.EncKid = d, openid4vc.Key(state)
+		rec.EncKid = openid4vc.Key(state)
+		rec.EncSealed, err = rp.opts.Sealer.SealData(encAD(rec.EncKid), d)
+		clear(d)
+		if err != nil {
+			return nil, fmt.Errorf("vp: sealing the response key: %w", err)
+		}
 	}
 	exp := now.Add(rp.opts.RequestTTL)
 	b, _ := json.Marshal(rec)
@@ -182,7 +191,7 @@ func (rp *RelyingParty) CreateRequest(ctx context.Context, ro RequestOptions) (*
 func (rp *RelyingParty) requestParams(rec *requestRecord, state, walletNonce string) (map[string]any, error) {
 	meta := map[string]any{"vp_formats_supported": vpFormats()}
 	if rec.ResponseMode == ModeDirectPostJWT {
-		k, err := rec.encKey()
+		k, err := rp.encKey(rec)
 		if err != nil {
 			return nil, err
 		}
@@ -220,12 +229,28 @@ func vpFormats() map[string]any {
 	}
 }
 
-func (rec *requestRecord) encKey() (*ecdsa.PrivateKey, error) {
-	if len(rec.EncD) == 0 {
-		return nil, errors.New("vp: the request has no encryption key")
+// encKey opens the request's response decryption key.
+func (rp *RelyingParty) encKey(rec *requestRecord) (*ecdsa.PrivateKey, error) {
+	switch {
+	case len(rec.EncSealed) > 0:
+		d, err := rp.opts.Sealer.OpenData(encAD(rec.EncKid), rec.EncSealed)
+		if err != nil {
+			return nil, fmt.Errorf("vp: the request's response key does not open (sealed by a node with another key?): %w", err)
+		}
+		defer clear(d)
+		return ecdsaFromD(d)
+	case len(rec.EncD) > 0:
+		return ecdsaFromD(rec.EncD)
 	}
-	return ecdsaFromD(rec.EncD)
+	return nil, errNoEncKey
 }
+
+var errNoEncKey = errors.New("vp: the request has no encryption key")
+
+// encAD is the associated data a request's response key is sealed with:
+// it names the request, so that a sealed key copied into another request
+// does not open there.
+func encAD(kid string) []byte { return []byte("openid4vp response key\x00" + kid) }
 
 // signRequest makes the request object: typ oauth-authz-req+jwt, x5c or
 // kid as the prefix needs, the parameters as claims with aud

@@ -146,9 +146,12 @@ func (rp *RelyingParty) HandleResponse(ctx context.Context, form url.Values) (*A
 	}
 	switch {
 	case encrypted:
-		k, err := rec.encKey()
-		if err != nil {
+		k, err := rp.encKey(&rec)
+		if errors.Is(err, errNoEncKey) {
 			return reject(openid4vc.Errorf(openid4vc.CodeInvalidRequest, "this request did not ask for an encrypted response"))
+		}
+		if err != nil {
+			return reject(&openid4vc.Error{Code: openid4vc.CodeServerError, Description: "the verifier cannot decrypt responses to this request", Status: 500, Err: err})
 		}
 		plain, err := openid4vc.Decrypt(form.Get("response"), k, rec.EncKid, nil, MaxResponseBytes)
 		if err != nil {

@@ -93,6 +93,13 @@ type Options struct {
 	RequestURIBase string
 	// Records keeps requests and results.
 	Records openid4vc.Records
+	// Sealer seals each request's response decryption key
+	// (direct_post.jwt) before it goes into Records, so that the store
+	// alone decrypts no response. Every RelyingParty answering the
+	// requests of another (nodes sharing Records) needs a Sealer that
+	// opens what the other sealed. Nil: a ProcessSealer made by New, for
+	// a single process.
+	Sealer openid4vc.Sealer
 	// Verify verifies each presentation.
 	Verify Verifier
 	// ResponseMode is the default mode; empty: direct_post.jwt (HAIP).
@@ -149,6 +156,11 @@ func New(opts Options) (*RelyingParty, error) {
 		rp.now = time.Now
 	}
 	var err error
+	if rp.opts.Sealer == nil {
+		if rp.opts.Sealer, err = openid4vc.NewProcessSealer(); err != nil {
+			return nil, err
+		}
+	}
 	if rp.clientID, err = clientID(opts); err != nil {
 		return nil, fmt.Errorf("vp: %w", err)
 	}

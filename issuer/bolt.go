@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -44,9 +45,21 @@ func curKey(o ListOwner) []byte {
 // BoltStorage returns the Storage kept in the bbolt file of s, in buckets
 // named "issuer.*". bbolt's single writer makes every Reserve and
 // ChangeEntry one step.
-func BoltStorage(s *keys.Store) Storage { return boltStorage{s} }
+func BoltStorage(s *keys.Store) Storage { return boltStorage{s, new(atomic.Int64)} }
 
-type boltStorage struct{ s *keys.Store }
+type boltStorage struct {
+	s *keys.Store
+	// unreleased counts the entries reserved since the store's mapped
+	// pages were last released (releaseMapped).
+	unreleased *atomic.Int64
+}
+
+// releaseEvery is how many entries are reserved between two releases of
+// the mapped pages: a batch releases them at every chunk, as it reads a
+// page of the store for each few credentials, and a service issuing one
+// credential at a time every so often, rather than fault in again, at
+// every request, the pages it reads each time.
+const releaseEvery = 256
 
 func (b boltStorage) Config(context.Context) (config, salt []byte, err error) {
 	err = b.s.View(func(tx *bbolt.Tx) error {
@@ -80,8 +93,22 @@ func (b boltStorage) SaveConfig(_ context.Context, config []byte) error {
 }
 
 func (b boltStorage) Reserve(_ context.Context, owner ListOwner, rs []*Reservation, now time.Time) error {
-	return b.s.Update(func(tx *bbolt.Tx) error {
-		releaseMapped(tx)
+	// Concurrent reservations (one credential per wallet request) share a
+	// transaction and its fsync (keys.Store.Batch), and Reserve returns
+	// only once its own is committed. The function may run again after a
+	// rollback: it starts from the reservations as they were given.
+	given := make([]Reservation, len(rs))
+	for k, r := range rs {
+		given[k] = *r
+	}
+	return b.s.Batch(func(tx *bbolt.Tx) error {
+		for k, r := range rs {
+			*r = given[k]
+		}
+		if b.unreleased.Add(int64(len(rs))) >= releaseEvery {
+			b.unreleased.Store(0)
+			releaseMapped(tx)
+		}
 		reg, err := tx.CreateBucketIfNotExists(bucketRegister)
 		if err != nil {
 			return err

@@ -102,11 +102,14 @@ func (i *Issuer) IssueTo(ctx context.Context, t Template, rec templates.Record, 
 			return nil, err
 		}
 	}
+	// Rendered and shaped once, signed once per holder.
+	sh, err := i.shaped(t, pl, j)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*Issued, 0, len(resolved))
 	for k := range resolved {
-		copyJob := *j
-		copyJob.holder = &resolved[k]
-		o, err := i.sign(ctx, t, pl, &copyJob)
+		o, err := i.signShaped(ctx, pl, j, sh, &resolved[k], k < len(resolved)-1)
 		if err != nil {
 			return nil, err
 		}

@@ -45,6 +45,38 @@ func TestIssueToBindsEachCopyToItsHolder(t *testing.T) {
 		if out[0].Entry.ID != out[1].Entry.ID {
 			t.Fatal("the copies have different register entries")
 		}
+		// The copies are signed from one shaped credential but share no
+		// disclosure (each has its own salts): a verifier cannot link them.
+		seen := map[string]int{}
+		for k, o := range out {
+			parts := strings.Split(string(o.Credential), "~")
+			for _, d := range parts[1 : len(parts)-1] {
+				if prev, ok := seen[d]; ok && prev != k {
+					t.Fatalf("copies %d and %d share a disclosure", prev, k)
+				}
+				seen[d] = k
+			}
+		}
+		// Issued again: the registered credential, three copies, each
+		// verified and bound to its holder.
+		more := append(holders, Holder{Key: &p256.PublicKey})
+		again, err := i.IssueTo(ctx, tm, rec, Profile{Name: EUDI}, more)
+		if err != nil || len(again) != 3 {
+			t.Fatalf("%d copies, %v", len(again), err)
+		}
+		for k, o := range again {
+			if !o.Existing || o.Entry.ID != out[0].Entry.ID {
+				t.Fatalf("copy %d issued again: existing %v, id %s", k, o.Existing, o.Entry.ID)
+			}
+			sd, err := sdjwt.Parse(string(o.Credential))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hk, err := sd.HolderKey(); err != nil || !hk.(interface{ Equal(crypto.PublicKey) bool }).Equal(more[k].Key) {
+				t.Fatalf("copy %d issued again: cnf key %v, %v", k, hk, err)
+			}
+			verify(t, s, Profile{Name: EUDI}, o.Credential)
+		}
 	})
 	for _, p := range []Profile{{Name: EBSI}, {Name: W3C}} {
 		t.Run(p.String()+": credentialSubject.id", func(t *testing.T) {

@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	gostrings "strings"
-	"sync"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
@@ -71,6 +71,26 @@ func checkSameKey(pl *plan, e *Entry) error {
 // sign shapes the rendered credential for the profile, adds its status and
 // secures it.
 func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issued, error) {
+	sh, err := i.shaped(t, pl, j)
+	if err != nil {
+		return nil, err
+	}
+	return i.signShaped(ctx, pl, j, sh, j.holder, false)
+}
+
+// shapedCredential is a job's credential in its profile's envelope, with
+// its status: what each copy bound to a holder is signed from.
+type shapedCredential struct {
+	doc []byte
+	// claims and frame are the SD-JWT VC claims and what is disclosable
+	// (eudi), doc being unused then.
+	claims map[string]any
+	frame  sdjwt.Frame
+}
+
+// shaped renders an existing job again (with its recorded id and time) and
+// shapes it for the profile of pl.
+func (i *Issuer) shaped(t Template, pl *plan, j *job) (*shapedCredential, error) {
 	r := j.rendered
 	if j.existing {
 		if err := checkSameKey(pl, &j.entry); err != nil {
@@ -82,24 +102,7 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 			return nil, fmt.Errorf("rendering with template %s: %w", t.Name(), err)
 		}
 	}
-	issued := func() time.Time { return j.entry.Issued }
-	out := &Issued{Entry: j.entry, MediaType: pl.mediaType, Ext: pl.ext, Existing: j.existing}
-	var buf *[]byte // shape's buffer, reused when the mechanism keeps nothing of it
-	if pl.profile.Proof == ProofVCJWT {
-		buf, _ = shapeBufs.Get().(*[]byte)
-		if buf == nil {
-			buf = new([]byte)
-		}
-		defer func() {
-			if cap(*buf) <= 1<<20 {
-				shapeBufs.Put(buf)
-			}
-		}()
-	} else {
-		buf = new([]byte)
-	}
-	doc, err := i.shape((*buf)[:0], pl.profile, r.Credential, j.entry)
-	*buf = doc
+	doc, err := i.shape(nil, pl.profile, r.Credential, j.entry)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", t.Name(), err)
 	}
@@ -108,9 +111,25 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 		if err != nil {
 			return nil, err
 		}
-		opts := sdjwt.IssueOptions{Frame: frame, Now: issued}
-		if j.holder != nil {
-			opts.Holder = j.holder.Key
+		return &shapedCredential{claims: claims, frame: frame}, nil
+	}
+	return &shapedCredential{doc: doc}, nil
+}
+
+// signShaped secures sh, bound to holder when not nil. shared says that sh
+// will be signed again (another copy): it is then left as it is.
+func (i *Issuer) signShaped(ctx context.Context, pl *plan, j *job, sh *shapedCredential, holder *Holder, shared bool) (*Issued, error) {
+	issued := func() time.Time { return j.entry.Issued }
+	out := &Issued{Entry: j.entry, MediaType: pl.mediaType, Ext: pl.ext, Existing: j.existing}
+	if pl.profile.Name == EUDI {
+		claims := sh.claims
+		if shared {
+			// IssueClaims sets top-level claims only (iss, iat, cnf).
+			claims = maps.Clone(claims)
+		}
+		opts := sdjwt.IssueOptions{Frame: sh.frame, Now: issued}
+		if holder != nil {
+			opts.Holder = holder.Key
 		}
 		s, err := sdjwt.IssueClaims(claims, pl.signing, opts)
 		if err != nil {
@@ -119,11 +138,14 @@ func (i *Issuer) sign(ctx context.Context, t Template, pl *plan, j *job) (*Issue
 		out.Credential = []byte(s)
 		return out, nil
 	}
-	if j.holder != nil {
-		if doc, err = bindSubject(doc, j.holder.DID); err != nil {
+	doc := sh.doc
+	if holder != nil {
+		var err error
+		if doc, err = bindSubject(doc, holder.DID); err != nil {
 			return nil, fmt.Errorf("binding %s to its holder: %w", j.entry.ID, err)
 		}
 	}
+	var err error
 	out.Credential, err = pl.mech.Sign(ctx, doc, pl.signing, credentials.SignOptions{Now: issued})
 	if err != nil {
 		return nil, fmt.Errorf("signing %s as %s: %w", j.entry.ID, pl.profile, err)
@@ -314,10 +336,6 @@ var plainByte = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// shapeBufs recycles the buffers shape writes vc+jwt credentials into:
-// jose.VCJWT encodes the document into its token and keeps nothing of it.
-var shapeBufs sync.Pool // of *[]byte
 
 func decodeAny(b []byte) any {
 	var v any

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 // AuditRecord is one entry of the append-only audit log: what was done to
@@ -61,10 +63,18 @@ func (s *Store) audit(op, subject, name, detail string) error {
 // "group.verb" (credentials.revoke), subject what it was done to (a
 // credential id), actor who did it (an API token's name), detail a short
 // note. None of them may hold personal data or secrets.
+//
+// In a store file, records made at once (a service issuing many
+// credentials) share one transaction and fsync (see Batch); each call
+// returns once its record is committed.
 func (s *Store) RecordAudit(op, subject, actor, detail string) error {
-	return s.update(func(tx Tx) error {
+	fn := func(tx Tx) error {
 		return appendAuditBy(tx, s.now().UTC(), op, subject, "", detail, actor)
-	})
+	}
+	if b, ok := s.b.(*boltBackend); ok {
+		return b.batch(func(tx *bbolt.Tx) error { return fn(boltTx{tx: tx}) })
+	}
+	return s.update(fn)
 }
 
 // Audit returns the audit log, oldest first. It needs no passphrase.

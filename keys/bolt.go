@@ -15,16 +15,28 @@ type boltBackend struct {
 	db      *bbolt.DB
 	path    string
 	damaged atomic.Bool // a damaged page was met: refuse everything (see guard)
+	group   groupCommit // Store.Batch's commits
+	// keyWrites counts the write transactions that may have changed a key
+	// record (this package's that did, and every Store.Update), once they
+	// are over, committed or not: Key's answers stand while it does not
+	// move. Store.Batch never writes keys.* buckets.
+	keyWrites atomic.Uint64
 }
 
 var _ Backend = (*boltBackend)(nil)
 
 func (b *boltBackend) View(_ context.Context, fn func(Tx) error) error {
-	return b.view(func(tx *bbolt.Tx) error { return fn(boltTx{tx}) })
+	return b.view(func(tx *bbolt.Tx) error { return fn(boltTx{tx: tx}) })
 }
 
 func (b *boltBackend) Update(_ context.Context, fn func(Tx) error) error {
-	return b.update(func(tx *bbolt.Tx) error { return fn(boltTx{tx}) })
+	var wroteKeys bool
+	defer func() {
+		if wroteKeys {
+			b.keyWrites.Add(1)
+		}
+	}()
+	return b.update(func(tx *bbolt.Tx) error { return fn(boltTx{tx, &wroteKeys}) })
 }
 
 func (b *boltBackend) Location() string { return b.path }
@@ -53,7 +65,11 @@ func (b *boltBackend) Close() error {
 
 // boltTx is a Tx over a bbolt transaction: a Table is the bucket of its
 // name, created on first write.
-type boltTx struct{ tx *bbolt.Tx }
+type boltTx struct {
+	tx *bbolt.Tx
+	// wroteKeys, when not nil, is set by a change of TableKeys.
+	wroteKeys *bool
+}
 
 func (t boltTx) Get(tb Table, key []byte) ([]byte, error) {
 	if b := t.tx.Bucket([]byte(tb)); b != nil {
@@ -63,6 +79,7 @@ func (t boltTx) Get(tb Table, key []byte) ([]byte, error) {
 }
 
 func (t boltTx) Put(tb Table, key, value []byte) error {
+	t.noteWrite(tb)
 	b, err := t.tx.CreateBucketIfNotExists([]byte(tb))
 	if err != nil {
 		return err
@@ -71,10 +88,17 @@ func (t boltTx) Put(tb Table, key, value []byte) error {
 }
 
 func (t boltTx) Delete(tb Table, key []byte) error {
+	t.noteWrite(tb)
 	if b := t.tx.Bucket([]byte(tb)); b != nil {
 		return b.Delete(key)
 	}
 	return nil
+}
+
+func (t boltTx) noteWrite(tb Table) {
+	if tb == TableKeys && t.wroteKeys != nil {
+		*t.wroteKeys = true
+	}
 }
 
 func (t boltTx) ForEach(tb Table, prefix []byte, fn func(key, value []byte) error) error {

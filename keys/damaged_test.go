@@ -102,7 +102,7 @@ func readStoreFixture(path string) (realStore, error) {
 	defer db.Close()
 	err = db.View(func(tx *bbolt.Tx) error {
 		m := tx.Bucket([]byte(TableMeta))
-		kdf, err := readKDF(boltTx{tx})
+		kdf, err := readKDF(boltTx{tx: tx})
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials/did"
@@ -378,6 +379,17 @@ func (s *Store) list(name string) ([]*Key, error) {
 // Key returns the active version of the key named name (the newest version
 // if none is active), or an error wrapping ErrNotFound.
 func (s *Store) Key(name string) (*Key, error) {
+	b, cached := s.b.(*boltBackend)
+	var gen uint64
+	if cached {
+		// Read before the transaction: a write that ends after this
+		// read moves the count, so what the transaction saw is never
+		// taken for newer than it is.
+		gen = b.keyWrites.Load()
+		if k := s.keys.get(name, gen); k != nil {
+			return k, nil
+		}
+	}
 	var k *Key
 	err := s.view(func(tx Tx) error {
 		r, err := current(tx, name)
@@ -387,7 +399,56 @@ func (s *Store) Key(name string) (*Key, error) {
 		k, err = r.key()
 		return err
 	})
+	if err == nil && cached {
+		s.keys.put(name, gen, k)
+	}
 	return k, err
+}
+
+// keyCache keeps Key's answers for a store file while no write
+// transaction that may have changed a key record (boltBackend.keyWrites)
+// has ended since they were read: an issuer looks its key up
+// at every credential (to notice a rotation at once), and reading it means
+// decoding every key record. Another process cannot write the file while
+// this one has it open, and another backend (PostgreSQL, shared by nodes)
+// is never cached. At most maxCachedKeys names are kept.
+type keyCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]*Key
+}
+
+const maxCachedKeys = 64
+
+// get returns a copy of the key cached for name at write count gen, or nil.
+func (c *keyCache) get(name string, gen uint64) *Key {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.m[name]
+	if k == nil || c.gen != gen {
+		return nil
+	}
+	return k.clone()
+}
+
+// put caches a copy of k, read at write count gen.
+func (c *keyCache) put(name string, gen uint64, k *Key) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.m == nil || len(c.m) >= maxCachedKeys {
+		if gen < c.gen {
+			return // read before a write the cache has already seen
+		}
+		c.gen, c.m = gen, map[string]*Key{}
+	}
+	c.m[name] = k.clone()
+}
+
+// clone copies k and its chain slice (the certificates are not modified).
+func (k *Key) clone() *Key {
+	c := *k
+	c.Chain = slices.Clone(k.Chain)
+	return &c
 }
 
 // KeyByID returns the key version whose thumbprint is id, or an error

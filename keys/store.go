@@ -76,6 +76,8 @@ type Store struct {
 	mu      sync.Mutex
 	master  []byte             // the data key; nil while locked
 	signers map[string]*signer // by key id, filled by Signer
+
+	keys keyCache // Key's answers, for a store file
 }
 
 // Open opens the store file at path, creating it (mode 0600) and its folder
@@ -342,21 +344,26 @@ func (s *Store) Update(fn func(tx *bbolt.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	// Whatever fn wrote, Key reads the key records again afterwards.
+	defer b.keyWrites.Add(1)
 	return b.update(fn)
 }
 
 // Batch is Update for many goroutines writing at once: concurrent calls
-// may share one transaction (and one fsync), and fn may therefore run more
-// than once, so it must have no effect outside the transaction (bbolt's
-// DB.Batch). A lone call waits a few milliseconds for company: use Update
-// when nothing else writes. Panics, faults and another backend are as for
-// Update.
+// share one transaction and one fsync (group commit: a call that finds no
+// commit under way commits at once, with the calls queued by then; those
+// that come while it commits are committed together next). fn may
+// therefore run more than once, so it must have no effect outside the
+// transaction: when one function of a group fails, the others run again
+// without it and it runs alone, as with bbolt's DB.Batch. A call returns
+// only once its writes are committed. Panics, faults and another backend
+// are as for Update.
 func (s *Store) Batch(fn func(tx *bbolt.Tx) error) error {
 	b, err := s.bolt()
 	if err != nil {
 		return err
 	}
-	return b.guard(func() error { return b.db.Batch(fn) })
+	return b.batch(fn)
 }
 
 // View runs fn in a read-only bbolt transaction, with the same rules as

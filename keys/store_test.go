@@ -203,7 +203,7 @@ func TestKeyIDIsTheThumbprintAndTypesAreKnown(t *testing.T) {
 func editRecord(t *testing.T, s *Store, fn func(rs map[string]*keyRecord)) {
 	t.Helper()
 	err := s.Update(func(tx *bbolt.Tx) error {
-		all, err := records(boltTx{tx}, "")
+		all, err := records(boltTx{tx: tx}, "")
 		if err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func editRecord(t *testing.T, s *Store, fn func(rs map[string]*keyRecord)) {
 		}
 		fn(rs)
 		for _, r := range rs {
-			if err := putRecord(boltTx{tx}, r); err != nil {
+			if err := putRecord(boltTx{tx: tx}, r); err != nil {
 				return err
 			}
 		}
@@ -447,7 +447,7 @@ func TestDestroyStopsSigningButThePublicKeyStillResolves(t *testing.T) {
 		t.Fatalf("Key after Destroy = %+v, %v", got, err)
 	}
 	err = s.View(func(tx *bbolt.Tx) error {
-		r, _ := current(boltTx{tx}, "registrar")
+		r, _ := current(boltTx{tx: tx}, "registrar")
 		if len(r.Sealed) != 0 {
 			t.Error("the sealed private key is still in the record")
 		}

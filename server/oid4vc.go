@@ -393,7 +393,7 @@ func (a *offerIssuer) issueCredentials(ctx context.Context, req vci.IssueRequest
 		if req.Configuration.Format == vci.FormatLDPVC {
 			creds[i] = vci.ObjectCredential(o.Credential)
 		} else {
-			creds[i] = vci.StringCredential(string(o.Credential))
+			creds[i] = vci.BytesCredential(o.Credential)
 		}
 	}
 	return creds, nil

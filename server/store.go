@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -98,8 +97,6 @@ type StoredCredential struct {
 type BoltStorage struct {
 	s   *keys.Store
 	now func() time.Time
-	// writers counts the record writes under way (write).
-	writers atomic.Int64
 }
 
 // NewBoltStorage returns the storage kept in s; now is the clock records
@@ -192,17 +189,13 @@ func (b *BoltStorage) Create(_ context.Context, kind, key string, rec openid4vc.
 	})
 }
 
-// write runs fn in a write transaction of the records: alone, at once
-// (bbolt's Update); while other writes are under way, batched with them
-// (keys.Store.Batch: one transaction and one fsync for many single-use
-// codes taken at once, fn possibly run again, which the Records contract
-// allows).
+// write runs fn in a write transaction of the records, shared with the
+// other writes under way (keys.Store.Batch: group commit, one transaction
+// and one fsync for many single-use codes taken at once, a lone write at
+// once; fn possibly run again, which the Records contract allows). It
+// returns once the write is on disk.
 func (b *BoltStorage) write(fn func(tx *bbolt.Tx) error) error {
-	defer b.writers.Add(-1)
-	if b.writers.Add(1) > 1 {
-		return b.s.Batch(fn)
-	}
-	return b.s.Update(fn)
+	return b.s.Batch(fn)
 }
 
 // Get implements openid4vc.Records.

@@ -300,11 +300,24 @@ const (
 // NewJSONReader sniffs r (an array, JSON Lines or one object) and returns a
 // reader at its first record. file names the input in errors.
 func NewJSONReader(r io.Reader, file string) (*JSONReader, error) {
-	j := &JSONReader{file: file, br: bufio.NewReaderSize(r, MaxRecordBytes)}
+	j := &JSONReader{file: file, br: bufio.NewReaderSize(r, readerSize(r))}
 	if err := j.start(); err != nil {
 		return nil, err
 	}
 	return j, nil
+}
+
+// readerSize is the buffer a JSONReader of r needs: MaxRecordBytes (the
+// longest line it reads), or for input in memory shorter than that, its
+// length and one byte (so that a last line without a newline meets the end
+// of the input, not a full buffer). A record offered to a wallet is read
+// at every credential request: a megabyte to clear each time was most of
+// the reading.
+func readerSize(r io.Reader) int {
+	if br, ok := r.(*bytes.Reader); ok && br.Len() < MaxRecordBytes {
+		return br.Len() + 1
+	}
+	return MaxRecordBytes
 }
 
 // OpenJSON opens the JSON or JSON Lines file at path (see NewJSONReader);

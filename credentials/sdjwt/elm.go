@@ -320,13 +320,14 @@ func ELMFromDC4EU(claims []byte) ([]byte, error) {
 }
 
 func decodeELM(vc []byte) (map[string]any, error) {
-	if err := jsonx.Check(vc, jsonx.Limits{}); err != nil {
+	// DecodeAny checks vc (Check) and builds what encoding/json's Decoder
+	// with UseNumber would, in one pass.
+	v, err := jsonx.DecodeAny(vc, jsonx.Limits{})
+	if err != nil {
 		return nil, fmt.Errorf("sd-jwt: elm: %v: %w", err, errMalformed)
 	}
-	var doc map[string]any
-	dec := json.NewDecoder(bytes.NewReader(vc))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil || doc == nil {
+	doc, ok := v.(map[string]any)
+	if !ok {
 		return nil, fmt.Errorf("sd-jwt: elm: not a JSON object: %w", errMalformed)
 	}
 	if _, ok := doc["credentialSubject"]; !ok {

@@ -79,7 +79,10 @@ func Issue(claims []byte, key credentials.SigningKey, opts IssueOptions) (string
 // encoding the claims to JSON and decoding them again, which is most of
 // the work of issuing a large credential besides building the
 // disclosures. IssueClaims takes claims over (it adds iss, iat and cnf);
-// the caller must not use it afterwards. Errors are those of Issue.
+// the caller must not use it afterwards. It changes nothing but those
+// top-level members and only reads the values inside, so that copies of
+// one credential for several holders can each be issued from a shallow
+// copy (maps.Clone) of the same claims. Errors are those of Issue.
 func IssueClaims(claims map[string]any, key credentials.SigningKey, opts IssueOptions) (string, error) {
 	if claims == nil {
 		return "", fmt.Errorf("sd-jwt: %w", malformed("claims are not a JSON object"))
@@ -200,12 +203,12 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 		}
 	}
 	b := &builder{decoys: frame.Decoys}
-	payload, err := b.object(m, root, Path{}, false)
+	payload, err := b.object(m, root, false)
 	if err != nil {
 		return "", err
 	}
 	payload["_sd_alg"] = "sha-256"
-	pb, err := jsonRaw(payload)
+	pb, err := appendJSON(b.scratch[:0], payload)
 	if err != nil {
 		return "", err
 	}
@@ -213,18 +216,21 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 	for _, c := range key.Chain {
 		h.X5c = append(h.X5c, stdB64(c.Raw))
 	}
-	jwt, err := signCompact(key.Signer, h, pb)
+	extra := 1
+	for _, d := range b.disclosures {
+		extra += len(d) + 1
+	}
+	// One buffer for the JWT and the disclosures after it.
+	out, err := appendCompact(nil, extra, key.Signer, h, pb)
 	if err != nil {
 		return "", err
 	}
-	var sb strings.Builder
-	sb.WriteString(jwt)
-	sb.WriteByte('~')
+	out = append(out, '~')
 	for _, d := range b.disclosures {
-		sb.WriteString(d)
-		sb.WriteByte('~')
+		out = append(out, d...)
+		out = append(out, '~')
 	}
-	return sb.String(), nil
+	return string(out), nil
 }
 
 // node is one step of the frame, as a trie.
@@ -310,36 +316,60 @@ func merge(a, b *node) *node {
 type builder struct {
 	decoys      int
 	disclosures []string
+	// at is where the builder is, one step per level: made into a Path
+	// only for an error.
+	at []step
+	// scratch is reused for the JSON of each disclosure, then the payload.
+	scratch []byte
 }
 
-func (b *builder) value(v any, n *node, at Path, lenient bool) (any, error) {
+// step is a member name, or (name "" and idx ≥ 0) an array index.
+type step struct {
+	name string
+	idx  int
+}
+
+// path is the Path of where the builder is.
+func (b *builder) path() Path {
+	p := make(Path, len(b.at))
+	for i, s := range b.at {
+		if s.idx >= 0 {
+			p[i] = s.idx
+		} else {
+			p[i] = s.name
+		}
+	}
+	return p
+}
+
+func (b *builder) value(v any, n *node, lenient bool) (any, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		return b.object(t, n, at, lenient)
+		return b.object(t, n, lenient)
 	case []any:
-		return b.array(t, n, at, lenient)
+		return b.array(t, n, lenient)
 	}
 	if n != nil && !n.leaf() {
-		return nil, malformed("frame: %s is neither an object nor an array", at)
+		return nil, malformed("frame: %s is neither an object nor an array", b.path())
 	}
 	return v, nil
 }
 
-func (b *builder) object(m map[string]any, n *node, at Path, lenient bool) (map[string]any, error) {
+func (b *builder) object(m map[string]any, n *node, lenient bool) (map[string]any, error) {
 	if n != nil && (len(n.idx) > 0 || n.all != nil) {
-		return nil, malformed("frame: %s is an object, not an array", at)
+		return nil, malformed("frame: %s is an object, not an array", b.path())
 	}
 	if n != nil && !lenient {
 		for k := range n.keys {
 			if _, ok := m[k]; !ok {
-				return nil, malformed("frame: claim %s does not exist", at.child(k))
+				return nil, malformed("frame: claim %s does not exist", b.path().child(k))
 			}
 		}
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		if k == "_sd" || k == "..." {
-			return nil, malformed("claims: %s uses the reserved name %q", at, k)
+			return nil, malformed("claims: %s uses the reserved name %q", b.path(), k)
 		}
 		keys = append(keys, k)
 	}
@@ -351,7 +381,9 @@ func (b *builder) object(m map[string]any, n *node, at Path, lenient bool) (map[
 		if n != nil {
 			cn = n.keys[k]
 		}
-		v, err := b.value(m[k], cn, at.child(k), lenient)
+		b.at = append(b.at, step{k, -1})
+		v, err := b.value(m[k], cn, lenient)
+		b.at = b.at[:len(b.at)-1]
 		if err != nil {
 			return nil, err
 		}
@@ -375,14 +407,14 @@ func (b *builder) object(m map[string]any, n *node, at Path, lenient bool) (map[
 	return out, nil
 }
 
-func (b *builder) array(a []any, n *node, at Path, lenient bool) ([]any, error) {
+func (b *builder) array(a []any, n *node, lenient bool) ([]any, error) {
 	if n != nil && len(n.keys) > 0 {
-		return nil, malformed("frame: %s is an array, not an object", at)
+		return nil, malformed("frame: %s is an array, not an object", b.path())
 	}
 	if n != nil && !lenient {
 		for i := range n.idx {
 			if i >= len(a) {
-				return nil, malformed("frame: claim %s does not exist", at.child(i))
+				return nil, malformed("frame: claim %s does not exist", b.path().child(i))
 			}
 		}
 	}
@@ -392,7 +424,9 @@ func (b *builder) array(a []any, n *node, at Path, lenient bool) ([]any, error) 
 		if n != nil {
 			cn = merge(n.idx[i], n.all)
 		}
-		v, err := b.value(e, cn, at.child(i), lenient || (n != nil && n.all != nil && n.idx[i] == nil))
+		b.at = append(b.at, step{"", i})
+		v, err := b.value(e, cn, lenient || (n != nil && n.all != nil && n.idx[i] == nil))
+		b.at = b.at[:len(b.at)-1]
 		if err != nil {
 			return nil, err
 		}
@@ -410,10 +444,11 @@ func (b *builder) array(a []any, n *node, at Path, lenient bool) ([]any, error) 
 }
 
 func (b *builder) disclose(arr []any) (string, error) {
-	raw, err := jsonRaw(arr)
+	raw, err := appendJSON(b.scratch[:0], arr)
 	if err != nil {
 		return "", err
 	}
+	b.scratch = raw // the JSON is needed only until it is encoded
 	enc := b64.EncodeToString(raw)
 	b.disclosures = append(b.disclosures, enc)
 	return DigestOf(enc), nil

@@ -61,19 +61,10 @@ func sameKey(a, b crypto.PublicKey) bool {
 	return ok && e.Equal(b)
 }
 
-// jsonRaw marshals v without HTML escaping.
+// jsonRaw marshals v without HTML escaping, as encoding/json's Encoder
+// with SetEscapeHTML(false) does (appendJSON).
 func jsonRaw(v any) ([]byte, error) {
-	var buf jsonBuffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	b := buf.b
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
-	return b, nil
+	return appendJSON(nil, v)
 }
 
 type jsonBuffer struct{ b []byte }

@@ -107,21 +107,38 @@ func algFor(pub crypto.PublicKey) (string, error) {
 
 // signCompact builds header.payload.signature with signer.
 func signCompact(signer crypto.Signer, h jwsHeader, payload []byte) (string, error) {
+	b, err := appendCompact(nil, 0, signer, h, payload)
+	return string(b), err
+}
+
+// appendCompact appends the compact JWS of payload under h, signed by
+// signer, to dst, with room for extra more bytes: the signing input is
+// encoded once, in place, and signed where it is.
+func appendCompact(dst []byte, extra int, signer crypto.Signer, h jwsHeader, payload []byte) ([]byte, error) {
 	alg, err := algFor(signer.Public())
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	h.Alg = alg
 	hb, err := json.Marshal(h)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	input := b64.EncodeToString(hb) + "." + b64.EncodeToString(payload)
-	sig, err := jwa.Sign(alg, signer, []byte(input))
+	// An ECDSA P-521 signature (132 bytes) is the longest.
+	need := b64.EncodedLen(len(hb)) + 1 + b64.EncodedLen(len(payload)) + 1 + b64.EncodedLen(132) + extra
+	if cap(dst)-len(dst) < need {
+		dst = append(make([]byte, 0, len(dst)+need), dst...)
+	}
+	start := len(dst)
+	dst = b64.AppendEncode(dst, hb)
+	dst = append(dst, '.')
+	dst = b64.AppendEncode(dst, payload)
+	sig, err := jwa.Sign(alg, signer, dst[start:])
 	if err != nil {
-		return "", fmt.Errorf("signing: %w", err)
+		return nil, fmt.Errorf("signing: %w", err)
 	}
-	return input + "." + b64.EncodeToString(sig), nil
+	dst = append(dst, '.')
+	return b64.AppendEncode(dst, sig), nil
 }
 
 // verify checks the signature with pub; the alg must match the key, and an

@@ -228,6 +228,10 @@ func TestIssueRefusesBadClaimsAndFrames(t *testing.T) {
 		{"path through a string", `{"vct":"x","a":"s"}`, []Path{{"a", "b"}}, "neither an object nor an array"},
 		{"index into an object", `{"vct":"x","a":{"b":1}}`, []Path{{"a", 0}}, "not an array"},
 		{"reserved path step", `{"vct":"x","a":{}}`, []Path{{"a", "_sd"}}, "reserved name"},
+		// Errors deep inside name where, the path walked so far included.
+		{"missing deep path", `{"vct":"x","a":[{"b":1},{"b":{"c":2}}]}`, []Path{{"a", 1, "b", "d"}}, "claim $.a[1].b.d does not exist"},
+		{"reserved name deep", `{"vct":"x","a":[1,{"b":{"...":2}}]}`, nil, `$.a[1].b uses the reserved name "..."`},
+		{"path through a number deep", `{"vct":"x","a":[{"b":1}]}`, []Path{{"a", 0, "b", "c"}}, "$.a[0].b is neither"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ type CredentialResponse struct {
 // is (a JSON string or object, checked), without re-encoding: a diploma is
 // tens of kilobytes, and encoding/json would scan it twice more.
 func (r *CredentialResponse) MarshalJSON() ([]byte, error) {
-	n := 64
+	n := 128 + 2*(len(r.TransactionID)+len(r.NotificationID))
 	for _, c := range r.Credentials {
 		n += len(c.Value) + 16
 	}
@@ -85,6 +85,27 @@ func (r *CredentialResponse) MarshalJSON() ([]byte, error) {
 		add("notification_id", r.NotificationID)
 	}
 	return append(b, '}'), nil
+}
+
+// plainJSON returns the response as json.Marshal writes it, without
+// encoding/json's second scan of what MarshalJSON returned (which compacts
+// it and escapes <, > and &): when every credential is a JSON string of
+// printable ASCII without those characters, quotes or backslashes (an
+// SD-JWT, a compact JWS), MarshalJSON's bytes are already exactly that.
+func (r *CredentialResponse) plainJSON() ([]byte, bool) {
+	for _, c := range r.Credentials {
+		v := c.Value
+		if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+			return nil, false
+		}
+		for _, ch := range v[1 : len(v)-1] {
+			if ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\' || ch == '<' || ch == '>' || ch == '&' {
+				return nil, false
+			}
+		}
+	}
+	b, err := r.MarshalJSON()
+	return b, err == nil
 }
 
 // validCredential accepts a JSON string without control characters or

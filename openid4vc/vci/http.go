@@ -142,6 +142,10 @@ func (is *Issuer) ServeCredential(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, http.StatusOK, "application/jwt", []byte(ans.Encrypted))
 		return
 	}
+	if b, ok := ans.Response.plainJSON(); ok {
+		writeRaw(w, http.StatusOK, "application/json", b)
+		return
+	}
 	openid4vc.WriteJSON(w, http.StatusOK, ans.Response)
 }
 

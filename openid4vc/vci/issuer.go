@@ -70,9 +70,25 @@ type Credential struct {
 }
 
 // StringCredential wraps a compact credential (JWT, SD-JWT).
-func StringCredential(s string) Credential {
-	b, _ := json.Marshal(s)
-	return Credential{Value: b}
+func StringCredential(s string) Credential { return quotedCredential(s) }
+
+// BytesCredential is StringCredential for a credential held as bytes (an
+// SD-JWT or a JWS as an issuer returns it), without converting it first.
+func BytesCredential(b []byte) Credential { return quotedCredential(b) }
+
+func quotedCredential[T string | []byte](s T) Credential {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(string(s))
+			return Credential{Value: b}
+		}
+	}
+	// Printable ASCII that json.Marshal writes as it is (an SD-JWT, a
+	// compact JWS): quoted without a second pass.
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	b = append(b, s...)
+	return Credential{Value: append(b, '"')}
 }
 
 // ObjectCredential wraps a JSON credential (ldp_vc).

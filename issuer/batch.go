@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -575,11 +576,8 @@ func gather(ctx context.Context, ch <-chan *item, n int) (batch []*item, ok bool
 type digest [32]byte
 
 func (d *digest) add(ord int, key []byte) {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00", ord)
-	h.Write(key)
-	var sum [32]byte
-	h.Sum(sum[:0])
+	var buf [64]byte // the decimal position, a zero byte, the key
+	sum := sha256.Sum256(append(append(strconv.AppendInt(buf[:0], int64(ord), 10), 0), key...))
 	for k := range d {
 		d[k] ^= sum[k]
 	}

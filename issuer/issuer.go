@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,8 @@ type Issuer struct {
 
 	mu    sync.Mutex
 	plans map[planKey]*plan
+
+	idemPool sync.Pool // of *idemState
 }
 
 // planKey identifies a plan: a profile with its proof and one key version.
@@ -377,11 +380,30 @@ func (i *Issuer) idempotencyKey(tmpl string, p Profile, rec templates.Record) st
 
 // idempotencySum is idempotencyKey's bytes.
 func (i *Issuer) idempotencySum(tmpl string, p Profile, rec templates.Record) (sum [32]byte) {
-	m := hmac.New(sha256.New, i.idem)
-	fmt.Fprintf(m, "diplomat-issue-v2\x00%s\x00%s\x00%s\x00", tmpl, p.Name, p.Proof)
-	m.Write(rec.Canonical())
-	m.Sum(sum[:0])
+	st, _ := i.idemPool.Get().(*idemState)
+	if st == nil {
+		st = &idemState{mac: hmac.New(sha256.New, i.idem)}
+	}
+	defer i.idemPool.Put(st)
+	st.mac.Reset()
+	b := append(st.buf[:0], "diplomat-issue-v2\x00"...)
+	b = append(append(b, tmpl...), 0)
+	b = append(append(b, p.Name...), 0)
+	b = append(append(b, p.Proof...), 0)
+	b = rec.AppendCanonical(b)
+	st.mac.Write(b)
+	st.mac.Sum(sum[:0])
+	if cap(b) <= 64<<10 {
+		st.buf = b // reused by the next row; a huge record's buffer is not kept
+	}
 	return sum
+}
+
+// idemState is an HMAC under the idempotency secret and a buffer, reused
+// from row to row (Issuer.idemPool): a batch computes two keys a row.
+type idemState struct {
+	mac hash.Hash
+	buf []byte
 }
 
 // Issue validates rec, renders it with t, records it in the register with a

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // Output is where a batch puts the credentials it signs (BatchOptions.Output).
@@ -382,41 +385,94 @@ type JSONL struct {
 // NewJSONL returns a JSONL output writing to w.
 func NewJSONL(w io.Writer) *JSONL { return &JSONL{w: bufio.NewWriterSize(w, 256<<10)} }
 
-// Put writes one line.
+// Put writes one line. The line is written straight into the buffer under
+// the lock (no copy of the credential is made first): the credential is
+// the only large part, and it is checked as it is copied.
 func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
-	line := make([]byte, 0, len(c.Credential)+160)
-	line = append(line, `{"row":`...)
+	cred := bytes.TrimSpace(c.Credential)
+	var obj []byte // the compact JSON object, for Data Integrity and JAdES
+	if len(cred) > 0 && cred[0] == '{' {
+		// Checked (jsonx is stricter than encoding/json's Compact, and
+		// three times faster) with no limit but the credential's own
+		// size, then copied without whitespace only if it has some.
+		if err := jsonx.Check(cred, jsonx.Limits{MaxBytes: len(cred), MaxDepth: len(cred)}); err != nil {
+			return "", fmt.Errorf("credential %s: %w", c.Entry.ID, err)
+		}
+		obj = compactChecked(cred)
+	}
+	var quoted []byte // a credential that is neither an object nor compact
+	if obj == nil && !compactSafe(cred) {
+		q, err := json.Marshal(string(cred))
+		if err != nil {
+			return "", err
+		}
+		quoted = q
+	}
+	var head [160]byte
+	line := append(head[:0], `{"row":`...)
 	line = strconv.AppendInt(line, int64(row), 10)
 	line = append(line, `,"id":`...)
 	line = strconv.AppendQuote(line, c.Entry.ID)
 	line = append(line, `,"mediaType":`...)
 	line = strconv.AppendQuote(line, c.MediaType)
 	line = append(line, `,"credential":`...)
-	if cred := bytes.TrimSpace(c.Credential); len(cred) > 0 && cred[0] == '{' {
-		var b bytes.Buffer
-		if err := json.Compact(&b, cred); err != nil {
-			return "", err
-		}
-		line = append(line, b.Bytes()...)
-	} else if compactSafe(cred) {
-		// A JWS or SD-JWT: base64url, dots and tildes need no escaping.
-		line = append(line, '"')
-		line = append(line, cred...)
-		line = append(line, '"')
-	} else {
-		q, err := json.Marshal(string(cred))
-		if err != nil {
-			return "", err
-		}
-		line = append(line, q...)
-	}
-	line = append(line, "}\n"...)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.err == nil {
-		_, o.err = o.w.Write(line)
+	if o.err != nil {
+		return "", o.err
 	}
+	o.w.Write(line)
+	switch {
+	case obj != nil:
+		o.w.Write(obj)
+	case quoted != nil:
+		o.w.Write(quoted)
+	default:
+		// A JWS or SD-JWT: base64url, dots and tildes need no escaping.
+		o.w.WriteByte('"')
+		o.w.Write(cred)
+		o.w.WriteByte('"')
+	}
+	_, o.err = o.w.WriteString("}\n")
 	return "", o.err
+}
+
+// compactChecked returns doc, checked JSON, without the whitespace between
+// its tokens: doc itself when it has none, else a copy.
+func compactChecked(doc []byte) []byte {
+	var out []byte // nil until the first whitespace outside strings
+	start := 0     // doc[start:k] is not yet copied to out
+	for k := 0; k < len(doc); k++ {
+		switch doc[k] {
+		case '"':
+			// To the closing quote: the next quote not escaped.
+			for k++; k < len(doc); k++ {
+				q := bytes.IndexByte(doc[k:], '"')
+				if q < 0 {
+					k = len(doc)
+					break
+				}
+				k += q
+				bs := 0
+				for j := k - 1; j >= 0 && doc[j] == '\\'; j-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+			}
+		case ' ', '\t', '\n', '\r':
+			if out == nil {
+				out = make([]byte, 0, len(doc))
+			}
+			out = append(out, doc[start:k]...)
+			start = k + 1
+		}
+	}
+	if out == nil {
+		return doc
+	}
+	return append(out, doc[start:]...)
 }
 
 // compactSafe reports whether b holds only the characters of a compact
@@ -424,14 +480,20 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 // are.
 func compactSafe(b []byte) bool {
 	for _, c := range b {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
-		default:
+		if !compactChars[c] {
 			return false
 		}
 	}
 	return true
 }
+
+// compactChars are the bytes compactSafe accepts.
+var compactChars = func() (t [256]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()
 
 // Finish flushes the buffered lines.
 func (o *JSONL) Finish(*Manifest) error {

@@ -1,6 +1,7 @@
 package issuer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -101,7 +102,7 @@ func (i *Issuer) shaped(t Template, pl *plan, j *job) (*shapedCredential, error)
 			return nil, fmt.Errorf("rendering with template %s: %w", t.Name(), err)
 		}
 	}
-	doc, err := i.shape(pl.profile, r.Credential, j.entry)
+	doc, err := i.shape(nil, pl.profile, r.Credential, j.entry)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", t.Name(), err)
 	}
@@ -155,43 +156,63 @@ func (i *Issuer) signShaped(ctx context.Context, pl *plan, j *job, sh *shapedCre
 // shape turns the rendered ELM credential (compact JSON, VC 1.1 + edc-ap)
 // into the profile's envelope and adds its credentialStatus
 // (docs/profiles.md). It edits the top-level members in place, in document
-// order, without decoding the credential: a batch shapes thousands.
-func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
+// order, without decoding the credential: a batch shapes thousands. The
+// @context and type lists are read without encoding/json when they are
+// arrays (or one string) of plain strings, as the templates write them,
+// and written back byte for byte as encoding/json would.
+//
+// The credential is appended to out (of any length: it is overwritten).
+func (i *Issuer) shape(out []byte, p Profile, cred []byte, e Entry) ([]byte, error) {
 	type member struct {
 		name  string
 		value []byte
 	}
-	var ms []member
-	has := map[string]bool{}
-	if err := jsonx.Members(cred, func(name string, value []byte) bool {
-		ms = append(ms, member{name, value})
-		has[name] = true
+	ms := make([]member, 0, 16)
+	var names []byte // the names, back to back: one allocation, not one each
+	var spans [][2]int
+	if err := jsonx.MemberBytes(cred, func(name, value []byte) bool {
+		spans = append(spans, [2]int{len(names), len(names) + len(name)})
+		names = append(names, name...)
+		ms = append(ms, member{value: value})
 		return true
 	}); err != nil {
 		return nil, fmt.Errorf("rendered credential: %v", err)
+	}
+	all := string(names)
+	for k, sp := range spans {
+		ms[k].name = all[sp[0]:sp[1]]
+	}
+	has := func(name string) bool {
+		for _, m := range ms {
+			if m.name == name {
+				return true
+			}
+		}
+		return false
 	}
 	var ctxs, types []any
 	for _, m := range ms {
 		switch m.name {
 		case "@context":
-			ctxs = asList(decodeAny(m.value))
+			ctxs = readList(m.value)
 		case "type":
-			types = asList(decodeAny(m.value))
+			types = readList(m.value)
 		}
 	}
 	entryType := typeBitstring
-	drop := map[string]bool{"credentialStatus": true}
-	renames := map[string]string{}
+	var drop [3]string // credentialStatus, and the dates VC 2.0 renames or drops
+	drop[0] = "credentialStatus"
+	var renames [2][2]string
 	var extra []member
 	switch {
 	case p.Name == W3C && p.Proof == ProofVCJWT:
 		// VC 2.0. vc+jwt signs bytes; no JSON-LD processing.
 		ctxs = replace(ctxs, contextVC1, contextVC2)
-		for _, pair := range [][2]string{{"issuanceDate", "validFrom"}, {"expirationDate", "validUntil"}} {
-			if has[pair[1]] {
-				drop[pair[0]] = true
+		for k, pair := range [][2]string{{"issuanceDate", "validFrom"}, {"expirationDate", "validUntil"}} {
+			if has(pair[1]) {
+				drop[1+k] = pair[0]
 			} else {
-				renames[pair[0]] = pair[1]
+				renames[k] = pair
 			}
 		}
 	case p.Name == EBSI:
@@ -200,17 +221,14 @@ func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
 		entryType = typeStatusList21
 		now := []byte(`"` + e.Issued.UTC().Format(time.RFC3339) + `"`)
 		for _, name := range []string{"issuanceDate", "issued"} {
-			if !has[name] {
+			if !has(name) {
 				extra = append(extra, member{name, now})
 			}
 		}
 	default: // edc, eudi, and w3c with Data Integrity: VC 1.1 + edc-ap (docs/profiles.md)
 		ctxs = appendNew(ctxs, contextStatus)
 	}
-	st := i.appendStatusEntries(make([]byte, 0, 512), e, entryType)
-	extra = append(extra, member{"credentialStatus", st})
-
-	out := make([]byte, 0, len(cred)+len(st)+256)
+	out = slices.Grow(out[:0], len(cred)+1024)
 	out = append(out, '{')
 	write := func(name string, value []byte) {
 		if len(out) > 1 {
@@ -221,26 +239,103 @@ func (i *Issuer) shape(p Profile, cred []byte, e Entry) ([]byte, error) {
 		out = append(out, value...)
 	}
 	for _, m := range ms {
-		if drop[m.name] {
+		if m.name == drop[0] || m.name == drop[1] || m.name == drop[2] {
 			continue
 		}
-		name, value := m.name, m.value
-		if n, ok := renames[name]; ok {
-			name = n
+		name := m.name
+		for _, r := range renames {
+			if r[0] != "" && name == r[0] {
+				name = r[1]
+			}
 		}
 		switch name {
 		case "@context":
-			value = appendList(nil, ctxs)
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			out = appendList(append(appendString(out, name), ':'), ctxs)
 		case "type":
-			value = appendList(nil, types)
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			out = appendList(append(appendString(out, name), ':'), types)
+		default:
+			write(name, m.value)
 		}
-		write(name, value)
 	}
 	for _, m := range extra {
 		write(m.name, m.value)
 	}
+	if len(out) > 1 {
+		out = append(out, ',')
+	}
+	out = append(appendString(out, "credentialStatus"), ':')
+	out = i.appendStatusEntries(out, e, entryType)
 	return append(out, '}'), nil
 }
+
+// readList reads a JSON value as a list: the strings of an array of plain
+// strings (no escapes) or one such string without encoding/json, anything
+// else through it (decodeAny, asList).
+func readList(v []byte) []any {
+	if len(v) > 1 && v[0] == '"' {
+		if s, ok := plainString(v); ok {
+			return []any{s}
+		}
+		return asList(decodeAny(v))
+	}
+	if len(v) < 2 || v[0] != '[' || v[len(v)-1] != ']' {
+		return asList(decodeAny(v))
+	}
+	var list []any
+	for p := 1; p < len(v)-1; {
+		if v[p] != '"' {
+			return asList(decodeAny(v))
+		}
+		end := bytes.IndexByte(v[p+1:], '"')
+		if end < 0 {
+			return asList(decodeAny(v))
+		}
+		end += p + 2 // after the closing quote
+		s, ok := plainString(v[p:end])
+		if !ok {
+			return asList(decodeAny(v))
+		}
+		list = append(list, s)
+		p = end
+		switch {
+		case p < len(v)-2 && v[p] == ',':
+			p++
+		case p != len(v)-1:
+			return asList(decodeAny(v))
+		}
+	}
+	return list
+}
+
+// plainString returns the contents of the JSON string q (quotes included)
+// when they hold only bytes that JSON and encoding/json write as they are
+// (printable ASCII but for '"', '\\', '<', '>' and '&'), so that reading
+// and writing it is a copy.
+func plainString(q []byte) (string, bool) {
+	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+		return "", false
+	}
+	for _, c := range q[1 : len(q)-1] {
+		if !plainByte[c] {
+			return "", false
+		}
+	}
+	return string(q[1 : len(q)-1]), true
+}
+
+// plainByte are the bytes encoding/json writes in a string as they are.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 func decodeAny(b []byte) any {
 	var v any
@@ -248,9 +343,17 @@ func decodeAny(b []byte) any {
 	return v
 }
 
+// appendString appends s as encoding/json writes it.
 func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
+	for k := 0; k < len(s); k++ {
+		if !plainByte[s[k]] {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendList appends list (strings, or any JSON value read back by

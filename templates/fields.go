@@ -127,9 +127,12 @@ func (t *Template) normalize(rec Record) (map[string]any, []FieldError) {
 // against its fields. top is the record's values when the level is a list
 // item, for grading schemes declared at the top.
 func (t *Template) level(fields []Field, entries []entry, top map[string]any, prefix string, p *problems) map[string]any {
-	byName := make(map[string]*Field, len(fields))
-	for i := range fields {
-		byName[fields[i].Name] = &fields[i]
+	byName := t.fields // the record's level: built once
+	if len(fields) == 0 || len(t.h.Fields) == 0 || &fields[0] != &t.h.Fields[0] {
+		byName = make(map[string]*Field, len(fields))
+		for i := range fields {
+			byName[fields[i].Name] = &fields[i]
+		}
 	}
 	grouped := make(map[string][]entry, len(fields))
 	for _, e := range entries {
@@ -208,7 +211,7 @@ func (t *Template) level(fields []Field, entries []entry, top map[string]any, pr
 		if f.Grading == "" || vals[f.Name] == nil {
 			continue
 		}
-		grade := fmt.Sprint(vals[f.Name])
+		grade := sprint(vals[f.Name])
 		schemeName, _ := vals[f.Grading].(string)
 		if schemeName == "" && top != nil {
 			schemeName, _ = top[f.Grading].(string) // an item falls back to the record's scheme
@@ -251,6 +254,17 @@ func (t *Template) level(fields []Field, entries []entry, top map[string]any, pr
 	return vals
 }
 
+// sprint is fmt.Sprint(v), without fmt for the values normalize makes most.
+func sprint(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	}
+	return fmt.Sprint(v)
+}
+
 func colOf(es []entry, name string) string {
 	if len(es) > 0 {
 		return es[0].col
@@ -280,7 +294,7 @@ func (t *Template) scalar(f *Field, e entry, p *problems) any {
 		if f.Type == Decimal {
 			check, _ = parseDecimal(v.(string))
 		}
-		if m := t.runRules(f, check, fmt.Sprint(v)); m != "" {
+		if m := t.runRules(f, check, sprint(v)); m != "" {
 			p.add(e.col, "%s", m)
 			return nil
 		}

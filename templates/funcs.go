@@ -239,6 +239,17 @@ func (t *Template) asLang(v any) (map[string]string, error) {
 
 // lang writes a language map: {"en": "…", "fr": "…"}.
 func (t *Template) fnLang(v any) (rawJSON, error) {
+	if s, ok := v.(string); ok && s != "" {
+		// langJSON(map[string]string{t.lang: s}), without the map.
+		var b strings.Builder
+		b.Grow(len(t.lang) + len(s) + 8)
+		b.WriteByte('{')
+		quoteTo(&b, t.lang)
+		b.WriteByte(':')
+		quoteTo(&b, s)
+		b.WriteByte('}')
+		return rawJSON(b.String()), nil
+	}
 	m, err := t.asLang(v)
 	if err != nil {
 		return "", err
@@ -248,23 +259,24 @@ func (t *Template) fnLang(v any) (rawJSON, error) {
 
 // langJSON writes a language map with its keys in order.
 func langJSON(m map[string]string) rawJSON {
+	var keyArray [8]string
+	keys := keyArray[:0]
+	n := 2
+	for k, v := range m {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteByte('{')
-	if len(m) == 1 {
-		for k, v := range m {
-			b.WriteString(quote(k))
-			b.WriteByte(':')
-			b.WriteString(quote(v))
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-	} else {
-		for i, k := range slices.Sorted(maps.Keys(m)) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(quote(k))
-			b.WriteByte(':')
-			b.WriteString(quote(m[k]))
-		}
+		quoteTo(&b, k)
+		b.WriteByte(':')
+		quoteTo(&b, m[k])
 	}
 	b.WriteByte('}')
 	return rawJSON(b.String())

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
@@ -48,6 +50,40 @@ func (r Record) Line() int { n, _ := r[lineKey].(int); return n }
 // without the position keys: the same input row gives the same bytes
 // wherever it sits in its file (an idempotency key for batch issuance).
 func (r Record) Canonical() []byte {
+	return r.AppendCanonical(nil)
+}
+
+// AppendCanonical appends Canonical's bytes to b. A record of strings (a
+// CSV row) is written directly, byte for byte as encoding/json writes the
+// map (members sorted by name, strings escaped as it escapes them); any
+// other record through encoding/json.
+func (r Record) AppendCanonical(b []byte) []byte {
+	var names [32]string
+	keys := names[:0]
+	for k, v := range r {
+		if k == rowKey || k == itemKey || k == lineKey {
+			continue
+		}
+		if _, ok := v.(string); !ok {
+			return append(b, r.canonicalJSON()...)
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for k, name := range keys {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, name)
+		b = append(b, ':')
+		b = appendJSONString(b, r[name].(string))
+	}
+	return append(b, '}')
+}
+
+// canonicalJSON is Canonical through encoding/json.
+func (r Record) canonicalJSON() []byte {
 	m := maps.Clone(map[string]any(r))
 	delete(m, rowKey)
 	delete(m, itemKey)
@@ -57,6 +93,36 @@ func (r Record) Canonical() []byte {
 		return []byte(fmt.Sprintf("%#v", m))
 	}
 	return b
+}
+
+// appendJSONString appends s as encoding/json's Marshal writes a string:
+// as it is when it holds nothing encoding/json escapes (control
+// characters, '"', '\\', '<', '>', '&', invalid UTF-8, U+2028, U+2029),
+// else through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for k := 0; k < len(s); {
+		c := s[k]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return appendMarshaled(b, s)
+			}
+			k++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[k:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return appendMarshaled(b, s)
+		}
+		k += size
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendMarshaled(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}

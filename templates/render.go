@@ -153,14 +153,22 @@ func (t *Template) Render(rec Record, inst Institution, opts RenderOptions) (*Re
 	buf := bufs.Get().(*bytes.Buffer)
 	defer bufs.Put(buf)
 	buf.Reset()
-	if err := t.body.Execute(buf, data); err != nil {
+	if err := t.execute(buf, &data); err != nil {
 		return nil, fmt.Errorf("template %s: %w: %v", t.h.Name, ErrInvalidTemplate, err)
 	}
-	if err := jsonx.Check(buf.Bytes(), jsonx.Limits{}); err != nil {
+	var typ, subject []byte // the top-level members, read by the check
+	if err := jsonx.CheckMembers(buf.Bytes(), jsonx.Limits{}, func(name, value []byte) {
+		switch string(name) {
+		case "type":
+			typ = value
+		case "credentialSubject":
+			subject = value
+		}
+	}); err != nil {
 		return nil, fmt.Errorf("template %s: %w: the body wrote invalid JSON: %v (every {{…}} writes a whole JSON value, quotes included)", t.h.Name, ErrInvalidTemplate, err)
 	}
 	r := &Rendered{Credential: compact(buf.Bytes()), Disclosable: t.Disclosable()}
-	r.Types, r.SubjectID = typesAndSubject(r.Credential)
+	r.Types, r.SubjectID = typesAndSubjectOf(typ, subject)
 	if t.h.EQFField != "" {
 		if n, ok := vals[t.h.EQFField].(int64); ok {
 			r.EQFLevel = int(n)
@@ -172,6 +180,17 @@ func (t *Template) Render(rec Record, inst Institution, opts RenderOptions) (*Re
 		}
 	}
 	return r, nil
+}
+
+// execute writes the body's output for data to buf: with the compiled body
+// when there is one and it knows what to write, else (and for every error)
+// with text/template.
+func (t *Template) execute(buf *bytes.Buffer, data *renderData) error {
+	if t.fast != nil && t.fast.exec(buf, data) {
+		return nil
+	}
+	buf.Reset()
+	return t.body.Execute(buf, *data)
 }
 
 // compact returns a copy of valid JSON without the whitespace between
@@ -209,28 +228,28 @@ func compact(src []byte) []byte {
 
 var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// typesAndSubject reads the top-level type and credentialSubject.id.
-func typesAndSubject(cred []byte) (types []string, subject string) {
-	_ = jsonx.Members(cred, func(name string, value []byte) bool {
-		switch name {
-		case "type":
-			var one string
-			if json.Unmarshal(value, &one) == nil {
-				types = []string{one}
-			} else {
-				_ = json.Unmarshal(value, &types)
-			}
-		case "credentialSubject":
-			_ = jsonx.Members(value, func(n string, v []byte) bool {
-				if n == "id" {
-					_ = json.Unmarshal(v, &subject)
-					return false
-				}
-				return true
-			})
+// typesAndSubjectOf reads the top-level type and credentialSubject.id: the
+// types from the value of type (one string or
+// an array of strings) and the subject's id from the value of
+// credentialSubject; nil values are absent members.
+func typesAndSubjectOf(typ, subj []byte) (types []string, subject string) {
+	if len(typ) > 0 {
+		var one string
+		if typ[0] == '"' && json.Unmarshal(typ, &one) == nil {
+			types = []string{one}
+		} else {
+			_ = json.Unmarshal(typ, &types)
 		}
-		return true
-	})
+	}
+	if subj != nil {
+		_ = jsonx.Members(subj, func(n string, v []byte) bool {
+			if n == "id" {
+				_ = json.Unmarshal(v, &subject)
+				return false
+			}
+			return true
+		})
+	}
 	return types, subject
 }
 
@@ -476,6 +495,12 @@ func jsonValue(v any) (rawJSON, error) {
 func quote(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
+	quoteTo(&b, s)
+	return b.String()
+}
+
+// quoteTo writes s to b as quote does.
+func quoteTo(b *strings.Builder, s string) {
 	b.WriteByte('"')
 	const hex = "0123456789abcdef"
 	for i := 0; i < len(s); {
@@ -515,7 +540,6 @@ func quote(s string) string {
 		i += size
 	}
 	b.WriteByte('"')
-	return b.String()
 }
 
 // marshal is json.Marshal without HTML escaping.

@@ -110,6 +110,7 @@ type Template struct {
 	h        header
 	source   []byte
 	body     *template.Template
+	fast     *compiledBody // body compiled, nil when it uses what compile does not cover
 	validate *validator.Validate
 	lang     string            // the header's language, canonical
 	fields   map[string]*Field // top level, by name
@@ -279,6 +280,9 @@ func Parse(src []byte, file string) (*Template, error) {
 	t.body, err = parseBody(t, string(body), file)
 	if err != nil {
 		return nil, fail("%v", err)
+	}
+	if t.body.Tree != nil {
+		t.fast = t.compile(t.body.Tree.Root)
 	}
 	return t, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // stringClaim reads a string member; absent gives "", anything but a string
@@ -34,12 +35,21 @@ func idOf(m map[string]json.RawMessage, name string) (string, error) {
 	}
 	v = bytes.TrimSpace(v)
 	if len(v) > 0 && v[0] == '{' {
-		o, err := membersOf(v)
+		// Only the id is read (an issuer object may be large: a logo):
+		// the members up to it, without a map.
+		var idv []byte
+		err := jsonx.MemberBytes(v, func(n, value []byte) bool {
+			if string(n) == "id" {
+				idv = value
+				return false
+			}
+			return true
+		})
 		if err != nil {
 			return "", fmt.Errorf("%w: %s is not an object", credentials.ErrMalformed, name)
 		}
-		id, err := stringClaim(o, "id")
-		if err != nil || id == "" {
+		var id string
+		if idv != nil && json.Unmarshal(idv, &id) != nil || id == "" {
 			return "", fmt.Errorf("%w: %s is an object without a string id", credentials.ErrMalformed, name)
 		}
 		return id, nil
@@ -58,8 +68,9 @@ func hasType(m map[string]json.RawMessage, want string) bool {
 	if !ok {
 		return false
 	}
+	v = bytes.TrimSpace(v)
 	var one string
-	if json.Unmarshal(v, &one) == nil {
+	if len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &one) == nil {
 		return one == want
 	}
 	var many []string

@@ -169,11 +169,3 @@ func claimsOf(payload []byte) (map[string]json.RawMessage, error) {
 	}
 	return m, nil
 }
-
-// jsonxCheck checks a document to be signed with the payload limits.
-func jsonxCheck(doc []byte, lim Limits) error {
-	if err := jsonx.Check(doc, lim.payload()); err != nil {
-		return fmt.Errorf("%w: document: %v", credentials.ErrMalformed, err)
-	}
-	return nil
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/diplomat-edu/diplomat/credentials"
 	"github.com/diplomat-edu/diplomat/credentials/internal/jwa"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // protected is the protected header a mechanism writes.
@@ -72,15 +73,25 @@ func signCompactJWS(key credentials.SigningKey, alg string, p protected, payload
 
 // compactJSON checks doc as untrusted JSON and returns it without
 // insignificant whitespace (doc itself when it has none, as the documents
-// Diplomat renders), plus its top-level members.
+// Diplomat renders), plus its top-level members. The members come from the
+// checking pass itself when doc is already compact (one pass over the
+// document instead of two).
 func compactJSON(doc []byte, lim Limits) ([]byte, map[string]json.RawMessage, error) {
-	if err := jsonxCheck(doc, lim); err != nil {
-		return nil, nil, err
+	m := make(map[string]json.RawMessage, 16)
+	if err := jsonx.CheckMembers(doc, lim.payload(), func(name, value []byte) {
+		m[string(name)] = value
+	}); err != nil {
+		return nil, nil, fmt.Errorf("%w: document: %v", credentials.ErrMalformed, err)
 	}
 	out := compactValid(doc)
-	m, err := claimsOf(out)
-	if err != nil {
+	if len(out) == 0 || out[0] != '{' {
 		return nil, nil, fmt.Errorf("%w: the document is not a JSON object", credentials.ErrMalformed)
+	}
+	if len(out) != len(doc) { // whitespace removed: the members of the copy
+		var err error
+		if m, err = claimsOf(out); err != nil {
+			return nil, nil, fmt.Errorf("%w: the document is not a JSON object", credentials.ErrMalformed)
+		}
 	}
 	return out, m, nil
 }

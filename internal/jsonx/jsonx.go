@@ -99,13 +99,36 @@ func Check(data []byte, lim Limits) error {
 			err:    ErrLimit,
 		}
 	}
+	return check(data, lim, nil)
+}
+
+// CheckMembers is Check, and calls fn with each member of data when data
+// is an object, in document order, as the one pass reaches its end: name
+// is the decoded member name, value the member's value as it is in data
+// (no surrounding whitespace). Neither slice may be kept past fn's return
+// unless copied (value aliases data). fn is called before the rest of
+// data is checked: when CheckMembers returns an error, what fn was given
+// must be discarded. It saves a second pass over data where a caller
+// needs both the check and the members.
+func CheckMembers(data []byte, lim Limits, fn func(name, value []byte)) error {
+	return check(data, lim, fn)
+}
+
+func check(data []byte, lim Limits, fn func(name, value []byte)) error {
+	if len(data) > lim.maxBytes() {
+		return &Error{
+			Offset: int64(lim.maxBytes()),
+			Reason: fmt.Sprintf("input of %d bytes is over the limit of %d bytes", len(data), lim.maxBytes()),
+			err:    ErrLimit,
+		}
+	}
 	s, _ := scanners.Get().(*scanner)
 	if s == nil {
 		s = &scanner{stack: make([]frame, 0, 16)}
 	}
-	s.data, s.pos, s.maxDepth, s.stack = data, 0, lim.maxDepth(), s.stack[:0]
+	s.data, s.pos, s.maxDepth, s.stack, s.members = data, 0, lim.maxDepth(), s.stack[:0], fn
 	err := s.run()
-	s.data = nil
+	s.data, s.members = nil, nil
 	scanners.Put(s)
 	return err
 }
@@ -161,6 +184,10 @@ type scanner struct {
 	pos      int
 	maxDepth int
 	stack    []frame
+	// members, when set, is given each member of a top-level object
+	// (CheckMembers); vstart is where the current one's value starts.
+	members func(name, value []byte)
+	vstart  int
 }
 
 const (
@@ -178,6 +205,9 @@ func (s *scanner) run() error {
 			s.skipWS()
 			if s.pos >= len(data) {
 				return s.fail(s.pos, "unexpected end of input, expecting a value")
+			}
+			if s.members != nil && len(s.stack) == 1 {
+				s.vstart = s.pos
 			}
 			switch c := data[s.pos]; {
 			case c == '{' || c == '[':
@@ -242,6 +272,14 @@ func (s *scanner) run() error {
 			}
 			top := &s.stack[len(s.stack)-1]
 			c := data[s.pos]
+			if s.members != nil && len(s.stack) == 1 && top.obj && (c == ',' || c == '}') {
+				end := s.pos
+				for end > s.vstart && isSpace(data[end-1]) {
+					end--
+				}
+				sp := top.names[len(top.names)-1]
+				s.members(top.arena[sp.start:sp.end], data[s.vstart:end])
+			}
 			switch {
 			case c == ',':
 				s.pos++
@@ -342,6 +380,8 @@ func (s *scanner) push(obj bool) {
 	}
 	s.stack = append(s.stack, frame{obj: obj, idx: -1})
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func (s *scanner) skipWS() {
 	for s.pos < len(s.data) {

@@ -319,6 +319,42 @@ func TestMemberBytesDecodesEscapedNamesOnly(t *testing.T) {
 	}
 }
 
+// TestCheckMembersGivesWhatMembersGives: the members CheckMembers reports in
+// its one pass are those Members reads from the checked document (names
+// decoded, values as written, whitespace around them left out), and its
+// verdict is Check's.
+func TestCheckMembersGivesWhatMembersGives(t *testing.T) {
+	for _, doc := range []string{
+		`{}`, ` { } `, `{"a":1}`, `{ "a" : 1 , "b" : [ 1 , { "c" : "d" } ] , "e" : { } }`,
+		`{"a\u0062":"x\"y","c":{"a":{"a":[]}},"d":null,"e":true,"f":-1.5e3}`,
+		"{\n\t\"@context\": [\"https://www.w3.org/ns/credentials/v2\"],\n\t\"type\": \"VerifiableCredential\"\n}\n",
+		`[1,2,{"a":1}]`, `"text"`, `12`,
+		`{"a":1,"a":2}`, `{"a":1,}`, `{"a":[1,}`, `{"a":1} x`, `{"a":"\ud800"}`,
+	} {
+		type member struct{ name, value string }
+		var got, want []member
+		err := CheckMembers([]byte(doc), Limits{}, func(name, value []byte) {
+			got = append(got, member{string(name), string(value)})
+		})
+		if cerr := Check([]byte(doc), Limits{}); (err == nil) != (cerr == nil) || err != nil && err.Error() != cerr.Error() {
+			t.Errorf("%s: CheckMembers says %v, Check %v", doc, err, cerr)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if MemberBytes([]byte(doc), func(name, value []byte) bool {
+			want = append(want, member{string(name), string(value)})
+			return true
+		}) != nil {
+			want = nil // not an object: no members
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: CheckMembers gives %q, Members %q", doc, got, want)
+		}
+	}
+}
+
 // skipStringByBytes is skipString as it was written first, byte by byte:
 // a backslash skips the byte after it.
 func skipStringByBytes(d []byte, p int) int {

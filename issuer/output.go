@@ -398,7 +398,7 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 		if err := jsonx.Check(cred, jsonx.Limits{MaxBytes: len(cred), MaxDepth: len(cred)}); err != nil {
 			return "", fmt.Errorf("credential %s: %w", c.Entry.ID, err)
 		}
-		obj = compactChecked(cred)
+		obj = jsonx.CompactValid(cred)
 	}
 	var quoted []byte // a credential that is neither an object nor compact
 	if obj == nil && !compactSafe(cred) {
@@ -435,44 +435,6 @@ func (o *JSONL) Put(_ context.Context, row int, c *Issued) (string, error) {
 	}
 	_, o.err = o.w.WriteString("}\n")
 	return "", o.err
-}
-
-// compactChecked returns doc, checked JSON, without the whitespace between
-// its tokens: doc itself when it has none, else a copy.
-func compactChecked(doc []byte) []byte {
-	var out []byte // nil until the first whitespace outside strings
-	start := 0     // doc[start:k] is not yet copied to out
-	for k := 0; k < len(doc); k++ {
-		switch doc[k] {
-		case '"':
-			// To the closing quote: the next quote not escaped.
-			for k++; k < len(doc); k++ {
-				q := bytes.IndexByte(doc[k:], '"')
-				if q < 0 {
-					k = len(doc)
-					break
-				}
-				k += q
-				bs := 0
-				for j := k - 1; j >= 0 && doc[j] == '\\'; j-- {
-					bs++
-				}
-				if bs%2 == 0 {
-					break
-				}
-			}
-		case ' ', '\t', '\n', '\r':
-			if out == nil {
-				out = make([]byte, 0, len(doc))
-			}
-			out = append(out, doc[start:k]...)
-			start = k + 1
-		}
-	}
-	if out == nil {
-		return doc
-	}
-	return append(out, doc[start:]...)
 }
 
 // compactSafe reports whether b holds only the characters of a compact

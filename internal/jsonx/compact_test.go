@@ -1,4 +1,4 @@
-package jose
+package jsonx
 
 import (
 	"bytes"
@@ -20,15 +20,15 @@ func TestCompactValidMatchesEncodingJSON(t *testing.T) {
 		if err := json.Compact(&want, []byte(doc)); err != nil {
 			t.Fatalf("%q: %v", doc, err)
 		}
-		if got := compactValid([]byte(doc)); !bytes.Equal(got, want.Bytes()) {
-			t.Errorf("compactValid(%q) = %q, want %q", doc, got, want.Bytes())
+		if got := CompactValid([]byte(doc)); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("CompactValid(%q) = %q, want %q", doc, got, want.Bytes())
 		}
 	}
 }
 
 func TestCompactValidReturnsCompactDocumentItself(t *testing.T) {
 	doc := []byte(`{"a":"b c","d":[1,2]}`)
-	if got := compactValid(doc); &got[0] != &doc[0] {
+	if got := CompactValid(doc); &got[0] != &doc[0] {
 		t.Error("a document without whitespace was copied")
 	}
 }
@@ -42,8 +42,8 @@ func FuzzCompactValid(f *testing.F) {
 		}
 		var want bytes.Buffer
 		_ = json.Compact(&want, doc)
-		if got := compactValid(doc); !bytes.Equal(got, want.Bytes()) {
-			t.Errorf("compactValid(%q) = %q, want %q", doc, got, want.Bytes())
+		if got := CompactValid(doc); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("CompactValid(%q) = %q, want %q", doc, got, want.Bytes())
 		}
 	})
 }

@@ -2,6 +2,7 @@ package sdjwt
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -65,13 +66,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		if t == nil {
 			return append(b, "null"...), nil
 		}
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
 		b = append(b, '{')
-		for i, k := range keys {
+		for i, k := range slices.Sorted(maps.Keys(t)) {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -87,13 +83,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		if t == nil {
 			return append(b, "null"...), nil
 		}
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
 		b = append(b, '{')
-		for i, k := range keys {
+		for i, k := range slices.Sorted(maps.Keys(t)) {
 			if i > 0 {
 				b = append(b, ',')
 			}

@@ -35,13 +35,16 @@ const (
 // status index); the others get a random status index in the same
 // transaction, so no crash can hand one index out twice. The status list is
 // the open list of the profile, the key version and the issuer of pl.
-func (i *Issuer) reserve(pl *plan, jobs []*job) error {
+func (i *Issuer) reserve(pl *plan, jobs []*job, audit ...*Audit) error {
 	if len(jobs) == 0 {
 		return nil
 	}
 	rs := make([]*Reservation, len(jobs))
 	for k, j := range jobs {
 		rs[k] = &Reservation{Key: j.key, Entry: j.entry}
+		if k < len(audit) {
+			rs[k].Audit = audit[k]
+		}
 	}
 	owner := ListOwner{Profile: jobs[0].entry.Profile, KeyName: jobs[0].entry.KeyName, KeyID: jobs[0].entry.KeyID, Issuer: pl.issuerID}
 	if err := i.st.Reserve(context.Background(), owner, rs, i.now().UTC()); err != nil {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
@@ -208,9 +209,13 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 	b := &builder{decoys: frame.Decoys}
 	if p, _ := scratches.Get().(*[]byte); p != nil {
 		b.scratch = *p
+	} else {
+		// The pool is emptied by the garbage collector: start at the size
+		// of the last payload rather than grow from nothing.
+		b.scratch = make([]byte, 0, min(max(lastPayload.Load(), 1024), maxPooledScratch))
 	}
 	defer func() {
-		if cap(b.scratch) <= maxPooledScratch {
+		if int64(cap(b.scratch)) <= maxPooledScratch {
 			s := b.scratch[:0]
 			scratches.Put(&s)
 		}
@@ -224,6 +229,8 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 	if err != nil {
 		return "", err
 	}
+	b.scratch = pb
+	lastPayload.Store(int64(len(pb)))
 	h.Kid = key.ID
 	for _, c := range key.Chain {
 		h.X5c = append(h.X5c, stdB64(c.Raw))
@@ -250,7 +257,10 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 // above maxPooledScratch (a very large credential's) are let go.
 var scratches sync.Pool
 
-const maxPooledScratch = 1 << 20
+// lastPayload is the length of the last payload written.
+var lastPayload atomic.Int64
+
+const maxPooledScratch int64 = 1 << 20
 
 // node is one step of the frame, as a trie.
 type node struct {

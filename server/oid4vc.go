@@ -154,7 +154,7 @@ func (s *Server) setupVCI(o *oid4vc, opts Options, base string, allowHTTP bool) 
 		Issuer: base, Configurations: configs, Display: display, Records: s.records, Issue: issue, SignIn: signIn,
 		EncryptionKey: ring.published.Private, DecryptionKey: ring.decryptionKey, EncryptionRequired: c.EncryptionRequired, RequireDPoP: c.RequireDPoP,
 		OfferTTL: c.OfferTTL, MaxAttempts: c.MaxAttempts, BatchSize: c.BatchSize,
-		MetadataSigner: metaSigner, MetadataChain: metaChain,
+		MetadataSigner: metaSigner, MetadataChain: metaChain, Sealer: s.store,
 		OnNotification: func(_ context.Context, n vci.Notification) {
 			s.metrics.oid.notifications.WithLabelValues(notificationLabel(n.Event)).Inc()
 		},

@@ -372,6 +372,10 @@ func (b *builder) path() Path {
 }
 
 func (b *builder) value(v any, n *node, lenient bool) (any, error) {
+	if raw, ok := v.(checkedJSON); ok && n != nil {
+		// A part of the claims left as its bytes that the frame enters.
+		v = jsonx.DecodeChecked(raw)
+	}
 	if n == nil {
 		// Nothing below is disclosable: the claims are written as they are,
 		// not copied, once checked for the names SD-JWT reserves.
@@ -448,6 +452,9 @@ func (b *builder) plain(v any) error {
 	if !reserved(v) {
 		return nil
 	}
+	if raw, ok := v.(checkedJSON); ok {
+		v = jsonx.DecodeChecked(raw)
+	}
 	switch t := v.(type) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(t)) {
@@ -479,6 +486,11 @@ func (b *builder) plain(v any) error {
 // reserved reports whether a name SD-JWT reserves is anywhere in v.
 func reserved(v any) bool {
 	switch t := v.(type) {
+	case checkedJSON:
+		// Neither name appears unless quoted as it is, or escaped.
+		if bytes.Contains(t, []byte(`"_sd"`)) || bytes.Contains(t, []byte(`"..."`)) || bytes.Contains(t, []byte(`\u`)) {
+			return reserved(jsonx.DecodeChecked(t))
+		}
 	case map[string]any:
 		for k, e := range t {
 			if k == "_sd" || k == "..." || reserved(e) {

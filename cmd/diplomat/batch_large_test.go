@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -62,20 +63,56 @@ func (c *cli) run(args ...string) (string, int64) {
 	cmd := c.command(args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
+	rss, err := runPeak(cmd)
+	if err != nil {
 		c.t.Fatalf("diplomat %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
-	return stderr.String(), maxRSS(cmd)
+	return stderr.String(), rss
 }
 
-// maxRSS is the peak resident set size of a finished child, in bytes
-// (Linux reports ru_maxrss in kilobytes).
-func maxRSS(cmd *exec.Cmd) int64 {
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0
+// runPeak runs cmd and returns the peak resident set size of its program,
+// in bytes: the high-water mark of the memory it mapped (VmHWM in
+// /proc/PID/status), read every 20 ms while it runs (the mark only
+// grows, so only a rise in its last 20 ms could be missed).
+//
+// Not the child's ru_maxrss: Go starts children with vfork, sharing the
+// test process's memory until exec, and Linux carries that memory's
+// high-water mark into the child's ru_maxrss at exec. A test process that
+// once held hundreds of MB (the manifest of 200,000 rows) then reported
+// them for every child it started afterwards.
+func runPeak(cmd *exec.Cmd) (int64, error) {
+	if err := cmd.Start(); err != nil {
+		return 0, err
 	}
-	return ru.Maxrss * 1024
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	var peak int64
+	read := func() {
+		b, err := os.ReadFile(status)
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+				if err == nil && kb*1024 > peak {
+					peak = kb * 1024
+				}
+			}
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	read()
+	for {
+		select {
+		case err := <-done:
+			return peak, err
+		case <-tick.C:
+			read()
+		}
+	}
 }
 
 // writeCSV writes n synthetic graduates to name in the folder, then the
@@ -206,9 +243,8 @@ func TestIssueMemoryDoesNotGrowWithTheRows(t *testing.T) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err = cmd.Run()
+	rss, err := runPeak(cmd)
 	f.Close()
-	rss := maxRSS(cmd)
 	t.Logf("verify %d: %.1f s, peak RSS %d MB (bound %d MB); %s", n, time.Since(start).Seconds(), rss>>20, verifyMemoryBound()>>20, lastLine(stderr.String()))
 	if err != nil {
 		t.Fatalf("verify: %v\n%s", err, stderr.String())

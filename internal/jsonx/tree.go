@@ -48,7 +48,11 @@ type treeBuilder struct {
 // maxInterned is the longest string value interned.
 const maxInterned = 32
 
-func (b *treeBuilder) value() any {
+func (b *treeBuilder) value() any { return b.within(nil) }
+
+// within builds the value at b.p: whole when w is nil, else only the
+// members w names (DecodeCheckedWithin).
+func (b *treeBuilder) within(w Within) any {
 	d := b.d
 	switch c := d[b.p]; c {
 	case '{':
@@ -62,7 +66,14 @@ func (b *treeBuilder) value() any {
 			k := b.name(b.str())
 			b.p = skipSpace(d, b.p)
 			b.p = skipSpace(d, b.p+1) // ':'
-			m[k] = b.value()
+			sub, named := w[k]
+			if c := d[b.p]; w != nil && !named && (c == '{' || c == '[') {
+				end := skipValue(d, b.p)
+				m[k] = json.RawMessage(d[b.p:end:end])
+				b.p = end
+			} else {
+				m[k] = b.within(sub)
+			}
 			b.p = skipSpace(d, b.p)
 			if d[b.p] == '}' {
 				b.p++
@@ -78,7 +89,7 @@ func (b *treeBuilder) value() any {
 			return a
 		}
 		for {
-			a = append(a, b.value())
+			a = append(a, b.within(w))
 			b.p = skipSpace(d, b.p)
 			if d[b.p] == ']' {
 				b.p++
@@ -195,58 +206,4 @@ func DecodeCheckedWithin(data []byte, w Within) any {
 	b := treeBuilder{d: data, names: make(map[string]string, 64), values: make(map[string]any, 64)}
 	b.p = skipSpace(data, 0)
 	return b.within(w)
-}
-
-// within is value for the parts of the document w names.
-func (b *treeBuilder) within(w Within) any {
-	if w == nil {
-		return b.value()
-	}
-	d := b.d
-	switch d[b.p] {
-	case '{':
-		m := map[string]any{}
-		b.p = skipSpace(d, b.p+1)
-		if d[b.p] == '}' {
-			b.p++
-			return m
-		}
-		for {
-			k := b.name(b.str())
-			b.p = skipSpace(d, b.p)
-			b.p = skipSpace(d, b.p+1) // ':'
-			if sub, ok := w[k]; ok {
-				m[k] = b.within(sub)
-			} else if c := d[b.p]; c == '{' || c == '[' {
-				end := skipValue(d, b.p)
-				m[k] = json.RawMessage(d[b.p:end:end])
-				b.p = end
-			} else {
-				m[k] = b.value()
-			}
-			b.p = skipSpace(d, b.p)
-			if d[b.p] == '}' {
-				b.p++
-				return m
-			}
-			b.p = skipSpace(d, b.p+1) // ','
-		}
-	case '[':
-		a := make([]any, 0, 4)
-		b.p = skipSpace(d, b.p+1)
-		if d[b.p] == ']' {
-			b.p++
-			return a
-		}
-		for {
-			a = append(a, b.within(w))
-			b.p = skipSpace(d, b.p)
-			if d[b.p] == ']' {
-				b.p++
-				return a
-			}
-			b.p = skipSpace(d, b.p+1) // ','
-		}
-	}
-	return b.value()
 }

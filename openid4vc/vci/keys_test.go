@@ -22,16 +22,7 @@ func TestProofsByKidAndX5C(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
 	ctx := context.Background()
 	start := func(cfg string) *vci.Session {
-		o := newOffer(t, e, vci.OfferRequest{Configurations: []string{cfg}})
-		client, _ := e.Wallet()
-		s, err := client.Start(ctx, o.Link, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.PreAuthorized(ctx, ""); err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return redeemed(t, e, vci.OfferRequest{Configurations: []string{cfg}})
 	}
 	t.Run("kid did:key", func(t *testing.T) {
 		k := p256(t)

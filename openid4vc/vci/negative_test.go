@@ -460,27 +460,40 @@ func TestNotificationRejections(t *testing.T) {
 	}
 }
 
+// redeemed makes the offer req and redeems it with a wallet
+// (pre-authorized): the session, holding its access token.
+func redeemed(t *testing.T, e *testenv.Env, req vci.OfferRequest) *vci.Session {
+	t.Helper()
+	ctx := context.Background()
+	o := newOffer(t, e, req)
+	client, _ := e.Wallet()
+	s, err := client.Start(ctx, o.Link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PreAuthorized(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// collect is redeemed, then one credential: the session and the
+// credential's notification id.
+func collect(t *testing.T, e *testenv.Env) (*vci.Session, string) {
+	t.Helper()
+	s := redeemed(t, e, vci.OfferRequest{})
+	got, err := s.RequestCredential(context.Background(), vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: p256(t)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, got.NotificationID
+}
+
 func testNotificationRejections(t *testing.T, sealed bool) {
 	e := testenv.New(t, testenv.Options{SealNotifications: sealed})
 	ctx := context.Background()
-	start := func() (*vci.Session, string) {
-		o := newOffer(t, e, vci.OfferRequest{})
-		client, _ := e.Wallet()
-		s, err := client.Start(ctx, o.Link, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.PreAuthorized(ctx, ""); err != nil {
-			t.Fatal(err)
-		}
-		got, err := s.RequestCredential(ctx, vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: p256(t)}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s, got.NotificationID
-	}
-	s1, _ := start()
-	_, n2 := start()
+	s1, _ := collect(t, e)
+	_, n2 := collect(t, e)
 	var e1 *openid4vc.Error
 	if err := s1.Notify(ctx, n2, vci.EventAccepted, ""); !errors.As(err, &e1) || e1.Code != openid4vc.CodeInvalidNotificationID {
 		t.Fatalf("another issuance's notification_id: %v", err)
@@ -577,20 +590,7 @@ func TestSealedNotificationIDs(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	e := testenv.New(t, testenv.Options{SealNotifications: true, Now: clock})
 	ctx := context.Background()
-	o := newOffer(t, e, vci.OfferRequest{})
-	client, _ := e.Wallet()
-	s, err := client.Start(ctx, o.Link, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PreAuthorized(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.RequestCredential(ctx, vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: p256(t)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nid := got.NotificationID
+	s, nid := collect(t, e)
 	if _, err := e.Records.Get(ctx, openid4vc.KindNotification, openid4vc.Key(nid)); !errors.Is(err, openid4vc.ErrNotFound) {
 		t.Fatalf("a record was stored for a sealed notification id at issuance: %v", err)
 	}
@@ -625,34 +625,15 @@ func TestSealedNotificationIDs(t *testing.T) {
 	if err := json.Unmarshal(r.Value, &rec); err != nil || !slices.Equal(rec.Events, []string{vci.EventAccepted, vci.EventDeleted}) {
 		t.Fatalf("notification record %s, want both events", r.Value)
 	}
-	// Expired: the id no longer opens to a live issuance.
-	o2 := newOffer(t, e, vci.OfferRequest{})
-	s2, err := client.Start(ctx, o2.Link, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s2.PreAuthorized(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	got2, err := s2.RequestCredential(ctx, vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: p256(t)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Expired: an id issued more than the offer TTL (seven days) ago no
+	// longer opens to a live issuance, which is said before that it
+	// belongs to another one (the live token here is a later session's).
+	_, old := collect(t, e)
 	mu.Lock()
 	now = now.Add(8 * 24 * time.Hour)
 	mu.Unlock()
-	o3 := newOffer(t, e, vci.OfferRequest{})
-	s3, err := client.Start(ctx, o3.Link, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s3.PreAuthorized(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	// s3's token is live, got2's id is not: it expired with its offer's TTL
-	// (seven days), which is said before that it belongs to another
-	// issuance.
-	if err := s3.Notify(ctx, got2.NotificationID, vci.EventAccepted, ""); code(err) != openid4vc.CodeInvalidNotificationID || !strings.Contains(err.Error(), "expired") {
+	later := redeemed(t, e, vci.OfferRequest{})
+	if err := later.Notify(ctx, old, vci.EventAccepted, ""); code(err) != openid4vc.CodeInvalidNotificationID || !strings.Contains(err.Error(), "expired") {
 		t.Fatalf("an expired sealed notification id: %v, want invalid_notification_id (expired)", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/piprate/json-gold/ld"
 
+	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld/ldproc"
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
@@ -85,6 +86,13 @@ func (c *LDProc) Canonicalize(ctx context.Context, doc any, h crypto.Hash) ([]by
 // Dataset is Canonicalize returning the canonical quads and blank node
 // labels too.
 func (c *LDProc) Dataset(ctx context.Context, doc any, h crypto.Hash) (*rdfc.Result, error) {
+	return c.dataset(ctx, h, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
+		return c.proc.AppendRDF(ctx, dst, doc, ldproc.Options{Safe: true})
+	})
+}
+
+// dataset canonicalises the quads toRDF appends to the slice it is given.
+func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, toRDF func([]rdfc.Quad) ([]rdfc.Quad, error)) (*rdfc.Result, error) {
 	if h != crypto.SHA256 && h != crypto.SHA384 {
 		return nil, fmt.Errorf("%w: hash %v (RDFC-1.0 here uses SHA-256 or SHA-384)", ErrCanonicalize, h)
 	}
@@ -97,7 +105,7 @@ func (c *LDProc) Dataset(ctx context.Context, doc any, h crypto.Hash) (*rdfc.Res
 		*buf = (*buf)[:0]
 		c.quads.Put(buf)
 	}()
-	quads, err := c.proc.AppendRDF(ctx, (*buf)[:0], doc, ldproc.Options{Safe: true})
+	quads, err := toRDF((*buf)[:0])
 	if err != nil {
 		return nil, canonError(err)
 	}
@@ -109,6 +117,13 @@ func (c *LDProc) Dataset(ctx context.Context, doc any, h crypto.Hash) (*rdfc.Res
 		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
 	}
 	return r, nil
+}
+
+// DatasetTree is Dataset for the value doc of t (jsontree.Parse).
+func (c *LDProc) DatasetTree(ctx context.Context, t *jsontree.Tree, doc *jsontree.Node, h crypto.Hash) (*rdfc.Result, error) {
+	return c.dataset(ctx, h, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
+		return c.proc.AppendRDFTree(ctx, dst, t, doc, ldproc.Options{Safe: true})
+	})
 }
 
 // canonError keeps a context error as the caller's contract has it.

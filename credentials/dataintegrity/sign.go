@@ -286,6 +286,28 @@ func (s *Suite) decodeMembers(doc []byte) (map[string]any, []jsontree.Member, er
 	return m, members, nil
 }
 
+// parse reads a document as decode does, into a jsontree.Tree.
+func (s *Suite) parse(doc []byte) (*jsontree.Tree, error) {
+	if err := jsonx.Check(doc, s.limits); err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	t, err := jsontree.Parse(doc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	if t.Root().Kind() != jsontree.Object {
+		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	}
+	if !s.inline && t.InlineContexts > 0 {
+		// Rare: the generic values say where.
+		if err := checkInline(t.Any(t.Root()), "$"); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w: only pinned context URLs are accepted", credentials.ErrMalformed, ErrInlineContext)
+	}
+	return t, nil
+}
+
 // marshalJSON writes v without escaping <, > and &.
 func marshalJSON(v any) ([]byte, error) {
 	var b bytes.Buffer

@@ -715,15 +715,20 @@ func (c *canon) result(wantQuads bool) *Result {
 	lines := make([]line, 0, len(c.quads)+len(c.plain))
 	for i := range c.quads {
 		start := len(buf)
-		buf = c.appendQuad(buf, i, -1)
-		lines = append(lines, line{start, len(buf), i})
+		var sub int
+		buf, sub = c.appendLine(buf, i)
+		lines = append(lines, line{start, len(buf), i, sub})
 	}
 	for i, qi := range c.plain {
 		start := len(buf)
-		buf = AppendNQuad(buf, c.in[qi])
-		lines = append(lines, line{start, len(buf), len(c.quads) + i})
+		buf = AppendTerm(buf, c.in[qi][0])
+		sub := len(buf)
+		buf = appendRest(buf, c.in[qi])
+		lines = append(lines, line{start, len(buf), len(c.quads) + i, sub})
 	}
-	sortLines(buf, lines)
+	if !c.sortBySubject(buf, lines) {
+		sortLines(buf, lines)
+	}
 	lines = slices.CompactFunc(lines, func(a, b line) bool { return bytes.Equal(buf[a.start:a.end], buf[b.start:b.end]) })
 	size = 0
 	for _, l := range lines {
@@ -753,6 +758,181 @@ func (c *canon) result(wantQuads bool) *Result {
 	return r
 }
 
+// appendLine is appendQuad with canonical labels, returning also where
+// the subject ends.
+func (c *canon) appendLine(b []byte, i int) ([]byte, int) {
+	q := &c.in[c.quads[i]]
+	if id := c.pos[i][0]; id >= 0 {
+		b = append(b, "_:c14n"...)
+		b = strconv.AppendInt(b, int64(c.canonID[id]), 10)
+	} else {
+		b = AppendTerm(b, q[0])
+	}
+	sub := len(b)
+	for k := 1; k < len(q); k++ {
+		if q[k].Kind == DefaultGraph {
+			continue
+		}
+		b = append(b, ' ')
+		if id := c.pos[i][k]; id >= 0 {
+			b = append(b, "_:c14n"...)
+			b = strconv.AppendInt(b, int64(c.canonID[id]), 10)
+		} else {
+			b = AppendTerm(b, q[k])
+		}
+	}
+	return append(b, " .\n"...), sub
+}
+
+// appendRest is AppendNQuad without the subject.
+func appendRest(b []byte, q Quad) []byte {
+	for k := 1; k < len(q); k++ {
+		if q[k].Kind == DefaultGraph {
+			continue
+		}
+		b = append(b, ' ')
+		b = AppendTerm(b, q[k])
+	}
+	return append(b, " .\n"...)
+}
+
+// sortBySubject sorts lines as sortLines does, by their subjects first:
+// canonical N-Quads has one line per quad, and most lines share with
+// others a subject, which bytes.Compare (or a multikey sort) reads again
+// at every comparison. Subjects are ordered once, the blank nodes' by
+// their canonical numbers in decimal (_:c14n1 < _:c14n10 < _:c14n2), and
+// only the lines of one subject are compared, from the subject's end.
+//
+// That order is bytes order as long as no subject followed by a space is
+// the beginning of another subject, and every subject that is not a blank
+// node sorts before "_" (IRIs and literals do: '<' and '"'); false, with
+// lines in no particular order, when a dataset breaks either rule (an IRI
+// holding "> ", say, which JSON-LD never makes).
+func (c *canon) sortBySubject(buf []byte, lines []line) bool {
+	nb := len(c.labels)
+	// Each line's bucket: a blank node subject's canonical number, or
+	// nb + the index of another subject among those met.
+	bucket := make([]int32, len(lines))
+	var others [][]byte
+	var otherIDs map[string]int32
+	for i, l := range lines {
+		if l.q < len(c.quads) {
+			if id := c.pos[l.q][0]; id >= 0 {
+				bucket[i] = c.canonID[id]
+				continue
+			}
+		}
+		s := buf[l.start:l.sub]
+		if len(s) == 0 || (s[0] != '<' && s[0] != '"') {
+			return false
+		}
+		id, ok := otherIDs[string(s)]
+		if !ok {
+			if otherIDs == nil {
+				otherIDs = map[string]int32{}
+			}
+			id = int32(len(others))
+			otherIDs[string(s)] = id
+			others = append(others, s)
+		}
+		bucket[i] = int32(nb) + id
+	}
+	// The rank of each bucket in line order: other subjects first.
+	rank := make([]int32, nb+len(others))
+	order := make([]int32, len(others))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	prefixed := false
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := others[a], others[b]
+		n := min(len(x), len(y))
+		if r := bytes.Compare(x[:n], y[:n]); r != 0 || len(x) == len(y) {
+			return r
+		}
+		// One is the beginning of the other: the shorter is followed by
+		// a space in its line.
+		if len(x) < len(y) {
+			if y[n] == ' ' {
+				prefixed = true
+			}
+			return cmpByte(' ', y[n])
+		}
+		if x[n] == ' ' {
+			prefixed = true
+		}
+		return cmpByte(x[n], ' ')
+	})
+	if prefixed {
+		return false
+	}
+	for r, o := range order {
+		rank[nb+int(o)] = int32(r)
+	}
+	for r, n := range decimalOrder(nb) {
+		rank[n] = int32(len(others) + r)
+	}
+	// Lines by bucket rank (a counting sort), then each bucket's lines by
+	// what follows the subject.
+	start := make([]int32, len(rank)+1)
+	for _, b := range bucket {
+		start[rank[b]+1]++
+	}
+	for i := range len(rank) {
+		start[i+1] += start[i]
+	}
+	sorted := make([]line, len(lines))
+	fill := slices.Clone(start[:len(rank)])
+	for i, b := range bucket {
+		r := rank[b]
+		sorted[fill[r]] = lines[i]
+		fill[r]++
+	}
+	for r := range len(rank) {
+		if ls := sorted[start[r]:start[r+1]]; len(ls) > 1 {
+			slices.SortFunc(ls, func(a, b line) int { return bytes.Compare(buf[a.sub:a.end], buf[b.sub:b.end]) })
+		}
+	}
+	copy(lines, sorted)
+	return true
+}
+
+func cmpByte(a, b byte) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// decimalOrder returns 0, ..., n-1 in the order of their decimal forms
+// as strings (0, 1, 10, 100, 11, ..., 2, 20, ...): a preorder walk of the
+// tree of decimal prefixes.
+func decimalOrder(n int) []int32 {
+	out := make([]int32, 0, n)
+	if n == 0 {
+		return out
+	}
+	out = append(out, 0)
+	var walk func(x int)
+	walk = func(x int) {
+		out = append(out, int32(x))
+		for d := range 10 {
+			y := 10*x + d
+			if y >= n {
+				return
+			}
+			walk(y)
+		}
+	}
+	for d := 1; d <= 9 && d < n; d++ {
+		walk(d)
+	}
+	return out
+}
+
 // termSize is the size of t in an N-Quads line, with the space or " .\n"
 // that follows it, unless it is a literal with characters to escape, or a
 // blank node whose canonical label is longer than 8 characters.
@@ -780,6 +960,7 @@ func termSize(t *Term) int {
 type line struct {
 	start, end int
 	q          int
+	sub        int // where the subject ends (sortBySubject)
 }
 
 // sortLines sorts lines by their bytes in buf, in the order of

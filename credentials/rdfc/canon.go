@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"math/bits"
+	"runtime"
 	"slices"
 	"strconv"
 	"time"
@@ -88,7 +89,7 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	c := &canon{ctx: ctx, hasher: h.New()}
+	c := &canon{ctx: ctx, hasher: h.New(), newHash: h.New}
 	c.dedupe(quads)
 	c.budget = max(int64(minWork), int64(perQuad)*int64(len(c.quads)+len(c.plain)))
 	c.deadline = time.Now().Add(timeout)
@@ -102,13 +103,14 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 // they first appear (their index); quads are referred to by their index in
 // quads, and nothing is serialised before a hash or the result needs it.
 type canon struct {
-	ctx    context.Context
-	hasher hash.Hash
-	in     []Quad     // the input
-	plain  []int32    // indices in in of the quads without blank nodes, duplicates included
-	quads  []int32    // indices in in of the quads with blank nodes, without duplicates
-	pos    [][4]int32 // per quad: the blank node index at each position, or -1
-	labels []string   // blank node index → input label
+	ctx     context.Context
+	hasher  hash.Hash
+	newHash func() hash.Hash
+	in      []Quad     // the input
+	plain   []int32    // indices in in of the quads without blank nodes, duplicates included
+	quads   []int32    // indices in in of the quads with blank nodes, without duplicates
+	pos     [][4]int32 // per quad: the blank node index at each position, or -1
+	labels  []string   // blank node index → input label
 	// byLabel maps labels to indices; byNumber does for labels "b<n>"
 	// (what JSON-LD processors make), n → index+1, without hashing.
 	byLabel  map[string]int32
@@ -330,11 +332,11 @@ func (c *canon) issueCanonical(id int32) {
 func (c *canon) run() error {
 	// Hash First Degree Quads for every blank node, grouped by hash (the
 	// nodes of a group in index order).
+	if err := c.hashAllFirstDegree(); err != nil {
+		return err
+	}
 	ids := make([]int32, len(c.labels))
 	for id := range ids {
-		if _, err := c.hashFirstDegree(int32(id)); err != nil {
-			return err
-		}
 		ids[id] = int32(id)
 	}
 	slices.SortFunc(ids, func(a, b int32) int {
@@ -420,9 +422,13 @@ func (c *canon) sum(data []byte) digest {
 // so a stack array would move to the heap on every call).
 func (c *canon) digest() digest {
 	c.raw = c.hasher.Sum(c.raw[:0])
+	return digestOf(c.raw)
+}
+
+func digestOf(raw []byte) digest {
 	var d digest
-	d.key = binary.BigEndian.Uint64(c.raw)
-	d.n = int8(hex.Encode(d.h[:], c.raw))
+	d.key = binary.BigEndian.Uint64(raw)
+	d.n = int8(hex.Encode(d.h[:], raw))
 	return d
 }
 
@@ -458,26 +464,82 @@ func (c *canon) hashFirstDegree(id int32) (digest, error) {
 	if hf := c.first[id]; hf.n != 0 {
 		return hf, nil
 	}
-	qs := c.nodeQs(id)
-	if err := c.spend(len(qs)); err != nil {
+	if err := c.spend(len(c.nodeQs(id))); err != nil {
 		return digest{}, err
 	}
-	lines := c.lines[:0]
-	buf := c.buf[:0]
+	w := firstDegree{hasher: c.hasher, buf: c.buf, lines: c.lines, raw: c.raw}
+	hf := c.firstDegree(&w, id)
+	c.buf, c.lines, c.raw = w.buf[:0], w.lines[:0], w.raw
+	return hf, nil
+}
+
+// firstDegree is the memory of Hash First Degree Quads, one per
+// goroutine.
+type firstDegree struct {
+	hasher hash.Hash
+	buf    []byte
+	lines  [][]byte
+	raw    []byte
+}
+
+// firstDegree computes (and records) the first-degree hash of id with w,
+// spending nothing: hashAllFirstDegree has.
+func (c *canon) firstDegree(w *firstDegree, id int32) digest {
+	qs := c.nodeQs(id)
+	lines := w.lines[:0]
+	buf := w.buf[:0]
 	for _, qi := range qs {
 		start := len(buf)
 		buf = c.appendQuad(buf, int(qi), id)
 		lines = append(lines, buf[start:len(buf):len(buf)])
 	}
 	slices.SortFunc(lines, bytes.Compare)
-	c.hasher.Reset()
+	w.hasher.Reset()
 	for _, l := range lines {
-		c.hasher.Write(l)
+		w.hasher.Write(l)
 	}
-	hf := c.digest()
+	w.raw = w.hasher.Sum(w.raw[:0])
+	hf := digestOf(w.raw)
 	c.first[id] = hf
-	c.buf, c.lines = buf[:0], lines[:0]
-	return hf, nil
+	w.buf, w.lines = buf[:0], lines[:0]
+	return hf
+}
+
+// parallelFirstDegree is the number of blank nodes from which
+// hashAllFirstDegree shares the work with a second goroutine.
+const parallelFirstDegree = 256
+
+// hashAllFirstDegree computes the first-degree hash of every blank node.
+// The hashes are independent, and their work known in advance (one unit
+// per quad of each node), so a large dataset has them computed by two
+// goroutines when two processors are there.
+func (c *canon) hashAllFirstDegree() error {
+	if err := c.spend(len(c.nodeQuads)); err != nil {
+		return err
+	}
+	nb := int32(len(c.labels))
+	w := firstDegree{hasher: c.hasher, buf: c.buf, lines: c.lines, raw: c.raw}
+	split := nb
+	var done chan struct{}
+	if nb >= parallelFirstDegree && runtime.GOMAXPROCS(0) > 1 {
+		split = nb / 2
+		done = make(chan struct{})
+		go func() {
+			w2 := firstDegree{hasher: c.newHash()}
+			for id := split; id < nb; id++ {
+				c.firstDegree(&w2, id)
+			}
+			close(done)
+		}()
+	}
+	for id := range split {
+		c.firstDegree(&w, id)
+	}
+	if done != nil {
+		<-done
+	}
+	c.buf, c.lines, c.raw = w.buf[:0], w.lines[:0], w.raw
+	return c.ctx.Err()
 }
 
 // tmpIssuer is an identifier issuer with prefix "_:b": the number issued

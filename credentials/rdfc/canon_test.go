@@ -1,14 +1,17 @@
 package rdfc
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +148,32 @@ func TestParseNQuadsForms(t *testing.T) {
 	}
 	if len(qs) != 2 || qs[0] != want[0] || qs[1] != want[1] {
 		t.Errorf("got %#v", qs)
+	}
+}
+
+// TestFirstDegreeHashesInParallelAsInSeries: a dataset large enough for
+// two goroutines to hash first degrees gives, with one processor or two,
+// the same canonical form (run with -race, the goroutines are checked
+// too).
+func TestFirstDegreeHashesInParallelAsInSeries(t *testing.T) {
+	var quads []Quad
+	n := 3 * parallelFirstDegree
+	for i := range n {
+		s := NewBlank(fmt.Sprintf("n%d", i))
+		quads = append(quads,
+			Quad{s, NewIRI("http://ex/p"), NewLiteral(fmt.Sprint(i), "", ""), {}},
+			Quad{s, NewIRI("http://ex/next"), NewBlank(fmt.Sprintf("n%d", (i+1)%n)), {}},
+		)
+	}
+	prev := runtime.GOMAXPROCS(1)
+	one, err := Canonicalize(context.Background(), quads, Options{})
+	runtime.GOMAXPROCS(max(prev, 2))
+	two, err2 := Canonicalize(context.Background(), quads, Options{})
+	runtime.GOMAXPROCS(prev)
+	if err != nil || err2 != nil {
+		t.Fatal(err, err2)
+	}
+	if !bytes.Equal(one.NQuads, two.NQuads) {
+		t.Error("canonical forms differ with one and two processors")
 	}
 }

@@ -211,8 +211,10 @@ func Parse(data []byte) (*Tree, error) {
 	// Every member or element follows a '{', a '[' or a ',': their count
 	// bounds the nodes (closely: few strings hold commas or brackets), so
 	// that the array is allocated once.
+	// Room is left for a copy of the top level, which a reader may make
+	// (an object without one member: NewObject).
 	n := bytes.Count(data, []byte{','}) + bytes.Count(data, []byte{'{'}) + bytes.Count(data, []byte{'['})
-	t := &Tree{src: string(data), nodes: make([]Node, 0, n)}
+	t := &Tree{src: string(data), nodes: make([]Node, 0, n+32)}
 	d := nodeDecoder{decoder: decoder{s: t.src}, t: t}
 	d.space()
 	root, err := d.value(0)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/piprate/json-gold/ld"
 
@@ -57,10 +58,14 @@ const (
 // RDFC-1.0 (credentials/rdfc) under the bounds of Work. Its processed
 // contexts are shared by every call.
 type LDProc struct {
-	proc  *ldproc.Processor
-	work  rdfc.Options
-	quads sync.Pool // *[]rdfc.Quad, reused between calls
+	proc    *ldproc.Processor
+	work    rdfc.Options
+	quads   sync.Pool    // *[]rdfc.Quad, reused between calls
+	largest atomic.Int64 // the most quads a dataset had
 }
+
+// maxQuadHint bounds the quads a buffer is made for in advance (2 MB).
+const maxQuadHint = 8192
 
 var _ Canonicalizer = (*LDProc)(nil)
 
@@ -98,7 +103,12 @@ func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, toRDF func([]rdfc.Q
 	}
 	buf, _ := c.quads.Get().(*[]rdfc.Quad)
 	if buf == nil {
-		buf = new([]rdfc.Quad)
+		// The pool is emptied by every garbage collection: a new buffer
+		// is made the size of the largest dataset seen (up to a bound),
+		// rather than grown quad by quad (a quarter of the conversion to
+		// RDF of a large credential).
+		b := make([]rdfc.Quad, 0, min(c.largest.Load(), maxQuadHint))
+		buf = &b
 	}
 	defer func() {
 		clear(*buf) // drop the strings the quads hold
@@ -110,6 +120,9 @@ func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, toRDF func([]rdfc.Q
 		return nil, canonError(err)
 	}
 	*buf = quads
+	if n := int64(len(quads)); n > c.largest.Load() {
+		c.largest.Store(n)
+	}
 	o := c.work
 	o.Hash = h
 	r, err := rdfc.Canonicalize(ctx, quads, o)

@@ -2,9 +2,9 @@ package sdjwt
 
 import (
 	"encoding/json"
-	"maps"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -16,6 +16,38 @@ import (
 // disclosures and payload several times faster than encoding/json's
 // reflection, and hands anything else to encoding/json.
 func appendJSON(b []byte, v any) ([]byte, error) {
+	e, _ := encoders.Get().(*encoder)
+	if e == nil {
+		e = &encoder{}
+	}
+	out, err := e.append(b, v)
+	clear(e.keys[:cap(e.keys)]) // keep no claim names alive in the pool
+	e.keys = e.keys[:0]
+	encoders.Put(e)
+	return out, err
+}
+
+// encoders keep the member-name buffers of appendJSON between calls.
+var encoders sync.Pool
+
+// encoder is appendJSON's state: one buffer for the sorted member names of
+// every object being written, each object's names after its parents'.
+type encoder struct{ keys []string }
+
+// bufferKeys appends the names of m to e.keys, sorted, and returns them
+// and the length to cut e.keys back to once they are written. The slice
+// returned stays valid while nested objects append after it.
+func bufferKeys[V any](e *encoder, m map[string]V) ([]string, int) {
+	start := len(e.keys)
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	ks := e.keys[start:]
+	slices.Sort(ks)
+	return ks, start
+}
+
+func (e *encoder) append(b []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
@@ -40,12 +72,12 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		b = append(b, '[')
-		for i, e := range t {
+		for i, el := range t {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendJSON(b, e); err != nil {
+			if b, err = e.append(b, el); err != nil {
 				return nil, err
 			}
 		}
@@ -67,24 +99,27 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		b = append(b, '{')
-		for i, k := range slices.Sorted(maps.Keys(t)) {
+		ks, start := bufferKeys(e, t)
+		for i, k := range ks {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			b = appendQuoted(b, k)
 			b = append(b, ':')
 			var err error
-			if b, err = appendJSON(b, t[k]); err != nil {
+			if b, err = e.append(b, t[k]); err != nil {
 				return nil, err
 			}
 		}
+		e.keys = e.keys[:start]
 		return append(b, '}'), nil
 	case map[string]string:
 		if t == nil {
 			return append(b, "null"...), nil
 		}
 		b = append(b, '{')
-		for i, k := range slices.Sorted(maps.Keys(t)) {
+		ks, start := bufferKeys(e, t)
+		for i, k := range ks {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -92,6 +127,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			b = append(b, ':')
 			b = appendQuoted(b, t[k])
 		}
+		e.keys = e.keys[:start]
 		return append(b, '}'), nil
 	}
 	return appendEncoded(b, v)

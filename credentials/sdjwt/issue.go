@@ -6,9 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
@@ -203,6 +206,15 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 		}
 	}
 	b := &builder{decoys: frame.Decoys}
+	if p, _ := scratches.Get().(*[]byte); p != nil {
+		b.scratch = *p
+	}
+	defer func() {
+		if cap(b.scratch) <= maxPooledScratch {
+			s := b.scratch[:0]
+			scratches.Put(&s)
+		}
+	}()
 	payload, err := b.object(m, root, false)
 	if err != nil {
 		return "", err
@@ -232,6 +244,13 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 	}
 	return string(out), nil
 }
+
+// scratches are builders' scratch buffers, kept between credentials: the
+// payload's JSON would otherwise be grown from nothing each time. Buffers
+// above maxPooledScratch (a very large credential's) are let go.
+var scratches sync.Pool
+
+const maxPooledScratch = 1 << 20
 
 // node is one step of the frame, as a trie.
 type node struct {
@@ -343,6 +362,11 @@ func (b *builder) path() Path {
 }
 
 func (b *builder) value(v any, n *node, lenient bool) (any, error) {
+	if n == nil {
+		// Nothing below is disclosable: the claims are written as they are,
+		// not copied, once checked for the names SD-JWT reserves.
+		return v, b.plain(v)
+	}
 	switch t := v.(type) {
 	case map[string]any:
 		return b.object(t, n, lenient)
@@ -405,6 +429,60 @@ func (b *builder) object(m map[string]any, n *node, lenient bool) (map[string]an
 		out["_sd"] = digests
 	}
 	return out, nil
+}
+
+// plain refuses the names SD-JWT reserves ("_sd", "...") anywhere in v, a
+// claim nothing of which is disclosable, naming where the first is (member
+// names in order).
+func (b *builder) plain(v any) error {
+	if !reserved(v) {
+		return nil
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			if k == "_sd" || k == "..." {
+				return malformed("claims: %s uses the reserved name %q", b.path(), k)
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			b.at = append(b.at, step{k, -1})
+			err := b.plain(t[k])
+			b.at = b.at[:len(b.at)-1]
+			if err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range t {
+			b.at = append(b.at, step{"", i})
+			err := b.plain(e)
+			b.at = b.at[:len(b.at)-1]
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// reserved reports whether a name SD-JWT reserves is anywhere in v.
+func reserved(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if k == "_sd" || k == "..." || reserved(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if reserved(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (b *builder) array(a []any, n *node, lenient bool) ([]any, error) {

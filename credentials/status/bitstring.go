@@ -46,6 +46,16 @@ func New(size int) (*Bitstring, error) {
 	return &Bitstring{b: make([]byte, (size+7)/8)}, nil
 }
 
+// FromBytes returns the list whose bits are b (bit 0 the most significant
+// bit of b[0]), a copy: what Bytes returns, read back. A list shorter than
+// MinBits or longer than MaxBytes is an error wrapping ErrRange.
+func FromBytes(b []byte) (*Bitstring, error) {
+	if len(b)*8 < MinBits || len(b) > MaxBytes {
+		return nil, fmt.Errorf("status: list of %d bytes: %w (%d to %d)", len(b), ErrRange, MinBits/8, MaxBytes)
+	}
+	return &Bitstring{b: bytes.Clone(b)}, nil
+}
+
 // Len returns the number of bits in the list.
 func (s *Bitstring) Len() int { return len(s.b) * 8 }
 

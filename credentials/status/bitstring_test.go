@@ -293,3 +293,27 @@ func ExampleBitstring() {
 	fmt.Println(encoded[:1], back.Len(), revoked)
 	// Output: u 131072 true
 }
+
+// TestFromBytesReadsBackBytes: FromBytes is Bytes read back, a copy, within
+// the sizes a list may have.
+func TestFromBytesReadsBackBytes(t *testing.T) {
+	l, _ := New(MinBits)
+	_ = l.Set(3, true)
+	raw := l.Bytes()
+	back, err := FromBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := back.Get(3); !v || back.Len() != l.Len() {
+		t.Fatalf("FromBytes(Bytes()) lost bit 3 or changed length (%d, want %d)", back.Len(), l.Len())
+	}
+	raw[0] = 0xff
+	if v, _ := back.Get(0); v {
+		t.Error("FromBytes shares its argument's memory")
+	}
+	for _, n := range []int{0, MinBits/8 - 1, MaxBytes + 1} {
+		if _, err := FromBytes(make([]byte, n)); !errors.Is(err, ErrRange) {
+			t.Errorf("FromBytes of %d bytes: %v, want ErrRange", n, err)
+		}
+	}
+}

@@ -874,27 +874,33 @@ func (c *canon) sortBySubject(buf []byte, lines []line) bool {
 	nb := len(c.labels)
 	// Each line's bucket: a blank node subject's canonical number, or
 	// nb + the index of another subject among those met.
+	// Other subjects are told apart by term (a map keyed by the bytes
+	// would copy them); terms that serialise alike share a rank below.
 	bucket := make([]int32, len(lines))
 	var others [][]byte
-	var otherIDs map[string]int32
+	var otherIDs map[Term]int32
 	for i, l := range lines {
+		var subject *Term
 		if l.q < len(c.quads) {
 			if id := c.pos[l.q][0]; id >= 0 {
 				bucket[i] = c.canonID[id]
 				continue
 			}
+			subject = &c.in[c.quads[l.q]][0]
+		} else {
+			subject = &c.in[c.plain[l.q-len(c.quads)]][0]
 		}
 		s := buf[l.start:l.sub]
 		if len(s) == 0 || (s[0] != '<' && s[0] != '"') {
 			return false
 		}
-		id, ok := otherIDs[string(s)]
+		id, ok := otherIDs[*subject]
 		if !ok {
 			if otherIDs == nil {
-				otherIDs = map[string]int32{}
+				otherIDs = map[Term]int32{}
 			}
 			id = int32(len(others))
-			otherIDs[string(s)] = id
+			otherIDs[*subject] = id
 			others = append(others, s)
 		}
 		bucket[i] = int32(nb) + id
@@ -928,11 +934,15 @@ func (c *canon) sortBySubject(buf []byte, lines []line) bool {
 	if prefixed {
 		return false
 	}
-	for r, o := range order {
-		rank[nb+int(o)] = int32(r)
+	r := int32(-1)
+	for i, o := range order {
+		if i == 0 || !bytes.Equal(others[o], others[order[i-1]]) {
+			r++
+		}
+		rank[nb+int(o)] = r
 	}
-	for r, n := range decimalOrder(nb) {
-		rank[n] = int32(len(others) + r)
+	for i, n := range decimalOrder(nb) {
+		rank[n] = r + 1 + int32(i)
 	}
 	// Lines by bucket rank (a counting sort), then each bucket's lines by
 	// what follows the subject.

@@ -52,13 +52,20 @@ type Options struct {
 	// Quads asks for Result.Quads. False: only NQuads and Labels are
 	// made, which is all a signature needs.
 	Quads bool
+	// Digest, when set (crypto.SHA256 or crypto.SHA384), asks for the
+	// hash of the canonical N-Quads (Result.Digest) instead of the N-Quads
+	// themselves: the lines are hashed as they are sorted, never all kept
+	// at once, and Result.NQuads is nil.
+	Digest crypto.Hash
 }
 
 // Result is a canonicalised dataset.
 type Result struct {
 	// NQuads is the canonical N-Quads document: one line per distinct
-	// quad, sorted.
+	// quad, sorted. Nil when Options.Digest is set.
 	NQuads []byte
+	// Digest is the hash of NQuads by Options.Digest, when set.
+	Digest []byte
 	// Quads are the quads with their canonical blank node labels
 	// ("c14n0", ...), in the order of the lines of NQuads; only when
 	// Options.Quads asked for them.
@@ -90,6 +97,12 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 		timeout = DefaultTimeout
 	}
 	c := &canon{ctx: ctx, hasher: h.New(), newHash: h.New}
+	if opts.Digest != 0 {
+		if opts.Digest != crypto.SHA256 && opts.Digest != crypto.SHA384 {
+			return nil, fmt.Errorf("rdfc: digest %v (SHA-256 or SHA-384 here)", opts.Digest)
+		}
+		c.sink = opts.Digest.New()
+	}
 	c.dedupe(quads)
 	c.budget = max(int64(minWork), int64(perQuad)*int64(len(c.quads)+len(c.plain)))
 	c.deadline = time.Now().Add(timeout)
@@ -106,6 +119,7 @@ type canon struct {
 	ctx     context.Context
 	hasher  hash.Hash
 	newHash func() hash.Hash
+	sink    hash.Hash  // Options.Digest's, or nil
 	in      []Quad     // the input
 	plain   []int32    // indices in in of the quads without blank nodes, duplicates included
 	quads   []int32    // indices in in of the quads with blank nodes, without duplicates
@@ -773,44 +787,33 @@ func (c *canon) result(wantQuads bool) *Result {
 			size += termSize(&c.in[i][k])
 		}
 	}
-	buf := make([]byte, 0, size+size/64)
-	lines := make([]line, 0, len(c.quads)+len(c.plain))
-	for i := range c.quads {
-		start := len(buf)
-		var sub int
-		buf, sub = c.appendLine(buf, i)
-		lines = append(lines, line{start, len(buf), i, sub})
+	o := output{h: c.sink}
+	if c.sink != nil {
+		o.buf = make([]byte, 0, 32<<10)
+	} else {
+		o.buf = make([]byte, 0, size+size/64)
 	}
-	for i, qi := range c.plain {
-		start := len(buf)
-		buf = AppendTerm(buf, c.in[qi][0])
-		sub := len(buf)
-		buf = appendRest(buf, c.in[qi])
-		lines = append(lines, line{start, len(buf), len(c.quads) + i, sub})
+	var kept []int // the lines written, as line.q
+	if !c.writeBySubject(&o, &kept, wantQuads) {
+		c.writeSorted(&o, &kept, wantQuads, size)
 	}
-	if !c.sortBySubject(buf, lines) {
-		sortLines(buf, lines)
+	r := &Result{Labels: labels}
+	if c.sink != nil {
+		c.sink.Write(o.buf)
+		r.Digest = c.sink.Sum(nil)
+	} else {
+		r.NQuads = o.buf
 	}
-	lines = slices.CompactFunc(lines, func(a, b line) bool { return bytes.Equal(buf[a.start:a.end], buf[b.start:b.end]) })
-	size = 0
-	for _, l := range lines {
-		size += l.end - l.start
-	}
-	out := make([]byte, 0, size)
-	for _, l := range lines {
-		out = append(out, buf[l.start:l.end]...)
-	}
-	r := &Result{NQuads: out, Labels: labels}
 	if wantQuads {
-		r.Quads = make([]Quad, len(lines))
-		for i, l := range lines {
-			if l.q >= len(c.quads) {
-				r.Quads[i] = c.in[c.plain[l.q-len(c.quads)]]
+		r.Quads = make([]Quad, len(kept))
+		for i, lq := range kept {
+			if lq >= len(c.quads) {
+				r.Quads[i] = c.in[c.plain[lq-len(c.quads)]]
 				continue
 			}
-			q := c.in[c.quads[l.q]]
+			q := c.in[c.quads[lq]]
 			for k := range q {
-				if id := c.pos[l.q][k]; id >= 0 {
+				if id := c.pos[lq][k]; id >= 0 {
 					q[k].Value = name(int(id))
 				}
 			}
@@ -820,34 +823,79 @@ func (c *canon) result(wantQuads bool) *Result {
 	return r
 }
 
-// appendLine is appendQuad with canonical labels, returning also where
-// the subject ends.
-func (c *canon) appendLine(b []byte, i int) ([]byte, int) {
-	q := &c.in[c.quads[i]]
-	if id := c.pos[i][0]; id >= 0 {
+// output receives the canonical lines: kept in buf, or, with h set,
+// hashed by h (buf then holds what is not hashed yet).
+type output struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func (o *output) write(b []byte) {
+	if o.h != nil && len(o.buf)+len(b) > cap(o.buf) {
+		o.h.Write(o.buf)
+		o.buf = o.buf[:0]
+	}
+	o.buf = append(o.buf, b...)
+}
+
+// writeSorted serialises every line, sorts them all (sortLines) and
+// writes them without duplicates.
+func (c *canon) writeSorted(o *output, kept *[]int, wantQuads bool, size int) {
+	buf := make([]byte, 0, size+size/64)
+	lines := make([]line, 0, len(c.quads)+len(c.plain))
+	for q := range len(c.quads) + len(c.plain) {
+		start := len(buf)
+		var sub int
+		buf, sub = c.appendLine(buf, q)
+		lines = append(lines, line{start, len(buf), q, sub})
+	}
+	sortLines(buf, lines)
+	for i, l := range lines {
+		if i > 0 && bytes.Equal(buf[l.start:l.end], buf[lines[i-1].start:lines[i-1].end]) {
+			continue
+		}
+		o.write(buf[l.start:l.end])
+		if wantQuads {
+			*kept = append(*kept, l.q)
+		}
+	}
+}
+
+// appendLine appends line q (an index in c.quads, or len(c.quads) + an
+// index in c.plain) with canonical labels, and returns also where its
+// subject ends.
+func (c *canon) appendLine(b []byte, q int) ([]byte, int) {
+	if q >= len(c.quads) {
+		qd := &c.in[c.plain[q-len(c.quads)]]
+		b = AppendTerm(b, qd[0])
+		sub := len(b)
+		return appendRest(b, qd), sub
+	}
+	qd := &c.in[c.quads[q]]
+	if id := c.pos[q][0]; id >= 0 {
 		b = append(b, "_:c14n"...)
 		b = strconv.AppendInt(b, int64(c.canonID[id]), 10)
 	} else {
-		b = AppendTerm(b, q[0])
+		b = AppendTerm(b, qd[0])
 	}
 	sub := len(b)
-	for k := 1; k < len(q); k++ {
-		if q[k].Kind == DefaultGraph {
+	for k := 1; k < len(qd); k++ {
+		if qd[k].Kind == DefaultGraph {
 			continue
 		}
 		b = append(b, ' ')
-		if id := c.pos[i][k]; id >= 0 {
+		if id := c.pos[q][k]; id >= 0 {
 			b = append(b, "_:c14n"...)
 			b = strconv.AppendInt(b, int64(c.canonID[id]), 10)
 		} else {
-			b = AppendTerm(b, q[k])
+			b = AppendTerm(b, qd[k])
 		}
 	}
 	return append(b, " .\n"...), sub
 }
 
 // appendRest is AppendNQuad without the subject.
-func appendRest(b []byte, q Quad) []byte {
+func appendRest(b []byte, q *Quad) []byte {
 	for k := 1; k < len(q); k++ {
 		if q[k].Kind == DefaultGraph {
 			continue
@@ -858,62 +906,74 @@ func appendRest(b []byte, q Quad) []byte {
 	return append(b, " .\n"...)
 }
 
-// sortBySubject sorts lines as sortLines does, by their subjects first:
+// writeBySubject writes the lines in order, by their subjects first:
 // canonical N-Quads has one line per quad, and most lines share with
 // others a subject, which bytes.Compare (or a multikey sort) reads again
 // at every comparison. Subjects are ordered once, the blank nodes' by
 // their canonical numbers in decimal (_:c14n1 < _:c14n10 < _:c14n2), and
-// only the lines of one subject are compared, from the subject's end.
+// only the lines of one subject are serialised together and compared,
+// from the subject's end; each subject's lines are written as soon as
+// they are sorted, so that no line waits in memory for the others.
 //
 // That order is bytes order as long as no subject followed by a space is
 // the beginning of another subject, and every subject that is not a blank
-// node sorts before "_" (IRIs and literals do: '<' and '"'); false, with
-// lines in no particular order, when a dataset breaks either rule (an IRI
-// holding "> ", say, which JSON-LD never makes).
-func (c *canon) sortBySubject(buf []byte, lines []line) bool {
+// node sorts before "_" (IRIs and literals do: '<' and '"'); false, having
+// written nothing, when a dataset breaks either rule (an IRI holding "> ",
+// say, which JSON-LD never makes).
+func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 	nb := len(c.labels)
+	nq := len(c.quads) + len(c.plain)
 	// Each line's bucket: a blank node subject's canonical number, or
-	// nb + the index of another subject among those met.
-	// Other subjects are told apart by term (a map keyed by the bytes
-	// would copy them); terms that serialise alike share a rank below.
-	bucket := make([]int32, len(lines))
-	var others [][]byte
+	// nb + the index of another subject among those met. Other subjects
+	// are told apart by term, and serialised once each into subj; terms
+	// that serialise alike share a rank below.
+	bucket := make([]int32, nq)
+	var subj []byte
+	var subjEnd []int32
 	var otherIDs map[Term]int32
-	for i, l := range lines {
-		var subject *Term
-		if l.q < len(c.quads) {
-			if id := c.pos[l.q][0]; id >= 0 {
-				bucket[i] = c.canonID[id]
+	for q := range nq {
+		var t *Term
+		if q < len(c.quads) {
+			if id := c.pos[q][0]; id >= 0 {
+				bucket[q] = c.canonID[id]
 				continue
 			}
-			subject = &c.in[c.quads[l.q]][0]
+			t = &c.in[c.quads[q]][0]
 		} else {
-			subject = &c.in[c.plain[l.q-len(c.quads)]][0]
+			t = &c.in[c.plain[q-len(c.quads)]][0]
 		}
-		s := buf[l.start:l.sub]
-		if len(s) == 0 || (s[0] != '<' && s[0] != '"') {
-			return false
-		}
-		id, ok := otherIDs[*subject]
+		id, ok := otherIDs[*t]
 		if !ok {
 			if otherIDs == nil {
 				otherIDs = map[Term]int32{}
 			}
-			id = int32(len(others))
-			otherIDs[*subject] = id
-			others = append(others, s)
+			start := len(subj)
+			subj = AppendTerm(subj, *t)
+			if len(subj) == start || (subj[start] != '<' && subj[start] != '"') {
+				return false
+			}
+			id = int32(len(subjEnd))
+			otherIDs[*t] = id
+			subjEnd = append(subjEnd, int32(len(subj)))
 		}
-		bucket[i] = int32(nb) + id
+		bucket[q] = int32(nb) + id
+	}
+	other := func(i int32) []byte {
+		start := int32(0)
+		if i > 0 {
+			start = subjEnd[i-1]
+		}
+		return subj[start:subjEnd[i]]
 	}
 	// The rank of each bucket in line order: other subjects first.
-	rank := make([]int32, nb+len(others))
-	order := make([]int32, len(others))
+	rank := make([]int32, nb+len(subjEnd))
+	order := make([]int32, len(subjEnd))
 	for i := range order {
 		order[i] = int32(i)
 	}
 	prefixed := false
 	slices.SortFunc(order, func(a, b int32) int {
-		x, y := others[a], others[b]
+		x, y := other(a), other(b)
 		n := min(len(x), len(y))
 		if r := bytes.Compare(x[:n], y[:n]); r != 0 || len(x) == len(y) {
 			return r
@@ -935,17 +995,16 @@ func (c *canon) sortBySubject(buf []byte, lines []line) bool {
 		return false
 	}
 	r := int32(-1)
-	for i, o := range order {
-		if i == 0 || !bytes.Equal(others[o], others[order[i-1]]) {
+	for i, s := range order {
+		if i == 0 || !bytes.Equal(other(s), other(order[i-1])) {
 			r++
 		}
-		rank[nb+int(o)] = r
+		rank[nb+int(s)] = r
 	}
 	for i, n := range decimalOrder(nb) {
 		rank[n] = r + 1 + int32(i)
 	}
-	// Lines by bucket rank (a counting sort), then each bucket's lines by
-	// what follows the subject.
+	// The lines by rank (a counting sort).
 	start := make([]int32, len(rank)+1)
 	for _, b := range bucket {
 		start[rank[b]+1]++
@@ -953,19 +1012,39 @@ func (c *canon) sortBySubject(buf []byte, lines []line) bool {
 	for i := range len(rank) {
 		start[i+1] += start[i]
 	}
-	sorted := make([]line, len(lines))
+	byRank := make([]int32, nq)
 	fill := slices.Clone(start[:len(rank)])
-	for i, b := range bucket {
+	for q, b := range bucket {
 		r := rank[b]
-		sorted[fill[r]] = lines[i]
+		byRank[fill[r]] = int32(q)
 		fill[r]++
 	}
+	// Each rank's lines, serialised, sorted by what follows the subject,
+	// and written without duplicates.
+	var buf []byte
+	var lines []line
 	for r := range len(rank) {
-		if ls := sorted[start[r]:start[r+1]]; len(ls) > 1 {
-			slices.SortFunc(ls, func(a, b line) int { return bytes.Compare(buf[a.sub:a.end], buf[b.sub:b.end]) })
+		qs := byRank[start[r]:start[r+1]]
+		buf, lines = buf[:0], lines[:0]
+		for _, q := range qs {
+			s := len(buf)
+			var sub int
+			buf, sub = c.appendLine(buf, int(q))
+			lines = append(lines, line{s, len(buf), int(q), sub})
+		}
+		if len(lines) > 1 {
+			slices.SortFunc(lines, func(a, b line) int { return bytes.Compare(buf[a.sub:a.end], buf[b.sub:b.end]) })
+		}
+		for i, l := range lines {
+			if i > 0 && bytes.Equal(buf[l.sub:l.end], buf[lines[i-1].sub:lines[i-1].end]) {
+				continue
+			}
+			o.write(buf[l.start:l.end])
+			if wantQuads {
+				*kept = append(*kept, l.q)
+			}
 		}
 	}
-	copy(lines, sorted)
 	return true
 }
 

@@ -3,6 +3,8 @@ package rdfc
 import (
 	"bytes"
 	"context"
+	"crypto"
+	_ "crypto/sha512"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -86,6 +88,17 @@ func TestCanonicalLinesAreSorted(t *testing.T) {
 		res, err := Canonicalize(context.Background(), quads, Options{Quads: true})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384} {
+			d, err := Canonicalize(context.Background(), quads, Options{Digest: h})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := h.New()
+			sum.Write(res.NQuads)
+			if d.NQuads != nil || !bytes.Equal(d.Digest, sum.Sum(nil)) {
+				t.Fatalf("round %d: Options.Digest %v is not the hash of the N-Quads", round, h)
+			}
 		}
 		lines := strings.SplitAfter(string(res.NQuads), "\n")
 		lines = lines[:len(lines)-1]

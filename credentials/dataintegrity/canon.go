@@ -91,13 +91,14 @@ func (c *LDProc) Canonicalize(ctx context.Context, doc any, h crypto.Hash) ([]by
 // Dataset is Canonicalize returning the canonical quads and blank node
 // labels too.
 func (c *LDProc) Dataset(ctx context.Context, doc any, h crypto.Hash) (*rdfc.Result, error) {
-	return c.dataset(ctx, h, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
+	return c.dataset(ctx, h, false, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
 		return c.proc.AppendRDF(ctx, dst, doc, ldproc.Options{Safe: true})
 	})
 }
 
-// dataset canonicalises the quads toRDF appends to the slice it is given.
-func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, toRDF func([]rdfc.Quad) ([]rdfc.Quad, error)) (*rdfc.Result, error) {
+// dataset canonicalises the quads toRDF appends to the slice it is given;
+// with digest, the result has the hash of the N-Quads by h, not them.
+func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, digest bool, toRDF func([]rdfc.Quad) ([]rdfc.Quad, error)) (*rdfc.Result, error) {
 	if h != crypto.SHA256 && h != crypto.SHA384 {
 		return nil, fmt.Errorf("%w: hash %v (RDFC-1.0 here uses SHA-256 or SHA-384)", ErrCanonicalize, h)
 	}
@@ -125,6 +126,9 @@ func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, toRDF func([]rdfc.Q
 	}
 	o := c.work
 	o.Hash = h
+	if digest {
+		o.Digest = h
+	}
 	r, err := rdfc.Canonicalize(ctx, quads, o)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
@@ -132,11 +136,27 @@ func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, toRDF func([]rdfc.Q
 	return r, nil
 }
 
-// DatasetTree is Dataset for the value doc of t (jsontree.Parse).
-func (c *LDProc) DatasetTree(ctx context.Context, t *jsontree.Tree, doc *jsontree.Node, h crypto.Hash) (*rdfc.Result, error) {
-	return c.dataset(ctx, h, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
+// digest returns the hash by h of the canonical N-Quads of doc, without
+// keeping them (rdfc.Options.Digest).
+func (c *LDProc) digest(ctx context.Context, doc any, h crypto.Hash) ([]byte, error) {
+	r, err := c.dataset(ctx, h, true, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
+		return c.proc.AppendRDF(ctx, dst, doc, ldproc.Options{Safe: true})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.Digest, nil
+}
+
+// digestTree is digest for the value doc of t (jsontree.Parse).
+func (c *LDProc) digestTree(ctx context.Context, t *jsontree.Tree, doc *jsontree.Node, h crypto.Hash) ([]byte, error) {
+	r, err := c.dataset(ctx, h, true, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
 		return c.proc.AppendRDFTree(ctx, dst, t, doc, ldproc.Options{Safe: true})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return r.Digest, nil
 }
 
 // canonError keeps a context error as the caller's contract has it.

@@ -124,7 +124,7 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		}
 		proof["proofValue"] = pv
 	} else {
-		hashData, err := s.hashData(ctx, s.name, func() ([]byte, error) { return s.canonical(ctx, s.name, unsecured, alg.hash) }, proof, ctxList, alg)
+		hashData, err := s.hashData(ctx, s.name, func() ([]byte, error) { return s.canonicalHash(ctx, s.name, unsecured, alg.hash) }, proof, ctxList, alg)
 		if err != nil {
 			return nil, err
 		}
@@ -160,11 +160,30 @@ func (s *Suite) canonical(ctx context.Context, cryptosuite string, doc any, h cr
 	return s.canon.Canonicalize(ctx, doc, h)
 }
 
+// canonicalHash is the hash by h of canonical (by LDProc, without keeping
+// the N-Quads).
+func (s *Suite) canonicalHash(ctx context.Context, cryptosuite string, doc any, h crypto.Hash) ([]byte, error) {
+	if c, ok := s.canon.(*LDProc); ok && !isJCS(cryptosuite) {
+		return c.digest(ctx, doc, h)
+	}
+	b, err := s.canonical(ctx, cryptosuite, doc, h)
+	if err != nil {
+		return nil, err
+	}
+	return hashOf(b, h), nil
+}
+
+func hashOf(b []byte, h crypto.Hash) []byte {
+	d := h.New()
+	d.Write(b)
+	return d.Sum(nil)
+}
+
 // hashData canonicalises the proof configuration (proof without proofValue;
 // with the document's @context for the RDFC suites, as the proof has it for
-// the JCS ones) while canonDoc canonicalises the document, and returns
+// the JCS ones) while docHash hashes the canonical document, and returns
 // hash(proof config) ‖ hash(doc).
-func (s *Suite) hashData(ctx context.Context, cryptosuite string, canonDoc func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
+func (s *Suite) hashData(ctx context.Context, cryptosuite string, docHash func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
 	config := make(map[string]any, len(proof)+1)
 	for k, v := range proof {
 		if k != "proofValue" {
@@ -183,7 +202,7 @@ func (s *Suite) hashData(ctx context.Context, cryptosuite string, canonDoc func(
 		b, err := s.canonical(ctx, cryptosuite, config, alg.hash)
 		done <- result{b, err}
 	}()
-	doc, docErr := canonDoc()
+	doc, docErr := docHash()
 	cfg := <-done
 	if docErr != nil {
 		return nil, docErr
@@ -191,16 +210,7 @@ func (s *Suite) hashData(ctx context.Context, cryptosuite string, canonDoc func(
 	if cfg.err != nil {
 		return nil, fmt.Errorf("proof configuration: %w", cfg.err)
 	}
-	return combine(cfg.b, doc, alg.hash), nil
-}
-
-func combine(canonConfig, canonDoc []byte, h crypto.Hash) []byte {
-	hc := h.New()
-	hc.Write(canonConfig)
-	out := hc.Sum(nil)
-	hd := h.New()
-	hd.Write(canonDoc)
-	return hd.Sum(out)
+	return append(hashOf(cfg.b, alg.hash), doc...), nil
 }
 
 // sign signs hashData: Ed25519 over the bytes themselves, ECDSA over their

@@ -96,7 +96,7 @@ func (s *Suite) Verify(ctx context.Context, secured []byte, r credentials.KeyRes
 		delete(all, "proof")
 		unsecured = document{m: all}
 	}
-	canonCache := map[string][]byte{}
+	canonCache := map[string][]byte{} // canonical document hashes
 	var first *credentials.VerificationMethod
 
 	v := &credentials.Verified{Document: secured, Issuer: signer.id, Details: map[string]string{"proofs": strconv.Itoa(len(proofs))}}
@@ -404,7 +404,7 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		if b, ok := canonCache[cacheKey]; ok {
 			return b, nil
 		}
-		b, err := s.canonicalDoc(ctx, p.cryptosuite, doc, alg.hash)
+		b, err := s.canonicalDocHash(ctx, p.cryptosuite, doc, alg.hash)
 		if err == nil {
 			canonCache[cacheKey] = b
 		}
@@ -463,20 +463,16 @@ func (d document) with(key string, v any) (document, error) {
 	return document{t: d.t, root: d.t.NewObject(members)}, nil
 }
 
-// canonicalDoc is canonical for a document.
-func (s *Suite) canonicalDoc(ctx context.Context, cryptosuite string, d document, h crypto.Hash) ([]byte, error) {
+// canonicalDocHash is canonicalHash for a document.
+func (s *Suite) canonicalDocHash(ctx context.Context, cryptosuite string, d document, h crypto.Hash) ([]byte, error) {
 	if d.m != nil {
-		return s.canonical(ctx, cryptosuite, d.m, h)
+		return s.canonicalHash(ctx, cryptosuite, d.m, h)
 	}
 	c, ok := s.canon.(*LDProc)
 	if !ok || isJCS(cryptosuite) {
 		return nil, fmt.Errorf("%w: %s over a tree", ErrCanonicalize, cryptosuite) // treeProofs prevents it
 	}
-	r, err := c.DatasetTree(ctx, d.t, &d.root, h)
-	if err != nil {
-		return nil, err
-	}
-	return r.NQuads, nil
+	return c.digestTree(ctx, d.t, &d.root, h)
 }
 
 // proofObject returns the proof as it appears in the document.

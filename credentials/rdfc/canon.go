@@ -406,15 +406,19 @@ func (c *canon) run() error {
 	return nil
 }
 
-// digest is a hash in hexadecimal, as RDFC-1.0 compares and concatenates
-// them, kept in an array so that hashing allocates nothing.
+// digest is a hash, kept in an array so that hashing allocates nothing.
+// RDFC-1.0 compares and concatenates hashes in hexadecimal: lowercase hex
+// orders as the bytes do, so they are compared as bytes, and written in
+// hex only where a hash goes into another (most first-degree hashes never
+// do).
 type digest struct {
-	key uint64 // the first 8 bytes of the hash, big-endian: ordered as the hex is
+	key uint64 // the first 8 bytes of the hash, big-endian
 	n   int8
-	h   [96]byte
+	raw [48]byte
 }
 
-func (d *digest) hex() []byte { return d.h[:d.n] }
+// appendHex appends d in lowercase hexadecimal.
+func (d *digest) appendHex(b []byte) []byte { return hex.AppendEncode(b, d.raw[:d.n]) }
 
 func cmpDigest(a, b *digest) int {
 	switch {
@@ -423,7 +427,7 @@ func cmpDigest(a, b *digest) int {
 	case a.key > b.key:
 		return 1
 	}
-	return bytes.Compare(a.hex(), b.hex())
+	return bytes.Compare(a.raw[:a.n], b.raw[:b.n])
 }
 
 func (c *canon) sum(data []byte) digest {
@@ -442,7 +446,7 @@ func (c *canon) digest() digest {
 func digestOf(raw []byte) digest {
 	var d digest
 	d.key = binary.BigEndian.Uint64(raw)
-	d.n = int8(hex.Encode(d.h[:], raw))
+	d.n = int8(copy(d.raw[:], raw))
 	return d
 }
 
@@ -614,7 +618,7 @@ func (c *canon) hashRelated(related int32, qi int, is *tmpIssuer, position byte)
 		b = append(b, "_:b"...)
 		b = strconv.AppendInt(b, int64(n), 10)
 	default:
-		b = append(b, hf.hex()...)
+		b = hf.appendHex(b)
 	}
 	c.buf = b[:0]
 	return c.sum(b), nil
@@ -659,7 +663,7 @@ func (c *canon) hashNDegree(id int32, is tmpIssuer) (digest, tmpIssuer, error) {
 		for e < len(rel) && rel[e].h == rel[g].h {
 			e++
 		}
-		data = append(data, rel[g].h.hex()...)
+		data = rel[g].h.appendHex(data)
 		list = list[:0]
 		for _, r := range rel[g:e] {
 			list = append(list, r.node) // in order: sorted by node
@@ -750,7 +754,7 @@ func (c *canon) tryPath(perm []int32, is tmpIssuer, chosen []byte, recursion []i
 		path = append(path, "_:b"...)
 		path = strconv.AppendInt(path, int64(issuerCopy.issue(related)), 10)
 		path = append(path, '<')
-		path = append(path, res.hex()...)
+		path = res.appendHex(path)
 		path = append(path, '>')
 		if worse() {
 			return nil, tmpIssuer{}, false, nil

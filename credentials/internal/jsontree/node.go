@@ -47,7 +47,8 @@ type Tree struct {
 type Node struct {
 	kind  Kind
 	flags uint8 // inStrs*: the name or text is an index in Tree.strs
-	// name and text: offset and length in Tree.src, or index in Tree.strs.
+	// name and text: offset and length in Tree.src, or index in Tree.strs;
+	// for an object read from the input, text is its source (Source).
 	name, nameLen int32
 	text, textLen int32
 	// items: offset and length in Tree.nodes.
@@ -88,6 +89,16 @@ func (t *Tree) Text(n *Node) string {
 		return t.strs[n.text]
 	}
 	return t.src[n.text : n.text+n.textLen]
+}
+
+// Source returns the bytes of the input an object was read from, and
+// false for an object that was not read from the input (NewObject,
+// FromAny). Two objects with the same source have the same value.
+func (t *Tree) Source(n *Node) (string, bool) {
+	if n.kind != Object || n.textLen == 0 {
+		return "", false
+	}
+	return t.src[n.text : n.text+n.textLen], true
 }
 
 // Get returns the member of object n named name, or nil.
@@ -317,12 +328,13 @@ func (d *nodeDecoder) strRef(flag uint8) (int32, int32, uint8, error) {
 }
 
 func (d *nodeDecoder) object(depth int) (Node, error) {
+	start := d.p
 	d.p++
 	mark := len(d.stack)
 	d.space()
 	if d.p < len(d.s) && d.s[d.p] == '}' {
 		d.p++
-		return Node{kind: Object}, nil
+		return Node{kind: Object, text: int32(start), textLen: int32(d.p - start)}, nil
 	}
 	for {
 		d.space()
@@ -355,7 +367,9 @@ func (d *nodeDecoder) object(depth int) (Node, error) {
 		}
 		if d.s[d.p] == '}' {
 			d.p++
-			return d.items(Object, mark), nil
+			n := d.items(Object, mark)
+			n.text, n.textLen = int32(start), int32(d.p-start)
+			return n, nil
 		}
 		return Node{}, ErrInvalid
 	}

@@ -54,6 +54,15 @@ func TestParseSameAsEncodingJSON(t *testing.T) {
 	if g := tr.Get(tr.Root(), "m"); g == nil || g.Kind() != Array || tr.Text(tr.Get(&tr.Items(g)[0], "k")) != "0" {
 		t.Errorf("Get(m) = %#v", g)
 	}
+	if src, ok := tr.Source(&tr.Items(tr.Get(tr.Root(), "m"))[0]); !ok || src != `{"k":0}` {
+		t.Errorf("Source of m[0] = %q, %v", src, ok)
+	}
+	if src, ok := tr.Source(tr.Root()); !ok || src != `{"z":1,"a":{"y":2,"b":3},"m":[{"k":0}]}` {
+		t.Errorf("Source of the root = %q, %v", src, ok)
+	}
+	if n := tr.NewObject(tr.Items(tr.Root())); func() bool { _, ok := tr.Source(&n); return ok }() {
+		t.Error("an object made by NewObject has a source")
+	}
 	if tr.Get(tr.Root(), "k") != nil {
 		t.Error("Get found a member of a nested object")
 	}

@@ -36,6 +36,26 @@ type treeWalker struct {
 	w       *rdfWriter
 	pending []pair
 	sorted  []*jsontree.Node // members in key order (Options.Ordered), a stack
+	// seen holds the node objects already walked whose triples have no
+	// blank node: met again, with the same bytes, under the same active
+	// context and property, they would give the same triples again (the
+	// expansion is a function of those), which canonicalisation would
+	// remove as duplicates; their subject is all that is needed. Credentials
+	// repeat such objects (the same Concept in every course unit).
+	seen map[seenKey]seenNode
+}
+
+type seenKey struct {
+	active  *Context
+	prop    string
+	hasProp bool
+	baseURL string
+	source  string
+}
+
+type seenNode struct {
+	subj rdfc.Term
+	ok   bool
 }
 
 func (p *Processor) fastTreeToRDF(dst []rdfc.Quad, t *jsontree.Tree, doc *jsontree.Node, opts *Options) ([]rdfc.Quad, error) {
@@ -87,6 +107,19 @@ func (f *treeWalker) members(el *jsontree.Node) ([]jsontree.Node, []*jsontree.No
 // object is fastWalker.object for a node of the tree.
 func (f *treeWalker) object(active *Context, prop string, hasProp bool, el *jsontree.Node, baseURL string, top bool) (rdfc.Term, bool, error) {
 	e, t := f.e, f.t
+	// A node object with an identifier met before: see treeWalker.seen.
+	var key seenKey
+	memo := false
+	if !top {
+		if src, ok := t.Source(el); ok && f.hasID(active, el) {
+			key = seenKey{active, prop, hasProp, baseURL, src}
+			if n, ok := f.seen[key]; ok {
+				return n.subj, n.ok, nil
+			}
+			memo = true
+		}
+	}
+	blanks := f.w.blanks
 	var propDef *term
 	if hasProp {
 		propDef = active.terms[prop]
@@ -256,7 +289,25 @@ func (f *treeWalker) object(active *Context, prop string, hasProp bool, el *json
 		f.w.emit(subj, p.pred, p.obj, rdfc.Term{}, sok && p.ok)
 	}
 	f.pending = f.pending[:start]
+	if memo && hasID && f.w.blanks == blanks {
+		if f.seen == nil {
+			f.seen = map[seenKey]seenNode{}
+		}
+		f.seen[key] = seenNode{subj, sok}
+	}
 	return subj, sok, nil
+}
+
+// hasID reports whether el has a member named @id or one of its aliases
+// in active (a type-scoped context may define others: those objects are
+// not remembered, which changes nothing but speed).
+func (f *treeWalker) hasID(active *Context, el *jsontree.Node) bool {
+	for _, k := range active.aliases().id {
+		if f.t.Get(el, k) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // literal is the literal of a scalar node.

@@ -14,6 +14,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -119,12 +120,13 @@ type canon struct {
 	ctx     context.Context
 	hasher  hash.Hash
 	newHash func() hash.Hash
-	sink    hash.Hash  // Options.Digest's, or nil
-	in      []Quad     // the input
-	plain   []int32    // indices in in of the quads without blank nodes, duplicates included
-	quads   []int32    // indices in in of the quads with blank nodes, without duplicates
-	pos     [][4]int32 // per quad: the blank node index at each position, or -1
-	labels  []string   // blank node index → input label
+	sink    hash.Hash           // Options.Digest's, or nil
+	names   func(id int) string // blank node index → canonical label, once all are issued (result)
+	in      []Quad              // the input
+	plain   []int32             // indices in in of the quads without blank nodes, duplicates included
+	quads   []int32             // indices in in of the quads with blank nodes, without duplicates
+	pos     [][4]int32          // per quad: the blank node index at each position, or -1
+	labels  []string            // blank node index → input label
 	// byLabel maps labels to indices; byNumber does for labels "b<n>"
 	// (what JSON-LD processors make), n → index+1, without hashing.
 	byLabel  map[string]int32
@@ -780,6 +782,7 @@ func (c *canon) result(wantQuads bool) *Result {
 		}
 		return all[s:ends[id]]
 	}
+	c.names = name
 	labels := make(map[string]string, len(c.labels))
 	for id, l := range c.labels {
 		labels[l] = name(id)
@@ -877,8 +880,8 @@ func (c *canon) appendLine(b []byte, q int) ([]byte, int) {
 	}
 	qd := &c.in[c.quads[q]]
 	if id := c.pos[q][0]; id >= 0 {
-		b = append(b, "_:c14n"...)
-		b = strconv.AppendInt(b, int64(c.canonID[id]), 10)
+		b = append(b, "_:"...)
+		b = append(b, c.names(int(id))...)
 	} else {
 		b = AppendTerm(b, qd[0])
 	}
@@ -889,8 +892,8 @@ func (c *canon) appendLine(b []byte, q int) ([]byte, int) {
 		}
 		b = append(b, ' ')
 		if id := c.pos[q][k]; id >= 0 {
-			b = append(b, "_:c14n"...)
-			b = strconv.AppendInt(b, int64(c.canonID[id]), 10)
+			b = append(b, "_:"...)
+			b = append(b, c.names(int(id))...)
 		} else {
 			b = AppendTerm(b, qd[k])
 		}
@@ -1024,10 +1027,44 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 		fill[r]++
 	}
 	// Each rank's lines, serialised, sorted by what follows the subject,
-	// and written without duplicates.
+	// and written without duplicates; on a large dataset with two
+	// processors, the ranks of the second half of the lines are done by a
+	// second goroutine, into a buffer written after the first half.
+	ranks := len(rank)
+	if nq < parallelLines || runtime.GOMAXPROCS(0) < 2 {
+		c.writeRanks(o, kept, wantQuads, byRank, start, 0, ranks)
+		return true
+	}
+	mid := sort.Search(ranks, func(r int) bool { return int(start[r]) >= nq/2 })
+	second := output{buf: make([]byte, 0, 64*(nq-int(start[mid])))}
+	var secondKept []int
+	done := make(chan struct{})
+	go func() {
+		c.writeRanks(&second, &secondKept, wantQuads, byRank, start, mid, ranks)
+		close(done)
+	}()
+	c.writeRanks(o, kept, wantQuads, byRank, start, 0, mid)
+	<-done
+	for b := second.buf; len(b) > 0; {
+		n := min(len(b), 32<<10)
+		o.write(b[:n])
+		b = b[n:]
+	}
+	*kept = append(*kept, secondKept...)
+	return true
+}
+
+// parallelLines is the number of lines from which writeBySubject shares
+// the work with a second goroutine.
+const parallelLines = 2048
+
+// writeRanks writes the lines of ranks from to to (byRank[start[r]:
+// start[r+1]] for rank r) to o, each rank's lines sorted by what follows
+// the subject, without duplicates.
+func (c *canon) writeRanks(o *output, kept *[]int, wantQuads bool, byRank, start []int32, from, to int) {
 	var buf []byte
 	var lines []line
-	for r := range len(rank) {
+	for r := from; r < to; r++ {
 		qs := byRank[start[r]:start[r+1]]
 		buf, lines = buf[:0], lines[:0]
 		for _, q := range qs {
@@ -1049,7 +1086,6 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 			}
 		}
 	}
-	return true
 }
 
 func cmpByte(a, b byte) int {

@@ -56,7 +56,7 @@ type Options struct {
 	// Digest, when set (crypto.SHA256 or crypto.SHA384), asks for the
 	// hash of the canonical N-Quads (Result.Digest) instead of the N-Quads
 	// themselves: the lines are hashed as they are sorted, never all kept
-	// at once, and Result.NQuads is nil.
+	// at once, and Result.NQuads and Result.Labels are nil.
 	Digest crypto.Hash
 }
 
@@ -72,7 +72,7 @@ type Result struct {
 	// Options.Quads asked for them.
 	Quads []Quad
 	// Labels maps every blank node label of the input to its canonical
-	// label.
+	// label (nil with Options.Digest).
 	Labels map[string]string
 }
 
@@ -783,9 +783,12 @@ func (c *canon) result(wantQuads bool) *Result {
 		return all[s:ends[id]]
 	}
 	c.names = name
-	labels := make(map[string]string, len(c.labels))
-	for id, l := range c.labels {
-		labels[l] = name(id)
+	var labels map[string]string
+	if c.sink == nil {
+		labels = make(map[string]string, len(c.labels))
+		for id, l := range c.labels {
+			labels[l] = name(id)
+		}
 	}
 	// The size of the lines, but for escapes in literals.
 	size := 0
@@ -1036,7 +1039,14 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 		return true
 	}
 	mid := sort.Search(ranks, func(r int) bool { return int(start[r]) >= nq/2 })
-	second := output{buf: make([]byte, 0, 64*(nq-int(start[mid])))}
+	size := 0 // of the second half's lines, but for escapes and long labels
+	for _, q := range byRank[start[mid]:] {
+		qd := c.quadOf(int(q))
+		for k := range qd {
+			size += termSize(&qd[k])
+		}
+	}
+	second := output{buf: make([]byte, 0, size+size/32)}
 	var secondKept []int
 	done := make(chan struct{})
 	go func() {
@@ -1054,6 +1064,14 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 	return true
 }
 
+// quadOf returns the quad of line q.
+func (c *canon) quadOf(q int) *Quad {
+	if q >= len(c.quads) {
+		return &c.in[c.plain[q-len(c.quads)]]
+	}
+	return &c.in[c.quads[q]]
+}
+
 // parallelLines is the number of lines from which writeBySubject shares
 // the work with a second goroutine.
 const parallelLines = 2048
@@ -1062,8 +1080,13 @@ const parallelLines = 2048
 // start[r+1]] for rank r) to o, each rank's lines sorted by what follows
 // the subject, without duplicates.
 func (c *canon) writeRanks(o *output, kept *[]int, wantQuads bool, byRank, start []int32, from, to int) {
-	var buf []byte
-	var lines []line
+	// Room for the largest rank's lines, at 128 bytes a line.
+	most := 0
+	for r := from; r < to; r++ {
+		most = max(most, int(start[r+1]-start[r]))
+	}
+	buf := make([]byte, 0, 128*most)
+	lines := make([]line, 0, most)
 	for r := from; r < to; r++ {
 		qs := byRank[start[r]:start[r+1]]
 		buf, lines = buf[:0], lines[:0]

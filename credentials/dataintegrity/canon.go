@@ -58,14 +58,27 @@ const (
 // RDFC-1.0 (credentials/rdfc) under the bounds of Work. Its processed
 // contexts are shared by every call.
 type LDProc struct {
-	proc    *ldproc.Processor
-	work    rdfc.Options
-	quads   sync.Pool    // *[]rdfc.Quad, reused between calls
+	proc *ldproc.Processor
+	work rdfc.Options
+	// Quad buffers, reused between calls: kept holds up to keptQuads of
+	// them (of at most maxQuadHint quads each) for the life of the
+	// LDProc, the pool any others. The pool alone is emptied by every
+	// garbage collection, which the verification of a large credential
+	// may well trigger, and a new buffer is 0.8 MB for the 60-unit
+	// transcript.
+	kept    chan *[]rdfc.Quad
+	quads   sync.Pool
 	largest atomic.Int64 // the most quads a dataset had
 }
 
-// maxQuadHint bounds the quads a buffer is made for in advance (2 MB).
-const maxQuadHint = 8192
+const (
+	// maxQuadHint bounds the quads a buffer is made for in advance, and
+	// those of a buffer kept (2 MB).
+	maxQuadHint = 8192
+	// keptQuads is the number of buffers kept: two, since a Suite
+	// canonicalises a document and its proof configuration at once.
+	keptQuads = 2
+)
 
 var _ Canonicalizer = (*LDProc)(nil)
 
@@ -76,7 +89,7 @@ func NewLDProc(loader *jsonld.Loader, work rdfc.Options) *LDProc {
 	if loader == nil {
 		loader = jsonld.New(jsonld.Options{})
 	}
-	return &LDProc{proc: ldproc.New(loader), work: work}
+	return &LDProc{proc: ldproc.New(loader), work: work, kept: make(chan *[]rdfc.Quad, keptQuads)}
 }
 
 // Canonicalize implements Canonicalizer.
@@ -102,18 +115,29 @@ func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, digest bool, toRDF 
 	if h != crypto.SHA256 && h != crypto.SHA384 {
 		return nil, fmt.Errorf("%w: hash %v (RDFC-1.0 here uses SHA-256 or SHA-384)", ErrCanonicalize, h)
 	}
-	buf, _ := c.quads.Get().(*[]rdfc.Quad)
+	var buf *[]rdfc.Quad
+	select {
+	case buf = <-c.kept:
+	default:
+		buf, _ = c.quads.Get().(*[]rdfc.Quad)
+	}
 	if buf == nil {
-		// The pool is emptied by every garbage collection: a new buffer
-		// is made the size of the largest dataset seen (up to a bound),
-		// rather than grown quad by quad (a quarter of the conversion to
-		// RDF of a large credential).
+		// A new buffer is made the size of the largest dataset seen (up
+		// to a bound), rather than grown quad by quad (a quarter of the
+		// conversion to RDF of a large credential).
 		b := make([]rdfc.Quad, 0, min(c.largest.Load(), maxQuadHint))
 		buf = &b
 	}
 	defer func() {
 		clear(*buf) // drop the strings the quads hold
 		*buf = (*buf)[:0]
+		if cap(*buf) <= maxQuadHint {
+			select {
+			case c.kept <- buf:
+				return
+			default:
+			}
+		}
 		c.quads.Put(buf)
 	}()
 	quads, err := toRDF((*buf)[:0])

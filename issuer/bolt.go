@@ -146,6 +146,11 @@ func (b boltStorage) Reserve(_ context.Context, owner ListOwner, rs []*Reservati
 			if err := idem.Put([]byte(r.Key), []byte(r.Entry.ID)); err != nil {
 				return err
 			}
+			if a := r.Audit; a != nil {
+				if err := keys.AppendAudit(keys.BoltTx(tx), now, a.Op, r.Entry.ID, a.Actor, a.Detail); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -61,6 +61,19 @@ func (h Holder) resolve() (Holder, error) {
 	return h, nil
 }
 
+// auditKey is the context key of WithAudit.
+type auditKey struct{}
+
+// WithAudit returns ctx carrying a, for IssueTo: when it records a new
+// entry in the register, it records a in the audit log (subject the
+// entry's id) in the same transaction, so that a service answering many
+// requests at once waits for one commit per credential, not two, and never
+// issues a credential the log does not show. Nothing is recorded when the
+// credential was in the register already.
+func WithAudit(ctx context.Context, a Audit) context.Context {
+	return context.WithValue(ctx, auditKey{}, &a)
+}
+
 // IssueTo issues rec as Issue does, once in the register (one id, one
 // status index), and signs one copy per holder, each bound to that
 // holder's key: batch issuance for unlinkability (OpenID4VCI). The copies
@@ -98,7 +111,8 @@ func (i *Issuer) IssueTo(ctx context.Context, t Template, rec templates.Record, 
 		if j, err = i.prepare(t, pl, rec, 0, key); err != nil {
 			return nil, err
 		}
-		if err := i.reserve(pl, []*job{j}); err != nil {
+		a, _ := ctx.Value(auditKey{}).(*Audit)
+		if err := i.reserve(pl, []*job{j}, a); err != nil {
 			return nil, err
 		}
 	}

@@ -35,13 +35,16 @@ const (
 // status index); the others get a random status index in the same
 // transaction, so no crash can hand one index out twice. The status list is
 // the open list of the profile, the key version and the issuer of pl.
-func (i *Issuer) reserve(pl *plan, jobs []*job) error {
+func (i *Issuer) reserve(pl *plan, jobs []*job, audit ...*Audit) error {
 	if len(jobs) == 0 {
 		return nil
 	}
 	rs := make([]*Reservation, len(jobs))
 	for k, j := range jobs {
 		rs[k] = &Reservation{Key: j.key, Entry: j.entry}
+		if k < len(audit) {
+			rs[k].Audit = audit[k]
+		}
 	}
 	owner := ListOwner{Profile: jobs[0].entry.Profile, KeyName: jobs[0].entry.KeyName, KeyID: jobs[0].entry.KeyID, Issuer: pl.issuerID}
 	if err := i.st.Reserve(context.Background(), owner, rs, i.now().UTC()); err != nil {
@@ -409,21 +412,34 @@ func (i *Issuer) appendStatusEntries(b []byte, e Entry, typ string) []byte {
 // in the token list at tokenList), which EUDI verifiers read; the ELM keeps
 // its Bitstring Status List entries.
 func eudiClaims(vc []byte, disclosable []string, e Entry, tokenList string) (map[string]any, sdjwt.Frame, error) {
-	m, err := sdjwt.MapELMDC4EU(vc)
+	// Only what the frame needs of the ELM is decoded; the rest goes into
+	// the payload as it is.
+	paths := make([][]string, len(disclosable))
+	for k, d := range disclosable {
+		paths[k] = splitPath(d)
+	}
+	m, err := sdjwt.MapELMDC4EUWithin(vc, paths)
 	if err != nil {
 		return nil, sdjwt.Frame{}, fmt.Errorf("mapping %s to SD-JWT VC claims: %w", e.ID, err)
 	}
+	claims := eudiFrame(m, paths, e, tokenList)
+	return claims, m.Frame, nil
+}
+
+// eudiFrame adds the credential's status to the mapped claims, and the
+// template's disclosable paths to their frame, and returns the claims.
+func eudiFrame(m *sdjwt.Mapped, paths [][]string, e Entry, tokenList string) map[string]any {
 	m.Claims["status"] = map[string]any{"status_list": map[string]any{"idx": e.StatusIndex, "uri": tokenList}}
-	frame := m.Frame
-	for _, d := range disclosable {
-		for _, p := range expandPath(m.Claims["elm"], sdjwt.Path{"elm"}, splitPath(d)) {
+	frame := &m.Frame
+	for _, names := range paths {
+		for _, p := range expandPath(m.Claims["elm"], sdjwt.Path{"elm"}, names) {
 			if !slices.ContainsFunc(frame.Disclosable, func(q sdjwt.Path) bool { return slices.Equal(q, p) }) {
 				frame.Disclosable = append(frame.Disclosable, p)
 			}
 		}
 	}
 	// The claims go to sdjwt.IssueClaims as they are: no JSON round trip.
-	return m.Claims, frame, nil
+	return m.Claims
 }
 
 // splitPath reads a template's disclosable path ("a.b[*].c") into its member

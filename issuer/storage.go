@@ -32,8 +32,8 @@ type Storage interface {
 	// Reserve records every reservation of rs in the register, in one
 	// transaction: one whose Key is recorded already takes the entry
 	// recorded then (Existing); every other gets a free index of owner's
-	// open status list (see Allocate) and is recorded under its Key. On
-	// error nothing is recorded.
+	// open status list (see Allocate) and is recorded under its Key, with
+	// its Audit record. On error nothing is recorded.
 	Reserve(ctx context.Context, owner ListOwner, rs []*Reservation, now time.Time) error
 	// Registered returns the entry recorded under idempotency key key, or
 	// nil when there is none.
@@ -87,6 +87,16 @@ type Reservation struct {
 	Entry Entry
 	// Existing is set by Reserve when Key was recorded earlier.
 	Existing bool
+	// Audit, when not nil, is recorded in the store's audit log (subject
+	// the entry's id) in the transaction that records the entry, when it
+	// is recorded: not when Existing.
+	Audit *Audit
+}
+
+// Audit is an audit log record to make with a reservation (see
+// keys.Store.RecordAudit): who issued, how.
+type Audit struct {
+	Op, Actor, Detail string
 }
 
 // ListOwner is what a status list is bound to: a profile, a key version

@@ -93,3 +93,14 @@ func (s *Store) Audit() ([]AuditRecord, error) {
 	})
 	return out, err
 }
+
+// AppendAudit appends a record to the audit log inside tx, a transaction
+// of the store's backend (BoltTx for a store file), so that it commits or
+// rolls back with the change it records: RecordAudit in another package's
+// transaction. Its arguments are RecordAudit's, now the time recorded.
+func AppendAudit(tx Tx, now time.Time, op, subject, actor, detail string) error {
+	return appendAuditBy(tx, now.UTC(), op, subject, "", detail, actor)
+}
+
+// BoltTx is a transaction of a store file as a Tx, for AppendAudit.
+func BoltTx(tx *bbolt.Tx) Tx { return boltTx{tx: tx} }

@@ -154,7 +154,7 @@ func (s *Server) setupVCI(o *oid4vc, opts Options, base string, allowHTTP bool) 
 		Issuer: base, Configurations: configs, Display: display, Records: s.records, Issue: issue, SignIn: signIn,
 		EncryptionKey: ring.published.Private, DecryptionKey: ring.decryptionKey, EncryptionRequired: c.EncryptionRequired, RequireDPoP: c.RequireDPoP,
 		OfferTTL: c.OfferTTL, MaxAttempts: c.MaxAttempts, BatchSize: c.BatchSize,
-		MetadataSigner: metaSigner, MetadataChain: metaChain,
+		MetadataSigner: metaSigner, MetadataChain: metaChain, Sealer: s.store,
 		OnNotification: func(_ context.Context, n vci.Notification) {
 			s.metrics.oid.notifications.WithLabelValues(notificationLabel(n.Event)).Inc()
 		},
@@ -366,7 +366,14 @@ func (a *offerIssuer) issueCredentials(ctx context.Context, req vci.IssueRequest
 	for i, h := range req.Holders {
 		holders[i] = issuer.Holder{Key: h.Key, DID: h.DID}
 	}
-	issued, err := a.s.iss.IssueTo(ctx, t, rec, p, holders)
+	// The actor is who made the offer ("cli" from the command line;
+	// "openid4vci" for offers stored before offers kept it).
+	audit := issuer.Audit{Op: "credentials.issue", Actor: cmp.Or(ds.By, "openid4vci"), Detail: "collected by a wallet (OpenID4VCI)"}
+	ictx := ctx
+	if a.s.auditInStore {
+		ictx = issuer.WithAudit(ctx, audit)
+	}
+	issued, err := a.s.iss.IssueTo(ictx, t, rec, p, holders)
 	var ie *issuer.InputError
 	if errors.As(err, &ie) {
 		return nil, fmt.Errorf("%w: the record no longer validates: %v", vci.ErrDenied, firstLine(err.Error()))
@@ -383,10 +390,8 @@ func (a *offerIssuer) issueCredentials(ctx context.Context, req vci.IssueRequest
 		return nil, fmt.Errorf("%w: the credential %s was revoked", vci.ErrDenied, e.ID)
 	case ds.Issued != "" && e.ID != ds.Issued:
 		return nil, fmt.Errorf("%w: the record is not the one %s was issued from", vci.ErrDenied, ds.Issued)
-	case !issued[0].Existing:
-		// The actor is who made the offer ("cli" from the command line;
-		// "openid4vci" for offers stored before offers kept it).
-		a.s.recordAudit(ctx, "credentials.issue", e.ID, cmp.Or(ds.By, "openid4vci"), "collected by a wallet (OpenID4VCI)")
+	case !issued[0].Existing && !a.s.auditInStore:
+		a.s.recordAudit(ctx, audit.Op, e.ID, audit.Actor, audit.Detail)
 	}
 	creds := make([]vci.Credential, len(issued))
 	for i, o := range issued {

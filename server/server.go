@@ -80,18 +80,22 @@ type Sample struct {
 
 // Server is the HTTP service. Make one with New, serve with Serve.
 type Server struct {
-	cfg     Config
-	store   *keys.Store
-	iss     *issuer.Issuer
-	tokens  TokenStore
-	audit   AuditLog
-	records openid4vc.Records
-	batches BatchStore
-	log     *slog.Logger
-	now     func() time.Time
-	dev     bool
-	samples []Sample
-	tls     *tls.Config
+	cfg    Config
+	store  *keys.Store
+	iss    *issuer.Issuer
+	tokens TokenStore
+	audit  AuditLog
+	// auditInStore says that audit is the store's own log, which the
+	// issuer writes in the transaction of a register entry
+	// (issuer.WithAudit).
+	auditInStore bool
+	records      openid4vc.Records
+	batches      BatchStore
+	log          *slog.Logger
+	now          func() time.Time
+	dev          bool
+	samples      []Sample
+	tls          *tls.Config
 
 	metrics *metrics
 	limiter *limiter
@@ -153,7 +157,7 @@ func New(opts Options) (*Server, error) {
 		s.tokens = bs
 	}
 	if s.audit == nil {
-		s.audit = bs
+		s.audit, s.auditInStore = bs, true
 	}
 	if s.records == nil {
 		s.records = records

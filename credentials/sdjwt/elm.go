@@ -247,6 +247,102 @@ func MapELMDC4EU(vc []byte) (*Mapped, error) {
 	if err != nil {
 		return nil, err
 	}
+	return mapDC4EU(doc)
+}
+
+// dc4euWithin is what the DC4EU mapping reads of an ELM credential, past
+// its top-level scalars (MapELMDC4EUWithin).
+var dc4euWithin = jsonx.Within{"credentialSubject": {"givenName": nil, "familyName": nil,
+	"hasClaim": {"awardedBy": {"awardingBody": {"legalName": nil}}}}}
+
+// MapELMDC4EUWithin is MapELMDC4EU for a credential about to be issued:
+// only what the mapping reads and the members keep names (paths of member
+// names from the ELM's top, arrays entered element by element, each
+// decoded whole at its end) are decoded; the other objects and arrays of
+// the ELM stay as their bytes, which IssueClaims writes into the payload
+// as they are (HTML-unescaped compact JSON, not re-encoded), and vc must
+// not change until it has. A frame that enters such a part decodes it.
+func MapELMDC4EUWithin(vc []byte, keep [][]string) (*Mapped, error) {
+	if err := jsonx.Check(vc, jsonx.Limits{}); err != nil {
+		return nil, fmt.Errorf("sd-jwt: elm: %v: %w", err, errMalformed)
+	}
+	w := jsonx.Within{}
+	mergeWithin(w, dc4euWithin)
+	for _, p := range keep {
+		addWithin(w, p)
+	}
+	doc, ok := checkedParts(jsonx.DecodeCheckedWithin(vc, w)).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("sd-jwt: elm: not a JSON object: %w", errMalformed)
+	}
+	if _, ok := doc["credentialSubject"]; !ok {
+		return nil, fmt.Errorf("sd-jwt: elm: no credentialSubject: %w", errMalformed)
+	}
+	return mapDC4EU(doc)
+}
+
+// mergeWithin adds what src decodes to dst; decoding a member whole (nil)
+// wins over decoding parts of it.
+func mergeWithin(dst, src jsonx.Within) {
+	for k, v := range src {
+		cur, ok := dst[k]
+		switch {
+		case ok && cur == nil:
+		case v == nil:
+			dst[k] = nil
+		case !ok:
+			dst[k] = jsonx.Within{}
+			mergeWithin(dst[k], v)
+		default:
+			mergeWithin(cur, v)
+		}
+	}
+}
+
+// addWithin adds path, decoded whole at its end, to w.
+func addWithin(w jsonx.Within, path []string) {
+	if len(path) == 0 {
+		return
+	}
+	sub := jsonx.Within{}
+	for i := len(path) - 1; i >= 0; i-- {
+		if i == len(path)-1 {
+			sub = jsonx.Within{path[i]: nil}
+		} else {
+			sub = jsonx.Within{path[i]: sub}
+		}
+	}
+	mergeWithin(w, sub)
+}
+
+// checkedJSON is a part of a checked document left as its bytes
+// (MapELMDC4EUWithin): the encoder writes it as it is, the builder decodes
+// it when the frame enters it.
+type checkedJSON []byte
+
+// checkedParts marks the parts DecodeCheckedWithin left as bytes as
+// checked, walking only what it decoded.
+func checkedParts(v any) any {
+	switch t := v.(type) {
+	case json.RawMessage:
+		return checkedJSON(t)
+	case map[string]any:
+		for k, e := range t {
+			switch e.(type) {
+			case json.RawMessage, map[string]any, []any:
+				t[k] = checkedParts(e)
+			}
+		}
+	case []any:
+		for k, e := range t {
+			t[k] = checkedParts(e)
+		}
+	}
+	return v
+}
+
+// mapDC4EU is MapELMDC4EU on the decoded credential.
+func mapDC4EU(doc map[string]any) (*Mapped, error) {
 	delete(doc, "proof")
 	c := map[string]any{"vct": VCTDC4EUELM, "elm": doc}
 	put(c, "jti", doc["id"])

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // appendJSON appends v as encoding/json's Encoder with SetEscapeHTML(false)
@@ -63,6 +65,8 @@ func (e *encoder) append(b []byte, v any) ([]byte, error) {
 			return appendEncoded(b, v)
 		}
 		return append(b, t...), nil
+	case checkedJSON:
+		return append(b, jsonx.CompactValid(t)...), nil
 	case int:
 		return strconv.AppendInt(b, int64(t), 10), nil
 	case int64:

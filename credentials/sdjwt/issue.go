@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/diplomat-edu/diplomat/credentials"
@@ -208,9 +209,13 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 	b := &builder{decoys: frame.Decoys}
 	if p, _ := scratches.Get().(*[]byte); p != nil {
 		b.scratch = *p
+	} else {
+		// The pool is emptied by the garbage collector: start at the size
+		// of the last payload rather than grow from nothing.
+		b.scratch = make([]byte, 0, min(max(lastPayload.Load(), 1024), maxPooledScratch))
 	}
 	defer func() {
-		if cap(b.scratch) <= maxPooledScratch {
+		if int64(cap(b.scratch)) <= maxPooledScratch {
 			s := b.scratch[:0]
 			scratches.Put(&s)
 		}
@@ -224,6 +229,8 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 	if err != nil {
 		return "", err
 	}
+	b.scratch = pb
+	lastPayload.Store(int64(len(pb)))
 	h.Kid = key.ID
 	for _, c := range key.Chain {
 		h.X5c = append(h.X5c, stdB64(c.Raw))
@@ -250,7 +257,10 @@ func secure(m map[string]any, frame Frame, fixed map[string]bool, h jwsHeader, k
 // above maxPooledScratch (a very large credential's) are let go.
 var scratches sync.Pool
 
-const maxPooledScratch = 1 << 20
+// lastPayload is the length of the last payload written.
+var lastPayload atomic.Int64
+
+const maxPooledScratch int64 = 1 << 20
 
 // node is one step of the frame, as a trie.
 type node struct {
@@ -362,6 +372,10 @@ func (b *builder) path() Path {
 }
 
 func (b *builder) value(v any, n *node, lenient bool) (any, error) {
+	if raw, ok := v.(checkedJSON); ok && n != nil {
+		// A part of the claims left as its bytes that the frame enters.
+		v = jsonx.DecodeChecked(raw)
+	}
 	if n == nil {
 		// Nothing below is disclosable: the claims are written as they are,
 		// not copied, once checked for the names SD-JWT reserves.
@@ -438,6 +452,9 @@ func (b *builder) plain(v any) error {
 	if !reserved(v) {
 		return nil
 	}
+	if raw, ok := v.(checkedJSON); ok {
+		v = jsonx.DecodeChecked(raw)
+	}
 	switch t := v.(type) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(t)) {
@@ -469,6 +486,11 @@ func (b *builder) plain(v any) error {
 // reserved reports whether a name SD-JWT reserves is anywhere in v.
 func reserved(v any) bool {
 	switch t := v.(type) {
+	case checkedJSON:
+		// Neither name appears unless quoted as it is, or escaped.
+		if bytes.Contains(t, []byte(`"_sd"`)) || bytes.Contains(t, []byte(`"..."`)) || bytes.Contains(t, []byte(`\u`)) {
+			return reserved(jsonx.DecodeChecked(t))
+		}
 	case map[string]any:
 		for k, e := range t {
 			if k == "_sd" || k == "..." || reserved(e) {

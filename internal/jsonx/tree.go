@@ -179,3 +179,74 @@ func (b *treeBuilder) value1(s []byte) any {
 	b.values[v] = v
 	return v
 }
+
+// Within names the members DecodeCheckedWithin decodes, by name, each with
+// the Within of its own members; a nil Within decodes the member whole.
+// Arrays are transparent: their elements have the Within of the array.
+type Within map[string]Within
+
+// DecodeCheckedWithin is DecodeChecked for a document of which a caller
+// needs only some parts as values: a member of an object the Within of
+// that object does not name keeps its object or array as a
+// json.RawMessage, the bytes of data (aliased: data must not change while
+// the value is in use); scalars are always decoded. Like DecodeChecked, it
+// trusts data to have passed Check.
+func DecodeCheckedWithin(data []byte, w Within) any {
+	b := treeBuilder{d: data, names: make(map[string]string, 64), values: make(map[string]any, 64)}
+	b.p = skipSpace(data, 0)
+	return b.within(w)
+}
+
+// within is value for the parts of the document w names.
+func (b *treeBuilder) within(w Within) any {
+	if w == nil {
+		return b.value()
+	}
+	d := b.d
+	switch d[b.p] {
+	case '{':
+		m := map[string]any{}
+		b.p = skipSpace(d, b.p+1)
+		if d[b.p] == '}' {
+			b.p++
+			return m
+		}
+		for {
+			k := b.name(b.str())
+			b.p = skipSpace(d, b.p)
+			b.p = skipSpace(d, b.p+1) // ':'
+			if sub, ok := w[k]; ok {
+				m[k] = b.within(sub)
+			} else if c := d[b.p]; c == '{' || c == '[' {
+				end := skipValue(d, b.p)
+				m[k] = json.RawMessage(d[b.p:end:end])
+				b.p = end
+			} else {
+				m[k] = b.value()
+			}
+			b.p = skipSpace(d, b.p)
+			if d[b.p] == '}' {
+				b.p++
+				return m
+			}
+			b.p = skipSpace(d, b.p+1) // ','
+		}
+	case '[':
+		a := make([]any, 0, 4)
+		b.p = skipSpace(d, b.p+1)
+		if d[b.p] == ']' {
+			b.p++
+			return a
+		}
+		for {
+			a = append(a, b.within(w))
+			b.p = skipSpace(d, b.p)
+			if d[b.p] == ']' {
+				b.p++
+				return a
+			}
+			b.p = skipSpace(d, b.p+1) // ','
+		}
+	}
+	return b.value()
+}

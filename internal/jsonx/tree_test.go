@@ -114,3 +114,83 @@ func FuzzDecodeAny(f *testing.F) {
 		}
 	})
 }
+
+// resolve replaces every json.RawMessage in v by its decoded value.
+func resolve(t testing.TB, v any) any {
+	switch x := v.(type) {
+	case json.RawMessage:
+		return useNumber(t, x)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = resolve(t, e)
+		}
+	case []any:
+		for k, e := range x {
+			x[k] = resolve(t, e)
+		}
+	}
+	return v
+}
+
+// TestDecodeCheckedWithinDecodesWhatItNames: the members a Within names
+// are values (whole when it says nil), through arrays; the objects and
+// arrays of the others are their own bytes; decoding those gives what
+// DecodeAny gives.
+func TestDecodeCheckedWithinDecodesWhatItNames(t *testing.T) {
+	in := []byte(" {\"id\" : \"x\", \"n\": 2, \"other\" : {\"a\": [1, {\"b\": 2}]}, \"s\": {\"keep\": {\"deep\": {\"z\": [1]}}, \"skip\": [ {\"c\":1} ],\n" +
+		" \"arr\": [{\"keep\": {\"q\": 1}, \"skip\": {\"r\": 2}}, [ {\"keep\": []} ]]}, \"e\": {}, \"l\": [] } ")
+	w := Within{"s": {"keep": nil, "arr": {"keep": nil}}, "e": nil}
+	got := DecodeCheckedWithin(in, w)
+	m := got.(map[string]any)
+	if m["id"] != "x" || m["n"] != json.Number("2") {
+		t.Errorf("scalars not decoded: %#v", m)
+	}
+	if raw, ok := m["other"].(json.RawMessage); !ok || string(raw) != `{"a": [1, {"b": 2}]}` {
+		t.Errorf("other = %#v, want its bytes", m["other"])
+	}
+	if _, ok := m["l"].(json.RawMessage); !ok {
+		t.Errorf("l = %#v, want its bytes (not named)", m["l"])
+	}
+	if _, ok := m["e"].(map[string]any); !ok {
+		t.Errorf("e = %#v, want an object (named)", m["e"])
+	}
+	s := m["s"].(map[string]any)
+	if _, ok := s["keep"].(map[string]any)["deep"].(map[string]any); !ok {
+		t.Errorf("s.keep is not decoded whole: %#v", s["keep"])
+	}
+	if raw, ok := s["skip"].(json.RawMessage); !ok || string(raw) != `[ {"c":1} ]` {
+		t.Errorf("s.skip = %#v, want its bytes", s["skip"])
+	}
+	arr := s["arr"].([]any)
+	if _, ok := arr[0].(map[string]any)["keep"].(map[string]any); !ok {
+		t.Errorf("s.arr[0].keep is not decoded: %#v", arr[0])
+	}
+	if _, ok := arr[0].(map[string]any)["skip"].(json.RawMessage); !ok {
+		t.Errorf("s.arr[0].skip = %#v, want its bytes", arr[0])
+	}
+	if _, ok := arr[1].([]any)[0].(map[string]any)["keep"].([]any); !ok {
+		t.Errorf("s.arr[1][0].keep is not decoded through nested arrays: %#v", arr[1])
+	}
+	if full := DecodeChecked(in); !reflect.DeepEqual(resolve(t, got), full) {
+		t.Errorf("resolved = %#v, want %#v", got, full)
+	}
+}
+
+// FuzzDecodeCheckedWithin: whatever the Within, the value with its raw
+// parts decoded is DecodeAny's.
+func FuzzDecodeCheckedWithin(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":[1,2,{"b":"\u0061"}],"c":{"a":{}}}`, `[{"a":{"a":[{"a":1}]}}]`, `{"b" : { "a" : [ ] } }`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		full, err := DecodeAny(data, Limits{MaxDepth: 1000})
+		if err != nil {
+			return
+		}
+		for _, w := range []Within{{}, {"a": nil}, {"a": {"a": nil}}, {"a": {"b": {}}, "c": nil}} {
+			if got := resolve(t, DecodeCheckedWithin(data, w)); !reflect.DeepEqual(got, full) {
+				t.Fatalf("DecodeCheckedWithin(%q, %v) resolved = %#v, want %#v", data, w, got, full)
+			}
+		}
+	})
+}

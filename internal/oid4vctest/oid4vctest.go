@@ -66,6 +66,9 @@ type Options struct {
 	// SignedMetadata signs the issuer metadata with the verifier's
 	// certificate (a test stand-in for the issuer's own).
 	SignedMetadata bool
+	// SealNotifications gives the issuer a Sealer (the store), so that its
+	// notification ids are sealed rather than stored.
+	SealNotifications bool
 	// Timers, when set, time the client's HTTP, the handlers, the protocol
 	// store, the issuer and the verifier (benchmarks).
 	Timers *Timers
@@ -300,12 +303,17 @@ func (e *Env) startVCI(o Options) {
 		metaSigner = e.VerifierKey
 	}
 	var err error
+	var sealer openid4vc.Sealer
+	if o.SealNotifications {
+		sealer = e.Store
+	}
 	e.VCI, err = vci.New(vci.Options{
 		MetadataSigner: metaSigner, MetadataChain: e.VerifierChain,
 		Issuer: e.URL, Configurations: configs, Records: e.Records, Issue: issue,
 		SignIn: e.SignIn, EncryptionKey: encKey, EncryptionRequired: o.EncryptionRequired, RequireDPoP: o.RequireDPoP,
 		Now:     o.Now,
 		Display: []vci.Display{{Name: "Université Exemple", Locale: "fr"}, {Name: "Université Exemple (Example University)", Locale: "en"}},
+		Sealer:  sealer,
 	})
 	if err != nil {
 		e.T.Fatal(err)

@@ -477,13 +477,29 @@ func issueOnce(t *testing.T, b Backend) {
 	if _, err := issuer.Lookup(s, "urn:uuid:nope"); !errors.Is(err, issuer.ErrNotFound) {
 		t.Fatalf("Lookup(absent) = %v", err)
 	}
-	// IssueTo finds the registered credential without recording anything.
-	copies := must[[]*issuer.Issued](t)(iss.IssueTo(ctx, tm, rec, issuer.Profile{Name: issuer.W3C}, []issuer.Holder{{Key: ed25519.PublicKey(make([]byte, 32))}}))
+	// IssueTo finds the registered credential without recording anything,
+	// in the register or in the audit log.
+	audited := issuer.WithAudit(ctx, issuer.Audit{Op: "credentials.issue", Actor: "test-wallet", Detail: "collected"})
+	logged := len(must[[]keys.AuditRecord](t)(s.Audit()))
+	copies := must[[]*issuer.Issued](t)(iss.IssueTo(audited, tm, rec, issuer.Profile{Name: issuer.W3C}, []issuer.Holder{{Key: ed25519.PublicKey(make([]byte, 32))}}))
 	if !copies[0].Existing || copies[0].Entry.ID != first.Entry.ID {
 		t.Fatalf("IssueTo of a registered record: %+v", copies[0].Entry)
 	}
 	if es := must[[]issuer.Entry](t)(issuer.List(s, issuer.Filter{})); len(es) != 1 {
 		t.Fatalf("%d register entries, want 1", len(es))
+	}
+	if n := len(must[[]keys.AuditRecord](t)(s.Audit())); n != logged {
+		t.Fatalf("IssueTo of a registered record added %d audit records", n-logged)
+	}
+	// A new record: its entry and its audit record, in one transaction.
+	other := Graduates(t, 1, 2)[0]
+	fresh := must[[]*issuer.Issued](t)(iss.IssueTo(audited, tm, other, issuer.Profile{Name: issuer.W3C}, []issuer.Holder{{Key: ed25519.PublicKey(make([]byte, 32))}}))
+	recs := must[[]keys.AuditRecord](t)(s.Audit())
+	if len(recs) != logged+1 {
+		t.Fatalf("IssueTo of a new record with an audit: %d audit records added, want 1", len(recs)-logged)
+	}
+	if r := recs[len(recs)-1]; r.Op != "credentials.issue" || r.Subject != fresh[0].Entry.ID || r.Actor != "test-wallet" || r.Detail != "collected" || r.Seq != recs[len(recs)-2].Seq+1 {
+		t.Fatalf("audit record of IssueTo = %+v, want credentials.issue of %s by test-wallet, next in sequence", r, fresh[0].Entry.ID)
 	}
 }
 

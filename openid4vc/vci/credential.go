@@ -3,11 +3,14 @@ package vci
 import (
 	"context"
 	"crypto"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/openid4vc"
@@ -225,9 +228,8 @@ func (is *Issuer) Credential(ctx context.Context, call CredentialCall) (*Credent
 	if len(creds) == 0 || len(creds) > max(1, len(holders)) {
 		return nil, fmt.Errorf("vci: the credential issuer returned %d credentials for %d keys", len(creds), len(holders))
 	}
-	nid := openid4vc.NewHandle()
-	if err := is.create(ctx, openid4vc.KindNotification, openid4vc.Key(nid), notificationRecord{OfferKey: g.OfferKey},
-		is.now().Add(is.opts.OfferTTL)); err != nil {
+	nid, err := is.newNotificationID(ctx, g.OfferKey)
+	if err != nil {
 		return nil, err
 	}
 	resp := &CredentialResponse{Credentials: creds, NotificationID: nid}
@@ -410,6 +412,99 @@ func samePublic(a, b crypto.PublicKey) bool {
 	return ok && e.Equal(b)
 }
 
+// notificationAD binds a sealed notification id to its use.
+var notificationAD = []byte("openid4vci notification_id")
+
+// newNotificationID returns the notification id of an issuance of offer
+// offerKey: sealed (Options.Sealer), the offer's key and the id's expiry
+// under the service's AEAD, so that nothing is stored until a
+// notification comes; else a random handle, stored now.
+func (is *Issuer) newNotificationID(ctx context.Context, offerKey string) (string, error) {
+	exp := is.now().Add(is.opts.OfferTTL)
+	if is.opts.Sealer != nil {
+		plain := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(offerKey)), uint64(exp.UnixNano()))
+		sealed, err := is.opts.Sealer.SealData(notificationAD, append(plain, offerKey...))
+		if err != nil {
+			return "", err
+		}
+		return base64.RawURLEncoding.EncodeToString(sealed), nil
+	}
+	nid := openid4vc.NewHandle()
+	if err := is.create(ctx, openid4vc.KindNotification, openid4vc.Key(nid), notificationRecord{OfferKey: offerKey}, exp); err != nil {
+		return "", err
+	}
+	return nid, nil
+}
+
+// recordNotification adds n's event to the record of its notification id,
+// which must belong to g's issuance: a sealed id (newNotificationID) opens
+// to g's offer and has not expired, its record made at its first
+// notification; another id has a record, stored at issuance.
+func (is *Issuer) recordNotification(ctx context.Context, g *grantRecord, n NotificationRequest) error {
+	foreign := openid4vc.Errorf(openid4vc.CodeInvalidNotificationID, "notification_id does not belong to this access token's issuance")
+	unknown := openid4vc.Errorf(openid4vc.CodeInvalidNotificationID, "notification_id is unknown or expired")
+	key := openid4vc.Key(n.NotificationID)
+	add := func(r openid4vc.Record) (*openid4vc.Record, error) {
+		var rec notificationRecord
+		if err := json.Unmarshal(r.Value, &rec); err != nil {
+			return nil, err
+		}
+		if !openid4vc.Equal(rec.OfferKey, g.OfferKey) {
+			return nil, foreign
+		}
+		if !slices.Contains(rec.Events, n.Event) {
+			rec.Events = append(rec.Events, n.Event)
+		}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, err
+		}
+		return &openid4vc.Record{Value: b, Expires: r.Expires}, nil
+	}
+	offerKey, exp, sealed := is.openNotificationID(n.NotificationID)
+	if sealed {
+		switch {
+		case !is.now().Before(exp):
+			return unknown
+		case !openid4vc.Equal(offerKey, g.OfferKey):
+			return foreign
+		}
+	}
+	for try := 0; ; try++ {
+		err := is.opts.Records.Update(ctx, openid4vc.KindNotification, key, add)
+		if !errors.Is(err, openid4vc.ErrNotFound) {
+			return err
+		}
+		if !sealed {
+			return unknown
+		}
+		// The first notification of a sealed id: its record is made now.
+		// Another request making it at the same moment wins the Create;
+		// this one then adds its event to that record.
+		err = is.create(ctx, openid4vc.KindNotification, key, notificationRecord{OfferKey: offerKey, Events: []string{n.Event}}, exp)
+		if !errors.Is(err, openid4vc.ErrExists) || try > 0 {
+			return err
+		}
+	}
+}
+
+// openNotificationID opens a sealed notification id; sealed is false for
+// one that is not (a stored handle, or anything else).
+func (is *Issuer) openNotificationID(nid string) (offerKey string, exp time.Time, sealed bool) {
+	if is.opts.Sealer == nil || len(nid) > 512 {
+		return "", time.Time{}, false
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(nid)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	plain, err := is.opts.Sealer.OpenData(notificationAD, raw)
+	if err != nil || len(plain) < 8 {
+		return "", time.Time{}, false
+	}
+	return string(plain[8:]), time.Unix(0, int64(binary.BigEndian.Uint64(plain))), true
+}
+
 // NotificationRequest is a notification (section 11.1).
 type NotificationRequest struct {
 	NotificationID   string `json:"notification_id"`
@@ -452,27 +547,7 @@ func (is *Issuer) Notify(ctx context.Context, call CredentialCall) error {
 	case strings.ContainsFunc(n.EventDescription, func(r rune) bool { return r < 0x20 || r > 0x7e || r == '"' || r == '\\' }):
 		return openid4vc.Errorf(openid4vc.CodeInvalidNotificationRequest, "event_description has characters outside printable ASCII (without \" and \\)")
 	}
-	err = is.opts.Records.Update(ctx, openid4vc.KindNotification, openid4vc.Key(n.NotificationID), func(r openid4vc.Record) (*openid4vc.Record, error) {
-		var rec notificationRecord
-		if err := json.Unmarshal(r.Value, &rec); err != nil {
-			return nil, err
-		}
-		if !openid4vc.Equal(rec.OfferKey, g.OfferKey) {
-			return nil, openid4vc.Errorf(openid4vc.CodeInvalidNotificationID, "notification_id does not belong to this access token's issuance")
-		}
-		if !slices.Contains(rec.Events, n.Event) {
-			rec.Events = append(rec.Events, n.Event)
-		}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return nil, err
-		}
-		return &openid4vc.Record{Value: b, Expires: r.Expires}, nil
-	})
-	if errors.Is(err, openid4vc.ErrNotFound) {
-		return openid4vc.Errorf(openid4vc.CodeInvalidNotificationID, "notification_id is unknown or expired")
-	}
-	if err != nil {
+	if err := is.recordNotification(ctx, g, n); err != nil {
 		return err
 	}
 	if is.opts.OnNotification != nil {

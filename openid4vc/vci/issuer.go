@@ -186,6 +186,12 @@ type Options struct {
 	// ProofAlgs are the algorithms accepted for key proofs and DPoP; nil:
 	// ES256, ES384, ES512, EdDSA.
 	ProofAlgs []string
+	// Sealer, when set, seals notification ids: each one carries its
+	// issuance and expiry, sealed, so that the credential endpoint writes
+	// nothing for it and the notification endpoint records the first
+	// notification of an id when it comes. Nil: a notification id is a
+	// random handle, stored when the credential is issued.
+	Sealer openid4vc.Sealer
 	// OnNotification, when set, is told of every notification a wallet
 	// sends (after it is recorded).
 	OnNotification func(ctx context.Context, n Notification)

@@ -5,10 +5,13 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -452,7 +455,13 @@ func TestCredentialEndpointRejections(t *testing.T) {
 }
 
 func TestNotificationRejections(t *testing.T) {
-	e := testenv.New(t, testenv.Options{})
+	for _, sealed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sealed=%v", sealed), func(t *testing.T) { testNotificationRejections(t, sealed) })
+	}
+}
+
+func testNotificationRejections(t *testing.T, sealed bool) {
+	e := testenv.New(t, testenv.Options{SealNotifications: sealed})
 	ctx := context.Background()
 	start := func() (*vci.Session, string) {
 		o := newOffer(t, e, vci.OfferRequest{})
@@ -555,5 +564,95 @@ func TestSignInCodesAreLimited(t *testing.T) {
 		if i == 11 && (pg.status != 400 || !strings.Contains(pg.body, "too many sign-in codes")) {
 			t.Fatalf("sign-in %d: %d %s", i, pg.status, pg.body)
 		}
+	}
+}
+
+// TestSealedNotificationIDs: with a Sealer, the credential endpoint stores
+// nothing for a notification id; the id opens only to its own issuance,
+// until it expires; altered, it is unknown; its first notification makes
+// its record, and later ones add their events to it.
+func TestSealedNotificationIDs(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e := testenv.New(t, testenv.Options{SealNotifications: true, Now: clock})
+	ctx := context.Background()
+	o := newOffer(t, e, vci.OfferRequest{})
+	client, _ := e.Wallet()
+	s, err := client.Start(ctx, o.Link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PreAuthorized(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RequestCredential(ctx, vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: p256(t)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nid := got.NotificationID
+	if _, err := e.Records.Get(ctx, openid4vc.KindNotification, openid4vc.Key(nid)); !errors.Is(err, openid4vc.ErrNotFound) {
+		t.Fatalf("a record was stored for a sealed notification id at issuance: %v", err)
+	}
+	code := func(err error) string {
+		var oe *openid4vc.Error
+		if errors.As(err, &oe) {
+			return oe.Code
+		}
+		return fmt.Sprint(err)
+	}
+	altered := []byte(nid)
+	altered[len(altered)/2] ^= 1
+	if altered[len(altered)/2] == '-' || altered[len(altered)/2] == '_' {
+		altered[len(altered)/2] = 'A'
+	}
+	if err := s.Notify(ctx, string(altered), vci.EventAccepted, ""); code(err) != openid4vc.CodeInvalidNotificationID {
+		t.Fatalf("an altered sealed notification id: %v, want invalid_notification_id", err)
+	}
+	if err := s.Notify(ctx, nid, vci.EventAccepted, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Notify(ctx, nid, vci.EventDeleted, "removed"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Records.Get(ctx, openid4vc.KindNotification, openid4vc.Key(nid))
+	if err != nil {
+		t.Fatalf("no record after the notifications: %v", err)
+	}
+	var rec struct {
+		Events []string `json:"events"`
+	}
+	if err := json.Unmarshal(r.Value, &rec); err != nil || !slices.Equal(rec.Events, []string{vci.EventAccepted, vci.EventDeleted}) {
+		t.Fatalf("notification record %s, want both events", r.Value)
+	}
+	// Expired: the id no longer opens to a live issuance.
+	o2 := newOffer(t, e, vci.OfferRequest{})
+	s2, err := client.Start(ctx, o2.Link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.PreAuthorized(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	got2, err := s2.RequestCredential(ctx, vci.CredentialOptions{Holders: []vci.ProofSigner{{Signer: p256(t)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(8 * 24 * time.Hour)
+	mu.Unlock()
+	o3 := newOffer(t, e, vci.OfferRequest{})
+	s3, err := client.Start(ctx, o3.Link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s3.PreAuthorized(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	// s3's token is live, got2's id is not: it expired with its offer's TTL
+	// (seven days), which is said before that it belongs to another
+	// issuance.
+	if err := s3.Notify(ctx, got2.NotificationID, vci.EventAccepted, ""); code(err) != openid4vc.CodeInvalidNotificationID || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("an expired sealed notification id: %v, want invalid_notification_id (expired)", err)
 	}
 }

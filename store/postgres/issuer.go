@@ -106,10 +106,10 @@ func reserve(ctx context.Context, tx pgx.Tx, owner issuer.ListOwner, rs []*issue
 		return err
 	}
 	var (
-		ids, templates, profiles, states, subjects, lists, keys []string
-		issued                                                  []time.Time
-		indexes                                                 []int32
-		entries                                                 [][]byte
+		ids, templates, profiles, states, subjects, lists, idemKeys []string
+		issued                                                      []time.Time
+		indexes                                                     []int32
+		entries                                                     [][]byte
 	)
 	for _, r := range rs {
 		if r.Existing {
@@ -122,7 +122,7 @@ func reserve(ctx context.Context, tx pgx.Tx, owner issuer.ListOwner, rs []*issue
 		}
 		ids, issued, templates, profiles = append(ids, e.ID), append(issued, e.Issued), append(templates, e.Template), append(profiles, e.Profile)
 		states, subjects, lists = append(states, e.State), append(subjects, e.SubjectHash), append(lists, e.StatusList)
-		indexes, entries, keys = append(indexes, int32(e.StatusIndex)), append(entries, data), append(keys, r.Key)
+		indexes, entries, idemKeys = append(indexes, int32(e.StatusIndex)), append(entries, data), append(idemKeys, r.Key)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -132,8 +132,20 @@ func reserve(ctx context.Context, tx pgx.Tx, owner issuer.ListOwner, rs []*issue
 		ids, issued, templates, profiles, states, subjects, lists, indexes, entries); err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, "INSERT INTO issuer_idempotency (key, credential_id) SELECT * FROM unnest($1::text[], $2::text[])", keys, ids)
-	return err
+	if _, err = tx.Exec(ctx, "INSERT INTO issuer_idempotency (key, credential_id) SELECT * FROM unnest($1::text[], $2::text[])", idemKeys, ids); err != nil {
+		return err
+	}
+	// The audit records of the new entries, in the same transaction: the
+	// log's sequence row is locked until it ends, as the keys' are.
+	kt := &keysTx{ctx: ctx, tx: tx, write: true}
+	for _, r := range rs {
+		if a := r.Audit; a != nil && !r.Existing {
+			if err := keys.AppendAudit(kt, now, a.Op, r.Entry.ID, a.Actor, a.Detail); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func decodeEntry(id string, v []byte) (*issuer.Entry, error) {

@@ -2,6 +2,7 @@ package rdfc
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	_ "crypto/sha256" // the default hash
@@ -351,16 +352,7 @@ func (c *canon) run() error {
 	if err := c.hashAllFirstDegree(); err != nil {
 		return err
 	}
-	ids := make([]int32, len(c.labels))
-	for id := range ids {
-		ids[id] = int32(id)
-	}
-	slices.SortFunc(ids, func(a, b int32) int {
-		if x := cmpDigest(&c.first[a], &c.first[b]); x != 0 {
-			return x
-		}
-		return int(a - b)
-	})
+	ids := c.byFirstDegree()
 	var shared [][]int32
 	for i := 0; i < len(ids); {
 		j := i + 1
@@ -406,6 +398,49 @@ func (c *canon) run() error {
 		}
 	}
 	return nil
+}
+
+// byFirstDegree returns the blank nodes in the order of their first-degree
+// hashes, then of their indices. They are sorted by the hashes' first
+// eight bytes (a comparison of integers), and only runs of equal keys
+// whose hashes differ further (as good as never) by the whole hashes.
+func (c *canon) byFirstDegree() []int32 {
+	type keyed struct {
+		key uint64
+		id  int32
+	}
+	ks := make([]keyed, len(c.labels))
+	for id := range ks {
+		ks[id] = keyed{c.first[id].key, int32(id)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	ids := make([]int32, len(ks))
+	for i, k := range ks {
+		ids[i] = k.id
+	}
+	for i := 0; i < len(ks); {
+		j := i + 1
+		mixed := false
+		for j < len(ks) && ks[j].key == ks[i].key {
+			mixed = mixed || c.first[ks[j].id] != c.first[ks[i].id]
+			j++
+		}
+		if mixed {
+			slices.SortFunc(ids[i:j], func(a, b int32) int {
+				if x := cmpDigest(&c.first[a], &c.first[b]); x != 0 {
+					return x
+				}
+				return cmp.Compare(a, b)
+			})
+		}
+		i = j
+	}
+	return ids
 }
 
 // digest is a hash, kept in an array so that hashing allocates nothing.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	_ "crypto/sha512"
+	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -143,5 +144,24 @@ func TestDecimalOrder(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("decimalOrder(%d) = %v, want %v", n, got, want)
 		}
+	}
+}
+
+// TestByFirstDegreeOrdersWholeHashes: nodes come in the order of their
+// whole first-degree hashes, then of their indices, also when hashes
+// share their first eight bytes (which the fast comparison reads).
+func TestByFirstDegreeOrdersWholeHashes(t *testing.T) {
+	mk := func(key uint64, last byte) digest {
+		raw := make([]byte, 32)
+		binary.BigEndian.PutUint64(raw, key)
+		raw[31] = last
+		return digestOf(raw)
+	}
+	c := &canon{labels: make([]string, 7)}
+	c.first = []digest{mk(5, 2), mk(5, 1), mk(1, 9), mk(5, 2), mk(5, 0), mk(1, 9), mk(9, 0)}
+	got := c.byFirstDegree()
+	want := []int32{2, 5, 4, 1, 0, 3, 6}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
 	}
 }

@@ -1090,10 +1090,13 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 	}()
 	c.writeRanks(o, kept, wantQuads, byRank, start, 0, mid)
 	<-done
-	for b := second.buf; len(b) > 0; {
-		n := min(len(b), 32<<10)
-		o.write(b[:n])
-		b = b[n:]
+	if o.h != nil {
+		// Hashed where it is, not copied first.
+		o.h.Write(o.buf)
+		o.buf = o.buf[:0]
+		o.h.Write(second.buf)
+	} else {
+		o.buf = append(o.buf, second.buf...)
 	}
 	*kept = append(*kept, secondKept...)
 	return true

@@ -43,6 +43,23 @@ type treeWalker struct {
 	// remove as duplicates; their subject is all that is needed. Credentials
 	// repeat such objects (the same Concept in every course unit).
 	seen map[seenKey]seenNode
+	// The node object being walked, when its subject was known before its
+	// members (it has no value key): its triples are written as their
+	// objects are found, rather than kept on pending until the subject is
+	// known, which halves the pointers written per triple.
+	direct bool
+	subj   rdfc.Term
+	sok    bool
+}
+
+// add records the triple of the object being walked with predicate pred
+// and object o (ok: both usable).
+func (f *treeWalker) add(pred, o rdfc.Term, ok bool) {
+	if f.direct {
+		f.w.emit(f.subj, pred, o, rdfc.Term{}, f.sok && ok)
+		return
+	}
+	f.pending = append(f.pending, pair{pred, o, ok})
 }
 
 type seenKey struct {
@@ -142,9 +159,45 @@ func (f *treeWalker) object(active *Context, prop string, hasProp bool, el *json
 		hasTypeVal                bool
 		dir                       string
 	)
+	// The subject first, unless el may be a value object.
+	parent := struct {
+		direct bool
+		subj   rdfc.Term
+		sok    bool
+	}{f.direct, f.subj, f.sok}
+	f.direct = false
+	if !f.hasKey(el, active.aliases().value) {
+		var idNode *jsontree.Node
+		for _, k := range active.aliases().id {
+			if n := t.Get(el, k); n != nil {
+				if idNode != nil {
+					return rdfc.Term{}, false, errSlow
+				}
+				idNode = n
+			}
+		}
+		if idNode != nil {
+			if idNode.Kind() != jsontree.String {
+				return rdfc.Term{}, false, errSlow
+			}
+			s := t.Text(idNode)
+			x, ok := e.expandIRIs(active, s, true, false)
+			if !ok || e.checkIRIs(x, ok, s, "@id") != nil {
+				return rdfc.Term{}, false, errSlow
+			}
+			id, hasID = x, true
+			f.subj, f.sok = f.w.id(id)
+		} else {
+			f.subj, f.sok = f.w.newBlank(), true
+		}
+		f.direct = true
+	}
 	start := len(f.pending)
 	items, sorted, mark := f.members(el)
-	defer func() { f.sorted = f.sorted[:mark] }()
+	defer func() {
+		f.sorted = f.sorted[:mark]
+		f.direct, f.subj, f.sok = parent.direct, parent.subj, parent.sok
+	}()
 	n := len(items) + len(sorted)
 	for i := range n {
 		var v *jsontree.Node
@@ -173,6 +226,9 @@ func (f *treeWalker) object(active *Context, prop string, hasProp bool, el *json
 		}
 		switch iri {
 		case "@id":
+			if f.direct {
+				continue // read above
+			}
 			if v.Kind() != jsontree.String || hasID {
 				return rdfc.Term{}, false, errSlow
 			}
@@ -276,9 +332,12 @@ func (f *treeWalker) object(active *Context, prop string, hasProp bool, el *json
 	}
 	var subj rdfc.Term
 	sok := true
-	if hasID {
+	switch {
+	case f.direct:
+		subj, sok = f.subj, f.sok
+	case hasID:
 		subj, sok = f.w.id(id)
-	} else {
+	default:
 		subj = f.w.newBlank()
 	}
 	for _, t := range types {
@@ -296,6 +355,16 @@ func (f *treeWalker) object(active *Context, prop string, hasProp bool, el *json
 		f.seen[key] = seenNode{subj, sok}
 	}
 	return subj, sok, nil
+}
+
+// hasKey reports whether el has a member named one of keys.
+func (f *treeWalker) hasKey(el *jsontree.Node, keys []string) bool {
+	for _, k := range keys {
+		if f.t.Get(el, k) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // hasID reports whether el has a member named @id or one of its aliases
@@ -370,7 +439,7 @@ func (f *treeWalker) property(active *Context, key string, def *term, iri string
 					return errSlow
 				}
 				o, ook := f.w.literalString(t.Text(&vals[j]), "", l, d)
-				f.pending = append(f.pending, pair{pred, o, pok && ook})
+				f.add(pred, o, pok && ook)
 			}
 		}
 		return nil
@@ -401,7 +470,7 @@ func (f *treeWalker) value(active *Context, key string, def *term, pred rdfc.Ter
 			return err
 		}
 		if ok {
-			f.pending = append(f.pending, pair{pred, o, pok})
+			f.add(pred, o, pok)
 		}
 		return nil
 	case jsontree.Array:
@@ -426,7 +495,7 @@ func (f *treeWalker) value(active *Context, key string, def *term, pred rdfc.Ter
 			return nil
 		}
 		o, ook := f.w.id(x)
-		f.pending = append(f.pending, pair{pred, o, pok && ook})
+		f.add(pred, o, pok && ook)
 		return nil
 	}
 	var dt, lang, dir string
@@ -442,7 +511,7 @@ func (f *treeWalker) value(active *Context, key string, def *term, pred rdfc.Ter
 		}
 	}
 	o, ook := f.literal(v, dt, lang, dir)
-	f.pending = append(f.pending, pair{pred, o, pok && ook})
+	f.add(pred, o, pok && ook)
 	return nil
 }
 

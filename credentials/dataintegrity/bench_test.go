@@ -46,7 +46,7 @@ type benchDoc struct {
 	doc  []byte
 }
 
-func benchDocs(b *testing.B) []benchDoc {
+func benchDocs(b testing.TB) []benchDoc {
 	docs := []benchDoc{{"edc-sample", reftest.Read(b, "elm", "Sample-MC-Annex1-unsigned.jsonld")}}
 	docs = append(docs, benchDoc{"diploma", renderTemplate(b, "diploma", nil)})
 	docs = append(docs, benchDoc{"transcript-60", renderTranscript(b, 60)})

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/piprate/json-gold/ld"
 
+	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld"
 	"github.com/diplomat-edu/diplomat/credentials/jsonld/ldproc"
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
@@ -56,10 +58,27 @@ const (
 // RDFC-1.0 (credentials/rdfc) under the bounds of Work. Its processed
 // contexts are shared by every call.
 type LDProc struct {
-	proc  *ldproc.Processor
-	work  rdfc.Options
-	quads sync.Pool // *[]rdfc.Quad, reused between calls
+	proc *ldproc.Processor
+	work rdfc.Options
+	// Quad buffers, reused between calls: kept holds up to keptQuads of
+	// them (of at most maxQuadHint quads each) for the life of the
+	// LDProc, the pool any others. The pool alone is emptied by every
+	// garbage collection, which the verification of a large credential
+	// may well trigger, and a new buffer is 0.8 MB for the 60-unit
+	// transcript.
+	kept    chan *[]rdfc.Quad
+	quads   sync.Pool
+	largest atomic.Int64 // the most quads a dataset had
 }
+
+const (
+	// maxQuadHint bounds the quads a buffer is made for in advance, and
+	// those of a buffer kept (2 MB).
+	maxQuadHint = 8192
+	// keptQuads is the number of buffers kept: two, since a Suite
+	// canonicalises a document and its proof configuration at once.
+	keptQuads = 2
+)
 
 var _ Canonicalizer = (*LDProc)(nil)
 
@@ -70,7 +89,7 @@ func NewLDProc(loader *jsonld.Loader, work rdfc.Options) *LDProc {
 	if loader == nil {
 		loader = jsonld.New(jsonld.Options{})
 	}
-	return &LDProc{proc: ldproc.New(loader), work: work}
+	return &LDProc{proc: ldproc.New(loader), work: work, kept: make(chan *[]rdfc.Quad, keptQuads)}
 }
 
 // Canonicalize implements Canonicalizer.
@@ -85,30 +104,83 @@ func (c *LDProc) Canonicalize(ctx context.Context, doc any, h crypto.Hash) ([]by
 // Dataset is Canonicalize returning the canonical quads and blank node
 // labels too.
 func (c *LDProc) Dataset(ctx context.Context, doc any, h crypto.Hash) (*rdfc.Result, error) {
+	return c.dataset(ctx, h, false, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
+		return c.proc.AppendRDF(ctx, dst, doc, ldproc.Options{Safe: true})
+	})
+}
+
+// dataset canonicalises the quads toRDF appends to the slice it is given;
+// with digest, the result has the hash of the N-Quads by h, not them.
+func (c *LDProc) dataset(ctx context.Context, h crypto.Hash, digest bool, toRDF func([]rdfc.Quad) ([]rdfc.Quad, error)) (*rdfc.Result, error) {
 	if h != crypto.SHA256 && h != crypto.SHA384 {
 		return nil, fmt.Errorf("%w: hash %v (RDFC-1.0 here uses SHA-256 or SHA-384)", ErrCanonicalize, h)
 	}
-	buf, _ := c.quads.Get().(*[]rdfc.Quad)
+	var buf *[]rdfc.Quad
+	select {
+	case buf = <-c.kept:
+	default:
+		buf, _ = c.quads.Get().(*[]rdfc.Quad)
+	}
 	if buf == nil {
-		buf = new([]rdfc.Quad)
+		// A new buffer is made the size of the largest dataset seen (up
+		// to a bound), rather than grown quad by quad (a quarter of the
+		// conversion to RDF of a large credential).
+		b := make([]rdfc.Quad, 0, min(c.largest.Load(), maxQuadHint))
+		buf = &b
 	}
 	defer func() {
 		clear(*buf) // drop the strings the quads hold
 		*buf = (*buf)[:0]
+		if cap(*buf) <= maxQuadHint {
+			select {
+			case c.kept <- buf:
+				return
+			default:
+			}
+		}
 		c.quads.Put(buf)
 	}()
-	quads, err := c.proc.AppendRDF(ctx, (*buf)[:0], doc, ldproc.Options{Safe: true})
+	quads, err := toRDF((*buf)[:0])
 	if err != nil {
 		return nil, canonError(err)
 	}
 	*buf = quads
+	if n := int64(len(quads)); n > c.largest.Load() {
+		c.largest.Store(n)
+	}
 	o := c.work
 	o.Hash = h
+	if digest {
+		o.Digest = h
+	}
 	r, err := rdfc.Canonicalize(ctx, quads, o)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCanonicalize, err)
 	}
 	return r, nil
+}
+
+// digest returns the hash by h of the canonical N-Quads of doc, without
+// keeping them (rdfc.Options.Digest).
+func (c *LDProc) digest(ctx context.Context, doc any, h crypto.Hash) ([]byte, error) {
+	r, err := c.dataset(ctx, h, true, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
+		return c.proc.AppendRDF(ctx, dst, doc, ldproc.Options{Safe: true})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.Digest, nil
+}
+
+// digestTree is digest for the value doc of t (jsontree.Parse).
+func (c *LDProc) digestTree(ctx context.Context, t *jsontree.Tree, doc *jsontree.Node, h crypto.Hash) ([]byte, error) {
+	r, err := c.dataset(ctx, h, true, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
+		return c.proc.AppendRDFTree(ctx, dst, t, doc, ldproc.Options{Safe: true})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.Digest, nil
 }
 
 // canonError keeps a context error as the caller's contract has it.

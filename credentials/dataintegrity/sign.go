@@ -124,7 +124,7 @@ func (s *Suite) Sign(ctx context.Context, doc []byte, key credentials.SigningKey
 		}
 		proof["proofValue"] = pv
 	} else {
-		hashData, err := s.hashData(ctx, s.name, func() ([]byte, error) { return s.canonical(ctx, s.name, unsecured, alg.hash) }, proof, ctxList, alg)
+		hashData, err := s.hashData(ctx, s.name, func() ([]byte, error) { return s.canonicalHash(ctx, s.name, unsecured, alg.hash) }, proof, ctxList, alg)
 		if err != nil {
 			return nil, err
 		}
@@ -160,11 +160,30 @@ func (s *Suite) canonical(ctx context.Context, cryptosuite string, doc any, h cr
 	return s.canon.Canonicalize(ctx, doc, h)
 }
 
+// canonicalHash is the hash by h of canonical (by LDProc, without keeping
+// the N-Quads).
+func (s *Suite) canonicalHash(ctx context.Context, cryptosuite string, doc any, h crypto.Hash) ([]byte, error) {
+	if c, ok := s.canon.(*LDProc); ok && !isJCS(cryptosuite) {
+		return c.digest(ctx, doc, h)
+	}
+	b, err := s.canonical(ctx, cryptosuite, doc, h)
+	if err != nil {
+		return nil, err
+	}
+	return hashOf(b, h), nil
+}
+
+func hashOf(b []byte, h crypto.Hash) []byte {
+	d := h.New()
+	d.Write(b)
+	return d.Sum(nil)
+}
+
 // hashData canonicalises the proof configuration (proof without proofValue;
 // with the document's @context for the RDFC suites, as the proof has it for
-// the JCS ones) while canonDoc canonicalises the document, and returns
+// the JCS ones) while docHash hashes the canonical document, and returns
 // hash(proof config) ‖ hash(doc).
-func (s *Suite) hashData(ctx context.Context, cryptosuite string, canonDoc func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
+func (s *Suite) hashData(ctx context.Context, cryptosuite string, docHash func() ([]byte, error), proof map[string]any, docContext []any, alg algorithm) ([]byte, error) {
 	config := make(map[string]any, len(proof)+1)
 	for k, v := range proof {
 		if k != "proofValue" {
@@ -183,7 +202,7 @@ func (s *Suite) hashData(ctx context.Context, cryptosuite string, canonDoc func(
 		b, err := s.canonical(ctx, cryptosuite, config, alg.hash)
 		done <- result{b, err}
 	}()
-	doc, docErr := canonDoc()
+	doc, docErr := docHash()
 	cfg := <-done
 	if docErr != nil {
 		return nil, docErr
@@ -191,16 +210,7 @@ func (s *Suite) hashData(ctx context.Context, cryptosuite string, canonDoc func(
 	if cfg.err != nil {
 		return nil, fmt.Errorf("proof configuration: %w", cfg.err)
 	}
-	return combine(cfg.b, doc, alg.hash), nil
-}
-
-func combine(canonConfig, canonDoc []byte, h crypto.Hash) []byte {
-	hc := h.New()
-	hc.Write(canonConfig)
-	out := hc.Sum(nil)
-	hd := h.New()
-	hd.Write(canonDoc)
-	return hd.Sum(out)
+	return append(hashOf(cfg.b, alg.hash), doc...), nil
 }
 
 // sign signs hashData: Ed25519 over the bytes themselves, ECDSA over their
@@ -284,6 +294,52 @@ func (s *Suite) decodeMembers(doc []byte) (map[string]any, []jsontree.Member, er
 		}
 	}
 	return m, members, nil
+}
+
+// parallelParse is the size from which parse checks and parses a
+// document in two goroutines.
+const parallelParse = 32 << 10
+
+// parse reads a document as decode does, into a jsontree.Tree.
+func (s *Suite) parse(doc []byte) (*jsontree.Tree, error) {
+	var t *jsontree.Tree
+	var err error
+	maxBytes := s.limits.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = jsonx.DefaultMaxBytes
+	}
+	if len(doc) < parallelParse || len(doc) > maxBytes {
+		if err := jsonx.Check(doc, s.limits); err != nil {
+			return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+		}
+		t, err = jsontree.Parse(doc)
+	} else {
+		// Check and Parse read the same bytes independently: a large
+		// document is checked and parsed at once, and the tree used only
+		// if Check accepts the bytes (Parse, given bytes Check refuses,
+		// returns an error or garbage, never panics, and its work is
+		// bounded by the size, checked above).
+		checked := make(chan error, 1)
+		go func() { checked <- jsonx.Check(doc, s.limits) }()
+		t, err = jsontree.Parse(doc)
+		if cerr := <-checked; cerr != nil {
+			return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, cerr)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
+	}
+	if t.Root().Kind() != jsontree.Object {
+		return nil, fmt.Errorf("%w: the document must be a JSON object", credentials.ErrMalformed)
+	}
+	if !s.inline && t.InlineContexts > 0 {
+		// Rare: the generic values say where.
+		if err := checkInline(t.Any(t.Root()), "$"); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w: only pinned context URLs are accepted", credentials.ErrMalformed, ErrInlineContext)
+	}
+	return t, nil
 }
 
 // marshalJSON writes v without escaping <, > and &.

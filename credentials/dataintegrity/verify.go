@@ -2,6 +2,7 @@ package dataintegrity
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/mr-tron/base58"
 
 	"github.com/diplomat-edu/diplomat/credentials"
+	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 )
 
 // Verify implements credentials.Mechanism. It checks every proof of secured
@@ -40,9 +42,18 @@ import (
 // *jsonld.ContextError naming its URL. Verified describes the first proof;
 // Details lists all of them. Verified.Document is secured, unchanged.
 func (s *Suite) Verify(ctx context.Context, secured []byte, r credentials.KeyResolver, opts credentials.VerifyOptions) (*credentials.Verified, error) {
-	m, err := s.decode(secured)
+	tr, err := s.parse(secured)
 	if err != nil {
 		return nil, err
+	}
+	// The members read here, as generic values; the rest of the document
+	// stays in the tree unless a proof needs generic values.
+	root := tr.Root()
+	m := make(map[string]any, 5)
+	for _, k := range [...]string{"proof", "@context", "type", "issuer", "holder"} {
+		if n := tr.Get(root, k); n != nil {
+			m[k] = tr.Any(n)
+		}
 	}
 	proofs, single, err := parseProofs(m["proof"])
 	if err != nil {
@@ -70,13 +81,22 @@ func (s *Suite) Verify(ctx context.Context, secured []byte, r credentials.KeyRes
 		purpose = "assertionMethod"
 	}
 
-	unsecured := make(map[string]any, len(m))
-	for k, v := range m {
-		if k != "proof" {
-			unsecured[k] = v
+	unsecured := document{t: tr}
+	if s.treeProofs(proofs) {
+		items := tr.Items(root)
+		members := make([]jsontree.Node, 0, len(items))
+		for _, n := range items {
+			if tr.Name(&n) != "proof" {
+				members = append(members, n)
+			}
 		}
+		unsecured.root = tr.NewObject(members)
+	} else {
+		all := tr.Any(root).(map[string]any)
+		delete(all, "proof")
+		unsecured = document{m: all}
 	}
-	canonCache := map[string][]byte{}
+	canonCache := map[string][]byte{} // canonical document hashes
 	var first *credentials.VerificationMethod
 
 	v := &credentials.Verified{Document: secured, Issuer: signer.id, Details: map[string]string{"proofs": strconv.Itoa(len(proofs))}}
@@ -265,7 +285,7 @@ func parseTime(s, path string) (time.Time, error) {
 	return t, nil
 }
 
-func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path string, docContext []any, unsecured map[string]any, canonCache map[string][]byte, r credentials.KeyResolver, purpose string, now time.Time, opts credentials.VerifyOptions) (*credentials.VerificationMethod, time.Time, error) {
+func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path string, docContext []any, unsecured document, canonCache map[string][]byte, r credentials.KeyResolver, purpose string, now time.Time, opts credentials.VerifyOptions) (*credentials.VerificationMethod, time.Time, error) {
 	if p.proofPurpose != purpose {
 		return nil, time.Time{}, fmt.Errorf("%w: %s.proofPurpose is %q, expected %q", credentials.ErrInvalidProof, path, p.proofPurpose, purpose)
 	}
@@ -326,7 +346,7 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		b, _ := json.Marshal(list)
 		cacheKey = string(b)
 	}
-	doc, copied := unsecured, false
+	doc := unsecured
 	if len(p.previous) > 0 {
 		var chain []any
 		for _, id := range p.previous {
@@ -336,22 +356,17 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 			}
 			chain = append(chain, proofObject(all[i]))
 		}
-		doc = make(map[string]any, len(unsecured)+1)
-		for k, v := range unsecured {
-			doc[k] = v
+		var err error
+		if doc, err = doc.with("proof", chain); err != nil {
+			return nil, time.Time{}, err
 		}
-		doc["proof"] = chain
-		copied = true
 		cacheKey += "\x00" + strings.Join(p.previous, "\x00")
 	}
 	if _, ok := p.fields["@context"]; ok {
-		if !copied {
-			doc = make(map[string]any, len(unsecured))
-			for k, v := range unsecured {
-				doc[k] = v
-			}
+		var err error
+		if doc, err = doc.with("@context", useContext); err != nil {
+			return nil, time.Time{}, err
 		}
-		doc["@context"] = useContext
 	}
 
 	vm, err := r.ResolveKey(ctx, p.verificationMethod)
@@ -373,7 +388,10 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		if len(p.previous) > 0 {
 			return nil, time.Time{}, fmt.Errorf("%w: %s: an %s proof cannot be chained", credentials.ErrInvalidProof, path, ECDSASD2023)
 		}
-		if err := s.verifySD(ctx, doc, p, path, useContext, vm.Key, alg); err != nil {
+		if doc.m == nil {
+			return nil, time.Time{}, fmt.Errorf("%w: %s: not read as generic values", ErrCanonicalize, path) // treeProofs prevents it
+		}
+		if err := s.verifySD(ctx, doc.m, p, path, useContext, vm.Key, alg); err != nil {
 			return nil, time.Time{}, err
 		}
 		return vm, created, nil
@@ -386,7 +404,7 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		if b, ok := canonCache[cacheKey]; ok {
 			return b, nil
 		}
-		b, err := s.canonical(ctx, p.cryptosuite, doc, alg.hash)
+		b, err := s.canonicalDocHash(ctx, p.cryptosuite, doc, alg.hash)
 		if err == nil {
 			canonCache[cacheKey] = b
 		}
@@ -399,6 +417,62 @@ func (s *Suite) verifyOne(ctx context.Context, p *proof, all []*proof, path stri
 		return nil, time.Time{}, fmt.Errorf("%w: %s: the signature does not verify with %s", credentials.ErrInvalidProof, path, p.verificationMethod)
 	}
 	return vm, created, nil
+}
+
+// document is the unsecured document a proof signed: generic values (m),
+// or, when every proof is canonicalised by LDProc, the node root of the
+// tree t, read without generic values (treeProofs).
+type document struct {
+	m    map[string]any
+	t    *jsontree.Tree
+	root jsontree.Node
+}
+
+// treeProofs reports whether every proof can be checked over the tree:
+// the Suite canonicalises with LDProc, and no proof is a JCS or
+// selective-disclosure one, which read generic values.
+func (s *Suite) treeProofs(proofs []*proof) bool {
+	if _, ok := s.canon.(*LDProc); !ok {
+		return false
+	}
+	return !slices.ContainsFunc(proofs, func(p *proof) bool { return isJCS(p.cryptosuite) || p.cryptosuite == ECDSASD2023 })
+}
+
+// with returns d with the member key set to v (d is not modified).
+func (d document) with(key string, v any) (document, error) {
+	if d.m != nil {
+		m := make(map[string]any, len(d.m)+1)
+		for k, e := range d.m {
+			m[k] = e
+		}
+		m[key] = v
+		return document{m: m}, nil
+	}
+	n, err := d.t.FromAny(v)
+	if err != nil {
+		return document{}, fmt.Errorf("%w: %s: %w", credentials.ErrMalformed, key, err)
+	}
+	items := d.t.Items(&d.root)
+	members := make([]jsontree.Node, 0, len(items)+1)
+	for _, e := range items {
+		if d.t.Name(&e) != key {
+			members = append(members, e)
+		}
+	}
+	members = append(members, d.t.Named(n, key))
+	return document{t: d.t, root: d.t.NewObject(members)}, nil
+}
+
+// canonicalDocHash is canonicalHash for a document.
+func (s *Suite) canonicalDocHash(ctx context.Context, cryptosuite string, d document, h crypto.Hash) ([]byte, error) {
+	if d.m != nil {
+		return s.canonicalHash(ctx, cryptosuite, d.m, h)
+	}
+	c, ok := s.canon.(*LDProc)
+	if !ok || isJCS(cryptosuite) {
+		return nil, fmt.Errorf("%w: %s over a tree", ErrCanonicalize, cryptosuite) // treeProofs prevents it
+	}
+	return c.digestTree(ctx, d.t, &d.root, h)
 }
 
 // proofObject returns the proof as it appears in the document.

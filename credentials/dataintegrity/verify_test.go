@@ -103,6 +103,30 @@ func TestVerifyRejectsMalformedInput(t *testing.T) {
 	}
 }
 
+// TestVerifyRejectsLargeMalformedInput: a document large enough to be
+// checked and parsed at once is refused with the checker's reason, also
+// where the parser alone would have read it (bytes that are not UTF-8,
+// a control character in a string, a duplicate name, a bad number).
+func TestVerifyRejectsLargeMalformedInput(t *testing.T) {
+	s := referenceSuite(t, EdDSARDFC2022)
+	pad := `"pad":"` + strings.Repeat("a", parallelParse) + `"`
+	for _, tc := range []struct{ name, in, reason string }{
+		{"not utf-8", `{"@context":"x",` + pad + `,"y":"` + "\xff" + `"}`, "UTF-8"},
+		{"control character", `{"@context":"x",` + pad + `,"y":"a` + "\t" + `b"}`, "control"},
+		{"duplicate key", `{"@context":"x",` + pad + `,"@context":"y"}`, "duplicate member name"},
+		{"bad number", `{"@context":"x",` + pad + `,"n":01}`, "invalid character '1'"},
+		{"deep", `{"@context":"x",` + pad + `,"d":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, "deep"},
+		{"truncated", `{"@context":"x",` + pad, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.Verify(context.Background(), []byte(tc.in), keyResolver{}, credentials.VerifyOptions{})
+			if !errors.Is(err, credentials.ErrMalformed) || !strings.Contains(err.Error(), tc.reason) {
+				t.Fatalf("got %v, want ErrMalformed saying %q", err, tc.reason)
+			}
+		})
+	}
+}
+
 // TestChallengeAndDomain signs a presentation with a challenge and a domain
 // and checks what the verifier expects; a proof carrying a challenge the
 // verifier did not ask for verifies (the Data Integrity spec checks the

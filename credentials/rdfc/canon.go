@@ -2,6 +2,7 @@ package rdfc
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	_ "crypto/sha256" // the default hash
@@ -12,7 +13,9 @@ import (
 	"fmt"
 	"hash"
 	"math/bits"
+	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -51,19 +54,26 @@ type Options struct {
 	// Quads asks for Result.Quads. False: only NQuads and Labels are
 	// made, which is all a signature needs.
 	Quads bool
+	// Digest, when set (crypto.SHA256 or crypto.SHA384), asks for the
+	// hash of the canonical N-Quads (Result.Digest) instead of the N-Quads
+	// themselves: the lines are hashed as they are sorted, never all kept
+	// at once, and Result.NQuads and Result.Labels are nil.
+	Digest crypto.Hash
 }
 
 // Result is a canonicalised dataset.
 type Result struct {
 	// NQuads is the canonical N-Quads document: one line per distinct
-	// quad, sorted.
+	// quad, sorted. Nil when Options.Digest is set.
 	NQuads []byte
+	// Digest is the hash of NQuads by Options.Digest, when set.
+	Digest []byte
 	// Quads are the quads with their canonical blank node labels
 	// ("c14n0", ...), in the order of the lines of NQuads; only when
 	// Options.Quads asked for them.
 	Quads []Quad
 	// Labels maps every blank node label of the input to its canonical
-	// label.
+	// label (nil with Options.Digest).
 	Labels map[string]string
 }
 
@@ -88,7 +98,13 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	c := &canon{ctx: ctx, hasher: h.New()}
+	c := &canon{ctx: ctx, hasher: h.New(), newHash: h.New}
+	if opts.Digest != 0 {
+		if opts.Digest != crypto.SHA256 && opts.Digest != crypto.SHA384 {
+			return nil, fmt.Errorf("rdfc: digest %v (SHA-256 or SHA-384 here)", opts.Digest)
+		}
+		c.sink = opts.Digest.New()
+	}
 	c.dedupe(quads)
 	c.budget = max(int64(minWork), int64(perQuad)*int64(len(c.quads)+len(c.plain)))
 	c.deadline = time.Now().Add(timeout)
@@ -102,13 +118,16 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 // they first appear (their index); quads are referred to by their index in
 // quads, and nothing is serialised before a hash or the result needs it.
 type canon struct {
-	ctx    context.Context
-	hasher hash.Hash
-	in     []Quad     // the input
-	plain  []int32    // indices in in of the quads without blank nodes, duplicates included
-	quads  []int32    // indices in in of the quads with blank nodes, without duplicates
-	pos    [][4]int32 // per quad: the blank node index at each position, or -1
-	labels []string   // blank node index → input label
+	ctx     context.Context
+	hasher  hash.Hash
+	newHash func() hash.Hash
+	sink    hash.Hash           // Options.Digest's, or nil
+	names   func(id int) string // blank node index → canonical label, once all are issued (result)
+	in      []Quad              // the input
+	plain   []int32             // indices in in of the quads without blank nodes, duplicates included
+	quads   []int32             // indices in in of the quads with blank nodes, without duplicates
+	pos     [][4]int32          // per quad: the blank node index at each position, or -1
+	labels  []string            // blank node index → input label
 	// byLabel maps labels to indices; byNumber does for labels "b<n>"
 	// (what JSON-LD processors make), n → index+1, without hashing.
 	byLabel  map[string]int32
@@ -330,19 +349,10 @@ func (c *canon) issueCanonical(id int32) {
 func (c *canon) run() error {
 	// Hash First Degree Quads for every blank node, grouped by hash (the
 	// nodes of a group in index order).
-	ids := make([]int32, len(c.labels))
-	for id := range ids {
-		if _, err := c.hashFirstDegree(int32(id)); err != nil {
-			return err
-		}
-		ids[id] = int32(id)
+	if err := c.hashAllFirstDegree(); err != nil {
+		return err
 	}
-	slices.SortFunc(ids, func(a, b int32) int {
-		if x := cmpDigest(&c.first[a], &c.first[b]); x != 0 {
-			return x
-		}
-		return int(a - b)
-	})
+	ids := c.byFirstDegree()
 	var shared [][]int32
 	for i := 0; i < len(ids); {
 		j := i + 1
@@ -390,15 +400,62 @@ func (c *canon) run() error {
 	return nil
 }
 
-// digest is a hash in hexadecimal, as RDFC-1.0 compares and concatenates
-// them, kept in an array so that hashing allocates nothing.
-type digest struct {
-	key uint64 // the first 8 bytes of the hash, big-endian: ordered as the hex is
-	n   int8
-	h   [96]byte
+// byFirstDegree returns the blank nodes in the order of their first-degree
+// hashes, then of their indices. They are sorted by the hashes' first
+// eight bytes (a comparison of integers), and only runs of equal keys
+// whose hashes differ further (as good as never) by the whole hashes.
+func (c *canon) byFirstDegree() []int32 {
+	type keyed struct {
+		key uint64
+		id  int32
+	}
+	ks := make([]keyed, len(c.labels))
+	for id := range ks {
+		ks[id] = keyed{c.first[id].key, int32(id)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	ids := make([]int32, len(ks))
+	for i, k := range ks {
+		ids[i] = k.id
+	}
+	for i := 0; i < len(ks); {
+		j := i + 1
+		mixed := false
+		for j < len(ks) && ks[j].key == ks[i].key {
+			mixed = mixed || c.first[ks[j].id] != c.first[ks[i].id]
+			j++
+		}
+		if mixed {
+			slices.SortFunc(ids[i:j], func(a, b int32) int {
+				if x := cmpDigest(&c.first[a], &c.first[b]); x != 0 {
+					return x
+				}
+				return cmp.Compare(a, b)
+			})
+		}
+		i = j
+	}
+	return ids
 }
 
-func (d *digest) hex() []byte { return d.h[:d.n] }
+// digest is a hash, kept in an array so that hashing allocates nothing.
+// RDFC-1.0 compares and concatenates hashes in hexadecimal: lowercase hex
+// orders as the bytes do, so they are compared as bytes, and written in
+// hex only where a hash goes into another (most first-degree hashes never
+// do).
+type digest struct {
+	key uint64 // the first 8 bytes of the hash, big-endian
+	n   int8
+	raw [48]byte
+}
+
+// appendHex appends d in lowercase hexadecimal.
+func (d *digest) appendHex(b []byte) []byte { return hex.AppendEncode(b, d.raw[:d.n]) }
 
 func cmpDigest(a, b *digest) int {
 	switch {
@@ -407,7 +464,7 @@ func cmpDigest(a, b *digest) int {
 	case a.key > b.key:
 		return 1
 	}
-	return bytes.Compare(a.hex(), b.hex())
+	return bytes.Compare(a.raw[:a.n], b.raw[:b.n])
 }
 
 func (c *canon) sum(data []byte) digest {
@@ -420,9 +477,13 @@ func (c *canon) sum(data []byte) digest {
 // so a stack array would move to the heap on every call).
 func (c *canon) digest() digest {
 	c.raw = c.hasher.Sum(c.raw[:0])
+	return digestOf(c.raw)
+}
+
+func digestOf(raw []byte) digest {
 	var d digest
-	d.key = binary.BigEndian.Uint64(c.raw)
-	d.n = int8(hex.Encode(d.h[:], c.raw))
+	d.key = binary.BigEndian.Uint64(raw)
+	d.n = int8(copy(d.raw[:], raw))
 	return d
 }
 
@@ -458,26 +519,82 @@ func (c *canon) hashFirstDegree(id int32) (digest, error) {
 	if hf := c.first[id]; hf.n != 0 {
 		return hf, nil
 	}
-	qs := c.nodeQs(id)
-	if err := c.spend(len(qs)); err != nil {
+	if err := c.spend(len(c.nodeQs(id))); err != nil {
 		return digest{}, err
 	}
-	lines := c.lines[:0]
-	buf := c.buf[:0]
+	w := firstDegree{hasher: c.hasher, buf: c.buf, lines: c.lines, raw: c.raw}
+	hf := c.firstDegree(&w, id)
+	c.buf, c.lines, c.raw = w.buf[:0], w.lines[:0], w.raw
+	return hf, nil
+}
+
+// firstDegree is the memory of Hash First Degree Quads, one per
+// goroutine.
+type firstDegree struct {
+	hasher hash.Hash
+	buf    []byte
+	lines  [][]byte
+	raw    []byte
+}
+
+// firstDegree computes (and records) the first-degree hash of id with w,
+// spending nothing: hashAllFirstDegree has.
+func (c *canon) firstDegree(w *firstDegree, id int32) digest {
+	qs := c.nodeQs(id)
+	lines := w.lines[:0]
+	buf := w.buf[:0]
 	for _, qi := range qs {
 		start := len(buf)
 		buf = c.appendQuad(buf, int(qi), id)
 		lines = append(lines, buf[start:len(buf):len(buf)])
 	}
 	slices.SortFunc(lines, bytes.Compare)
-	c.hasher.Reset()
+	w.hasher.Reset()
 	for _, l := range lines {
-		c.hasher.Write(l)
+		w.hasher.Write(l)
 	}
-	hf := c.digest()
+	w.raw = w.hasher.Sum(w.raw[:0])
+	hf := digestOf(w.raw)
 	c.first[id] = hf
-	c.buf, c.lines = buf[:0], lines[:0]
-	return hf, nil
+	w.buf, w.lines = buf[:0], lines[:0]
+	return hf
+}
+
+// parallelFirstDegree is the number of blank nodes from which
+// hashAllFirstDegree shares the work with a second goroutine.
+const parallelFirstDegree = 256
+
+// hashAllFirstDegree computes the first-degree hash of every blank node.
+// The hashes are independent, and their work known in advance (one unit
+// per quad of each node), so a large dataset has them computed by two
+// goroutines when two processors are there.
+func (c *canon) hashAllFirstDegree() error {
+	if err := c.spend(len(c.nodeQuads)); err != nil {
+		return err
+	}
+	nb := int32(len(c.labels))
+	w := firstDegree{hasher: c.hasher, buf: c.buf, lines: c.lines, raw: c.raw}
+	split := nb
+	var done chan struct{}
+	if nb >= parallelFirstDegree && runtime.GOMAXPROCS(0) > 1 {
+		split = nb / 2
+		done = make(chan struct{})
+		go func() {
+			w2 := firstDegree{hasher: c.newHash()}
+			for id := split; id < nb; id++ {
+				c.firstDegree(&w2, id)
+			}
+			close(done)
+		}()
+	}
+	for id := range split {
+		c.firstDegree(&w, id)
+	}
+	if done != nil {
+		<-done
+	}
+	c.buf, c.lines, c.raw = w.buf[:0], w.lines[:0], w.raw
+	return c.ctx.Err()
 }
 
 // tmpIssuer is an identifier issuer with prefix "_:b": the number issued
@@ -538,7 +655,7 @@ func (c *canon) hashRelated(related int32, qi int, is *tmpIssuer, position byte)
 		b = append(b, "_:b"...)
 		b = strconv.AppendInt(b, int64(n), 10)
 	default:
-		b = append(b, hf.hex()...)
+		b = hf.appendHex(b)
 	}
 	c.buf = b[:0]
 	return c.sum(b), nil
@@ -583,7 +700,7 @@ func (c *canon) hashNDegree(id int32, is tmpIssuer) (digest, tmpIssuer, error) {
 		for e < len(rel) && rel[e].h == rel[g].h {
 			e++
 		}
-		data = append(data, rel[g].h.hex()...)
+		data = rel[g].h.appendHex(data)
 		list = list[:0]
 		for _, r := range rel[g:e] {
 			list = append(list, r.node) // in order: sorted by node
@@ -674,7 +791,7 @@ func (c *canon) tryPath(perm []int32, is tmpIssuer, chosen []byte, recursion []i
 		path = append(path, "_:b"...)
 		path = strconv.AppendInt(path, int64(issuerCopy.issue(related)), 10)
 		path = append(path, '<')
-		path = append(path, res.hex()...)
+		path = res.appendHex(path)
 		path = append(path, '>')
 		if worse() {
 			return nil, tmpIssuer{}, false, nil
@@ -700,9 +817,13 @@ func (c *canon) result(wantQuads bool) *Result {
 		}
 		return all[s:ends[id]]
 	}
-	labels := make(map[string]string, len(c.labels))
-	for id, l := range c.labels {
-		labels[l] = name(id)
+	c.names = name
+	var labels map[string]string
+	if c.sink == nil {
+		labels = make(map[string]string, len(c.labels))
+		for id, l := range c.labels {
+			labels[l] = name(id)
+		}
 	}
 	// The size of the lines, but for escapes in literals.
 	size := 0
@@ -711,39 +832,33 @@ func (c *canon) result(wantQuads bool) *Result {
 			size += termSize(&c.in[i][k])
 		}
 	}
-	buf := make([]byte, 0, size+size/64)
-	lines := make([]line, 0, len(c.quads)+len(c.plain))
-	for i := range c.quads {
-		start := len(buf)
-		buf = c.appendQuad(buf, i, -1)
-		lines = append(lines, line{start, len(buf), i})
+	o := output{h: c.sink}
+	if c.sink != nil {
+		o.buf = make([]byte, 0, 32<<10)
+	} else {
+		o.buf = make([]byte, 0, size+size/64)
 	}
-	for i, qi := range c.plain {
-		start := len(buf)
-		buf = AppendNQuad(buf, c.in[qi])
-		lines = append(lines, line{start, len(buf), len(c.quads) + i})
+	var kept []int // the lines written, as line.q
+	if !c.writeBySubject(&o, &kept, wantQuads) {
+		c.writeSorted(&o, &kept, wantQuads, size)
 	}
-	sortLines(buf, lines)
-	lines = slices.CompactFunc(lines, func(a, b line) bool { return bytes.Equal(buf[a.start:a.end], buf[b.start:b.end]) })
-	size = 0
-	for _, l := range lines {
-		size += l.end - l.start
+	r := &Result{Labels: labels}
+	if c.sink != nil {
+		c.sink.Write(o.buf)
+		r.Digest = c.sink.Sum(nil)
+	} else {
+		r.NQuads = o.buf
 	}
-	out := make([]byte, 0, size)
-	for _, l := range lines {
-		out = append(out, buf[l.start:l.end]...)
-	}
-	r := &Result{NQuads: out, Labels: labels}
 	if wantQuads {
-		r.Quads = make([]Quad, len(lines))
-		for i, l := range lines {
-			if l.q >= len(c.quads) {
-				r.Quads[i] = c.in[c.plain[l.q-len(c.quads)]]
+		r.Quads = make([]Quad, len(kept))
+		for i, lq := range kept {
+			if lq >= len(c.quads) {
+				r.Quads[i] = c.in[c.plain[lq-len(c.quads)]]
 				continue
 			}
-			q := c.in[c.quads[l.q]]
+			q := c.in[c.quads[lq]]
 			for k := range q {
-				if id := c.pos[l.q][k]; id >= 0 {
+				if id := c.pos[lq][k]; id >= 0 {
 					q[k].Value = name(int(id))
 				}
 			}
@@ -751,6 +866,323 @@ func (c *canon) result(wantQuads bool) *Result {
 		}
 	}
 	return r
+}
+
+// output receives the canonical lines: kept in buf, or, with h set,
+// hashed by h (buf then holds what is not hashed yet).
+type output struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func (o *output) write(b []byte) {
+	if o.h != nil && len(o.buf)+len(b) > cap(o.buf) {
+		o.h.Write(o.buf)
+		o.buf = o.buf[:0]
+	}
+	o.buf = append(o.buf, b...)
+}
+
+// writeSorted serialises every line, sorts them all (sortLines) and
+// writes them without duplicates.
+func (c *canon) writeSorted(o *output, kept *[]int, wantQuads bool, size int) {
+	buf := make([]byte, 0, size+size/64)
+	lines := make([]line, 0, len(c.quads)+len(c.plain))
+	for q := range len(c.quads) + len(c.plain) {
+		start := len(buf)
+		var sub int
+		buf, sub = c.appendLine(buf, q)
+		lines = append(lines, line{start, len(buf), q, sub})
+	}
+	sortLines(buf, lines)
+	for i, l := range lines {
+		if i > 0 && bytes.Equal(buf[l.start:l.end], buf[lines[i-1].start:lines[i-1].end]) {
+			continue
+		}
+		o.write(buf[l.start:l.end])
+		if wantQuads {
+			*kept = append(*kept, l.q)
+		}
+	}
+}
+
+// appendLine appends line q (an index in c.quads, or len(c.quads) + an
+// index in c.plain) with canonical labels, and returns also where its
+// subject ends.
+func (c *canon) appendLine(b []byte, q int) ([]byte, int) {
+	if q >= len(c.quads) {
+		qd := &c.in[c.plain[q-len(c.quads)]]
+		b = AppendTerm(b, qd[0])
+		sub := len(b)
+		return appendRest(b, qd), sub
+	}
+	qd := &c.in[c.quads[q]]
+	if id := c.pos[q][0]; id >= 0 {
+		b = append(b, "_:"...)
+		b = append(b, c.names(int(id))...)
+	} else {
+		b = AppendTerm(b, qd[0])
+	}
+	sub := len(b)
+	for k := 1; k < len(qd); k++ {
+		if qd[k].Kind == DefaultGraph {
+			continue
+		}
+		b = append(b, ' ')
+		if id := c.pos[q][k]; id >= 0 {
+			b = append(b, "_:"...)
+			b = append(b, c.names(int(id))...)
+		} else {
+			b = AppendTerm(b, qd[k])
+		}
+	}
+	return append(b, " .\n"...), sub
+}
+
+// appendRest is AppendNQuad without the subject.
+func appendRest(b []byte, q *Quad) []byte {
+	for k := 1; k < len(q); k++ {
+		if q[k].Kind == DefaultGraph {
+			continue
+		}
+		b = append(b, ' ')
+		b = AppendTerm(b, q[k])
+	}
+	return append(b, " .\n"...)
+}
+
+// writeBySubject writes the lines in order, by their subjects first:
+// canonical N-Quads has one line per quad, and most lines share with
+// others a subject, which bytes.Compare (or a multikey sort) reads again
+// at every comparison. Subjects are ordered once, the blank nodes' by
+// their canonical numbers in decimal (_:c14n1 < _:c14n10 < _:c14n2), and
+// only the lines of one subject are serialised together and compared,
+// from the subject's end; each subject's lines are written as soon as
+// they are sorted, so that no line waits in memory for the others.
+//
+// That order is bytes order as long as no subject followed by a space is
+// the beginning of another subject, and every subject that is not a blank
+// node sorts before "_" (IRIs and literals do: '<' and '"'); false, having
+// written nothing, when a dataset breaks either rule (an IRI holding "> ",
+// say, which JSON-LD never makes).
+func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
+	nb := len(c.labels)
+	nq := len(c.quads) + len(c.plain)
+	// Each line's bucket: a blank node subject's canonical number, or
+	// nb + the index of another subject among those met. Other subjects
+	// are told apart by term, and serialised once each into subj; terms
+	// that serialise alike share a rank below.
+	bucket := make([]int32, nq)
+	var subj []byte
+	var subjEnd []int32
+	var otherIDs map[Term]int32
+	for q := range nq {
+		var t *Term
+		if q < len(c.quads) {
+			if id := c.pos[q][0]; id >= 0 {
+				bucket[q] = c.canonID[id]
+				continue
+			}
+			t = &c.in[c.quads[q]][0]
+		} else {
+			t = &c.in[c.plain[q-len(c.quads)]][0]
+		}
+		id, ok := otherIDs[*t]
+		if !ok {
+			if otherIDs == nil {
+				otherIDs = map[Term]int32{}
+			}
+			start := len(subj)
+			subj = AppendTerm(subj, *t)
+			if len(subj) == start || (subj[start] != '<' && subj[start] != '"') {
+				return false
+			}
+			id = int32(len(subjEnd))
+			otherIDs[*t] = id
+			subjEnd = append(subjEnd, int32(len(subj)))
+		}
+		bucket[q] = int32(nb) + id
+	}
+	other := func(i int32) []byte {
+		start := int32(0)
+		if i > 0 {
+			start = subjEnd[i-1]
+		}
+		return subj[start:subjEnd[i]]
+	}
+	// The rank of each bucket in line order: other subjects first.
+	rank := make([]int32, nb+len(subjEnd))
+	order := make([]int32, len(subjEnd))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	prefixed := false
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := other(a), other(b)
+		n := min(len(x), len(y))
+		if r := bytes.Compare(x[:n], y[:n]); r != 0 || len(x) == len(y) {
+			return r
+		}
+		// One is the beginning of the other: the shorter is followed by
+		// a space in its line.
+		if len(x) < len(y) {
+			if y[n] == ' ' {
+				prefixed = true
+			}
+			return cmpByte(' ', y[n])
+		}
+		if x[n] == ' ' {
+			prefixed = true
+		}
+		return cmpByte(x[n], ' ')
+	})
+	if prefixed {
+		return false
+	}
+	r := int32(-1)
+	for i, s := range order {
+		if i == 0 || !bytes.Equal(other(s), other(order[i-1])) {
+			r++
+		}
+		rank[nb+int(s)] = r
+	}
+	for i, n := range decimalOrder(nb) {
+		rank[n] = r + 1 + int32(i)
+	}
+	// The lines by rank (a counting sort).
+	start := make([]int32, len(rank)+1)
+	for _, b := range bucket {
+		start[rank[b]+1]++
+	}
+	for i := range len(rank) {
+		start[i+1] += start[i]
+	}
+	byRank := make([]int32, nq)
+	fill := slices.Clone(start[:len(rank)])
+	for q, b := range bucket {
+		r := rank[b]
+		byRank[fill[r]] = int32(q)
+		fill[r]++
+	}
+	// Each rank's lines, serialised, sorted by what follows the subject,
+	// and written without duplicates; on a large dataset with two
+	// processors, the ranks of the second half of the lines are done by a
+	// second goroutine, into a buffer written after the first half.
+	ranks := len(rank)
+	if nq < parallelLines || runtime.GOMAXPROCS(0) < 2 {
+		c.writeRanks(o, kept, wantQuads, byRank, start, 0, ranks)
+		return true
+	}
+	mid := sort.Search(ranks, func(r int) bool { return int(start[r]) >= nq/2 })
+	size := 0 // of the second half's lines, but for escapes and long labels
+	for _, q := range byRank[start[mid]:] {
+		qd := c.quadOf(int(q))
+		for k := range qd {
+			size += termSize(&qd[k])
+		}
+	}
+	second := output{buf: make([]byte, 0, size+size/32)}
+	var secondKept []int
+	done := make(chan struct{})
+	go func() {
+		c.writeRanks(&second, &secondKept, wantQuads, byRank, start, mid, ranks)
+		close(done)
+	}()
+	c.writeRanks(o, kept, wantQuads, byRank, start, 0, mid)
+	<-done
+	if o.h != nil {
+		// Hashed where it is, not copied first.
+		o.h.Write(o.buf)
+		o.buf = o.buf[:0]
+		o.h.Write(second.buf)
+	} else {
+		o.buf = append(o.buf, second.buf...)
+	}
+	*kept = append(*kept, secondKept...)
+	return true
+}
+
+// quadOf returns the quad of line q.
+func (c *canon) quadOf(q int) *Quad {
+	if q >= len(c.quads) {
+		return &c.in[c.plain[q-len(c.quads)]]
+	}
+	return &c.in[c.quads[q]]
+}
+
+// parallelLines is the number of lines from which writeBySubject shares
+// the work with a second goroutine.
+const parallelLines = 2048
+
+// writeRanks writes the lines of ranks from to to (byRank[start[r]:
+// start[r+1]] for rank r) to o, each rank's lines sorted by what follows
+// the subject, without duplicates.
+func (c *canon) writeRanks(o *output, kept *[]int, wantQuads bool, byRank, start []int32, from, to int) {
+	// Room for the largest rank's lines, at 128 bytes a line.
+	most := 0
+	for r := from; r < to; r++ {
+		most = max(most, int(start[r+1]-start[r]))
+	}
+	buf := make([]byte, 0, 128*most)
+	lines := make([]line, 0, most)
+	for r := from; r < to; r++ {
+		qs := byRank[start[r]:start[r+1]]
+		buf, lines = buf[:0], lines[:0]
+		for _, q := range qs {
+			s := len(buf)
+			var sub int
+			buf, sub = c.appendLine(buf, int(q))
+			lines = append(lines, line{s, len(buf), int(q), sub})
+		}
+		if len(lines) > 1 {
+			slices.SortFunc(lines, func(a, b line) int { return bytes.Compare(buf[a.sub:a.end], buf[b.sub:b.end]) })
+		}
+		for i, l := range lines {
+			if i > 0 && bytes.Equal(buf[l.sub:l.end], buf[lines[i-1].sub:lines[i-1].end]) {
+				continue
+			}
+			o.write(buf[l.start:l.end])
+			if wantQuads {
+				*kept = append(*kept, l.q)
+			}
+		}
+	}
+}
+
+func cmpByte(a, b byte) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// decimalOrder returns 0, ..., n-1 in the order of their decimal forms
+// as strings (0, 1, 10, 100, 11, ..., 2, 20, ...): a preorder walk of the
+// tree of decimal prefixes.
+func decimalOrder(n int) []int32 {
+	out := make([]int32, 0, n)
+	if n == 0 {
+		return out
+	}
+	out = append(out, 0)
+	var walk func(x int)
+	walk = func(x int) {
+		out = append(out, int32(x))
+		for d := range 10 {
+			y := 10*x + d
+			if y >= n {
+				return
+			}
+			walk(y)
+		}
+	}
+	for d := 1; d <= 9 && d < n; d++ {
+		walk(d)
+	}
+	return out
 }
 
 // termSize is the size of t in an N-Quads line, with the space or " .\n"
@@ -780,6 +1212,7 @@ func termSize(t *Term) int {
 type line struct {
 	start, end int
 	q          int
+	sub        int // where the subject ends (sortBySubject)
 }
 
 // sortLines sorts lines by their bytes in buf, in the order of

@@ -1,14 +1,17 @@
 package rdfc
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +148,49 @@ func TestParseNQuadsForms(t *testing.T) {
 	}
 	if len(qs) != 2 || qs[0] != want[0] || qs[1] != want[1] {
 		t.Errorf("got %#v", qs)
+	}
+}
+
+// TestParallelAsInSeries: a dataset large enough for two goroutines to
+// hash first degrees and write lines gives, with one processor or two,
+// the same canonical form, quads and digest (run with -race, the
+// goroutines are checked too).
+func TestParallelAsInSeries(t *testing.T) {
+	var quads []Quad
+	n := max(parallelFirstDegree, parallelLines)
+	for i := range n {
+		s := NewBlank(fmt.Sprintf("n%d", i))
+		quads = append(quads,
+			Quad{s, NewIRI("http://ex/p"), NewLiteral(fmt.Sprint(i), "", ""), {}},
+			Quad{s, NewIRI("http://ex/next"), NewBlank(fmt.Sprintf("n%d", (i+1)%n)), {}},
+			Quad{NewIRI(fmt.Sprintf("http://ex/s%d", i%50)), NewIRI("http://ex/q"), NewLiteral(fmt.Sprint(i%70), "", ""), {}},
+		)
+	}
+	run := func(procs int, o Options) *Result {
+		prev := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(prev)
+		r, err := Canonicalize(context.Background(), quads, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	one, two := run(1, Options{Quads: true}), run(2, Options{Quads: true})
+	if !bytes.Equal(one.NQuads, two.NQuads) {
+		t.Error("canonical forms differ with one and two processors")
+	}
+	if len(one.Quads) != len(two.Quads) || len(one.Quads) != strings.Count(string(one.NQuads), "\n") {
+		t.Fatalf("%d and %d quads for %d lines", len(one.Quads), len(two.Quads), strings.Count(string(one.NQuads), "\n"))
+	}
+	for i := range one.Quads {
+		if one.Quads[i] != two.Quads[i] {
+			t.Fatalf("quad %d differs: %v and %v", i, one.Quads[i], two.Quads[i])
+		}
+	}
+	d1, d2 := run(1, Options{Digest: crypto.SHA256}), run(2, Options{Digest: crypto.SHA256})
+	sum := crypto.SHA256.New()
+	sum.Write(one.NQuads)
+	if want := sum.Sum(nil); !bytes.Equal(d1.Digest, want) || !bytes.Equal(d2.Digest, want) {
+		t.Error("digests differ from the hash of the canonical form")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
 )
 
@@ -72,6 +73,7 @@ func (p *Processor) fastToRDF(dst []rdfc.Quad, doc any, opts *Options) ([]rdfc.Q
 type walkScratch struct {
 	pending []pair
 	keys    []entry
+	sorted  []*jsontree.Node // treeWalker's
 }
 
 // entry is a member of an object.

@@ -42,6 +42,9 @@ type rdfWriter struct {
 	labels string
 	ends   []int32
 	next   int
+	// blanks counts the blank nodes made or named (treeWalker's memo:
+	// what made none can be skipped when met again).
+	blanks int
 }
 
 func toRDF(dst []rdfc.Quad, expanded []any, opts *Options) []rdfc.Quad {
@@ -55,6 +58,7 @@ func toRDF(dst []rdfc.Quad, expanded []any, opts *Options) []rdfc.Quad {
 }
 
 func (w *rdfWriter) newBlank() rdfc.Term {
+	w.blanks++
 	return rdfc.Term{Kind: rdfc.Blank, Value: w.label()}
 }
 
@@ -86,6 +90,7 @@ func (w *rdfWriter) label() string {
 // id returns the term for an @id or @type value, and whether it is usable.
 func (w *rdfWriter) id(s string) (rdfc.Term, bool) {
 	if isBlankLabel(s) {
+		w.blanks++
 		l, ok := w.blank[s]
 		if !ok {
 			l = w.label()

@@ -14,7 +14,9 @@ import (
 
 	"github.com/piprate/json-gold/ld"
 
+	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 	"github.com/diplomat-edu/diplomat/internal/reftest"
 )
 
@@ -101,6 +103,23 @@ func readJSONFile(t *testing.T, path string) any {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// parseFile decodes a file with jsontree.Parse; false when jsonx.Check
+// refuses it (a test of duplicate names, say).
+func parseFile(t *testing.T, path string) (*jsontree.Tree, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jsonx.Check(b, jsonx.Limits{}) != nil {
+		return nil, false
+	}
+	tr, err := jsontree.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, true
 }
 
 // optionsOf returns the test's options for both engines, or a reason to
@@ -356,7 +375,19 @@ func TestW3CToRDF(t *testing.T) {
 		var r suiteResult
 		r.ours = outcome(func() error {
 			got, err := New(fileSource{dir}).ToRDF(context.Background(), input, o)
-			return judge(got, err)
+			if err := judge(got, err); err != nil {
+				return err
+			}
+			// The same document decoded by jsontree.Parse.
+			tr, ok := parseFile(t, filepath.Join(dir, st.Input))
+			if !ok {
+				return nil
+			}
+			got, err = New(fileSource{dir}).AppendRDFTree(context.Background(), nil, tr, tr.Root(), o)
+			if err := judge(got, err); err != nil {
+				return fmt.Errorf("from a jsontree.Tree: %w", err)
+			}
+			return nil
 		})
 		r.gold = outcome(func() error {
 			if o.RDFDirection != "" {
@@ -408,4 +439,48 @@ func TestFastPathAgreesWithFullAlgorithms(t *testing.T) {
 		t.Errorf("the fast path ran on only %d inputs", fast)
 	}
 	t.Logf("the fast path ran on %d inputs", fast)
+}
+
+// TestTreeFastPathAgreesWithMapFastPath: for every input of the toRdf and
+// expand suites, the fast path over a jsontree.Tree takes exactly the
+// inputs the fast path over generic values takes, and gives the same
+// dataset, in key order or not.
+func TestTreeFastPathAgreesWithMapFastPath(t *testing.T) {
+	dir := reftest.Path(t, "vectors", "json-ld-api")
+	fast := 0
+	for _, manifest := range []string{"toRdf-manifest.jsonld", "expand-manifest.jsonld"} {
+		for _, st := range readManifest(t, dir, manifest) {
+			o, _, skip := optionsOf(t, dir, st)
+			if skip != "" {
+				continue
+			}
+			tr, ok := parseFile(t, filepath.Join(dir, st.Input))
+			if !ok {
+				continue
+			}
+			for _, ordered := range []bool{false, true} {
+				o.Ordered = ordered
+				p := New(fileSource{dir})
+				o.ctx = context.Background()
+				want, errMap := p.fastToRDF(nil, readJSONFile(t, filepath.Join(dir, st.Input)), &o)
+				got, errTree := p.fastTreeToRDF(nil, tr, tr.Root(), &o)
+				if (errMap == nil) != (errTree == nil) {
+					t.Errorf("%s %s: fast path over values: %v; over a tree: %v", manifest, st.ID, errMap, errTree)
+					continue
+				}
+				if errTree != nil {
+					continue
+				}
+				fast++
+				a, err1 := canonical(got)
+				b, err2 := canonical(want)
+				if err1 != nil || err2 != nil || a != b {
+					t.Errorf("%s %s: over a tree\n%s\nover values\n%s", manifest, st.ID, a, b)
+				}
+			}
+		}
+	}
+	if fast < 600 {
+		t.Errorf("the fast path over a tree ran on only %d inputs", fast)
+	}
 }

@@ -521,50 +521,9 @@ func TestSIGTERMDuringAnELMOBatchLosesNothingAndItCompletesAfterRestart(t *testi
 	for i := range docs {
 		docs[i] = officialELMO(t)
 	}
-	c := startChild(t, dir, addr)
-	code, body, _ := e.do("POST", "/batches?profile=w3c&source=tors.xml", "issue", "application/xml", ewpResponse(docs...))
-	if code != 202 {
-		t.Fatalf("create: %d %.300s", code, body)
-	}
-	var rec BatchRecord
-	_ = json.Unmarshal(body, &rec)
-	for deadline := time.Now().Add(120 * time.Second); rec.Done < 1; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) || rec.State == BatchDone {
-			t.Fatalf("the batch did not get under way, or finished too fast to interrupt: %+v", rec.State)
-		}
-		_, body, _ = e.do("GET", "/batches/"+rec.ID, "issue", "", nil)
-		_ = json.Unmarshal(body, &rec)
-	}
-	c.term(t)
-
-	s, err = keys.Open(filepath.Join(dir, keys.DefaultFile), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paused, err := NewBoltStorage(s, nil).GetBatch(t.Context(), rec.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed, err := issuer.List(s, issuer.Filter{})
-	s.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if paused.State != BatchPaused || len(committed) == 0 || len(committed) >= reports {
-		t.Fatalf("after SIGTERM: state %s, %d of %d committed", paused.State, len(committed), reports)
-	}
-	t.Logf("SIGTERM after %d of %d credentials committed", len(committed), reports)
-
-	// The restarted service reads the document again and completes the
-	// batch with the same credentials.
-	c = startChild(t, dir, addr)
-	for deadline := time.Now().Add(180 * time.Second); rec.State != BatchDone; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) || rec.State == BatchFailed {
-			t.Fatalf("the batch did not complete after the restart: %+v", rec)
-		}
-		_, body, _ = e.do("GET", "/batches/"+rec.ID, "issue", "", nil)
-		_ = json.Unmarshal(body, &rec)
-	}
+	// SIGTERM once a credential is done; the restarted service reads the
+	// document again and completes the batch with the same credentials.
+	rec, committed, c := interruptedBatch(t, e, dir, addr, "/batches?profile=w3c&source=tors.xml", "application/xml", ewpResponse(docs...), reports, 1, 120*time.Second, 180*time.Second)
 	if rec.Done != reports || len(rec.ELMO.Mapping) != reports {
 		t.Fatalf("done %d, %d mapping reports", rec.Done, len(rec.ELMO.Mapping))
 	}

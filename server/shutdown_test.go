@@ -145,51 +145,8 @@ func TestSIGTERMDuringABatchLosesNothingAndTheBatchCompletesAfterRestart(t *test
 	e := &testEnv{t: t, url: "http://" + addr, tokens: map[string]string{"issue": secret}, client: &http.Client{Timeout: time.Minute}}
 
 	const rows = 1500
-	c := startChild(t, dir, addr)
-	code, body, _ := e.do("POST", "/batches?template=diploma&profile=w3c", "issue", "text/csv", diplomaCSV(t, rows))
-	if code != 202 {
-		t.Fatalf("create: %d %s", code, body)
-	}
-	var rec BatchRecord
-	_ = json.Unmarshal(body, &rec)
-	for deadline := time.Now().Add(60 * time.Second); rec.Done < 20; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) || rec.State == BatchDone {
-			t.Fatalf("the batch did not get under way, or finished too fast to interrupt: %+v", rec.State)
-		}
-		_, body, _ = e.do("GET", "/batches/"+rec.ID, "issue", "", nil)
-		_ = json.Unmarshal(body, &rec)
-	}
-	c.term(t)
-
-	// In the store, between the two runs: the batch is paused, and every
-	// credential committed to the register so far is known.
-	s, err = keys.Open(filepath.Join(dir, keys.DefaultFile), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paused, err := NewBoltStorage(s, nil).GetBatch(t.Context(), rec.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed, err := issuer.List(s, issuer.Filter{})
-	s.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if paused.State != BatchPaused || len(committed) == 0 || len(committed) >= rows {
-		t.Fatalf("after SIGTERM: state %s, %d of %d committed", paused.State, len(committed), rows)
-	}
-	t.Logf("SIGTERM after %d of %d credentials committed", len(committed), rows)
-
-	c = startChild(t, dir, addr)
-	for deadline := time.Now().Add(120 * time.Second); rec.State != BatchDone; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) || rec.State == BatchFailed {
-			t.Fatalf("the batch did not complete after the restart: %+v", rec)
-		}
-		_, body, _ = e.do("GET", "/batches/"+rec.ID, "issue", "", nil)
-		_ = json.Unmarshal(body, &rec)
-	}
-	code, body, _ = e.do("GET", "/batches/"+rec.ID+"/result?format=jsonl", "issue", "", nil)
+	rec, committed, c := interruptedBatch(t, e, dir, addr, "/batches?template=diploma&profile=w3c", "text/csv", diplomaCSV(t, rows), rows, 20, 60*time.Second, 120*time.Second)
+	code, body, _ := e.do("GET", "/batches/"+rec.ID+"/result?format=jsonl", "issue", "", nil)
 	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
 	got := map[string]bool{}
 	for _, l := range lines {
@@ -214,4 +171,60 @@ func TestSIGTERMDuringABatchLosesNothingAndTheBatchCompletesAfterRestart(t *test
 	if all, _ := issuer.List(s, issuer.Filter{}); len(all) != rows {
 		t.Fatalf("the register holds %d credentials for %d rows", len(all), rows)
 	}
+}
+
+// interruptedBatch starts the service in a child process, posts a batch of
+// total credentials (body, of type ctype, to path), stops the service with
+// SIGTERM once minDone are done (within start), and checks that the store
+// holds the batch paused with some but not all of its credentials
+// committed; then it starts the service again and waits (within finish)
+// for the batch to complete. It returns the batch's last record, the
+// credentials committed before SIGTERM, and the running child.
+func interruptedBatch(t *testing.T, e *testEnv, dir, addr, path, ctype string, body []byte, total, minDone int, start, finish time.Duration) (BatchRecord, []issuer.Entry, *child) {
+	t.Helper()
+	c := startChild(t, dir, addr)
+	code, resp, _ := e.do("POST", path, "issue", ctype, body)
+	if code != 202 {
+		t.Fatalf("create: %d %.300s", code, resp)
+	}
+	var rec BatchRecord
+	_ = json.Unmarshal(resp, &rec)
+	for deadline := time.Now().Add(start); rec.Done < minDone; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) || rec.State == BatchDone {
+			t.Fatalf("the batch did not get under way, or finished too fast to interrupt: %+v", rec.State)
+		}
+		_, resp, _ = e.do("GET", "/batches/"+rec.ID, "issue", "", nil)
+		_ = json.Unmarshal(resp, &rec)
+	}
+	c.term(t)
+
+	// In the store, between the two runs: the batch is paused, and every
+	// credential committed to the register so far is known.
+	s, err := keys.Open(filepath.Join(dir, keys.DefaultFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused, err := NewBoltStorage(s, nil).GetBatch(t.Context(), rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := issuer.List(s, issuer.Filter{})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paused.State != BatchPaused || len(committed) == 0 || len(committed) >= total {
+		t.Fatalf("after SIGTERM: state %s, %d of %d committed", paused.State, len(committed), total)
+	}
+	t.Logf("SIGTERM after %d of %d credentials committed", len(committed), total)
+
+	c = startChild(t, dir, addr)
+	for deadline := time.Now().Add(finish); rec.State != BatchDone; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) || rec.State == BatchFailed {
+			t.Fatalf("the batch did not complete after the restart: %+v", rec)
+		}
+		_, resp, _ = e.do("GET", "/batches/"+rec.ID, "issue", "", nil)
+		_ = json.Unmarshal(resp, &rec)
+	}
+	return rec, committed, c
 }

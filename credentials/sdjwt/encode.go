@@ -49,6 +49,28 @@ func bufferKeys[V any](e *encoder, m map[string]V) ([]string, int) {
 	return ks, start
 }
 
+// appendObject appends m, members sorted, each value written by value.
+func appendObject[V any](e *encoder, b []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
+	if m == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '{')
+	ks, start := bufferKeys(e, m)
+	for i, k := range ks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendQuoted(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = value(b, m[k]); err != nil {
+			return nil, err
+		}
+	}
+	e.keys = e.keys[:start]
+	return append(b, '}'), nil
+}
+
 func (e *encoder) append(b []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case nil:
@@ -99,40 +121,9 @@ func (e *encoder) append(b []byte, v any) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case map[string]any:
-		if t == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '{')
-		ks, start := bufferKeys(e, t)
-		for i, k := range ks {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendQuoted(b, k)
-			b = append(b, ':')
-			var err error
-			if b, err = e.append(b, t[k]); err != nil {
-				return nil, err
-			}
-		}
-		e.keys = e.keys[:start]
-		return append(b, '}'), nil
+		return appendObject(e, b, t, e.append)
 	case map[string]string:
-		if t == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '{')
-		ks, start := bufferKeys(e, t)
-		for i, k := range ks {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendQuoted(b, k)
-			b = append(b, ':')
-			b = appendQuoted(b, t[k])
-		}
-		e.keys = e.keys[:start]
-		return append(b, '}'), nil
+		return appendObject(e, b, t, func(b []byte, s string) ([]byte, error) { return appendQuoted(b, s), nil })
 	}
 	return appendEncoded(b, v)
 }

@@ -6,17 +6,16 @@ import (
 	"context"
 	"crypto"
 	_ "crypto/sha256" // the default hash
-	"crypto/sha512"   // SHA-384
+	_ "crypto/sha512" // SHA-384
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"math/bits"
-	"runtime"
 	"slices"
-	"sort"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -98,11 +97,20 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	c := &canon{ctx: ctx, hasher: h.New(), newHash: h.New}
+	if opts.Digest != 0 && opts.Digest != crypto.SHA256 && opts.Digest != crypto.SHA384 {
+		return nil, fmt.Errorf("rdfc: digest %v (SHA-256 or SHA-384 here)", opts.Digest)
+	}
+	m, _ := memPool.Get().(*memory)
+	if m == nil {
+		m = &memory{}
+	}
+	defer m.release()
+	c := &canon{ctx: ctx, newHash: h.New, mem: m}
+	if m.hash != h {
+		m.hash, m.w = h, worker{}
+	}
+	c.w = &m.w
 	if opts.Digest != 0 {
-		if opts.Digest != crypto.SHA256 && opts.Digest != crypto.SHA384 {
-			return nil, fmt.Errorf("rdfc: digest %v (SHA-256 or SHA-384 here)", opts.Digest)
-		}
 		c.sink = opts.Digest.New()
 	}
 	c.dedupe(quads)
@@ -119,8 +127,8 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 // quads, and nothing is serialised before a hash or the result needs it.
 type canon struct {
 	ctx     context.Context
-	hasher  hash.Hash
 	newHash func() hash.Hash
+	mem     *memory             // reused: see memory
 	sink    hash.Hash           // Options.Digest's, or nil
 	names   func(id int) string // blank node index → canonical label, once all are issued (result)
 	in      []Quad              // the input
@@ -142,9 +150,76 @@ type canon struct {
 
 	work, budget int64
 	deadline     time.Time
-	buf, raw     []byte
-	lines        [][]byte
-	rel          []relHash // Hash N-Degree Quads' related nodes, a stack shared by the recursion
+	w            *worker
+}
+
+// memory is the memory of a run, kept for the next one (memPool): a large
+// credential's canonicalisation would otherwise allocate a megabyte, and
+// the garbage collector's work is then a good part of a verification's.
+// A run takes its slices with take and gives back those it grew by
+// append in keep.
+type memory struct {
+	hash crypto.Hash // of w's hasher
+	w    worker
+	// dedupe
+	plain, blank, firstNode, start, order, fill, nodeQuads, canonID, byNumber []int32
+	pos                                                                       [][4]int32
+	dup                                                                       []bool
+	labels                                                                    []string
+	first                                                                     []digest
+	// result and writeBySubject
+	ends                                                 []int
+	names, subj, out                                     []byte
+	bucket, subjEnd, rank, rorder, rstart, byRank, rfill []int32
+	pieceBufs                                            [][]byte
+}
+
+// maxKept bounds the memory kept for the next run: the slices of a run on
+// a dataset of over maxKept quads are dropped.
+const maxKept = 1 << 16
+
+var memPool sync.Pool
+
+// take returns (*p)[:n], zeroed, *p grown to hold it if needed.
+func take[T any](p *[]T, n int) []T {
+	if cap(*p) < n {
+		*p = make([]T, n, n+n/8)
+	}
+	s := (*p)[:n]
+	clear(s)
+	return s
+}
+
+// release clears what the run left (strings of the input) and puts m
+// back in memPool, unless the run was too large.
+func (m *memory) release() {
+	if cap(m.plain) > maxKept || cap(m.blank) > maxKept || cap(m.labels) > maxKept {
+		return
+	}
+	clear(m.labels[:cap(m.labels)])
+	memPool.Put(m)
+}
+
+// worker is the memory of the hashing algorithms and of writeRanks.
+type worker struct {
+	firstDegree
+	// Hash N-Degree Quads' related nodes, paths and lists of nodes: stacks
+	// shared by the recursion.
+	rel   []relHash
+	parts []pathPart
+	nodes []int32
+	ranks rankScratch
+}
+
+// worker returns the run's worker, made ready.
+func (c *canon) worker() *worker {
+	if c.w == nil {
+		c.w = new(worker)
+	}
+	if c.w.hasher == nil {
+		c.w.hasher = c.newHash()
+	}
+	return c.w
 }
 
 // relHash is a related blank node and its hash.
@@ -165,6 +240,7 @@ func (c *canon) blankID(l string) int32 {
 			}
 		} else {
 			c.byNumber = append(c.byNumber, make([]int32, n+1-len(c.byNumber))...)
+			c.mem.byNumber = c.byNumber
 		}
 		id := c.newBlank(l)
 		c.byNumber[n] = id + 1
@@ -183,6 +259,7 @@ func (c *canon) blankID(l string) int32 {
 
 func (c *canon) newBlank(l string) int32 {
 	c.labels = append(c.labels, l)
+	c.mem.labels = c.labels
 	return int32(len(c.labels) - 1)
 }
 
@@ -211,9 +288,15 @@ const maxBucket = 32
 // their duplicates when the lines are sorted; the others lose theirs here,
 // since a duplicate would change their hashes.
 func (c *canon) dedupe(in []Quad) {
+	m := c.mem
+	if m == nil {
+		m = &memory{}
+		c.mem = m
+	}
 	c.in = in
-	c.plain = make([]int32, 0, len(in))
-	var blank []int32
+	c.labels, c.byNumber = m.labels[:0], m.byNumber[:0]
+	c.plain = take(&m.plain, len(in))[:0]
+	blank := take(&m.blank, len(in))[:0]
 	for i := range in {
 		q := &in[i]
 		if q[0].Kind != Blank && q[2].Kind != Blank && q[3].Kind != Blank && q[1].Kind != Blank {
@@ -224,8 +307,8 @@ func (c *canon) dedupe(in []Quad) {
 	}
 	// Blank node indices, in order of first appearance (duplicates only
 	// repeat what came before them), and each quad's first blank node.
-	pos := make([][4]int32, len(blank))
-	firstNode := make([]int32, len(blank))
+	pos := take(&m.pos, len(blank))
+	firstNode := take(&m.firstNode, len(blank))
 	for n, qi := range blank {
 		q := &in[qi]
 		f := int32(-1)
@@ -243,20 +326,20 @@ func (c *canon) dedupe(in []Quad) {
 	// Equal quads have the same first blank node: compare within those
 	// buckets only.
 	nb := len(c.labels)
-	start := make([]int32, nb+1)
+	start := take(&m.start, nb+1)
 	for _, f := range firstNode {
 		start[f+1]++
 	}
 	for i := range nb {
 		start[i+1] += start[i]
 	}
-	order := make([]int32, len(blank))
-	fill := slices.Clone(start[:nb])
+	order := take(&m.order, len(blank))
+	fill := append(take(&m.fill, nb)[:0], start[:nb]...)
 	for n, f := range firstNode {
 		order[fill[f]] = int32(n)
 		fill[f]++
 	}
-	dup := make([]bool, len(blank))
+	dup := take(&m.dup, len(blank))
 	for id := range nb {
 		b := order[start[id]:start[id+1]]
 		if len(b) <= maxBucket {
@@ -303,7 +386,7 @@ func (c *canon) dedupe(in []Quad) {
 		start[i+1] += start[i]
 	}
 	c.nodeStart = start
-	c.nodeQuads = make([]int32, start[nb])
+	c.nodeQuads = take(&m.nodeQuads, int(start[nb]))
 	fill = append(fill[:0], start[:nb]...)
 	for i := range c.pos {
 		p := &c.pos[i]
@@ -314,11 +397,11 @@ func (c *canon) dedupe(in []Quad) {
 			}
 		}
 	}
-	c.canonID = make([]int32, nb)
+	c.canonID = take(&m.canonID, nb)
 	for i := range c.canonID {
 		c.canonID[i] = -1
 	}
-	c.first = make([]digest, nb)
+	c.first = take(&m.first, nb)
 }
 
 // spend accounts for n units of work.
@@ -370,6 +453,7 @@ func (c *canon) run() error {
 		hash digest
 		is   tmpIssuer
 	}
+	w := c.worker()
 	var paths []result
 	var order []int
 	for _, group := range shared {
@@ -380,7 +464,7 @@ func (c *canon) run() error {
 			}
 			var tmp tmpIssuer
 			tmp.issue(id)
-			hn, is, err := c.hashNDegree(id, tmp)
+			hn, is, err := c.hashNDegree(w, id, tmp)
 			if err != nil {
 				return err
 			}
@@ -467,17 +551,13 @@ func cmpDigest(a, b *digest) int {
 	return bytes.Compare(a.raw[:a.n], b.raw[:b.n])
 }
 
-func (c *canon) sum(data []byte) digest {
-	c.hasher.Reset()
-	c.hasher.Write(data)
-	return c.digest()
-}
-
-// digest returns the hasher's sum (the hasher keeps the bytes it is given,
-// so a stack array would move to the heap on every call).
-func (c *canon) digest() digest {
-	c.raw = c.hasher.Sum(c.raw[:0])
-	return digestOf(c.raw)
+func (w *firstDegree) sum(data []byte) digest {
+	w.hasher.Reset()
+	w.hasher.Write(data)
+	// Into w.raw: the hasher keeps the bytes it is given, so a stack array
+	// would move to the heap on every call.
+	w.raw = w.hasher.Sum(w.raw[:0])
+	return digestOf(w.raw)
 }
 
 func digestOf(raw []byte) digest {
@@ -514,22 +594,7 @@ func (c *canon) appendQuad(b []byte, i int, self int32) []byte {
 	return append(b, " .\n"...)
 }
 
-// hashFirstDegree is the Hash First Degree Quads algorithm.
-func (c *canon) hashFirstDegree(id int32) (digest, error) {
-	if hf := c.first[id]; hf.n != 0 {
-		return hf, nil
-	}
-	if err := c.spend(len(c.nodeQs(id))); err != nil {
-		return digest{}, err
-	}
-	w := firstDegree{hasher: c.hasher, buf: c.buf, lines: c.lines, raw: c.raw}
-	hf := c.firstDegree(&w, id)
-	c.buf, c.lines, c.raw = w.buf[:0], w.lines[:0], w.raw
-	return hf, nil
-}
-
-// firstDegree is the memory of Hash First Degree Quads, one per
-// goroutine.
+// firstDegree is the memory of Hash First Degree Quads.
 type firstDegree struct {
 	hasher hash.Hash
 	buf    []byte
@@ -560,40 +625,15 @@ func (c *canon) firstDegree(w *firstDegree, id int32) digest {
 	return hf
 }
 
-// parallelFirstDegree is the number of blank nodes from which
-// hashAllFirstDegree shares the work with a second goroutine.
-const parallelFirstDegree = 256
-
 // hashAllFirstDegree computes the first-degree hash of every blank node.
-// The hashes are independent, and their work known in advance (one unit
-// per quad of each node), so a large dataset has them computed by two
-// goroutines when two processors are there.
 func (c *canon) hashAllFirstDegree() error {
+	w := c.worker()
 	if err := c.spend(len(c.nodeQuads)); err != nil {
 		return err
 	}
-	nb := int32(len(c.labels))
-	w := firstDegree{hasher: c.hasher, buf: c.buf, lines: c.lines, raw: c.raw}
-	split := nb
-	var done chan struct{}
-	if nb >= parallelFirstDegree && runtime.GOMAXPROCS(0) > 1 {
-		split = nb / 2
-		done = make(chan struct{})
-		go func() {
-			w2 := firstDegree{hasher: c.newHash()}
-			for id := split; id < nb; id++ {
-				c.firstDegree(&w2, id)
-			}
-			close(done)
-		}()
+	for id := range len(c.labels) {
+		c.firstDegree(&w.firstDegree, int32(id))
 	}
-	for id := range split {
-		c.firstDegree(&w, id)
-	}
-	if done != nil {
-		<-done
-	}
-	c.buf, c.lines, c.raw = w.buf[:0], w.lines[:0], w.raw
 	return c.ctx.Err()
 }
 
@@ -629,19 +669,13 @@ func (t tmpIssuer) clone(n int) tmpIssuer {
 }
 
 // hashRelated is the Hash Related Blank Node algorithm.
-func (c *canon) hashRelated(related int32, qi int, is *tmpIssuer, position byte) (digest, error) {
+func (c *canon) hashRelated(w *worker, related int32, qi int, is *tmpIssuer, position byte) (digest, error) {
 	if err := c.spend(1); err != nil {
 		return digest{}, err
 	}
-	var hf digest
 	n, issued := is.lookup(related)
-	if c.canonID[related] < 0 && !issued {
-		var err error
-		if hf, err = c.hashFirstDegree(related); err != nil {
-			return digest{}, err
-		}
-	}
-	b := append(c.buf[:0], position)
+	hf := c.first[related] // every node's is computed first (hashAllFirstDegree)
+	b := append(w.buf[:0], position)
 	if position != 'g' {
 		b = append(b, '<')
 		b = append(b, c.in[c.quads[qi]][1].Value...)
@@ -657,35 +691,35 @@ func (c *canon) hashRelated(related int32, qi int, is *tmpIssuer, position byte)
 	default:
 		b = hf.appendHex(b)
 	}
-	c.buf = b[:0]
-	return c.sum(b), nil
+	w.buf = b[:0]
+	return w.sum(b), nil
 }
 
 // hashNDegree is the Hash N-Degree Quads algorithm. It does not modify
 // is's array; the issuer it returns may share it.
-func (c *canon) hashNDegree(id int32, is tmpIssuer) (digest, tmpIssuer, error) {
+func (c *canon) hashNDegree(w *worker, id int32, is tmpIssuer) (digest, tmpIssuer, error) {
 	qs := c.nodeQs(id)
 	if err := c.spend(1 + len(qs)); err != nil {
 		return digest{}, tmpIssuer{}, err
 	}
-	// The related nodes and their hashes go on c.rel; the recursion below
+	// The related nodes and their hashes go on w.rel; the recursion below
 	// pushes above them, and a reallocation leaves this view intact.
-	base := len(c.rel)
-	defer func() { c.rel = c.rel[:base] }()
+	base := len(w.rel)
+	defer func() { w.rel = w.rel[:base] }()
 	for _, qi := range qs {
 		for k, pos := range [4]byte{'s', 0, 'o', 'g'} {
 			r := c.pos[qi][k]
 			if pos == 0 || r < 0 || r == id {
 				continue
 			}
-			rh, err := c.hashRelated(r, int(qi), &is, pos)
+			rh, err := c.hashRelated(w, r, int(qi), &is, pos)
 			if err != nil {
 				return digest{}, tmpIssuer{}, err
 			}
-			c.rel = append(c.rel, relHash{rh, r})
+			w.rel = append(w.rel, relHash{rh, r})
 		}
 	}
-	rel := c.rel[base:]
+	rel := w.rel[base:]
 	slices.SortFunc(rel, func(a, b relHash) int {
 		if x := cmpDigest(&a.h, &b.h); x != 0 {
 			return x
@@ -693,33 +727,46 @@ func (c *canon) hashNDegree(id int32, is tmpIssuer) (digest, tmpIssuer, error) {
 		return int(a.node - b.node)
 	})
 	rel = slices.Compact(rel)
-	data := make([]byte, 0, len(rel)*(2*sha512.Size384+16))
-	list := make([]int32, 0, len(rel))
+	// The hash of each group and its chosen path go on w.parts, and the
+	// group's nodes on w.nodes, stacks like w.rel.
+	pbase, nbase := len(w.parts), len(w.nodes)
+	defer func() { w.parts, w.nodes = w.parts[:pbase], w.nodes[:nbase] }()
 	for g := 0; g < len(rel); {
 		e := g + 1
 		for e < len(rel) && rel[e].h == rel[g].h {
 			e++
 		}
-		data = rel[g].h.appendHex(data)
-		list = list[:0]
+		w.nodes = w.nodes[:nbase]
 		for _, r := range rel[g:e] {
-			list = append(list, r.node) // in order: sorted by node
+			w.nodes = append(w.nodes, r.node) // in order: sorted by node
 		}
-		path, chosen, err := c.choosePath(list, is)
+		path, chosen, err := c.choosePath(w, w.nodes[nbase:], is)
 		if err != nil {
 			return digest{}, tmpIssuer{}, err
 		}
-		data = append(data, path...)
+		w.parts = append(w.parts, pathPart{rel[g].h, path})
 		is = chosen
 		g = e
 	}
-	return c.sum(data), is, nil
+	data := w.buf[:0]
+	for _, p := range w.parts[pbase:] {
+		data = p.h.appendHex(data)
+		data = append(data, p.path...)
+	}
+	w.buf = data[:0]
+	return w.sum(data), is, nil
+}
+
+// pathPart is a hash of related nodes and the path chosen for them.
+type pathPart struct {
+	h    digest
+	path []byte
 }
 
 // choosePath tries every permutation of list (sorted), as Hash N-Degree
 // Quads does for the related nodes of one hash, and returns the smallest
 // path and the issuer that goes with it.
-func (c *canon) choosePath(list []int32, is tmpIssuer) ([]byte, tmpIssuer, error) {
+func (c *canon) choosePath(w *worker, list []int32, is tmpIssuer) ([]byte, tmpIssuer, error) {
 	var (
 		chosenPath   []byte
 		chosenIssuer tmpIssuer
@@ -733,7 +780,7 @@ func (c *canon) choosePath(list []int32, is tmpIssuer) ([]byte, tmpIssuer, error
 		if err := c.spend(len(list) + len(is.order)); err != nil { // the copy of the issuer costs its size
 			return nil, tmpIssuer{}, err
 		}
-		path, issuerCopy, ok, err := c.tryPath(list, is, chosenPath, recursion[:0])
+		path, issuerCopy, ok, err := c.tryPath(w, list, is, chosenPath, recursion[:0])
 		if err != nil {
 			return nil, tmpIssuer{}, err
 		}
@@ -763,7 +810,7 @@ func (c *canon) choosePath(list []int32, is tmpIssuer) ([]byte, tmpIssuer, error
 
 // tryPath builds the path of one permutation, and says whether it is
 // smaller than chosen (nil: none yet); it stops as soon as it cannot be.
-func (c *canon) tryPath(perm []int32, is tmpIssuer, chosen []byte, recursion []int32) ([]byte, tmpIssuer, bool, error) {
+func (c *canon) tryPath(w *worker, perm []int32, is tmpIssuer, chosen []byte, recursion []int32) ([]byte, tmpIssuer, bool, error) {
 	issuerCopy := is.clone(len(perm))
 	path := make([]byte, 0, len(chosen)+8)
 	worse := func() bool { return chosen != nil && len(path) >= len(chosen) && bytes.Compare(path, chosen) > 0 }
@@ -783,7 +830,7 @@ func (c *canon) tryPath(perm []int32, is tmpIssuer, chosen []byte, recursion []i
 		}
 	}
 	for _, related := range recursion {
-		res, resIssuer, err := c.hashNDegree(related, issuerCopy)
+		res, resIssuer, err := c.hashNDegree(w, related, issuerCopy)
 		if err != nil {
 			return nil, tmpIssuer{}, false, err
 		}
@@ -802,14 +849,16 @@ func (c *canon) tryPath(perm []int32, is tmpIssuer, chosen []byte, recursion []i
 
 func (c *canon) result(wantQuads bool) *Result {
 	// The canonical labels, in one string.
-	var nb []byte
-	ends := make([]int, len(c.labels))
+	m := c.mem
+	nb := m.names[:0]
+	ends := take(&m.ends, len(c.labels))
 	for id := range c.labels {
 		nb = append(nb, "c14n"...)
 		nb = strconv.AppendInt(nb, int64(c.canonID[id]), 10)
 		ends[id] = len(nb)
 	}
 	all := string(nb)
+	m.names = nb
 	name := func(id int) string {
 		s := 0
 		if id > 0 {
@@ -834,7 +883,7 @@ func (c *canon) result(wantQuads bool) *Result {
 	}
 	o := output{h: c.sink}
 	if c.sink != nil {
-		o.buf = make([]byte, 0, 32<<10)
+		o.buf = take(&m.out, 32<<10)[:0]
 	} else {
 		o.buf = make([]byte, 0, size+size/64)
 	}
@@ -873,6 +922,19 @@ func (c *canon) result(wantQuads bool) *Result {
 type output struct {
 	h   hash.Hash
 	buf []byte
+}
+
+// writeAll writes b, not copied when it is hashed.
+func (o *output) writeAll(b []byte) {
+	if o.h == nil {
+		o.buf = append(o.buf, b...)
+		return
+	}
+	if len(o.buf) > 0 {
+		o.h.Write(o.buf)
+		o.buf = o.buf[:0]
+	}
+	o.h.Write(b)
 }
 
 func (o *output) write(b []byte) {
@@ -972,9 +1034,10 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 	// nb + the index of another subject among those met. Other subjects
 	// are told apart by term, and serialised once each into subj; terms
 	// that serialise alike share a rank below.
-	bucket := make([]int32, nq)
-	var subj []byte
-	var subjEnd []int32
+	m := c.mem
+	bucket := take(&m.bucket, nq)
+	subj, subjEnd := m.subj[:0], m.subjEnd[:0]
+	defer func() { m.subj, m.subjEnd = subj, subjEnd }()
 	var otherIDs map[Term]int32
 	for q := range nq {
 		var t *Term
@@ -1011,8 +1074,8 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 		return subj[start:subjEnd[i]]
 	}
 	// The rank of each bucket in line order: other subjects first.
-	rank := make([]int32, nb+len(subjEnd))
-	order := make([]int32, len(subjEnd))
+	rank := take(&m.rank, nb+len(subjEnd))
+	order := take(&m.rorder, len(subjEnd))
 	for i := range order {
 		order[i] = int32(i)
 	}
@@ -1050,55 +1113,23 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 		rank[n] = r + 1 + int32(i)
 	}
 	// The lines by rank (a counting sort).
-	start := make([]int32, len(rank)+1)
+	start := take(&m.rstart, len(rank)+1)
 	for _, b := range bucket {
 		start[rank[b]+1]++
 	}
 	for i := range len(rank) {
 		start[i+1] += start[i]
 	}
-	byRank := make([]int32, nq)
-	fill := slices.Clone(start[:len(rank)])
+	byRank := take(&m.byRank, nq)
+	fill := append(take(&m.rfill, len(rank))[:0], start[:len(rank)]...)
 	for q, b := range bucket {
 		r := rank[b]
 		byRank[fill[r]] = int32(q)
 		fill[r]++
 	}
 	// Each rank's lines, serialised, sorted by what follows the subject,
-	// and written without duplicates; on a large dataset with two
-	// processors, the ranks of the second half of the lines are done by a
-	// second goroutine, into a buffer written after the first half.
-	ranks := len(rank)
-	if nq < parallelLines || runtime.GOMAXPROCS(0) < 2 {
-		c.writeRanks(o, kept, wantQuads, byRank, start, 0, ranks)
-		return true
-	}
-	mid := sort.Search(ranks, func(r int) bool { return int(start[r]) >= nq/2 })
-	size := 0 // of the second half's lines, but for escapes and long labels
-	for _, q := range byRank[start[mid]:] {
-		qd := c.quadOf(int(q))
-		for k := range qd {
-			size += termSize(&qd[k])
-		}
-	}
-	second := output{buf: make([]byte, 0, size+size/32)}
-	var secondKept []int
-	done := make(chan struct{})
-	go func() {
-		c.writeRanks(&second, &secondKept, wantQuads, byRank, start, mid, ranks)
-		close(done)
-	}()
-	c.writeRanks(o, kept, wantQuads, byRank, start, 0, mid)
-	<-done
-	if o.h != nil {
-		// Hashed where it is, not copied first.
-		o.h.Write(o.buf)
-		o.buf = o.buf[:0]
-		o.h.Write(second.buf)
-	} else {
-		o.buf = append(o.buf, second.buf...)
-	}
-	*kept = append(*kept, secondKept...)
+	// and written without duplicates.
+	c.writeRanks(o, kept, wantQuads, &c.worker().ranks, byRank, start, 0, len(rank))
 	return true
 }
 
@@ -1110,29 +1141,34 @@ func (c *canon) quadOf(q int) *Quad {
 	return &c.in[c.quads[q]]
 }
 
-// parallelLines is the number of lines from which writeBySubject shares
-// the work with a second goroutine.
-const parallelLines = 2048
+// rankScratch is writeRanks' memory.
+type rankScratch struct {
+	buf   []byte
+	lines []line
+}
 
 // writeRanks writes the lines of ranks from to to (byRank[start[r]:
 // start[r+1]] for rank r) to o, each rank's lines sorted by what follows
 // the subject, without duplicates.
-func (c *canon) writeRanks(o *output, kept *[]int, wantQuads bool, byRank, start []int32, from, to int) {
-	// Room for the largest rank's lines, at 128 bytes a line.
-	most := 0
-	for r := from; r < to; r++ {
-		most = max(most, int(start[r+1]-start[r]))
+func (c *canon) writeRanks(o *output, kept *[]int, wantQuads bool, s *rankScratch, byRank, start []int32, from, to int) {
+	if s.buf == nil {
+		// Room for the largest rank's lines, at 128 bytes a line.
+		most := 0
+		for r := from; r < to; r++ {
+			most = max(most, int(start[r+1]-start[r]))
+		}
+		s.buf, s.lines = make([]byte, 0, 128*most), make([]line, 0, most)
 	}
-	buf := make([]byte, 0, 128*most)
-	lines := make([]line, 0, most)
+	buf, lines := s.buf, s.lines
+	defer func() { s.buf, s.lines = buf[:0], lines[:0] }()
 	for r := from; r < to; r++ {
 		qs := byRank[start[r]:start[r+1]]
 		buf, lines = buf[:0], lines[:0]
 		for _, q := range qs {
-			s := len(buf)
+			at := len(buf)
 			var sub int
 			buf, sub = c.appendLine(buf, int(q))
-			lines = append(lines, line{s, len(buf), int(q), sub})
+			lines = append(lines, line{at, len(buf), int(q), sub})
 		}
 		if len(lines) > 1 {
 			slices.SortFunc(lines, func(a, b line) int { return bytes.Compare(buf[a.sub:a.end], buf[b.sub:b.end]) })

@@ -11,8 +11,9 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,7 +101,7 @@ func TestRDFC10TestSuite(t *testing.T) {
 
 // workOf returns the work units canonicalising quads takes.
 func workOf(t *testing.T, quads []Quad) int64 {
-	c := &canon{ctx: context.Background(), hasher: crypto.SHA256.New(), budget: 1 << 62, deadline: time.Now().Add(time.Hour)}
+	c := &canon{ctx: context.Background(), newHash: crypto.SHA256.New, budget: 1 << 62, deadline: time.Now().Add(time.Hour)}
 	c.dedupe(quads)
 	if err := c.run(); err != nil {
 		t.Fatal(err)
@@ -151,46 +152,82 @@ func TestParseNQuadsForms(t *testing.T) {
 	}
 }
 
-// TestParallelAsInSeries: a dataset large enough for two goroutines to
-// hash first degrees and write lines gives, with one processor or two,
-// the same canonical form, quads and digest (run with -race, the
-// goroutines are checked too).
-func TestParallelAsInSeries(t *testing.T) {
-	var quads []Quad
-	n := max(parallelFirstDegree, parallelLines)
-	for i := range n {
-		s := NewBlank(fmt.Sprintf("n%d", i))
-		quads = append(quads,
-			Quad{s, NewIRI("http://ex/p"), NewLiteral(fmt.Sprint(i), "", ""), {}},
-			Quad{s, NewIRI("http://ex/next"), NewBlank(fmt.Sprintf("n%d", (i+1)%n)), {}},
-			Quad{NewIRI(fmt.Sprintf("http://ex/s%d", i%50)), NewIRI("http://ex/q"), NewLiteral(fmt.Sprint(i%70), "", ""), {}},
-		)
-	}
-	run := func(procs int, o Options) *Result {
-		prev := runtime.GOMAXPROCS(procs)
-		defer runtime.GOMAXPROCS(prev)
-		r, err := Canonicalize(context.Background(), quads, o)
+// TestReusedMemoryAsNew: runs that reuse the memory of earlier ones
+// (memPool), on datasets larger and smaller than those before, with either
+// hash, for the N-Quads, the quads or a digest, and from several goroutines
+// at once, give what a run with new memory gives.
+func TestReusedMemoryAsNew(t *testing.T) {
+	datasets := [][]Quad{transcriptLike(300), transcriptLike(3), transcriptLike(40), {}, transcriptLike(120)}
+	fresh := func(qs []Quad, o Options) *Result {
+		memPool = sync.Pool{} // nothing to reuse
+		r, err := Canonicalize(context.Background(), qs, o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r
 	}
-	one, two := run(1, Options{Quads: true}), run(2, Options{Quads: true})
-	if !bytes.Equal(one.NQuads, two.NQuads) {
-		t.Error("canonical forms differ with one and two processors")
+	opts := []Options{{Quads: true}, {Hash: crypto.SHA384}, {Digest: crypto.SHA256}, {Hash: crypto.SHA384, Digest: crypto.SHA384}}
+	var want [][]*Result
+	for _, qs := range datasets {
+		var rs []*Result
+		for _, o := range opts {
+			rs = append(rs, fresh(qs, o))
+		}
+		want = append(want, rs)
 	}
-	if len(one.Quads) != len(two.Quads) || len(one.Quads) != strings.Count(string(one.NQuads), "\n") {
-		t.Fatalf("%d and %d quads for %d lines", len(one.Quads), len(two.Quads), strings.Count(string(one.NQuads), "\n"))
-	}
-	for i := range one.Quads {
-		if one.Quads[i] != two.Quads[i] {
-			t.Fatalf("quad %d differs: %v and %v", i, one.Quads[i], two.Quads[i])
+	check := func(t *testing.T, i, j int, got *Result) {
+		w := want[i][j]
+		if !bytes.Equal(got.NQuads, w.NQuads) || !bytes.Equal(got.Digest, w.Digest) || !maps.Equal(got.Labels, w.Labels) || !slices.Equal(got.Quads, w.Quads) {
+			t.Errorf("dataset %d, options %+v: differs from a run with new memory", i, opts[j])
 		}
 	}
-	d1, d2 := run(1, Options{Digest: crypto.SHA256}), run(2, Options{Digest: crypto.SHA256})
-	sum := crypto.SHA256.New()
-	sum.Write(one.NQuads)
-	if want := sum.Sum(nil); !bytes.Equal(d1.Digest, want) || !bytes.Equal(d2.Digest, want) {
-		t.Error("digests differ from the hash of the canonical form")
+	for range 3 {
+		for i, qs := range datasets {
+			for j, o := range opts {
+				r, err := Canonicalize(context.Background(), qs, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				check(t, i, j, r)
+			}
+		}
 	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 20 {
+				i, j := (g+k)%len(datasets), k%len(opts)
+				r, err := Canonicalize(context.Background(), datasets[i], opts[j])
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				check(t, i, j, r)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// transcriptLike returns a dataset of n course units whose grades and
+// scales share first-degree hashes (Hash N-Degree Quads tells them apart by
+// their neighbours), and a ring of blank nodes.
+func transcriptLike(n int) []Quad {
+	var quads []Quad
+	for i := range n {
+		s := NewBlank(fmt.Sprintf("n%d", i))
+		u, g, sc := NewBlank(fmt.Sprint("u", i)), NewBlank(fmt.Sprint("g", i)), NewBlank(fmt.Sprint("sc", i))
+		quads = append(quads,
+			Quad{s, NewIRI("http://ex/p"), NewLiteral(fmt.Sprint(i), "", ""), {}},
+			Quad{s, NewIRI("http://ex/next"), NewBlank(fmt.Sprintf("n%d", (i+1)%n)), {}},
+			Quad{NewIRI(fmt.Sprintf("http://ex/s%d", i%50)), NewIRI("http://ex/q"), NewLiteral(fmt.Sprint(i%70), "", ""), {}},
+			Quad{NewIRI("http://ex/student"), NewIRI("http://ex/unit"), u, {}},
+			Quad{u, NewIRI("http://ex/grade"), g, {}},
+			Quad{u, NewIRI("http://ex/n"), NewLiteral(fmt.Sprint(i), "", ""), {}},
+			Quad{g, NewIRI("http://ex/scale"), sc, {}},
+			Quad{g, NewIRI("http://ex/value"), NewLiteral(fmt.Sprint(i%3), "", ""), {}},
+			Quad{sc, NewIRI("http://ex/title"), NewLiteral("0 to 20", "", "en"), {}},
+		)
+	}
+	return quads
 }

@@ -296,36 +296,10 @@ func (s *Suite) decodeMembers(doc []byte) (map[string]any, []jsontree.Member, er
 	return m, members, nil
 }
 
-// parallelParse is the size from which parse checks and parses a
-// document in two goroutines.
-const parallelParse = 32 << 10
-
-// parse reads a document as decode does, into a jsontree.Tree.
+// parse reads a document as decode does, into a jsontree.Tree, checking
+// it in the same pass (jsontree.ParseChecked: jsonx.Check's errors).
 func (s *Suite) parse(doc []byte) (*jsontree.Tree, error) {
-	var t *jsontree.Tree
-	var err error
-	maxBytes := s.limits.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = jsonx.DefaultMaxBytes
-	}
-	if len(doc) < parallelParse || len(doc) > maxBytes {
-		if err := jsonx.Check(doc, s.limits); err != nil {
-			return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
-		}
-		t, err = jsontree.Parse(doc)
-	} else {
-		// Check and Parse read the same bytes independently: a large
-		// document is checked and parsed at once, and the tree used only
-		// if Check accepts the bytes (Parse, given bytes Check refuses,
-		// returns an error or garbage, never panics, and its work is
-		// bounded by the size, checked above).
-		checked := make(chan error, 1)
-		go func() { checked <- jsonx.Check(doc, s.limits) }()
-		t, err = jsontree.Parse(doc)
-		if cerr := <-checked; cerr != nil {
-			return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, cerr)
-		}
-	}
+	t, err := jsontree.ParseChecked(doc, s.limits)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", credentials.ErrMalformed, err)
 	}

@@ -9,8 +9,9 @@
 // documents processed and dropped (Data Integrity's canonicalisation), not
 // for values kept for long.
 //
-// It is not a validator: given JSON that Check did not accept it returns
-// garbage or an error, never a panic.
+// Decode and Parse are not validators: given JSON that Check did not
+// accept they return garbage or an error, never a panic. ParseChecked is:
+// it accepts what Check accepts, and no more.
 package jsontree
 
 import (
@@ -66,6 +67,9 @@ var ErrNotObject = errors.New("jsontree: not a JSON object")
 type decoder struct {
 	s string
 	p int
+	// strict (ParseChecked) refuses what jsonx.Check refuses in strings:
+	// control characters, invalid UTF-8 and lone surrogates.
+	strict bool
 }
 
 const maxDepth = 10000
@@ -213,7 +217,7 @@ func (d *decoder) str() (string, error) {
 		switch d.s[i] {
 		case '"':
 			d.p = i + 1
-			return d.s[start:i], nil
+			return d.text(d.s[start:i])
 		case '\\':
 			d.p = i
 			return d.escaped(start)
@@ -228,16 +232,66 @@ func (d *decoder) str() (string, error) {
 		return d.escaped(start)
 	}
 	d.p = i + end + 1
-	return d.s[start : i+end], nil
+	return d.text(d.s[start : i+end])
+}
+
+// text returns s, a string's characters, or ErrInvalid if d is strict and
+// s is not valid text (validText).
+func (d *decoder) text(s string) (string, error) {
+	if d.strict && !validText(s) {
+		return "", ErrInvalid
+	}
+	return s, nil
+}
+
+// validText reports whether s is valid UTF-8 (as jsonx.Check has it:
+// no surrogates, overlong forms or code points above U+10FFFF) without
+// control characters (below U+0020).
+func validText(s string) bool {
+	i := 0
+	// Eight bytes at a time while all are printable ASCII.
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if ((x-0x2020202020202020)|x)&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 {
+			return false
+		} else if c >= 0x80 {
+			return utf8.ValidString(s[i:]) && !hasControl(s[i:])
+		}
+	}
+	return true
+}
+
+// hasControl reports whether s has a byte below 0x20.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *decoder) escaped(start int) (string, error) {
+	if d.strict && hasControl(d.s[start:d.p]) {
+		return "", ErrInvalid
+	}
 	b := []byte(d.s[start:d.p])
 	for d.p < len(d.s) {
 		c := d.s[d.p]
 		switch c {
 		case '"':
 			d.p++
+			// Escapes make valid UTF-8 (or were refused), which neither
+			// completes nor breaks a sequence of the other bytes.
+			if d.strict && !utf8.Valid(b) {
+				return "", ErrInvalid
+			}
 			return string(b), nil
 		case '\\':
 			if d.p+1 >= len(d.s) {
@@ -264,6 +318,9 @@ func (d *decoder) escaped(start int) (string, error) {
 					return "", ErrInvalid
 				}
 				if utf16.IsSurrogate(r) {
+					if d.strict && r >= 0xDC00 {
+						return "", ErrInvalid // a lone low surrogate
+					}
 					r2 := rune(-1)
 					if d.p+1 < len(d.s) && d.s[d.p] == '\\' && d.s[d.p+1] == 'u' {
 						save := d.p
@@ -276,6 +333,8 @@ func (d *decoder) escaped(start int) (string, error) {
 					}
 					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
 						r = dec
+					} else if d.strict {
+						return "", ErrInvalid // a lone high surrogate
 					} else {
 						if r2 >= 0 {
 							d.p -= 6 // not a pair: read the second escape on its own
@@ -288,6 +347,9 @@ func (d *decoder) escaped(start int) (string, error) {
 				return "", ErrInvalid
 			}
 		default:
+			if c < 0x20 && d.strict {
+				return "", ErrInvalid
+			}
 			b = append(b, c)
 			d.p++
 		}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/diplomat-edu/diplomat/internal/jsonx"
 )
 
 // Kind is the kind of a Node.
@@ -216,6 +218,10 @@ var ErrTooLarge = errors.New("jsontree: document too large")
 // Parse decodes data, which jsonx.Check accepted, into a Tree. Strings
 // without escapes share one copy of data, as with Decode.
 func Parse(data []byte) (*Tree, error) {
+	return parse(data, false, 0)
+}
+
+func parse(data []byte, strict bool, depth int) (*Tree, error) {
 	if len(data) > math.MaxInt32/2 {
 		return nil, ErrTooLarge
 	}
@@ -226,14 +232,47 @@ func Parse(data []byte) (*Tree, error) {
 	// (an object without one member: NewObject).
 	n := bytes.Count(data, []byte{','}) + bytes.Count(data, []byte{'{'}) + bytes.Count(data, []byte{'['})
 	t := &Tree{src: string(data), nodes: make([]Node, 0, n+32)}
-	d := nodeDecoder{decoder: decoder{s: t.src}, t: t}
+	d := nodeDecoder{decoder: decoder{s: t.src, strict: strict}, t: t, maxDepth: depth}
 	d.space()
 	root, err := d.value(0)
 	if err != nil {
 		return nil, err
 	}
+	if strict {
+		d.space()
+		if d.p < len(d.s) {
+			return nil, ErrInvalid // after the value
+		}
+	}
 	t.root = root
 	return t, nil
+}
+
+// ParseChecked is Parse for data that has not been checked: it accepts
+// exactly what jsonx.Check(data, lim) accepts, in one pass instead of two,
+// and returns Check's error (with its offset and path) for the rest.
+func ParseChecked(data []byte, lim jsonx.Limits) (*Tree, error) {
+	maxBytes, depth := lim.MaxBytes, lim.MaxDepth
+	if maxBytes <= 0 {
+		maxBytes = jsonx.DefaultMaxBytes
+	}
+	if depth <= 0 {
+		depth = jsonx.DefaultMaxDepth
+	}
+	var t *Tree
+	err := ErrInvalid
+	if len(data) <= maxBytes {
+		t, err = parse(data, true, depth)
+	}
+	if err == nil {
+		return t, nil
+	}
+	// Refused: Check says why and where (and a refusal Check does not
+	// share, which would be a bug here, is still a refusal).
+	if cerr := jsonx.Check(data, lim); cerr != nil {
+		return nil, cerr
+	}
+	return nil, err
 }
 
 // nodeDecoder builds a Tree: the members or elements of the containers
@@ -243,6 +282,10 @@ type nodeDecoder struct {
 	decoder
 	t     *Tree
 	stack []Node
+	// With decoder.strict: the deepest nesting accepted (a top-level
+	// container is depth 1), and a set for finding duplicate names.
+	maxDepth int
+	names    map[string]struct{}
 }
 
 func (d *nodeDecoder) value(depth int) (Node, error) {
@@ -251,8 +294,14 @@ func (d *nodeDecoder) value(depth int) (Node, error) {
 	}
 	switch c := d.s[d.p]; {
 	case c == '{':
+		if d.strict && depth >= d.maxDepth {
+			return Node{}, ErrInvalid
+		}
 		return d.object(depth)
 	case c == '[':
+		if d.strict && depth >= d.maxDepth {
+			return Node{}, ErrInvalid
+		}
 		d.p++
 		mark := len(d.stack)
 		d.space()
@@ -297,6 +346,12 @@ func (d *nodeDecoder) value(depth int) (Node, error) {
 		return Node{kind: Null}, err
 	default:
 		start := d.p
+		if d.strict {
+			if !d.number() {
+				return Node{}, ErrInvalid
+			}
+			return Node{kind: Number, text: int32(start), textLen: int32(d.p - start)}, nil
+		}
 		for d.p < len(d.s) {
 			switch d.s[d.p] {
 			case '-', '+', '.', 'e', 'E', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
@@ -310,6 +365,45 @@ func (d *nodeDecoder) value(depth int) (Node, error) {
 		}
 		return Node{kind: Number, text: int32(start), textLen: int32(d.p - start)}, nil
 	}
+}
+
+// number reads a number as RFC 8259 has it: -?(0|[1-9][0-9]*)(\.[0-9]+)?
+// ([eE][+-]?[0-9]+)?, and reports whether there was one.
+func (d *nodeDecoder) number() bool {
+	s, p := d.s, d.p
+	digits := func() bool {
+		q := p
+		for p < len(s) && s[p] >= '0' && s[p] <= '9' {
+			p++
+		}
+		return p > q
+	}
+	if p < len(s) && s[p] == '-' {
+		p++
+	}
+	switch {
+	case p < len(s) && s[p] == '0':
+		p++
+	case !digits():
+		return false
+	}
+	if p < len(s) && s[p] == '.' {
+		p++
+		if !digits() {
+			return false
+		}
+	}
+	if p < len(s) && (s[p] == 'e' || s[p] == 'E') {
+		p++
+		if p < len(s) && (s[p] == '+' || s[p] == '-') {
+			p++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	d.p = p
+	return true
 }
 
 // strRef reads a string and returns where it is: in the input (offset and
@@ -367,12 +461,42 @@ func (d *nodeDecoder) object(depth int) (Node, error) {
 		}
 		if d.s[d.p] == '}' {
 			d.p++
+			if d.strict && d.duplicate(d.stack[mark:]) {
+				return Node{}, ErrInvalid
+			}
 			n := d.items(Object, mark)
 			n.text, n.textLen = int32(start), int32(d.p-start)
 			return n, nil
 		}
 		return Node{}, ErrInvalid
 	}
+}
+
+// duplicate reports whether two of an object's members have one name.
+func (d *nodeDecoder) duplicate(members []Node) bool {
+	if len(members) <= 16 {
+		for i := 1; i < len(members); i++ {
+			name := d.t.Name(&members[i])
+			for j := range i {
+				if d.t.Name(&members[j]) == name {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if d.names == nil {
+		d.names = make(map[string]struct{}, len(members))
+	}
+	clear(d.names)
+	for i := range members {
+		name := d.t.Name(&members[i])
+		if _, ok := d.names[name]; ok {
+			return true
+		}
+		d.names[name] = struct{}{}
+	}
+	return false
 }
 
 // items moves the stack's nodes from mark to the tree, as the items of a

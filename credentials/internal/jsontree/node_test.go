@@ -154,3 +154,58 @@ func BenchmarkParse(b *testing.B) {
 		}
 	})
 }
+
+// FuzzParseChecked: ParseChecked accepts what jsonx.Check accepts, with
+// Check's error for the rest, and gives for it the tree Parse gives.
+func FuzzParseChecked(f *testing.F) {
+	for _, in := range parseInputs {
+		f.Add([]byte(in))
+	}
+	for _, in := range checkedInputs {
+		f.Add([]byte(in))
+	}
+	if dir, ok := reftest.Available(); ok {
+		if b, err := os.ReadFile(filepath.Join(dir, "elm", "Sample-CertOfPart-unsigned.jsonld")); err == nil {
+			f.Add(b)
+		}
+	}
+	lim := jsonx.Limits{MaxDepth: 8, MaxBytes: 1 << 16}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cerr := jsonx.Check(data, lim)
+		tr, err := ParseChecked(data, lim)
+		if cerr != nil {
+			if err == nil {
+				t.Fatalf("accepted what Check refuses (%v)", cerr)
+			}
+			if err.Error() != cerr.Error() {
+				t.Fatalf("error %q, Check's %q", err, cerr)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("refused what Check accepts: %v", err)
+		}
+		want, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := tr.Any(tr.Root()), want.Any(want.Root()); !reflect.DeepEqual(got, want) {
+			t.Fatalf("got %#v\nwant %#v", got, want)
+		}
+	})
+}
+
+// checkedInputs are inputs on the edges of what jsonx.Check accepts.
+var checkedInputs = []string{
+	`01`, `-0`, `-`, `1.`, `.5`, `1e`, `1e+`, `1E-2`, `0.0e0`, `+1`, `1.5e308`, `-01`, `2.`,
+	`{"a":1,"a":2}`, `{"a":1,"\u0061":2}`, `{"a":{"b":1,"b":1}}`,
+	`{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k3":3}`,
+	"\"a\x01b\"", "\"\x1f\"", "\"\xff\"", "\"\xc3\xa9\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xc0\xaf\"",
+	`"\ud800"`, `"\udc00"`, `"\ud83d\ude00"`, `"\ud83dx"`, `"\ud83d\u0041"`, `"\u00e9\u0000"`, `"\x"`, `"\u12"`,
+	"\"ab\\n\x01\"", "\"\\u00e9\xff\"",
+	`[[[[[[[[1]]]]]]]]`, `[[[[[[[[[1]]]]]]]]]`, `{"a":[[[[[[{}]]]]]]}`, `{"a":[[[[[[[{}]]]]]]]}`,
+	`{} x`, `[1] `, ` true`, `truex`, `nul`, `[1,]`, `{"a":1,}`, `{,}`, `[`, ``, ` `,
+	`"0123456789012345678901234567890123456789` + "\x02" + `"`,
+	`"01234567890123456789012345678901234567` + "\xe9" + `"`,
+	"\"a\x01\\n\"", "\"\xff\\n\"", "\"\xc3\\n\xa9\"",
+}

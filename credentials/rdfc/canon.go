@@ -16,7 +16,10 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/diplomat-edu/diplomat/internal/par"
 )
 
 // ErrTooComplex is wrapped by Canonicalize errors for a dataset whose blank
@@ -107,9 +110,10 @@ func Canonicalize(ctx context.Context, quads []Quad, opts Options) (*Result, err
 	defer m.release()
 	c := &canon{ctx: ctx, newHash: h.New, mem: m}
 	if m.hash != h {
-		m.hash, m.w = h, worker{}
+		m.hash, m.ws = h, [2]worker{}
 	}
-	c.w = &m.w
+	c.ws = &m.ws
+	m.ws[0].owed, m.ws[1].owed = 0, 0
 	if opts.Digest != 0 {
 		c.sink = opts.Digest.New()
 	}
@@ -148,9 +152,10 @@ type canon struct {
 	issued    int32
 	first     []digest // blank node index → first-degree hash, zero until computed
 
-	work, budget int64
-	deadline     time.Time
-	w            *worker
+	work     atomic.Int64 // settled by the workers (spend)
+	budget   int64
+	deadline time.Time
+	ws       *[2]worker // the caller's and a helper's (par.Pieces)
 }
 
 // memory is the memory of a run, kept for the next one (memPool): a large
@@ -160,7 +165,7 @@ type canon struct {
 // append in keep.
 type memory struct {
 	hash crypto.Hash // of w's hasher
-	w    worker
+	ws   [2]worker
 	// dedupe
 	plain, blank, firstNode, start, order, fill, nodeQuads, canonID, byNumber []int32
 	pos                                                                       [][4]int32
@@ -200,9 +205,11 @@ func (m *memory) release() {
 	memPool.Put(m)
 }
 
-// worker is the memory of the hashing algorithms and of writeRanks.
+// worker is the memory of the hashing algorithms and of writeRanks, one
+// per goroutine.
 type worker struct {
 	firstDegree
+	owed int64 // work not yet added to canon.work (spend)
 	// Hash N-Degree Quads' related nodes, paths and lists of nodes: stacks
 	// shared by the recursion.
 	rel   []relHash
@@ -211,15 +218,16 @@ type worker struct {
 	ranks rankScratch
 }
 
-// worker returns the run's worker, made ready.
-func (c *canon) worker() *worker {
-	if c.w == nil {
-		c.w = new(worker)
+// worker returns worker w (0: the caller's), made ready. Each goroutine
+// of par.Pieces makes its own ready.
+func (c *canon) worker(w int) *worker {
+	if c.ws == nil {
+		c.ws = new([2]worker)
 	}
-	if c.w.hasher == nil {
-		c.w.hasher = c.newHash()
+	if c.ws[w].hasher == nil {
+		c.ws[w].hasher = c.newHash()
 	}
-	return c.w
+	return &c.ws[w]
 }
 
 // relHash is a related blank node and its hash.
@@ -405,19 +413,31 @@ func (c *canon) dedupe(in []Quad) {
 }
 
 // spend accounts for n units of work.
-func (c *canon) spend(n int) error {
-	before := c.work
-	c.work += int64(n)
-	if c.work > c.budget {
+// A worker counts its work, and adds it to the run's (shared with the
+// other worker) by spendBatch units at least, when it also checks the
+// context and the deadline.
+func (c *canon) spend(w *worker, n int) error {
+	w.owed += int64(n)
+	if w.owed < spendBatch {
+		return nil
+	}
+	return c.settle(w)
+}
+
+const spendBatch = 256
+
+// settle adds w's work to the run's and checks the bounds.
+func (c *canon) settle(w *worker) error {
+	work := c.work.Add(w.owed)
+	w.owed = 0
+	if work > c.budget {
 		return fmt.Errorf("%w: blank nodes need more than %d units of work (%d distinct quads); see RDFC-1.0 on poison graphs", ErrTooComplex, c.budget, len(c.quads))
 	}
-	if before>>10 != c.work>>10 {
-		if err := c.ctx.Err(); err != nil {
-			return err
-		}
-		if time.Now().After(c.deadline) {
-			return fmt.Errorf("%w: canonicalisation ran out of time", ErrTooComplex)
-		}
+	if err := c.ctx.Err(); err != nil {
+		return err
+	}
+	if time.Now().After(c.deadline) {
+		return fmt.Errorf("%w: canonicalisation ran out of time", ErrTooComplex)
 	}
 	return nil
 }
@@ -449,29 +469,47 @@ func (c *canon) run() error {
 		}
 		i = j
 	}
+	// The nodes of a group are hashed independently of each other (the
+	// canonical issuer changes only once they all are): a large group is
+	// shared with a helper goroutine (par), in pieces of nDegreePiece.
 	type result struct {
 		hash digest
 		is   tmpIssuer
+		err  error
 	}
-	w := c.worker()
 	var paths []result
+	var todo []int32
 	var order []int
 	for _, group := range shared {
-		paths = paths[:0]
+		todo = todo[:0]
 		for _, id := range group {
-			if c.canonID[id] >= 0 {
-				continue
+			if c.canonID[id] < 0 {
+				todo = append(todo, id)
 			}
-			var tmp tmpIssuer
-			tmp.issue(id)
-			hn, is, err := c.hashNDegree(w, id, tmp)
-			if err != nil {
-				return err
+		}
+		paths = append(paths[:0], make([]result, len(todo))...)
+		hash := func(w, k int) {
+			wk := c.worker(w)
+			for i := k * nDegreePiece; i < min(len(todo), (k+1)*nDegreePiece); i++ {
+				var tmp tmpIssuer
+				tmp.issue(todo[i])
+				p := &paths[i]
+				p.hash, p.is, p.err = c.hashNDegree(wk, todo[i], tmp)
 			}
-			paths = append(paths, result{hn, is})
+		}
+		pieces := (len(todo) + nDegreePiece - 1) / nDegreePiece
+		if len(todo) < parallelNDegree {
+			for k := range pieces {
+				hash(0, k)
+			}
+		} else {
+			par.Pieces(pieces, hash)
 		}
 		order = order[:0]
 		for i := range paths {
+			if paths[i].err != nil {
+				return paths[i].err
+			}
 			order = append(order, i)
 		}
 		slices.SortStableFunc(order, func(a, b int) int { return cmpDigest(&paths[a].hash, &paths[b].hash) })
@@ -481,8 +519,20 @@ func (c *canon) run() error {
 			}
 		}
 	}
+	for w := range c.ws {
+		if err := c.settle(&c.ws[w]); err != nil {
+			return err
+		}
+	}
 	return nil
 }
+
+// parallelNDegree is the size of a group of nodes from which run shares
+// its Hash N-Degree Quads with a helper, in pieces of nDegreePiece nodes.
+const (
+	parallelNDegree = 16
+	nDegreePiece    = 4
+)
 
 // byFirstDegree returns the blank nodes in the order of their first-degree
 // hashes, then of their indices. They are sorted by the hashes' first
@@ -625,14 +675,35 @@ func (c *canon) firstDegree(w *firstDegree, id int32) digest {
 	return hf
 }
 
+// parallelFirstDegree is the number of blank nodes from which
+// hashAllFirstDegree shares the work with a helper goroutine (par), in
+// pieces of firstDegreePiece nodes.
+const (
+	parallelFirstDegree = 256
+	firstDegreePiece    = 32
+)
+
 // hashAllFirstDegree computes the first-degree hash of every blank node.
+// The hashes are independent, and their work known in advance (one unit
+// per quad of each node, spent here).
 func (c *canon) hashAllFirstDegree() error {
-	w := c.worker()
-	if err := c.spend(len(c.nodeQuads)); err != nil {
+	if err := c.spend(c.worker(0), len(c.nodeQuads)); err != nil {
 		return err
 	}
-	for id := range len(c.labels) {
-		c.firstDegree(&w.firstDegree, int32(id))
+	nb := len(c.labels)
+	pieces := (nb + firstDegreePiece - 1) / firstDegreePiece
+	hash := func(w, i int) {
+		fd := &c.worker(w).firstDegree
+		for id := i * firstDegreePiece; id < min(nb, (i+1)*firstDegreePiece); id++ {
+			c.firstDegree(fd, int32(id))
+		}
+	}
+	if nb < parallelFirstDegree {
+		for i := range pieces {
+			hash(0, i)
+		}
+	} else {
+		par.Pieces(pieces, hash)
 	}
 	return c.ctx.Err()
 }
@@ -670,7 +741,7 @@ func (t tmpIssuer) clone(n int) tmpIssuer {
 
 // hashRelated is the Hash Related Blank Node algorithm.
 func (c *canon) hashRelated(w *worker, related int32, qi int, is *tmpIssuer, position byte) (digest, error) {
-	if err := c.spend(1); err != nil {
+	if err := c.spend(w, 1); err != nil {
 		return digest{}, err
 	}
 	n, issued := is.lookup(related)
@@ -699,7 +770,7 @@ func (c *canon) hashRelated(w *worker, related int32, qi int, is *tmpIssuer, pos
 // is's array; the issuer it returns may share it.
 func (c *canon) hashNDegree(w *worker, id int32, is tmpIssuer) (digest, tmpIssuer, error) {
 	qs := c.nodeQs(id)
-	if err := c.spend(1 + len(qs)); err != nil {
+	if err := c.spend(w, 1+len(qs)); err != nil {
 		return digest{}, tmpIssuer{}, err
 	}
 	// The related nodes and their hashes go on w.rel; the recursion below
@@ -777,7 +848,7 @@ func (c *canon) choosePath(w *worker, list []int32, is tmpIssuer) ([]byte, tmpIs
 		state = make([]int, len(list))
 	}
 	for i := 0; ; {
-		if err := c.spend(len(list) + len(is.order)); err != nil { // the copy of the issuer costs its size
+		if err := c.spend(w, len(list)+len(is.order)); err != nil { // the copy of the issuer costs its size
 			return nil, tmpIssuer{}, err
 		}
 		path, issuerCopy, ok, err := c.tryPath(w, list, is, chosenPath, recursion[:0])
@@ -1128,8 +1199,57 @@ func (c *canon) writeBySubject(o *output, kept *[]int, wantQuads bool) bool {
 		fill[r]++
 	}
 	// Each rank's lines, serialised, sorted by what follows the subject,
-	// and written without duplicates.
-	c.writeRanks(o, kept, wantQuads, &c.worker().ranks, byRank, start, 0, len(rank))
+	// and written without duplicates; on a large dataset, in pieces of
+	// about linesPiece lines (whole ranks) shared with a helper goroutine
+	// (par), each into its own buffer, written in order by the caller as
+	// soon as the pieces before are.
+	ranks := len(rank)
+	if nq < parallelLines {
+		c.writeRanks(o, kept, wantQuads, &c.worker(0).ranks, byRank, start, 0, ranks)
+		return true
+	}
+	bounds := []int{0}
+	for r := range ranks {
+		if int(start[r]-start[bounds[len(bounds)-1]]) >= linesPiece {
+			bounds = append(bounds, r)
+		}
+	}
+	bounds = append(bounds, ranks)
+	type piece struct {
+		out   output
+		kept  []int
+		ready atomic.Bool
+	}
+	pieces := make([]piece, len(bounds)-1)
+	for len(m.pieceBufs) < len(pieces) {
+		m.pieceBufs = append(m.pieceBufs, nil)
+	}
+	flushed := 0
+	flush := func() {
+		for ; flushed < len(pieces) && pieces[flushed].ready.Load(); flushed++ {
+			p := &pieces[flushed]
+			o.writeAll(p.out.buf)
+			*kept = append(*kept, p.kept...)
+			p.out.buf, p.kept = nil, nil
+		}
+	}
+	par.Pieces(len(pieces), func(w, i int) {
+		p := &pieces[i]
+		size := 0 // of the piece's lines, but for escapes and long labels
+		for _, q := range byRank[start[bounds[i]]:start[bounds[i+1]]] {
+			qd := c.quadOf(int(q))
+			for k := range qd {
+				size += termSize(&qd[k])
+			}
+		}
+		p.out.buf = take(&m.pieceBufs[i], size+size/32)[:0]
+		c.writeRanks(&p.out, &p.kept, wantQuads, &c.worker(w).ranks, byRank, start, bounds[i], bounds[i+1])
+		p.ready.Store(true)
+		if w == 0 {
+			flush()
+		}
+	})
+	flush()
 	return true
 }
 
@@ -1140,6 +1260,13 @@ func (c *canon) quadOf(q int) *Quad {
 	}
 	return &c.in[c.quads[q]]
 }
+
+// parallelLines is the number of lines from which writeBySubject shares
+// the work with a helper goroutine, in pieces of about linesPiece lines.
+const (
+	parallelLines = 2048
+	linesPiece    = 256
+)
 
 // rankScratch is writeRanks' memory.
 type rankScratch struct {

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -106,7 +107,7 @@ func workOf(t *testing.T, quads []Quad) int64 {
 	if err := c.run(); err != nil {
 		t.Fatal(err)
 	}
-	return c.work
+	return c.work.Load()
 }
 
 func TestEscapeLiteral(t *testing.T) {
@@ -149,6 +150,39 @@ func TestParseNQuadsForms(t *testing.T) {
 	}
 	if len(qs) != 2 || qs[0] != want[0] || qs[1] != want[1] {
 		t.Errorf("got %#v", qs)
+	}
+}
+
+// TestParallelAsInSeries: a dataset large enough for two goroutines (par)
+// to hash first degrees, hash the groups of nodes that share one, and
+// write lines gives, with one processor or two, the same canonical form,
+// quads and digest (run with -race, the goroutines are checked too).
+func TestParallelAsInSeries(t *testing.T) {
+	quads := transcriptLike(300)
+	run := func(procs int, o Options) *Result {
+		prev := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(prev)
+		r, err := Canonicalize(context.Background(), quads, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	one, two := run(1, Options{Quads: true}), run(2, Options{Quads: true})
+	if !bytes.Equal(one.NQuads, two.NQuads) {
+		t.Error("canonical forms differ with one and two processors")
+	}
+	if n := strings.Count(string(one.NQuads), "\n"); n < parallelLines || len(one.Labels) < parallelFirstDegree {
+		t.Fatalf("%d lines and %d blank nodes: too few for two goroutines", n, len(one.Labels))
+	}
+	if !slices.Equal(one.Quads, two.Quads) || len(one.Quads) != strings.Count(string(one.NQuads), "\n") {
+		t.Fatal("quads differ, or do not match the lines")
+	}
+	d1, d2 := run(1, Options{Digest: crypto.SHA256}), run(2, Options{Digest: crypto.SHA256})
+	sum := crypto.SHA256.New()
+	sum.Write(one.NQuads)
+	if want := sum.Sum(nil); !bytes.Equal(d1.Digest, want) || !bytes.Equal(d2.Digest, want) {
+		t.Error("digests differ from the hash of the canonical form")
 	}
 }
 

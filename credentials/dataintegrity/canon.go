@@ -175,7 +175,7 @@ func (c *LDProc) digest(ctx context.Context, doc any, h crypto.Hash) ([]byte, er
 // digestTree is digest for the value doc of t (jsontree.Parse).
 func (c *LDProc) digestTree(ctx context.Context, t *jsontree.Tree, doc *jsontree.Node, h crypto.Hash) ([]byte, error) {
 	r, err := c.dataset(ctx, h, true, func(dst []rdfc.Quad) ([]rdfc.Quad, error) {
-		return c.proc.AppendRDFTree(ctx, dst, t, doc, ldproc.Options{Safe: true})
+		return c.proc.AppendRDFTree(ctx, dst, t, doc, ldproc.Options{Safe: true, Parallel: true})
 	})
 	if err != nil {
 		return nil, err

@@ -74,6 +74,7 @@ type walkScratch struct {
 	pending []pair
 	keys    []entry
 	sorted  []*jsontree.Node // treeWalker's
+	quads   []rdfc.Quad      // a split's helper's (treeWalker.split)
 }
 
 // entry is a member of an object.

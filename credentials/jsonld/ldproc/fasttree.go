@@ -3,11 +3,15 @@ package ldproc
 import (
 	"context"
 	"encoding/json"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/diplomat-edu/diplomat/credentials/internal/jsontree"
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
+	"github.com/diplomat-edu/diplomat/internal/par"
 )
 
 // The fast path of ToRDF (fast.go) over a document decoded by
@@ -50,6 +54,11 @@ type treeWalker struct {
 	direct bool
 	subj   rdfc.Term
 	sok    bool
+	// With Options.Parallel, the walker of a helper goroutine (split), made
+	// at the first split, and whether a split is under way.
+	helper    *treeWalker
+	splitting bool
+	scratch   *walkScratch // the helper's, from Processor.scratch
 }
 
 // add records the triple of the object being walked with predicate pred
@@ -100,9 +109,102 @@ func (p *Processor) fastTreeToRDF(dst []rdfc.Quad, t *jsontree.Tree, doc *jsontr
 	}()
 	f.w.quads = dst
 	if _, _, err := f.object(p.root(opts), "", false, doc, opts.Base, true); err != nil {
+		if f.helper != nil {
+			f.helper.release()
+		}
 		return nil, err
 	}
+	if f.helper != nil {
+		f.w.quads = append(f.w.quads, f.helper.w.quads...)
+		f.helper.release()
+	}
 	return f.w.quads, nil
+}
+
+// Splitting the items of an array (treeWalker.split): an array of at least
+// splitItems node objects, splitBytes of source or more, in pieces of
+// splitPiece items.
+const (
+	splitItems = 8
+	splitBytes = 16 << 10
+	splitPiece = 2
+)
+
+// splittable reports whether the items of an array are worth sharing with
+// a helper goroutine: f may (Options.Parallel, not Ordered, no split under
+// way), and they are many large node objects.
+func (f *treeWalker) splittable(its []jsontree.Node) bool {
+	if !f.w.opts.Parallel || f.w.opts.Ordered || f.splitting || len(its) < splitItems || runtime.GOMAXPROCS(0) < 2 {
+		return false
+	}
+	size := 0
+	for i := range its {
+		src, ok := f.t.Source(&its[i])
+		if !ok || its[i].Kind() != jsontree.Object {
+			return false
+		}
+		size += len(src)
+	}
+	return size >= splitBytes
+}
+
+// split walks the node objects its, the value of property key (predicate
+// pred), with a helper goroutine (par.Pieces) taking some, and adds their
+// triples to the object being walked, in order. The helper's walker has its
+// own stacks and writer (whose quads fastTreeToRDF adds at the end); the
+// two writers number blank nodes from one counter and share the labels of
+// blank node identifiers. Contexts are safe for concurrent use.
+func (f *treeWalker) split(active *Context, key string, pred rdfc.Term, pok bool, its []jsontree.Node, baseURL string) error {
+	if f.helper == nil {
+		shared := new(atomic.Int64)
+		// Past every label of the batch f's writer has begun.
+		shared.Store(int64(f.w.n + len(f.w.ends) - f.w.next))
+		mu := new(sync.Mutex)
+		f.w.shared, f.w.mu = shared, mu
+		h := &treeWalker{t: f.t, e: &expander{cp: f.e.cp, safe: f.e.safe}, w: &rdfWriter{opts: f.w.opts, blank: f.w.blank, shared: shared, mu: mu}}
+		h.scratch, _ = f.e.cp.p.scratch.Get().(*walkScratch)
+		if h.scratch == nil {
+			h.scratch = &walkScratch{}
+		}
+		h.pending, h.sorted, h.w.quads = h.scratch.pending[:0], h.scratch.sorted[:0], h.scratch.quads[:0]
+		f.helper = h
+	}
+	type result struct {
+		o   rdfc.Term
+		ok  bool
+		err error
+	}
+	res := make([]result, len(its))
+	walkers := [2]*treeWalker{f, f.helper}
+	f.splitting, f.helper.splitting = true, true
+	par.Pieces((len(its)+splitPiece-1)/splitPiece, func(w, k int) {
+		wk := walkers[w]
+		for i := k * splitPiece; i < min(len(its), (k+1)*splitPiece); i++ {
+			r := &res[i]
+			r.o, r.ok, r.err = wk.object(active, key, true, &its[i], baseURL, false)
+		}
+	})
+	f.splitting = false
+	for i := range res {
+		if res[i].err != nil {
+			return res[i].err
+		}
+		if res[i].ok {
+			f.add(pred, res[i].o, pok)
+		}
+	}
+	return nil
+}
+
+// release gives a helper's memory back to the pool (its quads are not
+// referred to after: fastTreeToRDF has copied them).
+func (f *treeWalker) release() {
+	s := f.scratch
+	clear(f.pending[:cap(f.pending)])
+	clear(f.sorted[:cap(f.sorted)])
+	clear(f.w.quads[:cap(f.w.quads)])
+	s.pending, s.sorted, s.quads = f.pending[:0], f.sorted[:0], f.w.quads[:0]
+	f.e.cp.p.scratch.Put(s)
 }
 
 // members returns el's members, in key order with Options.Ordered (then
@@ -446,6 +548,9 @@ func (f *treeWalker) property(active *Context, key string, def *term, iri string
 	}
 	if v.Kind() == jsontree.Array {
 		its := t.Items(v)
+		if f.splittable(its) {
+			return f.split(active, key, pred, pok, its, baseURL)
+		}
 		for i := range its {
 			if its[i].Kind() == jsontree.Array {
 				return errSlow

@@ -44,6 +44,11 @@ type Options struct {
 	// Canonical N-Quads do not depend on it; what relies on the canonical
 	// labels of indistinguishable blank nodes does (ecdsa-sd-2023).
 	Ordered bool
+	// Parallel lets AppendRDFTree share the conversion of a large document
+	// with a helper goroutine when two processors are there (not with
+	// Ordered): the quads are the same, but their order and blank node
+	// labels are not, which canonical N-Quads do not depend on.
+	Parallel bool
 
 	ctx context.Context
 }

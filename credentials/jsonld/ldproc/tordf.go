@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/diplomat-edu/diplomat/credentials/internal/jcs"
 	"github.com/diplomat-edu/diplomat/credentials/rdfc"
@@ -45,6 +47,10 @@ type rdfWriter struct {
 	// blanks counts the blank nodes made or named (treeWalker's memo:
 	// what made none can be skipped when met again).
 	blanks int
+	// While two walkers write (treeWalker.split), they number blank nodes
+	// in batches taken from shared, and share blank under mu.
+	shared *atomic.Int64
+	mu     *sync.Mutex
 }
 
 func toRDF(dst []rdfc.Quad, expanded []any, opts *Options) []rdfc.Quad {
@@ -68,6 +74,9 @@ const labelBatch = 128
 // label returns "b<n>" for the next n.
 func (w *rdfWriter) label() string {
 	if w.next == len(w.ends) {
+		if w.shared != nil {
+			w.n = int(w.shared.Add(labelBatch) - labelBatch)
+		}
 		var b []byte
 		w.ends = w.ends[:0]
 		for i := range labelBatch {
@@ -91,6 +100,10 @@ func (w *rdfWriter) label() string {
 func (w *rdfWriter) id(s string) (rdfc.Term, bool) {
 	if isBlankLabel(s) {
 		w.blanks++
+		if w.mu != nil {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+		}
 		l, ok := w.blank[s]
 		if !ok {
 			l = w.label()

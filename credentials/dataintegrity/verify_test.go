@@ -103,14 +103,14 @@ func TestVerifyRejectsMalformedInput(t *testing.T) {
 	}
 }
 
-// TestVerifyRejectsLargeMalformedInput: a large document, checked in the
-// pass that parses it (jsontree.ParseChecked), is refused with the
-// checker's reason, also where a lenient parser would have read it (bytes
-// that are not UTF-8, a control character in a string, a duplicate name, a
-// bad number).
+// TestVerifyRejectsLargeMalformedInput: a document large enough to be
+// checked and parsed at once (with two processors; with one, in one pass)
+// is refused with the checker's reason, also where the parser alone would
+// have read it (bytes that are not UTF-8, a control character in a string,
+// a duplicate name, a bad number).
 func TestVerifyRejectsLargeMalformedInput(t *testing.T) {
 	s := referenceSuite(t, EdDSARDFC2022)
-	pad := `"pad":"` + strings.Repeat("a", 64<<10) + `"`
+	pad := `"pad":"` + strings.Repeat("a", parallelParse) + `"`
 	for _, tc := range []struct{ name, in, reason string }{
 		{"not utf-8", `{"@context":"x",` + pad + `,"y":"` + "\xff" + `"}`, "UTF-8"},
 		{"control character", `{"@context":"x",` + pad + `,"y":"a` + "\t" + `b"}`, "control"},

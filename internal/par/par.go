@@ -12,8 +12,10 @@
 //
 //   - the caller yields once after starting the helper: the helper runs at
 //     once where the caller was, and the caller, now in the global queue,
-//     is taken by the other processor (within 2 µs at the median here),
-//     or resumes where it was when no processor is free;
+//     is taken by the other processor (measured here: 2 µs at the median
+//     while the machine was quick, 70 to 180 µs while it was slow, when
+//     waking its second processor takes long), or resumes where it was
+//     when the helper is done with its pieces;
 //   - the work is cut in pieces that both take in turn from a shared
 //     counter, so that a goroutine that runs late takes fewer, and the
 //     caller never waits for a helper that has not started.

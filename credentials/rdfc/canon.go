@@ -161,10 +161,10 @@ type canon struct {
 // memory is the memory of a run, kept for the next one (memPool): a large
 // credential's canonicalisation would otherwise allocate a megabyte, and
 // the garbage collector's work is then a good part of a verification's.
-// A run takes its slices with take and gives back those it grew by
-// append in keep.
+// A run takes its slices with take; those it grows by append (labels,
+// byNumber, names, subj, subjEnd) it stores back itself.
 type memory struct {
-	hash crypto.Hash // of w's hasher
+	hash crypto.Hash // of the workers' hashers
 	ws   [2]worker
 	// dedupe
 	plain, blank, firstNode, start, order, fill, nodeQuads, canonID, byNumber []int32

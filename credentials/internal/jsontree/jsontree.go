@@ -131,15 +131,7 @@ func (d *decoder) value(depth int) (any, error) {
 		return d.lit("null", nil)
 	default:
 		start := d.p
-		for d.p < len(d.s) {
-			switch d.s[d.p] {
-			case '-', '+', '.', 'e', 'E', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-				d.p++
-				continue
-			}
-			break
-		}
-		if d.p == start {
+		if !d.number() {
 			return nil, ErrInvalid
 		}
 		return json.Number(d.s[start:d.p]), nil

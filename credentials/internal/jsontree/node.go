@@ -346,30 +346,25 @@ func (d *nodeDecoder) value(depth int) (Node, error) {
 		return Node{kind: Null}, err
 	default:
 		start := d.p
-		if d.strict {
-			if !d.number() {
-				return Node{}, ErrInvalid
-			}
-			return Node{kind: Number, text: int32(start), textLen: int32(d.p - start)}, nil
-		}
-		for d.p < len(d.s) {
-			switch d.s[d.p] {
-			case '-', '+', '.', 'e', 'E', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-				d.p++
-				continue
-			}
-			break
-		}
-		if d.p == start {
+		if !d.number() {
 			return Node{}, ErrInvalid
 		}
 		return Node{kind: Number, text: int32(start), textLen: int32(d.p - start)}, nil
 	}
 }
 
-// number reads a number as RFC 8259 has it: -?(0|[1-9][0-9]*)(\.[0-9]+)?
-// ([eE][+-]?[0-9]+)?, and reports whether there was one.
-func (d *nodeDecoder) number() bool {
+// number reads a number and reports whether there was one: with strict,
+// as RFC 8259 has it, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?;
+// otherwise any run of the characters numbers are made of (the input was
+// checked).
+func (d *decoder) number() bool {
+	if !d.strict {
+		start := d.p
+		for d.p < len(d.s) && isNumberByte(d.s[d.p]) {
+			d.p++
+		}
+		return d.p > start
+	}
 	s, p := d.s, d.p
 	digits := func() bool {
 		q := p
@@ -404,6 +399,10 @@ func (d *nodeDecoder) number() bool {
 	}
 	d.p = p
 	return true
+}
+
+func isNumberByte(c byte) bool {
+	return c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
 }
 
 // strRef reads a string and returns where it is: in the input (offset and
